@@ -1,0 +1,586 @@
+package dev.ninelives.breaker;
+
+import dev.ninelives.core.Ticker;
+import dev.ninelives.internal.Check;
+import dev.ninelives.internal.Guard;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Locale;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+
+/*
+ * The circuit breaker's state machine: one long, moved only by CAS.
+ *
+ * The state word
+ *   bits  0..2   state        (CLOSED, OPEN, HALF_OPEN, FORCED_OPEN, DISABLED, METRICS_ONLY)
+ *   bits  3..7   openings     consecutive openings since the breaker was last CLOSED (saturates at 31)
+ *   bits  8..23  epoch        incremented by every transition, modulo 2^16
+ *   bits 24..33  admitted     HALF_OPEN: trial permits out or recorded (not released)
+ *   bits 34..43  recorded     HALF_OPEN: trial outcomes recorded
+ *   bits 44..53  failed       HALF_OPEN: recorded trials that failed
+ *   bits 54..63  slow         HALF_OPEN: recorded trials that were slow
+ * A transition is exactly one successful CAS from the old word to a word with the new state
+ * and the next epoch. A permit is (epoch << 3 | state it was granted in): the outcome of a
+ * permit is applied only while the word (HALF_OPEN) or the phase (CLOSED, METRICS_ONLY) still
+ * carries that epoch, so an outcome that arrives after a transition never counts against the
+ * new state. The epoch wraps after 65,536 transitions; a call would have to outlive that many
+ * transitions for its outcome to be misattributed.
+ *
+ * HALF_OPEN is exact because its whole bookkeeping lives in the word: acquiring is a CAS that
+ * increments admitted only while admitted < permitted; recording is a CAS that increments
+ * recorded (and failed / slow) and, when recorded reaches permitted, also moves to CLOSED or
+ * OPEN in that same CAS; releasing is a CAS that decrements admitted. Whoever races, exactly
+ * `permitted` trials are admitted, the decision is taken once, by the CAS that records the
+ * last trial, and a released (cancelled, ignored) trial frees its slot, so HALF_OPEN cannot
+ * get stuck while calls keep arriving.
+ *
+ * The phase: what a transition needs beyond the word (the OPEN deadline, the window of a
+ * CLOSED epoch, the shared rejection exception) is an immutable Phase object, built before the
+ * CAS and published after it. Who races: a reader can see the new word before the new phase.
+ * It then finds phase.epoch != word epoch and acts conservatively: OPEN refuses (it has only
+ * just opened), CLOSED drops the outcome (the call would have had to start and end inside the
+ * publisher's CAS-to-store gap). Two transitions in a row can publish out of order; publish()
+ * only moves the phase forward in epoch order, so a slow publisher never overwrites a newer
+ * phase.
+ *
+ * CLOSED costs: tryAcquire is one volatile load; an outcome is one CAS in the window (plus one
+ * getAndAdd when the totals change), and a transition when a threshold is crossed. No lock and
+ * no allocation on these paths; transitions and listener events allocate.
+ */
+final class LockFreeCircuitBreaker implements CircuitBreaker {
+
+    static final int CLOSED = 0;
+    static final int OPEN = 1;
+    static final int HALF_OPEN = 2;
+    static final int FORCED_OPEN = 3;
+    static final int DISABLED = 4;
+    static final int METRICS_ONLY = 5;
+    private static final State[] STATES = State.values();
+
+    private static final long STATE_MASK = 0x7L;
+    private static final int OPENINGS_SHIFT = 3;
+    private static final long OPENINGS_MAX = 31;
+    private static final int EPOCH_SHIFT = 8;
+    private static final long EPOCH_MASK = 0xFFFFL;
+    private static final int ADMITTED_SHIFT = 24;
+    private static final int RECORDED_SHIFT = 34;
+    private static final int FAILED_SHIFT = 44;
+    private static final int SLOW_SHIFT = 54;
+    private static final long COUNT_MASK = 0x3FFL;
+    private static final long ADMIT_ONE = 1L << ADMITTED_SHIFT;
+
+    private static final VarHandle STATE;
+    private static final VarHandle PHASE;
+    private static final VarHandle TRANSITION_LISTENERS;
+    private static final VarHandle REJECTION_LISTENERS;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            STATE = l.findVarHandle(LockFreeCircuitBreaker.class, "state", long.class);
+            PHASE = l.findVarHandle(LockFreeCircuitBreaker.class, "phase", Phase.class);
+            TRANSITION_LISTENERS = l.findVarHandle(LockFreeCircuitBreaker.class, "transitionListeners", Consumer[].class);
+            REJECTION_LISTENERS = l.findVarHandle(LockFreeCircuitBreaker.class, "rejectionListeners", Consumer[].class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private static final Consumer<?>[] NO_LISTENERS = new Consumer<?>[0];
+
+    private final String name;
+    private final CircuitBreakerConfig config;
+    private final Ticker ticker;
+    private final int permittedInHalfOpen;
+    private final long slowNanos;
+    private final LongAdder notPermitted = new LongAdder();
+
+    @SuppressWarnings("unused") // accessed through STATE
+    private volatile long state;
+    @SuppressWarnings("unused") // accessed through PHASE
+    private volatile Phase phase;
+    private volatile Consumer<? super StateTransitionEvent>[] transitionListeners;
+    private volatile Consumer<? super CallNotPermittedEvent>[] rejectionListeners;
+
+    @SuppressWarnings("unchecked")
+    LockFreeCircuitBreaker(String name, CircuitBreakerConfig config) {
+        this.name = name;
+        this.config = config;
+        this.ticker = config.ticker();
+        this.permittedInHalfOpen = config.permittedCallsInHalfOpen();
+        this.slowNanos = config.slowCallDetection() ? Check.nanos(config.slowCallDuration()) : Long.MAX_VALUE;
+        this.transitionListeners = (Consumer<? super StateTransitionEvent>[]) NO_LISTENERS;
+        this.rejectionListeners = (Consumer<? super CallNotPermittedEvent>[]) NO_LISTENERS;
+        this.phase = new Phase(0, CLOSED, 0L, SlidingWindow.create(config), null);
+        STATE.setRelease(this, word(CLOSED, 0, 0));
+    }
+
+    // ---------------------------------------------------------------- word accessors
+
+    private long stateVolatile() {
+        return (long) STATE.getVolatile(this);
+    }
+
+    private boolean casState(long expect, long next) {
+        return STATE.compareAndSet(this, expect, next);
+    }
+
+    static int stateOf(long w) {
+        return (int) (w & STATE_MASK);
+    }
+
+    static int openings(long w) {
+        return (int) ((w >>> OPENINGS_SHIFT) & 0x1F);
+    }
+
+    static int epoch(long w) {
+        return (int) ((w >>> EPOCH_SHIFT) & EPOCH_MASK);
+    }
+
+    static int admitted(long w) {
+        return (int) ((w >>> ADMITTED_SHIFT) & COUNT_MASK);
+    }
+
+    static int recorded(long w) {
+        return (int) ((w >>> RECORDED_SHIFT) & COUNT_MASK);
+    }
+
+    static int failed(long w) {
+        return (int) ((w >>> FAILED_SHIFT) & COUNT_MASK);
+    }
+
+    static int slow(long w) {
+        return (int) ((w >>> SLOW_SHIFT) & COUNT_MASK);
+    }
+
+    static long word(int state, int openings, int epoch) {
+        return state | ((long) openings << OPENINGS_SHIFT) | ((long) epoch << EPOCH_SHIFT);
+    }
+
+    private static int nextEpoch(long w) {
+        return (int) ((epoch(w) + 1) & EPOCH_MASK);
+    }
+
+    private static long permit(long w) {
+        return (w >>> EPOCH_SHIFT & EPOCH_MASK) << 3 | (w & STATE_MASK);
+    }
+
+    // ---------------------------------------------------------------- permits
+
+    @Override
+    public long tryAcquire() {
+        for (;;) {
+            long w = stateVolatile();
+            int s = stateOf(w);
+            switch (s) {
+                case CLOSED:
+                case DISABLED:
+                case METRICS_ONLY:
+                    return permit(w);
+                case OPEN: {
+                    Phase p = phase;
+                    if (p.epoch != epoch(w)) {
+                        return refuse(OPEN);                 // the opening is still being published: it just opened
+                    }
+                    long now = ticker.read();
+                    if (now - p.openUntil < 0) {
+                        return refuse(OPEN);
+                    }
+                    long next = word(HALF_OPEN, openings(w), nextEpoch(w)) + ADMIT_ONE;
+                    Phase np = halfOpenPhase(next, p.window);
+                    if (casState(w, next)) {                 // we moved it: we also hold the first trial permit
+                        publish(np);
+                        announce(OPEN, HALF_OPEN, StateTransitionEvent.Reason.OPEN_DURATION_ELAPSED,
+                                "open for " + human(config.openDurationNanos(openings(w)))
+                                        + "; admitting " + permittedInHalfOpen + " trial call(s)", now);
+                        return permit(next);
+                    }
+                    continue;                                // someone else moved it (or took a trial): look again
+                }
+                case HALF_OPEN:
+                    if (admitted(w) >= permittedInHalfOpen) {
+                        return refuse(HALF_OPEN);
+                    }
+                    if (casState(w, w + ADMIT_ONE)) {
+                        return permit(w);
+                    }
+                    continue;                                // lost to another acquire, record or release
+                case FORCED_OPEN:
+                    return refuse(FORCED_OPEN);
+                default:
+                    throw new IllegalStateException("invalid state: " + s);
+            }
+        }
+    }
+
+    private long refuse(int s) {
+        notPermitted.increment();
+        Consumer<? super CallNotPermittedEvent>[] listeners = rejectionListeners;
+        if (listeners.length != 0) {
+            Guard.notifyAll(name, listeners, new CallNotPermittedEvent(name, STATES[s]));
+        }
+        return NOT_PERMITTED;
+    }
+
+    @Override
+    public void onSuccess(long permit, long durationNanos) {
+        record(permit, false, durationNanos >= slowNanos);
+    }
+
+    @Override
+    public void onError(long permit, long durationNanos, Throwable error) {
+        boolean failure;
+        try {
+            failure = config.recordFailure().test(error);
+        } catch (VirtualMachineError | LinkageError fatal) {
+            release(permit);
+            throw fatal;
+        } catch (Throwable t) {
+            t.addSuppressed(error);
+            System.getLogger("dev.ninelives").log(System.Logger.Level.WARNING,
+                    "recordFailureIf predicate of '" + name + "' threw; counting the error as a failure", t);
+            failure = true;
+        }
+        if (failure) {
+            record(permit, true, durationNanos >= slowNanos);
+        } else {
+            release(permit);
+        }
+    }
+
+    @Override
+    public void release(long permit) {
+        if ((int) (permit & STATE_MASK) != HALF_OPEN || permit < 0) {
+            return;                                          // only HALF_OPEN counts permits out
+        }
+        int e = (int) (permit >>> 3);
+        for (;;) {
+            long w = stateVolatile();
+            if (stateOf(w) != HALF_OPEN || epoch(w) != e || admitted(w) == 0) {
+                return;                                      // stale permit: its epoch is over
+            }
+            if (casState(w, w - ADMIT_ONE)) {
+                return;
+            }
+        }
+    }
+
+    private void record(long permit, boolean failure, boolean slow) {
+        if (permit < 0) {
+            return;
+        }
+        int s = (int) (permit & STATE_MASK);
+        int e = (int) (permit >>> 3);
+        switch (s) {
+            case CLOSED:
+            case METRICS_ONLY: {
+                Phase p = phase;
+                if (p.epoch != e) {
+                    return;                                  // stale, or a new CLOSED epoch not yet published
+                }
+                int verdict = p.window.record(SlidingWindow.code(failure, slow));
+                if (s == CLOSED && verdict >= SlidingWindow.FAILURE_RATE_EXCEEDED) {
+                    trip(e, p.window, verdict);
+                }
+                return;
+            }
+            case HALF_OPEN:
+                recordTrial(e, failure, slow);
+                return;
+            case DISABLED:
+                return;
+            default:
+                throw new IllegalStateException("invalid permit state: " + s);
+        }
+    }
+
+    /** CLOSED to OPEN, once a threshold is crossed in epoch {@code e}. */
+    private void trip(int e, SlidingWindow window, int verdict) {
+        long w = stateVolatile();
+        if (stateOf(w) != CLOSED || epoch(w) != e) {
+            return;                                          // someone already moved it
+        }
+        long now = ticker.read();
+        long next = word(OPEN, 1, nextEpoch(w));
+        Phase np = openPhase(next, now, window);
+        if (casState(w, next)) {                             // a CLOSED word only changes by transition: one try
+            publish(np);
+            if (transitionListeners.length != 0) {
+                int[] t = window.totals();
+                StateTransitionEvent.Reason reason = verdict == SlidingWindow.FAILURE_RATE_EXCEEDED
+                        ? StateTransitionEvent.Reason.FAILURE_RATE_EXCEEDED
+                        : StateTransitionEvent.Reason.SLOW_CALL_RATE_EXCEEDED;
+                String detail = verdict == SlidingWindow.FAILURE_RATE_EXCEEDED
+                        ? String.format(Locale.ROOT, "failure rate %.1f%% >= %.1f%% over %d calls (%d failed)",
+                                rate(t[1], t[0]), config.failureRateThreshold(), t[0], t[1])
+                        : String.format(Locale.ROOT, "slow-call rate %.1f%% >= %.1f%% over %d calls (%d slower than %s)",
+                                rate(t[2], t[0]), config.slowCallRateThreshold(), t[0], t[2], config.slowCallDuration());
+                announce(CLOSED, OPEN, reason, detail + "; open for " + human(config.openDurationNanos(1)), now);
+            }
+        }
+    }
+
+    private void recordTrial(int e, boolean failure, boolean slow) {
+        for (;;) {
+            long w = stateVolatile();
+            if (stateOf(w) != HALF_OPEN || epoch(w) != e) {
+                return;                                      // stale permit
+            }
+            long next = w + (1L << RECORDED_SHIFT)
+                    + (failure ? 1L << FAILED_SHIFT : 0L)
+                    + (slow ? 1L << SLOW_SHIFT : 0L);
+            int recorded = recorded(next);
+            if (recorded < permittedInHalfOpen) {
+                if (casState(w, next)) {
+                    return;
+                }
+                continue;                                    // lost to another trial's acquire/record/release
+            }
+            // The last trial: decide, in this same CAS.
+            int failed = failed(next);
+            int slowed = slow(next);
+            boolean reopen = failed * 100f >= config.failureRateThreshold() * recorded
+                    || (config.slowCallDetection() && slowed * 100f >= config.slowCallRateThreshold() * recorded);
+            long now = reopen ? ticker.read() : 0L;
+            int openings = reopen ? (int) Math.min(OPENINGS_MAX, openings(w) + 1L) : 0;
+            long decided = word(reopen ? OPEN : CLOSED, openings, nextEpoch(w));
+            Phase np = reopen ? openPhase(decided, now, phase.window) : closedPhase(decided, CLOSED);
+            if (casState(w, decided)) {
+                publish(np);
+                if (transitionListeners.length != 0) {
+                    String detail = String.format(Locale.ROOT, "%d of %d trial calls failed (%.1f%%), %d slow",
+                            failed, recorded, rate(failed, recorded), slowed)
+                            + (reopen ? "; open for " + human(config.openDurationNanos(openings)) : "");
+                    announce(HALF_OPEN, reopen ? OPEN : CLOSED, reopen
+                            ? StateTransitionEvent.Reason.TRIAL_CALLS_FAILED
+                            : StateTransitionEvent.Reason.TRIAL_CALLS_SUCCEEDED, detail, now);
+                }
+                return;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- manual moves
+
+    @Override
+    public void transitionTo(State target) {
+        Check.notNull(target, "target");
+        int t = target.ordinal();
+        for (;;) {
+            long w = stateVolatile();
+            int s = stateOf(w);
+            if (s == t) {
+                return;
+            }
+            int openings = t == OPEN ? (int) Math.min(OPENINGS_MAX, openings(w) + 1L) : t == CLOSED ? 0 : openings(w);
+            long next = word(t, openings, nextEpoch(w));
+            long now = t == OPEN ? ticker.read() : 0L;
+            Phase np = phaseFor(next, now);
+            if (casState(w, next)) {
+                publish(np);
+                announce(s, t, StateTransitionEvent.Reason.MANUAL, "transitionTo(" + target + ")", now);
+                return;
+            }
+        }
+    }
+
+    @Override
+    public void reset() {
+        for (;;) {
+            long w = stateVolatile();
+            long next = word(CLOSED, 0, nextEpoch(w));
+            Phase np = closedPhase(next, CLOSED);
+            if (casState(w, next)) {
+                publish(np);
+                notPermitted.reset();
+                announce(stateOf(w), CLOSED, StateTransitionEvent.Reason.RESET, "reset()", 0L);
+                return;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- phases
+
+    /** What a transition needs beyond the word; immutable, built before the CAS. */
+    static final class Phase {
+        final int epoch;
+        final int state;
+        final long openUntil;
+        final SlidingWindow window;
+        final CallNotPermittedException rejection;
+
+        Phase(int epoch, int state, long openUntil, SlidingWindow window, CallNotPermittedException rejection) {
+            this.epoch = epoch;
+            this.state = state;
+            this.openUntil = openUntil;
+            this.window = window;
+            this.rejection = rejection;
+        }
+    }
+
+    private Phase phaseFor(long w, long now) {
+        switch (stateOf(w)) {
+            case CLOSED:
+            case METRICS_ONLY:
+                return closedPhase(w, stateOf(w));
+            case OPEN:
+                return openPhase(w, now, phase.window);
+            case HALF_OPEN:
+                return halfOpenPhase(w, phase.window);
+            case FORCED_OPEN:
+                return new Phase(epoch(w), FORCED_OPEN, 0L, phase.window, new CallNotPermittedException(name,
+                        State.FORCED_OPEN, CallNotPermittedException.UNKNOWN, "CircuitBreaker '" + name
+                        + "' is FORCED_OPEN: calls are not permitted until it is moved to another state", false));
+            case DISABLED:
+                return new Phase(epoch(w), DISABLED, 0L, phase.window, null);
+            default:
+                throw new IllegalStateException("invalid state: " + stateOf(w));
+        }
+    }
+
+    private Phase closedPhase(long w, int s) {
+        return new Phase(epoch(w), s, 0L, SlidingWindow.create(config), null);
+    }
+
+    private Phase openPhase(long w, long now, SlidingWindow window) {
+        long duration = config.openDurationNanos(Math.max(1, openings(w)));
+        long until = now + duration;
+        String message = "CircuitBreaker '" + name + "' is OPEN: calls are not permitted for "
+                + human(duration) + " after it opened" + (openings(w) > 1 ? " (opening " + openings(w) + " in a row)" : "")
+                + "; the next trial call is permitted from ticker reading " + until + " ns";
+        return new Phase(epoch(w), OPEN, until, window,
+                new CallNotPermittedException(name, State.OPEN, until, message, false));
+    }
+
+    private Phase halfOpenPhase(long w, SlidingWindow window) {
+        String message = "CircuitBreaker '" + name + "' is HALF_OPEN: all " + permittedInHalfOpen
+                + " trial calls are taken; another is permitted when one of them ends without an outcome";
+        return new Phase(epoch(w), HALF_OPEN, 0L, window,
+                new CallNotPermittedException(name, State.HALF_OPEN, CallNotPermittedException.UNKNOWN, message, false));
+    }
+
+    /** Installs {@code np} unless a phase of a later epoch is already there. */
+    private void publish(Phase np) {
+        for (;;) {
+            Phase current = phase;
+            if ((short) (np.epoch - current.epoch) <= 0) {
+                return;
+            }
+            if (PHASE.compareAndSet(this, current, np)) {
+                return;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- views
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public CircuitBreakerConfig config() {
+        return config;
+    }
+
+    @Override
+    public State state() {
+        return STATES[stateOf(stateVolatile())];
+    }
+
+    @Override
+    public CallNotPermittedException rejection() {
+        long w = stateVolatile();
+        Phase p = phase;
+        if (!config.rejectionStackTraces() && p.rejection != null && p.epoch == epoch(w)) {
+            return p.rejection;
+        }
+        State s = STATES[stateOf(w)];
+        long nextTrial = p.epoch == epoch(w) && stateOf(w) == OPEN ? p.openUntil : CallNotPermittedException.UNKNOWN;
+        String message = p.rejection != null && p.epoch == epoch(w) ? p.rejection.getMessage()
+                : "CircuitBreaker '" + name + "' refused the call while " + s;
+        return new CallNotPermittedException(name, s, nextTrial, message, config.rejectionStackTraces());
+    }
+
+    @Override
+    public CircuitBreakerMetrics metrics() {
+        long w = stateVolatile();
+        Phase p = phase;
+        int s = stateOf(w);
+        int calls;
+        int failures;
+        int slowCalls;
+        boolean enough;
+        if (s == HALF_OPEN) {
+            calls = recorded(w);
+            failures = failed(w);
+            slowCalls = slow(w);
+            enough = calls > 0;
+        } else {
+            int[] t = p.window.totals();
+            calls = t[0];
+            failures = t[1];
+            slowCalls = t[2];
+            enough = calls >= p.window.minimumNumberOfCalls() && calls > 0;
+        }
+        return new CircuitBreakerMetrics(STATES[s], calls, failures, slowCalls,
+                enough ? rate(failures, calls) : -1f, enough ? rate(slowCalls, calls) : -1f, notPermitted.sum());
+    }
+
+    // ---------------------------------------------------------------- listeners
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public void onStateTransition(Consumer<? super StateTransitionEvent> listener) {
+        Check.notNull(listener, "listener");
+        for (;;) {
+            Consumer<? super StateTransitionEvent>[] current = transitionListeners;
+            if (TRANSITION_LISTENERS.compareAndSet(this, current, Guard.append((Consumer<Object>[]) (Object[]) current,
+                    (Consumer<Object>) (Consumer<?>) listener))) {
+                return;
+            }
+        }
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public void onCallNotPermitted(Consumer<? super CallNotPermittedEvent> listener) {
+        Check.notNull(listener, "listener");
+        for (;;) {
+            Consumer<? super CallNotPermittedEvent>[] current = rejectionListeners;
+            if (REJECTION_LISTENERS.compareAndSet(this, current, Guard.append((Consumer<Object>[]) (Object[]) current,
+                    (Consumer<Object>) (Consumer<?>) listener))) {
+                return;
+            }
+        }
+    }
+
+    private void announce(int from, int to, StateTransitionEvent.Reason reason, String detail, long now) {
+        Consumer<? super StateTransitionEvent>[] listeners = transitionListeners;
+        if (listeners.length != 0) {
+            Guard.notifyAll(name, listeners, new StateTransitionEvent(name, STATES[from], STATES[to], reason, detail, now));
+        }
+    }
+
+    private static float rate(int part, int whole) {
+        return whole == 0 ? 0f : part * 100f / whole;
+    }
+
+    static String human(long nanos) {
+        if (nanos % 1_000_000_000L == 0) {
+            return nanos / 1_000_000_000L + "s";
+        }
+        if (nanos % 1_000_000L == 0) {
+            return nanos / 1_000_000L + "ms";
+        }
+        return nanos + "ns";
+    }
+
+    @Override
+    public String toString() {
+        return "CircuitBreaker '" + name + "' " + state();
+    }
+}

@@ -1,0 +1,75 @@
+package dev.ninelives.breaker;
+
+/**
+ * A lock-free window of call outcomes that also judges whether its rates have reached the
+ * thresholds. One instance serves one CLOSED (or METRICS_ONLY) epoch; entering such a state
+ * installs a fresh window, so outcomes of an older epoch can never reach it.
+ */
+abstract class SlidingWindow {
+
+    /** {@link #record} result: the totals did not change (an outcome replaced an equal one). */
+    static final int UNCHANGED = 0;
+    /** {@link #record} result: totals changed, both rates are below their thresholds (or too few calls). */
+    static final int BELOW = 1;
+    /** {@link #record} result: the failure rate reached its threshold. */
+    static final int FAILURE_RATE_EXCEEDED = 2;
+    /** {@link #record} result: the slow-call rate reached its threshold. */
+    static final int SLOW_CALL_RATE_EXCEEDED = 3;
+
+    /** Outcome code bits: a slot holding any outcome has {@code CALL} set. */
+    static final int CALL = 1;
+    static final int FAILURE = 2;
+    static final int SLOW = 4;
+
+    private final int minimumNumberOfCalls;
+    private final float failureRateThreshold;
+    private final float slowCallRateThreshold;
+
+    SlidingWindow(CircuitBreakerConfig config) {
+        this.minimumNumberOfCalls = config.minimumNumberOfCalls();
+        this.failureRateThreshold = config.failureRateThreshold();
+        this.slowCallRateThreshold = config.slowCallDetection() ? config.slowCallRateThreshold() : Float.NaN;
+    }
+
+    static SlidingWindow create(CircuitBreakerConfig config) {
+        return config.windowType() == CircuitBreakerConfig.WindowType.COUNT_BASED
+                ? new CountWindow(config) : new TimeWindow(config);
+    }
+
+    static int code(boolean failure, boolean slow) {
+        return CALL | (failure ? FAILURE : 0) | (slow ? SLOW : 0);
+    }
+
+    /**
+     * Adds one outcome and judges the window.
+     *
+     * @param code the outcome, from {@link #code}
+     * @return UNCHANGED, BELOW, FAILURE_RATE_EXCEEDED or SLOW_CALL_RATE_EXCEEDED
+     */
+    abstract int record(int code);
+
+    /**
+     * Returns {calls, failures, slow calls} as they stand; allocates (metrics only).
+     *
+     * @return the totals
+     */
+    abstract int[] totals();
+
+    final int judge(int calls, int failures, int slow) {
+        if (calls < minimumNumberOfCalls || calls <= 0) {
+            return BELOW;
+        }
+        if (failures * 100f >= failureRateThreshold * calls) {
+            return FAILURE_RATE_EXCEEDED;
+        }
+        // NaN when slow calls are off: the comparison is then always false.
+        if (slow * 100f >= slowCallRateThreshold * calls) {
+            return SLOW_CALL_RATE_EXCEEDED;
+        }
+        return BELOW;
+    }
+
+    final int minimumNumberOfCalls() {
+        return minimumNumberOfCalls;
+    }
+}
