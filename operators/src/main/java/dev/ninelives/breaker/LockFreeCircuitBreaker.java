@@ -94,6 +94,7 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
     private final CircuitBreakerConfig config;
     private final Ticker ticker;
     private final int permittedInHalfOpen;
+    private final boolean slowCalls;
     private final long slowNanos;
     private final LongAdder notPermitted = new LongAdder();
 
@@ -110,7 +111,8 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
         this.config = config;
         this.ticker = config.ticker();
         this.permittedInHalfOpen = config.permittedCallsInHalfOpen();
-        this.slowNanos = config.slowCallDetection() ? Check.nanos(config.slowCallDuration()) : Long.MAX_VALUE;
+        this.slowCalls = config.slowCallDetection();
+        this.slowNanos = slowCalls ? Check.nanos(config.slowCallDuration()) : Long.MAX_VALUE;
         this.transitionListeners = (Consumer<? super StateTransitionEvent>[]) NO_LISTENERS;
         this.rejectionListeners = (Consumer<? super CallNotPermittedEvent>[]) NO_LISTENERS;
         this.phase = new Phase(0, CLOSED, 0L, SlidingWindow.create(config), null);
@@ -226,7 +228,7 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
 
     @Override
     public void onSuccess(long permit, long durationNanos) {
-        record(permit, false, durationNanos >= slowNanos);
+        record(permit, false, slowCalls && durationNanos >= slowNanos);
     }
 
     @Override
@@ -244,7 +246,7 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
             failure = true;
         }
         if (failure) {
-            record(permit, true, durationNanos >= slowNanos);
+            record(permit, true, slowCalls && durationNanos >= slowNanos);
         } else {
             release(permit);
         }

@@ -1,0 +1,175 @@
+package dev.ninelives.reactor;
+
+import dev.ninelives.breaker.CircuitBreaker;
+import org.reactivestreams.Subscription;
+import reactor.core.CoreSubscriber;
+import reactor.core.Scannable;
+import reactor.core.publisher.Operators;
+import reactor.util.context.Context;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/*
+ * The per-subscription half of the breaker operators: it holds one permit and ends it exactly
+ * once.
+ *
+ * Protocol. The `permit` field is both the permit and the once-gate. While it is >= 0 it is a
+ * live permit with no outcome yet; the signal that ends it swaps in a negative marker:
+ *   RECORDED    a Mono's value recorded the success; the Mono has not terminated yet
+ *   TERMINATED  onComplete / onError arrived
+ *   CANCELLED   cancel arrived
+ * Who races: onNext / onComplete / onError (serialized among themselves by the Reactive
+ * Streams rules) against cancel (any thread). Each of them claims the permit with a CAS or a
+ * getAndSet from a live value; exactly one claim sees the live permit and reports it to the
+ * breaker, so a permit is never recorded twice and never leaks. Later markers may overwrite
+ * earlier ones (TERMINATED after RECORDED, for instance); they only serve the `done` checks and
+ * Scannable, where that is harmless.
+ *
+ * Layout: actual, breaker, s and the long permit keep a Mono subscriber at 32 bytes with
+ * compressed oops. Flux-only state and the start time of slow-call detection live in
+ * subclasses, so the default Mono path pays for neither.
+ */
+abstract class BreakerSubscriber<T> implements CoreSubscriber<T>, Subscription, Scannable {
+
+    static final long RECORDED = -2L;
+    static final long TERMINATED = -3L;
+    static final long CANCELLED = -4L;
+
+    static final VarHandle PERMIT;
+
+    static {
+        try {
+            PERMIT = MethodHandles.lookup().findVarHandle(BreakerSubscriber.class, "permit", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    final CoreSubscriber<? super T> actual;
+    final CircuitBreaker breaker;
+    Subscription s;
+    volatile long permit;
+
+    BreakerSubscriber(CoreSubscriber<? super T> actual, CircuitBreaker breaker, long permit) {
+        this.actual = actual;
+        this.breaker = breaker;
+        PERMIT.set(this, permit); // plain: published by the subscribe call that hands `this` on
+    }
+
+    /** Nanoseconds since subscription, for slow-call detection; 0 when slow calls are off. */
+    long elapsed() {
+        return 0L;
+    }
+
+    /** The outcome of a cancel that wins the permit: release (Mono), or success if elements flowed (Flux). */
+    abstract void cancelled(long permit);
+
+    @Override
+    public final void onSubscribe(Subscription s) {
+        if (Operators.validate(this.s, s)) {
+            this.s = s;
+            actual.onSubscribe(this);
+        }
+    }
+
+    @Override
+    public final void onError(Throwable t) {
+        long p = (long) PERMIT.getAndSet(this, TERMINATED);
+        if (p == TERMINATED) {
+            Operators.onErrorDropped(t, actual.currentContext());
+            return;
+        }
+        if (p >= 0) {
+            breaker.onError(p, elapsed(), t);
+        }
+        actual.onError(t);
+    }
+
+    @Override
+    public void onComplete() {
+        long p = (long) PERMIT.get(this);                  // plain: only this signalling thread writes TERMINATED
+        if (p == TERMINATED) {
+            return;
+        }
+        if (p >= 0) {
+            p = (long) PERMIT.getAndSet(this, TERMINATED);
+            if (p >= 0) {
+                breaker.onSuccess(p, elapsed());
+            }
+        } else {
+            PERMIT.setRelease(this, TERMINATED);            // RECORDED or CANCELLED: nothing left to report
+        }
+        actual.onComplete();
+    }
+
+    @Override
+    public final void request(long n) {
+        s.request(n);
+    }
+
+    @Override
+    public final void cancel() {
+        for (;;) {
+            long p = (long) PERMIT.getVolatile(this);
+            if (p == TERMINATED || p == CANCELLED) {
+                break;
+            }
+            if (PERMIT.compareAndSet(this, p, CANCELLED)) { // lost only to a terminal signal or a Mono value
+                if (p >= 0) {
+                    cancelled(p);
+                }
+                break;
+            }
+        }
+        s.cancel();
+    }
+
+    /** The source's subscribe threw: end the permit and signal the error once. */
+    final void subscribeFailed(Throwable e) {
+        if (s == null) {
+            onSubscribe(Operators.emptySubscription());
+        }
+        onError(Operators.onOperatorError(e, actual.currentContext()));
+    }
+
+    @Override
+    public final Context currentContext() {
+        return actual.currentContext();
+    }
+
+    @Override
+    public final Object scanUnsafe(Attr key) {
+        if (key == Attr.PARENT) {
+            return s;
+        }
+        if (key == Attr.ACTUAL) {
+            return actual;
+        }
+        if (key == Attr.TERMINATED) {
+            return permit == TERMINATED;
+        }
+        if (key == Attr.CANCELLED) {
+            return permit == CANCELLED;
+        }
+        if (key == Attr.RUN_STYLE) {
+            return Attr.RunStyle.SYNC;
+        }
+        if (key == Attr.NAME) {
+            return breaker.name();
+        }
+        return null;
+    }
+
+    /**
+     * Subscribes {@code inner} to {@code source}; if the source's subscribe throws, the permit
+     * is still ended exactly once and the error reaches the subscriber.
+     */
+    static <T> void subscribeSource(org.reactivestreams.Publisher<? extends T> source, BreakerSubscriber<T> inner) {
+        try {
+            source.subscribe(inner);
+        } catch (Throwable e) {
+            inner.subscribeFailed(e);
+        }
+    }
+}

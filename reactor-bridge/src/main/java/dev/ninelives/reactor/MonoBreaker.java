@@ -1,0 +1,95 @@
+package dev.ninelives.reactor;
+
+import dev.ninelives.breaker.CircuitBreaker;
+import dev.ninelives.core.Ticker;
+import reactor.core.CoreSubscriber;
+import reactor.core.Scannable;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.MonoOperator;
+import reactor.core.publisher.Operators;
+
+/**
+ * A Mono protected by a circuit breaker: one permit per subscription, success at the first
+ * value (or at completion when empty). See {@link NineLives#breaker}.
+ */
+final class MonoBreaker<T> extends MonoOperator<T, T> {
+
+    final CircuitBreaker breaker;
+    final boolean timed;
+
+    MonoBreaker(Mono<? extends T> source, CircuitBreaker breaker) {
+        super(source);
+        this.breaker = breaker;
+        this.timed = breaker.config().slowCallDetection();
+    }
+
+    /** Wraps {@code source} and passes the operator through {@code Mono.onAssembly}, so hooks and checkpoints see it. */
+    static <T> Mono<T> assemble(Mono<T> source, CircuitBreaker breaker) {
+        return onAssembly(new MonoBreaker<>(source, breaker));
+    }
+
+    @Override
+    public void subscribe(CoreSubscriber<? super T> actual) {
+        long permit = breaker.tryAcquire();
+        if (permit == CircuitBreaker.NOT_PERMITTED) {
+            Operators.error(actual, breaker.rejection());
+            return;
+        }
+        BreakerSubscriber.subscribeSource(source, timed
+                ? new TimedMonoBreakerSubscriber<>(actual, breaker, permit)
+                : new MonoBreakerSubscriber<>(actual, breaker, permit));
+    }
+
+    @Override
+    public Object scanUnsafe(Attr key) {
+        if (key == Attr.RUN_STYLE) {
+            return Attr.RunStyle.SYNC;
+        }
+        if (key == Attr.NAME) {
+            return breaker.name();
+        }
+        return super.scanUnsafe(key);
+    }
+
+    static class MonoBreakerSubscriber<T> extends BreakerSubscriber<T> {
+
+        MonoBreakerSubscriber(CoreSubscriber<? super T> actual, CircuitBreaker breaker, long permit) {
+            super(actual, breaker, permit);
+        }
+
+        @Override
+        public final void onNext(T t) {
+            long p = (long) PERMIT.get(this);              // plain: only this signalling thread writes TERMINATED
+            if (p == TERMINATED) {
+                Operators.onNextDropped(t, actual.currentContext());
+                return;
+            }
+            if (p >= 0 && PERMIT.compareAndSet(this, p, RECORDED)) { // fails only if cancel took the permit
+                breaker.onSuccess(p, elapsed());
+            }
+            actual.onNext(t);
+        }
+
+        @Override
+        final void cancelled(long permit) {
+            breaker.release(permit);
+        }
+    }
+
+    /** Adds the subscription time, when the breaker detects slow calls. */
+    static final class TimedMonoBreakerSubscriber<T> extends MonoBreakerSubscriber<T> {
+        final Ticker ticker;
+        final long start;
+
+        TimedMonoBreakerSubscriber(CoreSubscriber<? super T> actual, CircuitBreaker breaker, long permit) {
+            super(actual, breaker, permit);
+            this.ticker = breaker.config().ticker();
+            this.start = ticker.read();
+        }
+
+        @Override
+        long elapsed() {
+            return ticker.read() - start;
+        }
+    }
+}
