@@ -76,9 +76,24 @@ public class LincheckCircuitBreakerTest {
 
     @Test
     public void modelChecking() {
-        new ModelCheckingOptions().iterations(100).invocationsPerIteration(1000)
-                .threads(THREADS).actorsPerThread(4).actorsBefore(6).actorsAfter(2)
+        new ModelCheckingOptions().iterations(0).invocationsPerIteration(5000)
+                .addCustomScenario(closeGap())
                 .sequentialSpecification(Spec.class).check(getClass());
+    }
+
+    static org.jetbrains.kotlinx.lincheck.execution.ExecutionScenario closeGap() {
+        return new org.jetbrains.kotlinx.lincheck.execution.ExecutionScenario(
+                java.util.List.of(a("acquire", 0), a("fail", 0), a("acquire", 0), a("fail", 0), a("acquire", 0), a("succeed", 0)),
+                java.util.List.of(java.util.List.of(a("acquire", 1), a("succeed", 1)),
+                        java.util.List.of(a("acquire", 2), a("fail", 2), a("acquire", 2), a("fail", 2), a("state"))),
+                java.util.List.of(a("state")), null);
+    }
+
+    static org.jetbrains.kotlinx.lincheck.Actor a(String name, Object... args) {
+        for (java.lang.reflect.Method m : LincheckCircuitBreakerTest.class.getMethods()) {
+            if (m.getName().equals(name)) return new org.jetbrains.kotlinx.lincheck.Actor(m, java.util.List.of(args));
+        }
+        throw new IllegalArgumentException(name);
     }
 
     public static final class Spec {

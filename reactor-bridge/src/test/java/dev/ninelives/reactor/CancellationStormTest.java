@@ -1,0 +1,148 @@
+package dev.ninelives.reactor;
+
+import dev.ninelives.breaker.CircuitBreaker;
+import dev.ninelives.breaker.CircuitBreaker.State;
+import dev.ninelives.breaker.CircuitBreakerMetrics;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Cancellation storms on real threads. Guards against the bugs Resilience4j users reported as
+ * #1681 and #2120: a breaker stuck in HALF_OPEN because {@code Mono.zip} cancelled siblings or a
+ * {@code flatMap} fan-out was cut short, and trial permits that leak on cancel. After each storm
+ * the breaker must be where the semantics table says and every trial slot must be accounted for:
+ * exactly {@code permitted - recorded} further permits are granted.
+ */
+class CancellationStormTest {
+
+    private static final Duration SAFETY = Duration.ofSeconds(60); // a hang fails the test instead of the build
+
+    private static CircuitBreaker halfOpen(int permitted) {
+        CircuitBreaker b = CircuitBreaker.builder("storm").permittedCallsInHalfOpen(permitted).failureRateThreshold(50).build();
+        b.transitionTo(State.HALF_OPEN);
+        return b;
+    }
+
+    /** Takes every free trial slot, then gives them all back; returns how many there were. */
+    private static int freeTrialSlots(CircuitBreaker b) {
+        List<Long> permits = new ArrayList<>();
+        for (long p; (p = b.tryAcquire()) != CircuitBreaker.NOT_PERMITTED; ) {
+            permits.add(p);
+        }
+        permits.forEach(b::release);
+        return permits.size();
+    }
+
+    private static Mono<Integer> zipWhereOneFails(CircuitBreaker b) {
+        Mono<Integer> failing = Mono.<Integer>error(new IOException("down")).subscribeOn(Schedulers.parallel());
+        Mono<Integer> pending = Mono.never();
+        return Mono.zip(failing.transform(NineLives.breaker(b)),
+                        pending.transform(NineLives.breaker(b)),
+                        pending.transform(NineLives.breaker(b)))
+                .map(t -> 1)
+                .onErrorResume(IOException.class, e -> Mono.just(0));
+    }
+
+    @Test
+    void zipCancellingSiblingsInClosedRecordsOnlyTheFailures() {
+        CircuitBreaker b = CircuitBreaker.builder("closedStorm").slidingWindow(10_000).minimumNumberOfCalls(10_000)
+                .failureRateThreshold(100).build();
+        Flux.range(0, 300).flatMap(i -> zipWhereOneFails(b), 16).blockLast(SAFETY);
+        CircuitBreakerMetrics m = b.metrics();
+        assertThat(m.failures()).isEqualTo(300);
+        assertThat(m.calls()).as("cancelled siblings are released, never recorded").isEqualTo(300);
+        assertThat(b.state()).isEqualTo(State.CLOSED);
+    }
+
+    @Test
+    void zipCancellingSiblingsInHalfOpenReturnsTheirTrialPermits() {
+        CircuitBreaker b = halfOpen(1000);
+        Flux.range(0, 200).flatMap(i -> zipWhereOneFails(b), 16).blockLast(SAFETY);
+        assertThat(b.state()).isEqualTo(State.HALF_OPEN);
+        assertThat(b.metrics().calls()).isEqualTo(200);
+        assertThat(b.metrics().failures()).isEqualTo(200);
+        assertThat(freeTrialSlots(b)).as("no trial permit leaked").isEqualTo(800);
+
+        Flux.range(0, 800).flatMap(i -> Mono.just(i).subscribeOn(Schedulers.parallel()).transform(NineLives.breaker(b)), 16)
+                .blockLast(SAFETY);
+        assertThat(b.state()).as("200 of 1000 trials failed: 20% < 50%").isEqualTo(State.CLOSED);
+    }
+
+    @Test
+    void takeOneOnAFluxInHalfOpenIsASuccessAndFreesNothingElse() {
+        CircuitBreaker b = halfOpen(1000);
+        Flux.range(0, 500)
+                .flatMap(i -> Flux.range(0, 10).subscribeOn(Schedulers.parallel()).transform(NineLives.breaker(b)).take(1), 16)
+                .blockLast(SAFETY);
+        assertThat(b.metrics().calls()).isEqualTo(500);
+        assertThat(b.metrics().failures()).isZero();
+        assertThat(freeTrialSlots(b)).isEqualTo(500);
+    }
+
+    @Test
+    void aFlatMapFanOutCutShortReturnsItsTrialPermits() {
+        CircuitBreaker b = halfOpen(1000);
+        for (int round = 0; round < 50; round++) {
+            Flux.range(0, 20)
+                    .flatMap(i -> Mono.just(i).subscribeOn(Schedulers.parallel()).transform(NineLives.breaker(b)), 8)
+                    .take(3)
+                    .blockLast(SAFETY);
+        }
+        int recorded = b.metrics().calls();
+        assertThat(recorded).isBetween(150, 1000);
+        assertThat(b.metrics().failures()).isZero();
+        assertThat(freeTrialSlots(b)).isEqualTo(1000 - recorded);
+    }
+
+    @Test
+    void aDownstreamTimeoutRacingTheValueNeverLeaksAPermit() {
+        CircuitBreaker b = halfOpen(1000);
+        Flux.range(0, 600)
+                .flatMap(i -> Mono.just(i).publishOn(Schedulers.parallel()).transform(NineLives.breaker(b))
+                        // the timeout fires on another thread at once: it races the value
+                        .timeout(Mono.just(0L).subscribeOn(Schedulers.parallel()))
+                        .onErrorResume(java.util.concurrent.TimeoutException.class, e -> Mono.just(-1)), 16)
+                .blockLast(SAFETY);
+        int recorded = b.metrics().calls();
+        assertThat(b.metrics().failures()).as("a timeout downstream is a cancel, not a failure").isZero();
+        assertThat(recorded).isLessThanOrEqualTo(600);
+        if (b.state() == State.HALF_OPEN) {
+            assertThat(freeTrialSlots(b)).isEqualTo(1000 - recorded);
+        }
+    }
+
+    @Test
+    void aDownstreamTimeoutInClosedReleasesWithoutRecording() {
+        CircuitBreaker b = CircuitBreaker.builder("closedTimeout").slidingWindow(10_000).minimumNumberOfCalls(10_000).build();
+        Flux.range(0, 300)
+                .flatMap(i -> Mono.never().transform(NineLives.breaker(b))
+                        .timeout(Mono.just(0L).subscribeOn(Schedulers.parallel()))
+                        .onErrorResume(e -> Mono.empty()), 16)
+                .blockLast(SAFETY);
+        assertThat(b.metrics().calls()).isZero();
+        assertThat(b.state()).isEqualTo(State.CLOSED);
+    }
+
+    @Test
+    void halfOpenAdmitsExactlyItsTrialsUnderConcurrentSubscribers() {
+        CircuitBreaker b = halfOpen(5);
+        List<Integer> admitted = Flux.range(0, 400)
+                .flatMap(i -> Mono.<Integer>never().subscribeOn(Schedulers.parallel()).transform(NineLives.breaker(b))
+                        .timeout(Mono.just(0L).subscribeOn(Schedulers.parallel()))
+                        .map(x -> 1)
+                        .onErrorResume(e -> Mono.just(NineLives.isCallNotPermitted(e) ? 0 : 1)), 64)
+                .collectList().block(SAFETY);
+        assertThat(admitted).hasSize(400);
+        assertThat(b.state()).isEqualTo(State.HALF_OPEN);
+        assertThat(freeTrialSlots(b)).as("every timed-out trial came back").isEqualTo(5);
+    }
+}
