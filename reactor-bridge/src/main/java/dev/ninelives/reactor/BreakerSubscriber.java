@@ -139,6 +139,7 @@ abstract class BreakerSubscriber<T> implements CoreSubscriber<T>, Subscription, 
     }
 
     @Override
+    @SuppressWarnings("rawtypes") // Scannable declares the raw type
     public final Object scanUnsafe(Attr key) {
         if (key == Attr.PARENT) {
             return s;

@@ -41,6 +41,7 @@ final class FluxBreaker<T> extends FluxOperator<T, T> {
     }
 
     @Override
+    @SuppressWarnings("rawtypes") // Scannable declares the raw type
     public Object scanUnsafe(Attr key) {
         if (key == Attr.RUN_STYLE) {
             return Attr.RunStyle.SYNC;

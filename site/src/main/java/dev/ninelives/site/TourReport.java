@@ -1,0 +1,116 @@
+package dev.ninelives.site;
+
+import dev.ninelives.breaker.CircuitBreaker;
+import dev.ninelives.breaker.StateTransitionEvent;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * What happened in one run of the {@link TourScenario}.
+ *
+ * @param elapsed            how long the run took, by the scenario's clock
+ * @param calls              calls issued
+ * @param ok                 calls that succeeded
+ * @param failed             calls that reached the service and failed
+ * @param rejectedByOpen     calls the breaker refused while OPEN
+ * @param rejectedByHalfOpen calls the breaker refused in HALF_OPEN, all trial calls being taken
+ * @param issuedWhileDown    calls issued while the service was down
+ * @param reachedWhileDown   calls that reached the service while it was down
+ * @param sparedWhileDown    calls refused while the service was down: load the breaker spared it
+ * @param rejectedWhileUp    calls refused while the service was actually up (before trial calls proved it)
+ * @param timeInState        how long the breaker spent in each state it entered
+ * @param transitions        the breaker's transitions, in order
+ * @param rows               the timeline's rows, in order
+ * @param finalState         the breaker's state at the end
+ */
+public record TourReport(Duration elapsed, long calls, long ok, long failed, long rejectedByOpen,
+                         long rejectedByHalfOpen, long issuedWhileDown, long reachedWhileDown,
+                         long sparedWhileDown, long rejectedWhileUp,
+                         Map<CircuitBreaker.State, Duration> timeInState, List<Transition> transitions,
+                         List<Row> rows, CircuitBreaker.State finalState) {
+
+    /** Makes the collections immutable. */
+    public TourReport {
+        timeInState = Map.copyOf(timeInState);
+        transitions = List.copyOf(transitions);
+        rows = List.copyOf(rows);
+    }
+
+    /**
+     * Returns all refused calls.
+     *
+     * @return {@code rejectedByOpen + rejectedByHalfOpen}
+     */
+    public long rejected() {
+        return rejectedByOpen + rejectedByHalfOpen;
+    }
+
+    /**
+     * Returns the time spent in {@code state}.
+     *
+     * @param state a state
+     * @return the time, zero if it was never entered
+     */
+    public Duration timeIn(CircuitBreaker.State state) {
+        return timeInState.getOrDefault(state, Duration.ZERO);
+    }
+
+    /**
+     * Returns the closing summary, as printed at the end of the tour.
+     *
+     * @return the summary's lines
+     */
+    public List<String> summary() {
+        List<String> lines = new ArrayList<>();
+        lines.add("");
+        lines.add("Summary after " + TourScenario.seconds(elapsed, 1));
+        lines.add(String.format(Locale.ROOT,
+                "  calls        %d issued: %d succeeded, %d failed, %d rejected (%d by OPEN, %d by HALF_OPEN)",
+                calls, ok, failed, rejected(), rejectedByOpen, rejectedByHalfOpen));
+        String times = timeInState.entrySet().stream()
+                .sorted(Map.Entry.comparingByKey())
+                .map(e -> e.getKey() + " " + TourScenario.seconds(e.getValue(), 1))
+                .collect(Collectors.joining(", "));
+        lines.add("  time in     " + times);
+        lines.add(String.format(Locale.ROOT, "  transitions  %d: %s", transitions.size(),
+                transitions.stream().map(t -> t.event().to().toString()).collect(Collectors.joining(" -> ", "CLOSED -> ", ""))));
+        lines.add(String.format(Locale.ROOT,
+                "  spared       %d of the %d calls made during the outage were refused at once; only %d reached the failing service",
+                sparedWhileDown, issuedWhileDown, reachedWhileDown));
+        lines.add(String.format(Locale.ROOT,
+                "  cost         %d calls were refused after the service had recovered, until trial calls proved it",
+                rejectedWhileUp));
+        lines.add("  final state  " + finalState);
+        return lines;
+    }
+
+    /**
+     * A state transition and when it happened.
+     *
+     * @param at    the time since the start of the run
+     * @param event the breaker's event
+     */
+    public record Transition(Duration at, StateTransitionEvent event) {
+    }
+
+    /**
+     * One row of the timeline: what happened since the previous row.
+     *
+     * @param at       the time since the start of the run, at the end of the row's interval
+     * @param phase    the service's phase at the start of the interval
+     * @param calls    calls issued in the interval
+     * @param ok       calls that succeeded in the interval
+     * @param failed   calls that failed in the interval
+     * @param rejected calls refused in the interval
+     * @param state    the breaker's state at the end of the interval
+     * @param note     what the breaker is doing or waiting for
+     */
+    public record Row(Duration at, String phase, long calls, long ok, long failed, long rejected,
+                      CircuitBreaker.State state, String note) {
+    }
+}

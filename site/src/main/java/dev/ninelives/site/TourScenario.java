@@ -1,0 +1,273 @@
+package dev.ninelives.site;
+
+import dev.ninelives.breaker.CallNotPermittedException;
+import dev.ninelives.breaker.CircuitBreaker;
+import dev.ninelives.breaker.CircuitBreakerBuilder;
+import dev.ninelives.breaker.CircuitBreakerConfig;
+import dev.ninelives.breaker.CircuitBreakerMetrics;
+import dev.ninelives.breaker.StateTransitionEvent;
+import dev.ninelives.core.Ticker;
+import dev.ninelives.reactor.NineLives;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * The tour's scenario: a {@link ScriptedService} called at a steady rate through a circuit
+ * breaker, with a timeline of what happens.
+ *
+ * <p>Everything is timed by one {@link Scheduler}: the steady calls, the service's latency, the
+ * timeline's rows and the breaker's {@link Ticker}. Give it a real scheduler and the scenario
+ * takes as long as its script; give it a {@code VirtualTimeScheduler} and a test plays it out
+ * in milliseconds with exactly the same sequence of events.
+ *
+ * <p>Each subscription to {@link #run()} is a fresh run: a new service, a new breaker, new
+ * counts. Lines of output go to the consumer given to the constructor, as they happen.
+ */
+public final class TourScenario {
+
+    private final ScriptedService.Script script;
+    private final Duration callInterval;
+    private final Duration reportInterval;
+    private final Scheduler scheduler;
+    private final Consumer<String> out;
+
+    /**
+     * Describes a scenario.
+     *
+     * @param script         what the service does, and when
+     * @param callInterval   the time between two calls (50 ms is 20 calls a second)
+     * @param reportInterval the time between two rows of the timeline
+     * @param scheduler      the scheduler that times everything
+     * @param out            where the timeline's lines go
+     * @throws NullPointerException     if an argument is null
+     * @throws IllegalArgumentException if an interval is not positive
+     */
+    public TourScenario(ScriptedService.Script script, Duration callInterval, Duration reportInterval,
+                        Scheduler scheduler, Consumer<String> out) {
+        this.script = Objects.requireNonNull(script, "script");
+        this.callInterval = positive(callInterval, "callInterval");
+        this.reportInterval = positive(reportInterval, "reportInterval");
+        this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+        this.out = Objects.requireNonNull(out, "out");
+    }
+
+    /**
+     * The breaker settings of the tour, without a ticker: judge the last 20 calls once there are
+     * 10, open at 50 % failures, stay open 2 s (1.5 times longer for each reopening in a row,
+     * up to 10 s), then admit 3 trial calls.
+     *
+     * @param name the breaker's name
+     * @return a builder with the tour's settings
+     */
+    public static CircuitBreakerBuilder breakerSettings(String name) {
+        return CircuitBreaker.builder(name)
+                .slidingWindow(20)
+                .minimumNumberOfCalls(10)
+                .failureRateThreshold(50)
+                .openDuration(Duration.ofSeconds(2))
+                .openDurationBackoff(1.5, Duration.ofSeconds(10))
+                .permittedCallsInHalfOpen(3);
+    }
+
+    /**
+     * Returns a run of the scenario. Nothing happens until subscription; the Mono completes
+     * once the script has played out and every call has ended, with the run's report (whose
+     * summary has been printed too).
+     *
+     * @return the run
+     */
+    public Mono<TourReport> run() {
+        return Mono.defer(() -> new Run().start());
+    }
+
+    private static Duration positive(Duration d, String name) {
+        Objects.requireNonNull(d, name);
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(name + " must be positive, but was " + d);
+        }
+        return d;
+    }
+
+    /** What became of one call. */
+    enum Outcome { OK, FAILED, REJECTED_BY_OPEN, REJECTED_BY_HALF_OPEN }
+
+    /** The state of one run: its service, its breaker and its counts. */
+    private final class Run {
+        final Ticker ticker = () -> scheduler.now(TimeUnit.NANOSECONDS);
+        final ScriptedService service = new ScriptedService(script, scheduler);
+        final CircuitBreaker breaker = breakerSettings("inventory").ticker(ticker).build();
+        final long startNanos = ticker.read();
+
+        final AtomicLong calls = new AtomicLong();
+        final AtomicLong ok = new AtomicLong();
+        final AtomicLong failed = new AtomicLong();
+        final AtomicLong rejectedByOpen = new AtomicLong();
+        final AtomicLong rejectedByHalfOpen = new AtomicLong();
+        final AtomicLong issuedWhileDown = new AtomicLong();
+        final AtomicLong rejectedWhileDown = new AtomicLong();
+        final AtomicLong rejectedWhileUp = new AtomicLong();
+
+        final List<TourReport.Transition> transitions = Collections.synchronizedList(new ArrayList<>());
+        final List<TourReport.Row> rows = Collections.synchronizedList(new ArrayList<>());
+        final Map<CircuitBreaker.State, Duration> timeInState = new EnumMap<>(CircuitBreaker.State.class);
+        CircuitBreaker.State since = CircuitBreaker.State.CLOSED;
+        Duration sinceAt = Duration.ZERO;
+        long[] lastRow = new long[4];
+
+        Mono<TourReport> start() {
+            printHeader();
+            breaker.onStateTransition(this::onTransition);
+
+            long callCount = Math.max(1, script.length().toNanos() / callInterval.toNanos());
+            Mono<Void> traffic = Flux.interval(Duration.ZERO, callInterval, scheduler)
+                    .take(callCount)
+                    .flatMap(i -> oneCall())
+                    .then();
+            long rowCount = Math.max(1, script.length().toNanos() / reportInterval.toNanos());
+            Mono<Void> timeline = Flux.interval(reportInterval, reportInterval, scheduler)
+                    .take(rowCount)
+                    .doOnNext(i -> row(reportInterval.multipliedBy(i + 1)))
+                    .then();
+            return Mono.when(traffic, timeline).then(Mono.fromCallable(this::finish));
+        }
+
+        /** One call through the breaker; only the fake's 503 and a refusal are expected errors. */
+        Mono<Outcome> oneCall() {
+            calls.incrementAndGet();
+            boolean down = service.phaseNow().down();
+            if (down) {
+                issuedWhileDown.incrementAndGet();
+            }
+            return service.call()
+                    .transform(NineLives.breaker(breaker))
+                    .map(answer -> Outcome.OK)
+                    .onErrorResume(ScriptedService.ServiceUnavailableException.class, e -> Mono.just(Outcome.FAILED))
+                    .onErrorResume(NineLives::isCallNotPermitted, e -> Mono.just(
+                            ((CallNotPermittedException) e).state() == CircuitBreaker.State.HALF_OPEN
+                                    ? Outcome.REJECTED_BY_HALF_OPEN : Outcome.REJECTED_BY_OPEN))
+                    .doOnNext(outcome -> count(outcome, down));
+        }
+
+        void count(Outcome outcome, boolean down) {
+            switch (outcome) {
+                case OK -> ok.incrementAndGet();
+                case FAILED -> failed.incrementAndGet();
+                case REJECTED_BY_OPEN, REJECTED_BY_HALF_OPEN -> {
+                    (outcome == Outcome.REJECTED_BY_OPEN ? rejectedByOpen : rejectedByHalfOpen).incrementAndGet();
+                    (down ? rejectedWhileDown : rejectedWhileUp).incrementAndGet();
+                }
+            }
+        }
+
+        Duration now() {
+            return Duration.ofNanos(ticker.read() - startNanos);
+        }
+
+        synchronized void onTransition(StateTransitionEvent event) {
+            Duration at = now();
+            timeInState.merge(since, at.minus(sinceAt), Duration::plus);
+            since = event.to();
+            sinceAt = at;
+            transitions.add(new TourReport.Transition(at, event));
+            out.accept(String.format(Locale.ROOT, "%8s  >> %-9s -> %-9s  %s: %s",
+                    seconds(at, 2), event.from(), event.to(), event.reason(), event.detail()));
+        }
+
+        synchronized void row(Duration at) {
+            long[] now = {calls.get(), ok.get(), failed.get(), rejectedByOpen.get() + rejectedByHalfOpen.get()};
+            CircuitBreaker.State state = breaker.state();
+            TourReport.Row row = new TourReport.Row(at, script.phaseAt(at.minus(reportInterval)).name(),
+                    now[0] - lastRow[0], now[1] - lastRow[1], now[2] - lastRow[2], now[3] - lastRow[3],
+                    state, note(state));
+            lastRow = now;
+            rows.add(row);
+            out.accept(String.format(Locale.ROOT, "%8s  %-10s %5d %5d %6d %8d  %-9s  %s",
+                    seconds(at, 0), row.phase(), row.calls(), row.ok(), row.failed(), row.rejected(),
+                    row.state(), row.note()));
+        }
+
+        /** What the breaker is waiting for, in a few words. */
+        String note(CircuitBreaker.State state) {
+            CircuitBreakerMetrics m = breaker.metrics();
+            CircuitBreakerConfig c = breaker.config();
+            return switch (state) {
+                case CLOSED -> m.failureRate() < 0
+                        ? String.format(Locale.ROOT, "%d of %d calls needed to judge", m.calls(), c.minimumNumberOfCalls())
+                        : String.format(Locale.ROOT, "failure rate %4.1f%% (%d of %d)", m.failureRate(), m.failures(), m.calls());
+                case OPEN -> {
+                    long left = breaker.rejection().nextTrialAtNanos() - ticker.read();
+                    yield left > 0 ? "trial calls in " + seconds(Duration.ofNanos(left), 1) : "trial calls due";
+                }
+                case HALF_OPEN -> String.format(Locale.ROOT, "%d of %d trial calls recorded",
+                        m.calls(), c.permittedCallsInHalfOpen());
+                default -> "";
+            };
+        }
+
+        void printHeader() {
+            CircuitBreakerConfig c = breaker.config();
+            out.accept("NineLives tour: a circuit breaker in front of a flaky in-process service");
+            out.accept("");
+            List<ScriptedService.Phase> phases = script.phases();
+            for (int i = 0; i < phases.size(); i++) {
+                ScriptedService.Phase p = phases.get(i);
+                out.accept(String.format(Locale.ROOT, "  %-9s %-10s %5s to %5s  %s", i == 0 ? "service" : "",
+                        p.name(), seconds(script.startOf(i), 0), seconds(script.startOf(i + 1), 0), p.behaviour()));
+            }
+            out.accept(String.format(Locale.ROOT,
+                    "  %-9s '%s': judges the last %d calls (once it has %d), opens at %.0f%% failures,",
+                    "breaker", breaker.name(), c.windowSize(), c.minimumNumberOfCalls(), c.failureRateThreshold()));
+            out.accept(String.format(Locale.ROOT,
+                    "  %-9s stays open %s (x%.1f per reopening in a row, up to %s), then admits %d trial calls",
+                    "", seconds(c.openDuration(), 0), c.openDurationMultiplier(), seconds(c.maxOpenDuration(), 0),
+                    c.permittedCallsInHalfOpen()));
+            out.accept(String.format(Locale.ROOT,
+                    "  %-9s one call every %d ms, each service.call().transform(NineLives.breaker(breaker))",
+                    "load", callInterval.toMillis()));
+            out.accept("");
+            out.accept(String.format(Locale.ROOT, "%8s  %-10s %5s %5s %6s %8s  %-9s  %s",
+                    "time", "service", "calls", "ok", "failed", "rejected", "state", "breaker"));
+            out.accept(String.format(Locale.ROOT, "%8s  %-10s %5s %5s %6s %8s  %-9s  %s",
+                    "--------", "----------", "-----", "-----", "------", "--------", "---------", "-------"));
+        }
+
+        synchronized TourReport finish() {
+            Duration end = now();
+            long[] totals = {calls.get(), ok.get(), failed.get(), rejectedByOpen.get() + rejectedByHalfOpen.get()};
+            if (!java.util.Arrays.equals(totals, lastRow)) {
+                row(end);                                    // calls that ended after the last row
+            }
+            timeInState.merge(since, end.minus(sinceAt), Duration::plus);
+            TourReport report = new TourReport(end, calls.get(), ok.get(), failed.get(),
+                    rejectedByOpen.get(), rejectedByHalfOpen.get(),
+                    issuedWhileDown.get(), service.invocationsWhileDown(), rejectedWhileDown.get(), rejectedWhileUp.get(),
+                    new EnumMap<>(timeInState), List.copyOf(transitions), List.copyOf(rows), breaker.state());
+            report.summary().forEach(out);
+            return report;
+        }
+    }
+
+    /**
+     * Formats a duration in seconds.
+     *
+     * @param d        the duration
+     * @param decimals the number of decimals
+     * @return for example {@code "5.58 s"}
+     */
+    static String seconds(Duration d, int decimals) {
+        return String.format(Locale.ROOT, "%." + decimals + "f s", d.toNanos() / 1e9);
+    }
+}
