@@ -1,0 +1,147 @@
+package dev.ninelives.reactor;
+
+import dev.ninelives.breaker.CircuitBreaker;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.module.ModuleDescriptor;
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.net.URISyntaxException;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * House conventions, checked by a test rather than by review (in the manner of RxJava's
+ * validators): the modules export only API packages; only the API is public; operators are
+ * final; no main class locks; atomics are fields with VarHandles, never Atomic* objects.
+ */
+class ConventionsTest {
+
+    private static final Set<String> PUBLIC_API = Set.of(
+            "dev.ninelives.core.Ticker",
+            "dev.ninelives.breaker.CircuitBreaker",
+            "dev.ninelives.breaker.CircuitBreaker$State",
+            "dev.ninelives.breaker.CircuitBreakerBuilder",
+            "dev.ninelives.breaker.CircuitBreakerConfig",
+            "dev.ninelives.breaker.CircuitBreakerConfig$WindowType",
+            "dev.ninelives.breaker.CircuitBreakerMetrics",
+            "dev.ninelives.breaker.CallNotPermittedException",
+            "dev.ninelives.breaker.CallNotPermittedEvent",
+            "dev.ninelives.breaker.StateTransitionEvent",
+            "dev.ninelives.breaker.StateTransitionEvent$Reason",
+            "dev.ninelives.reactor.NineLives",
+            // exported only to dev.ninelives.reactor
+            "dev.ninelives.internal.Check",
+            "dev.ninelives.internal.Guard");
+
+    private static Path root(Class<?> anchor) throws URISyntaxException {
+        return Path.of(anchor.getProtectionDomain().getCodeSource().getLocation().toURI());
+    }
+
+    private static List<Class<?>> classes(Path location) throws IOException, ClassNotFoundException {
+        List<Class<?>> result = new ArrayList<>();
+        if (Files.isDirectory(location)) {
+            collect(location, result);
+        } else {
+            try (FileSystem jar = FileSystems.newFileSystem(location, Map.of())) {
+                collect(jar.getPath("/"), result);
+            }
+        }
+        return result;
+    }
+
+    private static void collect(Path base, List<Class<?>> into) throws IOException, ClassNotFoundException {
+        List<String> names;
+        try (Stream<Path> files = Files.walk(base)) {
+            names = files.map(p -> base.relativize(p).toString())
+                    .filter(n -> n.endsWith(".class") && !n.endsWith("module-info.class") && !n.endsWith("package-info.class"))
+                    .map(n -> n.substring(0, n.length() - ".class".length()).replace('/', '.'))
+                    .collect(Collectors.toList());
+        }
+        for (String name : names) {
+            into.add(Class.forName(name, false, ConventionsTest.class.getClassLoader()));
+        }
+    }
+
+    private static List<Class<?>> mainClasses() throws Exception {
+        List<Class<?>> all = new ArrayList<>(classes(root(CircuitBreaker.class)));
+        all.addAll(classes(root(NineLives.class)));
+        assertThat(all).hasSizeGreaterThan(15);
+        return all;
+    }
+
+    @Test
+    void onlyTheApiIsPublic() throws Exception {
+        List<String> exposed = mainClasses().stream()
+                .filter(c -> Modifier.isPublic(c.getModifiers()))
+                .map(Class::getName)
+                .collect(Collectors.toList());
+        assertThat(exposed).containsExactlyInAnyOrderElementsOf(PUBLIC_API);
+    }
+
+    @Test
+    void modulesExportOnlyApiPackages() throws Exception {
+        ModuleDescriptor operators = descriptor(root(CircuitBreaker.class));
+        ModuleDescriptor reactor = descriptor(root(NineLives.class));
+        assertThat(operators.name()).isEqualTo("dev.ninelives.operators");
+        assertThat(operators.exports()).allSatisfy(e -> {
+            if (e.source().equals("dev.ninelives.internal")) {
+                assertThat(e.targets()).containsExactly("dev.ninelives.reactor");
+            } else {
+                assertThat(e.isQualified()).isFalse();
+            }
+        });
+        assertThat(operators.exports().stream().map(ModuleDescriptor.Exports::source))
+                .containsExactlyInAnyOrder("dev.ninelives.core", "dev.ninelives.breaker", "dev.ninelives.internal");
+        assertThat(reactor.exports().stream().map(ModuleDescriptor.Exports::source)).containsExactly("dev.ninelives.reactor");
+    }
+
+    private static ModuleDescriptor descriptor(Path location) throws IOException {
+        if (Files.isDirectory(location)) {
+            try (InputStream in = Files.newInputStream(location.resolve("module-info.class"))) {
+                return ModuleDescriptor.read(in);
+            }
+        }
+        try (FileSystem jar = FileSystems.newFileSystem(location, Map.of());
+             InputStream in = Files.newInputStream(jar.getPath("/module-info.class"))) {
+            return ModuleDescriptor.read(in);
+        }
+    }
+
+    @Test
+    void operatorsAreFinal() throws Exception {
+        assertThat(mainClasses()).filteredOn(c -> reactor.core.CorePublisher.class.isAssignableFrom(c))
+                .isNotEmpty()
+                .allSatisfy(c -> assertThat(Modifier.isFinal(c.getModifiers())).as(c.getName()).isTrue());
+    }
+
+    @Test
+    void nothingLocksAndNoAtomicObjects() throws Exception {
+        for (Class<?> c : mainClasses()) {
+            for (Method m : c.getDeclaredMethods()) {
+                assertThat(Modifier.isSynchronized(m.getModifiers())).as(c.getName() + "." + m.getName()).isFalse();
+            }
+            for (Field f : c.getDeclaredFields()) {
+                assertThat(f.getType().getName()).as(c.getName() + "." + f.getName())
+                        .doesNotStartWith("java.util.concurrent.locks")
+                        .isNotIn("java.util.concurrent.atomic.AtomicLong", "java.util.concurrent.atomic.AtomicInteger",
+                                "java.util.concurrent.atomic.AtomicBoolean", "java.util.concurrent.atomic.AtomicReference");
+            }
+            assertThat(c.getSuperclass() == null ? "" : c.getSuperclass().getName()).as(c.getName())
+                    .doesNotStartWith("java.util.concurrent.atomic");
+        }
+    }
+}
