@@ -20,7 +20,14 @@ import java.lang.invoke.VarHandle;
  * worst the counts of the in-flight recorders missing. "Last N" is in the order of the head
  * claims, which is the order in which outcomes arrived.
  *
- * Shortcut: if the slot already holds the same outcome (the steady state of a healthy service:
+ * Healthy shortcut: while the window is full of fast successes (totals == N: N calls, no
+ * failure, no slow call), a fast success changes nothing but the head, and the head's position
+ * only matters relative to outcomes that are not fast successes, of which there are none. So
+ * the recorder returns after one volatile read of the totals and writes nothing shared: in the
+ * steady state of a healthy service, threads sharing a breaker do not contend at all. Racing a
+ * recorder of a failure that has swapped but not yet added, the success linearizes before it.
+ *
+ * Slot shortcut: if the slot already holds the same outcome (the steady state of a healthy service:
  * success replacing success), the recorder skips the swap and the add. This is linearizable:
  * it is as if the recorder's swap happened just before whichever concurrent swap follows it,
  * replacing an outcome by an equal one.
@@ -61,6 +68,9 @@ final class CountWindow extends SlidingWindow {
 
     @Override
     int record(int code) {
+        if (code == CALL && (long) TOTALS.getVolatile(this) == size) {
+            return UNCHANGED;                                 // full of fast successes: see the header
+        }
         int index;
         int next;
         do {

@@ -100,6 +100,27 @@ class CircuitBreakerTest {
     }
 
     @Test
+    void aFailureAfterAHealthyFullWindowIsEvictedAfterExactlyNCalls() {
+        CircuitBreaker b = breaker(CircuitBreaker.builder("healthy").slidingWindow(5).minimumNumberOfCalls(5)
+                .failureRateThreshold(60));
+        for (int i = 0; i < 12; i++) {
+            succeed(b);       // full of successes: later successes take the no-write shortcut
+        }
+        fail(b);
+        for (int i = 0; i < 4; i++) {
+            succeed(b);
+            assertThat(b.metrics().failures()).as("still within the last 5 calls").isEqualTo(1);
+        }
+        succeed(b);
+        assertThat(b.metrics().failures()).isZero();
+        assertThat(b.metrics().calls()).isEqualTo(5);
+        fail(b);
+        fail(b);
+        fail(b);
+        assertThat(b.state()).isEqualTo(State.OPEN);
+    }
+
+    @Test
     void ratesAreMinusOneBelowTheMinimum() {
         CircuitBreaker b = fourCalls();
         fail(b);

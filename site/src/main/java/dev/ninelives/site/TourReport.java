@@ -76,7 +76,7 @@ public record TourReport(Duration elapsed, long calls, long ok, long failed, lon
                 .sorted(Map.Entry.comparingByKey())
                 .map(e -> e.getKey() + " " + TourScenario.seconds(e.getValue(), 1))
                 .collect(Collectors.joining(", "));
-        lines.add("  time in     " + times);
+        lines.add("  time in      " + times);
         lines.add(String.format(Locale.ROOT, "  transitions  %d: %s", transitions.size(),
                 transitions.stream().map(t -> t.event().to().toString()).collect(Collectors.joining(" -> ", "CLOSED -> ", ""))));
         lines.add(String.format(Locale.ROOT,

@@ -132,7 +132,9 @@ public final class TourScenario {
             breaker.onStateTransition(this::onTransition);
 
             long callCount = Math.max(1, script.length().toNanos() / callInterval.toNanos());
-            Mono<Void> traffic = Flux.interval(Duration.ZERO, callInterval, scheduler)
+            // Calls go out half an interval off the beat, so that none coincides with a row or
+            // with a change of phase: each call lands in one row and one phase, whatever the jitter.
+            Mono<Void> traffic = Flux.interval(callInterval.dividedBy(2), callInterval, scheduler)
                     .take(callCount)
                     .flatMap(i -> oneCall())
                     .then();

@@ -1,0 +1,140 @@
+package dev.ninelives.site;
+
+import dev.ninelives.breaker.CircuitBreaker;
+import dev.ninelives.breaker.CircuitBreakerMetrics;
+import dev.ninelives.reactor.NineLives;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+import java.time.Duration;
+import java.util.Locale;
+import java.util.function.Consumer;
+
+/**
+ * The code of the "Getting started" page. The page shows the regions between the
+ * {@code tag::name[]} and {@code end::name[]} comments, and {@code GettingStartedSnippetsTest}
+ * checks what each region does, so the page cannot show code that does not compile or does not
+ * behave as the page says.
+ *
+ * <p>The example is a quote service that calls a remote {@link QuoteClient} through a circuit
+ * breaker.
+ */
+public final class GettingStartedSnippets {
+
+    /** The remote dependency of the examples. */
+    public interface QuoteClient {
+
+        /**
+         * Fetches the latest quote of a symbol.
+         *
+         * @param symbol the symbol
+         * @return the quote
+         */
+        Mono<String> quote(String symbol);
+
+        /**
+         * Streams the recent quotes of a symbol.
+         *
+         * @param symbol the symbol
+         * @return the quotes, oldest first
+         */
+        Flux<String> history(String symbol);
+    }
+
+    private final QuoteClient client;
+    private final CircuitBreaker breaker;
+
+    /**
+     * Creates the quote service.
+     *
+     * @param client  the remote client
+     * @param breaker the breaker shared by every call to the client
+     */
+    public GettingStartedSnippets(QuoteClient client, CircuitBreaker breaker) {
+        this.client = client;
+        this.breaker = breaker;
+    }
+
+    /**
+     * Builds the breaker of the examples.
+     *
+     * @return a new breaker, CLOSED
+     */
+    public static CircuitBreaker quotesBreaker() {
+        // tag::build[]
+        CircuitBreaker breaker = CircuitBreaker.builder("quotes")
+                .slidingWindow(20)                     // judge the last 20 calls,
+                .minimumNumberOfCalls(10)              // once there are at least 10 of them;
+                .failureRateThreshold(50)              // open when half of them failed,
+                .openDuration(Duration.ofSeconds(30))  // refuse every call for 30 s,
+                .permittedCallsInHalfOpen(3)           // then let 3 trial calls decide
+                .build();
+        // end::build[]
+        return breaker;
+    }
+
+    // tag::transform[]
+    /**
+     * Fetches a quote through the breaker.
+     *
+     * @param symbol the symbol
+     * @return the quote, or a CallNotPermittedException while the breaker refuses calls
+     */
+    public Mono<String> quote(String symbol) {
+        return client.quote(symbol)
+                .transform(NineLives.breaker(breaker));   // a Mono stays a Mono
+    }
+
+    /**
+     * Streams recent quotes through the breaker: the whole stream is one call.
+     *
+     * @param symbol the symbol
+     * @return the quotes, or a CallNotPermittedException while the breaker refuses calls
+     */
+    public Flux<String> history(String symbol) {
+        return client.history(symbol)
+                .transform(NineLives.breaker(breaker));   // a Flux stays a Flux
+    }
+    // end::transform[]
+
+    // tag::fallback[]
+    /**
+     * Fetches a quote, or answers {@code cached} when the breaker refuses the call.
+     *
+     * @param symbol the symbol
+     * @param cached the answer while the breaker refuses calls
+     * @return the quote; the client's own errors still come through
+     */
+    public Mono<String> quoteOrCached(String symbol, String cached) {
+        return quote(symbol)
+                .onErrorResume(NineLives::isCallNotPermitted, refused -> Mono.just(cached));
+    }
+    // end::fallback[]
+
+    // tag::metrics[]
+    /**
+     * Describes the breaker's health in one line, for a status page.
+     *
+     * @return for example {@code "CLOSED: 1 of 12 recent calls failed, 0 refused"}
+     */
+    public String health() {
+        CircuitBreakerMetrics m = breaker.metrics();   // a consistent snapshot
+        return String.format(Locale.ROOT, "%s: %d of %d recent calls failed, %d refused",
+                m.state(), m.failures(), m.calls(), m.notPermitted());
+    }
+    // end::metrics[]
+
+    /**
+     * Sends a line to {@code alerts} at each state transition of {@code breaker}.
+     *
+     * @param breaker the breaker to watch
+     * @param alerts  where the lines go (a logger, a pager...)
+     */
+    public static void alertOnTransitions(CircuitBreaker breaker, Consumer<String> alerts) {
+        // tag::listen[]
+        breaker.onStateTransition(event -> alerts.accept(
+                event.breakerName() + ": " + event.from() + " -> " + event.to()
+                        + " (" + event.reason() + ": " + event.detail() + ")"));
+        // end::listen[]
+    }
+}
