@@ -45,8 +45,12 @@ import java.util.function.Consumer;
  * only moves the phase forward in epoch order, so a slow publisher never overwrites a newer
  * phase.
  *
- * CLOSED costs: tryAcquire is one volatile load; an outcome is one CAS in the window (plus one
- * getAndAdd when the totals change), and a transition when a threshold is crossed. No lock and
+ * No padding: in the steady state every field of this object is only read (the word and the
+ * phase change on transitions alone), so there is no false sharing to pad against.
+ *
+ * CLOSED costs: tryAcquire is one volatile load; an outcome is one volatile load while the window is
+ * full of fast successes, otherwise one CAS in the window plus one getAndAdd when the totals
+ * change, and a transition when a threshold is crossed. No lock and
  * no allocation on these paths; transitions and listener events allocate.
  */
 final class LockFreeCircuitBreaker implements CircuitBreaker {

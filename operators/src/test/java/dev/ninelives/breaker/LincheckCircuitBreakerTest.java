@@ -1,5 +1,8 @@
 package dev.ninelives.breaker;
 
+import org.jetbrains.kotlinx.lincheck.Actor;
+import org.jetbrains.kotlinx.lincheck.execution.ExecutionScenario;
+import org.jetbrains.lincheck.LincheckAssertionError;
 import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
 import org.jetbrains.lincheck.datastructures.Operation;
 import org.jetbrains.lincheck.datastructures.Param;
@@ -7,65 +10,149 @@ import org.jetbrains.lincheck.datastructures.StressOptions;
 import org.jetbrains.lincheck.datastructures.ThreadIdGen;
 import org.junit.jupiter.api.Test;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
-@Param(name = "thread", gen = ThreadIdGen.class)
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/**
+ * Checks that the {@link LockFreeCircuitBreaker} state machine is linearizable with respect to
+ * {@link Spec}, a plain sequential re-implementation of the intended semantics: a count window
+ * of the last 2 outcomes; CLOSED opens once it holds 2 outcomes of which at least 50 % failed;
+ * the first acquire in OPEN (the open duration is always over, see the ticker) moves it to
+ * HALF_OPEN and takes the first of 2 trial permits; a released trial frees its slot; after 2
+ * recorded trials it closes with a fresh window, or opens again if at least 50 % failed; an
+ * outcome whose permit was granted in an epoch that is over is ignored.
+ *
+ * <p>Guards against the races a lock-free breaker gets wrong: two threads both moving
+ * OPEN&nbsp;to&nbsp;HALF_OPEN (Resilience4j #674, "illegal state transition from HALF_OPEN to
+ * HALF_OPEN") or HALF_OPEN admitting more trial calls than configured (Resilience4j #1432,
+ * "permits more calls than expected when switching from OPEN to HALF_OPEN"); the HALF_OPEN
+ * decision taken twice or on a wrong count; outcomes lost or counted twice by the window; a
+ * stale permit (granted before a transition) counted against the new state.
+ *
+ * <p>Operations work at the level of the permit protocol, each a single breaker call: a thread
+ * acquires a permit and keeps it, and a later operation of the same thread ends its oldest
+ * permit with {@code onSuccess}, {@code onError} or {@code release}. (Operations that acquire
+ * and complete in one go are not linearizable against any atomic specification, and rightly
+ * so: a refusal because another thread holds the last trial slot, or an outcome ignored
+ * because another thread moved the breaker in between, cannot happen if such an operation is
+ * atomic.) The ticker advances one second per reading and the open duration is 1 ns, so the
+ * open duration has always passed when OPEN reads the ticker.
+ *
+ * <p><b>Two documented conservative behaviours are tolerated here</b> (see the header comment of
+ * {@code LockFreeCircuitBreaker}, "Who races"): between the CAS that moves the state word and the
+ * publication of the new phase, (1) OPEN refuses calls and (2) CLOSED drops outcomes. Neither is
+ * linearizable against {@link Spec}; {@link #strictSpecificationExposesPublicationGap()} proves
+ * that Lincheck finds both. To check everything else, {@link #acquire} retries a refusal that
+ * the rejection listener reports as made in OPEN (with this ticker OPEN refuses only inside the
+ * gap; if it refused for good the operation would hang and Lincheck report it), and
+ * {@link #succeed}/{@link #fail} wait until the phase of a CLOSED permit's epoch is published
+ * (or the epoch is over) before recording.
+ */
 public class LincheckCircuitBreakerTest {
 
-    static final int THREADS = 2;
+    /** Slots for thread ids: 0 is the initial part, 1..threads the parallel part, threads+1 the post part. */
+    private static final int MAX_THREAD_IDS = 8;
+    private static final int PERMITTED = 2;
     private static final RuntimeException BOOM = new RuntimeException("boom");
 
-    private final AtomicLong clock = new AtomicLong();
-    private final CircuitBreaker breaker = CircuitBreaker.builder("lincheck")
-            .slidingWindow(2).minimumNumberOfCalls(2).failureRateThreshold(50)
-            .permittedCallsInHalfOpen(2).openDuration(Duration.ofNanos(1))
-            .ticker(() -> clock.addAndGet(1_000_000_000L))
-            .build();
-    private final ThreadLocal<CircuitBreaker.State> refusedIn = new ThreadLocal<>();
-    @SuppressWarnings("unchecked")
-    private final ArrayDeque<Long>[] held = new ArrayDeque[THREADS + 2];
+    private static final VarHandle WORD;
+    private static final VarHandle PHASE;
 
-    {
-        breaker.onCallNotPermitted(e -> refusedIn.set(e.state()));
-        for (int i = 0; i < held.length; i++) held[i] = new ArrayDeque<>();
-    }
-
-    @Operation
-    public CircuitBreaker.State acquire(@Param(name = "thread") int thread) {
-        for (;;) {
-            refusedIn.set(null);
-            long p = breaker.tryAcquire();
-            if (p != CircuitBreaker.NOT_PERMITTED) {
-                held[thread].addLast(p);
-                return CircuitBreaker.State.values()[(int) (p & 7)];
-            }
-            if (refusedIn.get() != CircuitBreaker.State.OPEN) return null;
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.privateLookupIn(LockFreeCircuitBreaker.class, MethodHandles.lookup());
+            WORD = l.findVarHandle(LockFreeCircuitBreaker.class, "state", long.class);
+            PHASE = l.findVarHandle(LockFreeCircuitBreaker.class, "phase", LockFreeCircuitBreaker.Phase.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
         }
     }
 
+    private final boolean tolerateGaps;
+    private final AtomicLong clock = new AtomicLong();
+    private final CircuitBreaker breaker = CircuitBreaker.builder("lincheck")
+            .slidingWindow(2)
+            .minimumNumberOfCalls(2)
+            .failureRateThreshold(50)
+            .permittedCallsInHalfOpen(PERMITTED)
+            .openDuration(Duration.ofNanos(1))
+            .ticker(() -> clock.addAndGet(1_000_000_000L))
+            .build();
+    /** The state of this thread's last refusal, set by the rejection listener in the refused thread. */
+    private final ThreadLocal<CircuitBreaker.State> refusedIn = new ThreadLocal<>();
+    /** Permits held, per thread id; each deque is only touched by the thread of that id. */
+    @SuppressWarnings("unchecked")
+    private final ArrayDeque<Long>[] held = new ArrayDeque[MAX_THREAD_IDS];
+
+    public LincheckCircuitBreakerTest() {
+        this(true);
+    }
+
+    LincheckCircuitBreakerTest(boolean tolerateGaps) {
+        this.tolerateGaps = tolerateGaps;
+        breaker.onCallNotPermitted(e -> refusedIn.set(e.state()));
+        for (int i = 0; i < held.length; i++) {
+            held[i] = new ArrayDeque<>();
+        }
+    }
+
+    /** Asks for a permit and keeps it; returns the state it was granted in, or null if refused. */
     @Operation
-    public boolean succeed(@Param(name = "thread") int thread) {
-        Long p = held[thread].pollFirst();
-        if (p == null) return false;
-        breaker.onSuccess(p, 0L);
+    public CircuitBreaker.State acquire(@Param(gen = ThreadIdGen.class) int thread) {
+        for (;;) {
+            refusedIn.set(null);
+            long permit = breaker.tryAcquire();
+            if (permit != CircuitBreaker.NOT_PERMITTED) {
+                held[thread].addLast(permit);
+                return CircuitBreaker.State.values()[(int) (permit & 7)];
+            }
+            if (!tolerateGaps || refusedIn.get() != CircuitBreaker.State.OPEN) {
+                return null;
+            }
+        }
+    }
+
+    /** Ends this thread's oldest permit with a success; false if it holds none. */
+    @Operation
+    public boolean succeed(@Param(gen = ThreadIdGen.class) int thread) {
+        Long permit = held[thread].pollFirst();
+        if (permit == null) {
+            return false;
+        }
+        awaitPublication(permit);
+        breaker.onSuccess(permit, 0L);
         return true;
     }
 
+    /** Ends this thread's oldest permit with a failure; false if it holds none. */
     @Operation
-    public boolean fail(@Param(name = "thread") int thread) {
-        Long p = held[thread].pollFirst();
-        if (p == null) return false;
-        breaker.onError(p, 0L, BOOM);
+    public boolean fail(@Param(gen = ThreadIdGen.class) int thread) {
+        Long permit = held[thread].pollFirst();
+        if (permit == null) {
+            return false;
+        }
+        awaitPublication(permit);
+        breaker.onError(permit, 0L, BOOM);
         return true;
     }
 
+    /** Ends this thread's oldest permit without an outcome; false if it holds none. */
     @Operation
-    public boolean release(@Param(name = "thread") int thread) {
-        Long p = held[thread].pollFirst();
-        if (p == null) return false;
-        breaker.release(p);
+    public boolean release(@Param(gen = ThreadIdGen.class) int thread) {
+        Long permit = held[thread].pollFirst();
+        if (permit == null) {
+            return false;
+        }
+        breaker.release(permit);
         return true;
     }
 
@@ -74,88 +161,232 @@ public class LincheckCircuitBreakerTest {
         return breaker.state();
     }
 
+    /** While a CLOSED permit's epoch is current but its phase not yet published, waits for the publisher. */
+    private void awaitPublication(long permit) {
+        if (!tolerateGaps || (int) (permit & 7) != LockFreeCircuitBreaker.CLOSED) {
+            return;
+        }
+        int epoch = (int) (permit >>> 3);
+        while (LockFreeCircuitBreaker.epoch((long) WORD.getVolatile(breaker)) == epoch
+                && ((LockFreeCircuitBreaker.Phase) PHASE.getVolatile(breaker)).epoch != epoch) {
+            Thread.onSpinWait();
+        }
+    }
+
+    // ------------------------------------------------------------------------------ the checks
+
     @Test
     public void modelChecking() {
-        new ModelCheckingOptions().iterations(0).invocationsPerIteration(5000)
-                .addCustomScenario(closeGap())
-                .sequentialSpecification(Spec.class).check(getClass());
+        withScenarios(new ModelCheckingOptions())
+                .iterations(30)
+                .invocationsPerIteration(500)
+                .threads(2)
+                .actorsPerThread(4)
+                .actorsBefore(5)
+                .actorsAfter(2)
+                .sequentialSpecification(Spec.class)
+                .check(LincheckCircuitBreakerTest.class);
     }
 
-    static org.jetbrains.kotlinx.lincheck.execution.ExecutionScenario closeGap() {
-        return new org.jetbrains.kotlinx.lincheck.execution.ExecutionScenario(
-                java.util.List.of(a("acquire", 0), a("fail", 0), a("acquire", 0), a("fail", 0), a("acquire", 0), a("succeed", 0)),
-                java.util.List.of(java.util.List.of(a("acquire", 1), a("succeed", 1)),
-                        java.util.List.of(a("acquire", 2), a("fail", 2), a("acquire", 2), a("fail", 2), a("state"))),
-                java.util.List.of(a("state")), null);
+    @Test
+    public void stress() {
+        withScenarios(new StressOptions())
+                .iterations(40)
+                .invocationsPerIteration(2_000)
+                .threads(2)
+                .actorsPerThread(4)
+                .actorsBefore(5)
+                .actorsAfter(2)
+                .sequentialSpecification(Spec.class)
+                .check(LincheckCircuitBreakerTest.class);
     }
 
-    static org.jetbrains.kotlinx.lincheck.Actor a(String name, Object... args) {
-        for (java.lang.reflect.Method m : LincheckCircuitBreakerTest.class.getMethods()) {
-            if (m.getName().equals(name)) return new org.jetbrains.kotlinx.lincheck.Actor(m, java.util.List.of(args));
+    /**
+     * Without the two tolerances, Lincheck finds the publication gap: a call refused in OPEN
+     * although the open duration is over, and outcomes recorded in a new CLOSED epoch dropped
+     * (any number of whole calls can fall into the gap while the closing thread is descheduled).
+     * If this test fails, the gap has been closed: remove the tolerances and this test.
+     */
+    @Test
+    public void strictSpecificationExposesPublicationGap() {
+        for (ExecutionScenario gap : List.of(openGap(), closedGap())) {
+            LincheckAssertionError error = assertThrows(LincheckAssertionError.class, () ->
+                    new ModelCheckingOptions()
+                            .iterations(0)
+                            .invocationsPerIteration(2_000)
+                            .addCustomScenario(gap)
+                            .sequentialSpecification(Spec.class)
+                            .check(Strict.class));
+            assertThat(error.getMessage()).contains("Invalid execution results");
         }
-        throw new IllegalArgumentException(name);
     }
 
+    /** The same operations, without the tolerances: for {@link #strictSpecificationExposesPublicationGap()}. */
+    public static final class Strict extends LincheckCircuitBreakerTest {
+        public Strict() {
+            super(false);
+        }
+    }
+
+    private static <O extends org.jetbrains.lincheck.datastructures.Options<O, ?>> O withScenarios(O options) {
+        return options
+                .addCustomScenario(closedToOpenRace())
+                .addCustomScenario(openToHalfOpenRace())
+                .addCustomScenario(openGap())
+                .addCustomScenario(closedGap());
+    }
+
+    // ------------------------------------------------------------------------------ scenarios
+
+    /** Window [F]; both threads record while one of them trips. */
+    static ExecutionScenario closedToOpenRace() {
+        return scenario(
+                List.of(a("acquire", 0), a("fail", 0)),
+                List.of(List.of(a("acquire", 1), a("fail", 1), a("acquire", 1), a("state")),
+                        List.of(a("acquire", 2), a("succeed", 2), a("acquire", 2), a("release", 2))),
+                List.of(a("state"), a("acquire", 3)));
+    }
+
+    /** OPEN; both threads race to take the trial permits, one releases. */
+    static ExecutionScenario openToHalfOpenRace() {
+        return scenario(
+                List.of(a("acquire", 0), a("fail", 0), a("acquire", 0), a("fail", 0)),
+                List.of(List.of(a("acquire", 1), a("acquire", 1), a("succeed", 1), a("succeed", 1)),
+                        List.of(a("acquire", 2), a("release", 2), a("acquire", 2), a("fail", 2))),
+                List.of(a("state"), a("acquire", 3)));
+    }
+
+    /** HALF_OPEN with one failed trial; thread 1 reopens it while thread 2 calls. */
+    static ExecutionScenario openGap() {
+        return scenario(
+                List.of(a("acquire", 0), a("fail", 0), a("acquire", 0), a("fail", 0), a("acquire", 0), a("fail", 0)),
+                List.of(List.of(a("acquire", 1), a("fail", 1)),
+                        List.of(a("acquire", 2), a("succeed", 2), a("state"))),
+                List.of(a("state"), a("acquire", 3)));
+    }
+
+    /** HALF_OPEN with one successful trial; thread 1 closes it while thread 2 fails twice. */
+    static ExecutionScenario closedGap() {
+        return scenario(
+                List.of(a("acquire", 0), a("fail", 0), a("acquire", 0), a("fail", 0), a("acquire", 0), a("succeed", 0)),
+                List.of(List.of(a("acquire", 1), a("succeed", 1)),
+                        List.of(a("acquire", 2), a("fail", 2), a("acquire", 2), a("fail", 2), a("state"))),
+                List.of(a("state")));
+    }
+
+    private static ExecutionScenario scenario(List<Actor> init, List<List<Actor>> parallel, List<Actor> post) {
+        List<List<Actor>> threads = new ArrayList<>();
+        parallel.forEach(t -> threads.add(new ArrayList<>(t)));
+        return new ExecutionScenario(new ArrayList<>(init), threads, new ArrayList<>(post), null);
+    }
+
+    private static Actor a(String operation, Object... args) {
+        for (Method m : LincheckCircuitBreakerTest.class.getDeclaredMethods()) {
+            if (m.getName().equals(operation) && m.isAnnotationPresent(Operation.class)) {
+                return new Actor(m, List.of(args));
+            }
+        }
+        throw new IllegalArgumentException("no operation " + operation);
+    }
+
+    // ------------------------------------------------------------------------------ specification
+
+    /** The intended semantics, sequentially: one state, one epoch per state entered, per-thread permits. */
     public static final class Spec {
         private CircuitBreaker.State state = CircuitBreaker.State.CLOSED;
         private int epoch;
-        private final ArrayDeque<Boolean> window = new ArrayDeque<>();
-        private int admitted, recorded, failed;
+        private final ArrayDeque<Boolean> window = new ArrayDeque<>();   // true = failure, oldest first
+        private int admitted;                                             // HALF_OPEN: trials out or recorded
+        private int recorded;
+        private int failed;
         @SuppressWarnings("unchecked")
-        private final ArrayDeque<int[]>[] held = new ArrayDeque[THREADS + 2];
+        private final ArrayDeque<int[]>[] held = new ArrayDeque[MAX_THREAD_IDS];   // {state ordinal, epoch}
 
         public Spec() {
-            for (int i = 0; i < held.length; i++) held[i] = new ArrayDeque<>();
+            for (int i = 0; i < held.length; i++) {
+                held[i] = new ArrayDeque<>();
+            }
         }
 
         public CircuitBreaker.State acquire(int thread) {
             switch (state) {
                 case CLOSED:
                     break;
-                case OPEN:
-                    move(CircuitBreaker.State.HALF_OPEN);
-                    admitted++;
+                case OPEN:                                   // the open duration is always over
+                    enter(CircuitBreaker.State.HALF_OPEN);
+                    admitted = 1;
                     break;
                 case HALF_OPEN:
-                    if (admitted >= 2) return null;
+                    if (admitted >= PERMITTED) {
+                        return null;
+                    }
                     admitted++;
                     break;
                 default:
-                    throw new IllegalStateException();
+                    throw new IllegalStateException("unexpected " + state);
             }
             held[thread].addLast(new int[] {state.ordinal(), epoch});
             return state;
         }
 
-        public boolean succeed(int thread) { return complete(thread, 0); }
-        public boolean fail(int thread) { return complete(thread, 1); }
-        public boolean release(int thread) { return complete(thread, 2); }
-        public CircuitBreaker.State state() { return state; }
+        public boolean succeed(int thread) {
+            return end(thread, Outcome.SUCCESS);
+        }
 
-        private boolean complete(int thread, int outcome) {
-            int[] p = held[thread].pollFirst();
-            if (p == null) return false;
-            if (p[0] != state.ordinal() || p[1] != epoch) return true;       // stale permit
+        public boolean fail(int thread) {
+            return end(thread, Outcome.FAILURE);
+        }
+
+        public boolean release(int thread) {
+            return end(thread, Outcome.NONE);
+        }
+
+        public CircuitBreaker.State state() {
+            return state;
+        }
+
+        private enum Outcome { SUCCESS, FAILURE, NONE }
+
+        private boolean end(int thread, Outcome outcome) {
+            int[] permit = held[thread].pollFirst();
+            if (permit == null) {
+                return false;
+            }
+            if (permit[0] != state.ordinal() || permit[1] != epoch) {
+                return true;                                 // stale: its epoch is over
+            }
             if (state == CircuitBreaker.State.CLOSED) {
-                if (outcome == 2) return true;
-                window.addLast(outcome == 1);
-                if (window.size() > 2) window.removeFirst();
-                int calls = window.size();
-                int fails = (int) window.stream().filter(b -> b).count();
-                if (calls >= 2 && fails * 100 >= 50 * calls) move(CircuitBreaker.State.OPEN);
+                if (outcome != Outcome.NONE) {
+                    window.addLast(outcome == Outcome.FAILURE);
+                    if (window.size() > 2) {
+                        window.removeFirst();
+                    }
+                    int calls = window.size();
+                    int failures = (int) window.stream().filter(f -> f).count();
+                    if (calls >= 2 && failures * 100 >= 50 * calls) {
+                        enter(CircuitBreaker.State.OPEN);
+                    }
+                }
+            } else if (outcome == Outcome.NONE) {
+                admitted--;                                  // a released trial frees its slot
             } else {
-                if (outcome == 2) { admitted--; return true; }
                 recorded++;
-                if (outcome == 1) failed++;
-                if (recorded == 2) move(failed * 100 >= 50 * recorded ? CircuitBreaker.State.OPEN : CircuitBreaker.State.CLOSED);
+                if (outcome == Outcome.FAILURE) {
+                    failed++;
+                }
+                if (recorded == PERMITTED) {
+                    enter(failed * 100 >= 50 * recorded ? CircuitBreaker.State.OPEN : CircuitBreaker.State.CLOSED);
+                }
             }
             return true;
         }
 
-        private void move(CircuitBreaker.State target) {
-            state = target;
+        private void enter(CircuitBreaker.State next) {
+            state = next;
             epoch++;
-            admitted = recorded = failed = 0;
+            admitted = 0;
+            recorded = 0;
+            failed = 0;
             window.clear();
         }
     }

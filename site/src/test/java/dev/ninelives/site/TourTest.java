@@ -1,0 +1,133 @@
+package dev.ninelives.site;
+
+import dev.ninelives.breaker.CircuitBreaker.State;
+import dev.ninelives.breaker.StateTransitionEvent.Reason;
+import dev.ninelives.site.ScriptedService.Phase;
+import dev.ninelives.site.ScriptedService.Script;
+import org.junit.jupiter.api.Test;
+import reactor.test.StepVerifier;
+import reactor.test.scheduler.VirtualTimeScheduler;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Plays the tour's scenario under virtual time: seconds of script in milliseconds, no sleeping,
+ * the same sequence of events as the real-time tour.
+ */
+class TourTest {
+
+    static final Duration CALL_INTERVAL = Duration.ofMillis(50);
+
+    /** A shortened tour: 2 s healthy, a 3 s outage, 5 s recovered. */
+    static final Script SHORT = Script.of(
+            new Phase("healthy", Duration.ofSeconds(2), Duration.ofMillis(20), 20),
+            Phase.down("OUTAGE", Duration.ofSeconds(3), Duration.ofMillis(150)),
+            new Phase("recovered", Duration.ofSeconds(5), Duration.ofMillis(20), 0));
+
+    final List<String> lines = new ArrayList<>();
+
+    TourReport play(Script script) {
+        VirtualTimeScheduler vts = VirtualTimeScheduler.create();
+        TourScenario scenario = new TourScenario(script, CALL_INTERVAL, Duration.ofSeconds(1), vts, lines::add);
+        AtomicReference<TourReport> report = new AtomicReference<>();
+        StepVerifier.withVirtualTime(scenario::run, () -> vts, Long.MAX_VALUE)
+                .thenAwait(script.length().plusSeconds(1))
+                .consumeNextWith(report::set)
+                .verifyComplete();
+        return report.get();
+    }
+
+    @Test
+    void breakerOpensInTheOutageRefusesCallsThenClosesAfterRecovery() {
+        TourReport r = play(SHORT);
+        Duration outageStart = SHORT.startOf(1);
+        Duration recoveryStart = SHORT.startOf(2);
+        List<TourReport.Transition> t = r.transitions();
+
+        // Opened during the outage, because of the failure rate.
+        assertThat(t).isNotEmpty();
+        assertThat(t.get(0).event().from()).isEqualTo(State.CLOSED);
+        assertThat(t.get(0).event().to()).isEqualTo(State.OPEN);
+        assertThat(t.get(0).event().reason()).isEqualTo(Reason.FAILURE_RATE_EXCEEDED);
+        assertThat(t.get(0).at()).isBetween(outageStart, recoveryStart);
+
+        // Refused calls while open, and so spared the failing service.
+        assertThat(r.rejectedByOpen()).isPositive();
+        assertThat(r.sparedWhileDown()).isPositive();
+        assertThat(r.reachedWhileDown()).isLessThan(r.issuedWhileDown());
+        assertThat(r.reachedWhileDown() + r.sparedWhileDown()).isEqualTo(r.issuedWhileDown());
+        assertThat(r.rows()).filteredOn(row -> row.state() == State.OPEN)
+                .isNotEmpty()
+                .allSatisfy(row -> assertThat(row.ok()).isZero());
+
+        // Went HALF_OPEN and closed after the recovery, on successful trial calls.
+        TourReport.Transition last = t.get(t.size() - 1);
+        assertThat(last.event().from()).isEqualTo(State.HALF_OPEN);
+        assertThat(last.event().to()).isEqualTo(State.CLOSED);
+        assertThat(last.event().reason()).isEqualTo(Reason.TRIAL_CALLS_SUCCEEDED);
+        assertThat(last.at()).isGreaterThan(recoveryStart);
+        assertThat(t.get(t.size() - 2).event().reason()).isEqualTo(Reason.OPEN_DURATION_ELAPSED);
+        assertThat(t).allSatisfy(tr -> assertThat(tr.event().reason())
+                .isIn(Reason.FAILURE_RATE_EXCEEDED, Reason.OPEN_DURATION_ELAPSED,
+                        Reason.TRIAL_CALLS_FAILED, Reason.TRIAL_CALLS_SUCCEEDED));
+
+        assertThat(r.finalState()).isEqualTo(State.CLOSED);
+        assertThat(r.rows().get(r.rows().size() - 1).state()).isEqualTo(State.CLOSED);
+    }
+
+    @Test
+    void countsAddUpAndTimeInStatesCoversTheRun() {
+        TourReport r = play(SHORT);
+
+        assertThat(r.calls()).isEqualTo(SHORT.length().toNanos() / CALL_INTERVAL.toNanos());
+        assertThat(r.ok() + r.failed() + r.rejected()).isEqualTo(r.calls());
+        assertThat(r.rows().stream().mapToLong(TourReport.Row::calls).sum()).isEqualTo(r.calls());
+        assertThat(r.rows().stream().mapToLong(TourReport.Row::rejected).sum()).isEqualTo(r.rejected());
+        assertThat(r.rows()).hasSize((int) SHORT.length().toSeconds());
+
+        assertThat(r.timeIn(State.OPEN)).isGreaterThanOrEqualTo(Duration.ofSeconds(2));  // the first open duration
+        assertThat(r.timeIn(State.HALF_OPEN)).isPositive();
+        assertThat(r.timeIn(State.CLOSED).plus(r.timeIn(State.OPEN)).plus(r.timeIn(State.HALF_OPEN)))
+                .isEqualTo(r.elapsed());
+    }
+
+    @Test
+    void timelinePrintsEachTransitionWithItsReasonAndASummary() {
+        TourReport r = play(SHORT);
+
+        for (TourReport.Transition tr : r.transitions()) {
+            assertThat(lines).anySatisfy(line -> assertThat(line)
+                    .contains(">> " + tr.event().from())
+                    .contains(tr.event().reason() + ": " + tr.event().detail()));
+        }
+        assertThat(lines).contains("  final state  CLOSED");
+        assertThat(lines).anySatisfy(line -> assertThat(line)
+                .startsWith("  spared       " + r.sparedWhileDown() + " of the " + r.issuedWhileDown()));
+    }
+
+    @Test
+    void breakerStaysClosedWithoutAnOutage() {
+        TourReport r = play(Script.of(new Phase("healthy", Duration.ofSeconds(4), Duration.ofMillis(20), 20)));
+
+        assertThat(r.transitions()).isEmpty();
+        assertThat(r.rejected()).isZero();
+        assertThat(r.failed()).isEqualTo(r.calls() / 20);
+        assertThat(r.finalState()).isEqualTo(State.CLOSED);
+    }
+
+    @Test
+    void standardTourPlaysOutAsTheTourPrintsIt() {
+        TourReport r = play(Script.standard());
+
+        assertThat(r.transitions()).extracting(tr -> tr.event().to())
+                .containsExactly(State.OPEN, State.HALF_OPEN, State.OPEN, State.HALF_OPEN, State.CLOSED);
+        assertThat(r.rejectedByHalfOpen()).as("trial calls all taken while they fail slowly").isPositive();
+        assertThat(r.finalState()).isEqualTo(State.CLOSED);
+        assertThat(r.elapsed()).isLessThan(Duration.ofSeconds(25));
+    }
+}
