@@ -51,10 +51,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  * {@code LockFreeCircuitBreaker}, "Who races"): between the CAS that moves the state word and the
  * publication of the new phase, (1) OPEN refuses calls and (2) CLOSED drops outcomes. Neither is
  * linearizable against {@link Spec}; {@link #strictSpecificationExposesPublicationGap()} proves
- * that Lincheck finds both. To check everything else, {@link #acquire} retries a refusal that
+ * that Lincheck finds both. To check everything else, {@link Breaker#acquire} retries a refusal that
  * the rejection listener reports as made in OPEN (with this ticker OPEN refuses only inside the
  * gap; if it refused for good the operation would hang and Lincheck report it), and
- * {@link #succeed}/{@link #fail} wait until the phase of a CLOSED permit's epoch is published
+ * {@link Breaker#succeed}/{@link Breaker#fail} wait until the phase of a CLOSED permit's epoch is published
  * (or the epoch is over) before recording.
  */
 public class LincheckCircuitBreakerTest {
@@ -64,112 +64,123 @@ public class LincheckCircuitBreakerTest {
     private static final int PERMITTED = 2;
     private static final RuntimeException BOOM = new RuntimeException("boom");
 
-    private static final VarHandle WORD;
-    private static final VarHandle PHASE;
+    /** The operations under test: one breaker, permits kept per thread. */
+    public static class Breaker {
 
-    static {
-        try {
-            MethodHandles.Lookup l = MethodHandles.privateLookupIn(LockFreeCircuitBreaker.class, MethodHandles.lookup());
-            WORD = l.findVarHandle(LockFreeCircuitBreaker.class, "state", long.class);
-            PHASE = l.findVarHandle(LockFreeCircuitBreaker.class, "phase", LockFreeCircuitBreaker.Phase.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
+        private static final VarHandle WORD;
+        private static final VarHandle PHASE;
 
-    private final boolean tolerateGaps;
-    private final AtomicLong clock = new AtomicLong();
-    private final CircuitBreaker breaker = CircuitBreaker.builder("lincheck")
-            .slidingWindow(2)
-            .minimumNumberOfCalls(2)
-            .failureRateThreshold(50)
-            .permittedCallsInHalfOpen(PERMITTED)
-            .openDuration(Duration.ofNanos(1))
-            .ticker(() -> clock.addAndGet(1_000_000_000L))
-            .build();
-    /** The state of this thread's last refusal, set by the rejection listener in the refused thread. */
-    private final ThreadLocal<CircuitBreaker.State> refusedIn = new ThreadLocal<>();
-    /** Permits held, per thread id; each deque is only touched by the thread of that id. */
-    @SuppressWarnings("unchecked")
-    private final ArrayDeque<Long>[] held = new ArrayDeque[MAX_THREAD_IDS];
-
-    public LincheckCircuitBreakerTest() {
-        this(true);
-    }
-
-    LincheckCircuitBreakerTest(boolean tolerateGaps) {
-        this.tolerateGaps = tolerateGaps;
-        breaker.onCallNotPermitted(e -> refusedIn.set(e.state()));
-        for (int i = 0; i < held.length; i++) {
-            held[i] = new ArrayDeque<>();
-        }
-    }
-
-    /** Asks for a permit and keeps it; returns the state it was granted in, or null if refused. */
-    @Operation
-    public CircuitBreaker.State acquire(@Param(gen = ThreadIdGen.class) int thread) {
-        for (;;) {
-            refusedIn.set(null);
-            long permit = breaker.tryAcquire();
-            if (permit != CircuitBreaker.NOT_PERMITTED) {
-                held[thread].addLast(permit);
-                return CircuitBreaker.State.values()[(int) (permit & 7)];
-            }
-            if (!tolerateGaps || refusedIn.get() != CircuitBreaker.State.OPEN) {
-                return null;
+        static {
+            try {
+                MethodHandles.Lookup l = MethodHandles.privateLookupIn(LockFreeCircuitBreaker.class, MethodHandles.lookup());
+                WORD = l.findVarHandle(LockFreeCircuitBreaker.class, "state", long.class);
+                PHASE = l.findVarHandle(LockFreeCircuitBreaker.class, "phase", LockFreeCircuitBreaker.Phase.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
             }
         }
-    }
 
-    /** Ends this thread's oldest permit with a success; false if it holds none. */
-    @Operation
-    public boolean succeed(@Param(gen = ThreadIdGen.class) int thread) {
-        Long permit = held[thread].pollFirst();
-        if (permit == null) {
-            return false;
+        private final boolean tolerateGaps;
+        private final AtomicLong clock = new AtomicLong();
+        private final CircuitBreaker breaker = CircuitBreaker.builder("lincheck")
+                .slidingWindow(2)
+                .minimumNumberOfCalls(2)
+                .failureRateThreshold(50)
+                .permittedCallsInHalfOpen(PERMITTED)
+                .openDuration(Duration.ofNanos(1))
+                .ticker(() -> clock.addAndGet(1_000_000_000L))
+                .build();
+        /** The state of this thread's last refusal, set by the rejection listener in the refused thread. */
+        private final ThreadLocal<CircuitBreaker.State> refusedIn = new ThreadLocal<>();
+        /** Permits held, per thread id; each deque is only touched by the thread of that id. */
+        @SuppressWarnings("unchecked")
+        private final ArrayDeque<Long>[] held = new ArrayDeque[MAX_THREAD_IDS];
+
+        public Breaker() {
+            this(true);
         }
-        awaitPublication(permit);
-        breaker.onSuccess(permit, 0L);
-        return true;
-    }
 
-    /** Ends this thread's oldest permit with a failure; false if it holds none. */
-    @Operation
-    public boolean fail(@Param(gen = ThreadIdGen.class) int thread) {
-        Long permit = held[thread].pollFirst();
-        if (permit == null) {
-            return false;
+        Breaker(boolean tolerateGaps) {
+            this.tolerateGaps = tolerateGaps;
+            breaker.onCallNotPermitted(e -> refusedIn.set(e.state()));
+            for (int i = 0; i < held.length; i++) {
+                held[i] = new ArrayDeque<>();
+            }
         }
-        awaitPublication(permit);
-        breaker.onError(permit, 0L, BOOM);
-        return true;
-    }
 
-    /** Ends this thread's oldest permit without an outcome; false if it holds none. */
-    @Operation
-    public boolean release(@Param(gen = ThreadIdGen.class) int thread) {
-        Long permit = held[thread].pollFirst();
-        if (permit == null) {
-            return false;
+        /** Asks for a permit and keeps it; returns the state it was granted in, or null if refused. */
+        @Operation
+        public CircuitBreaker.State acquire(@Param(gen = ThreadIdGen.class) int thread) {
+            for (;;) {
+                refusedIn.set(null);
+                long permit = breaker.tryAcquire();
+                if (permit != CircuitBreaker.NOT_PERMITTED) {
+                    held[thread].addLast(permit);
+                    return CircuitBreaker.State.values()[(int) (permit & 7)];
+                }
+                if (!tolerateGaps || refusedIn.get() != CircuitBreaker.State.OPEN) {
+                    return null;
+                }
+            }
         }
-        breaker.release(permit);
-        return true;
-    }
 
-    @Operation
-    public CircuitBreaker.State state() {
-        return breaker.state();
-    }
-
-    /** While a CLOSED permit's epoch is current but its phase not yet published, waits for the publisher. */
-    private void awaitPublication(long permit) {
-        if (!tolerateGaps || (int) (permit & 7) != LockFreeCircuitBreaker.CLOSED) {
-            return;
+        /** Ends this thread's oldest permit with a success; false if it holds none. */
+        @Operation
+        public boolean succeed(@Param(gen = ThreadIdGen.class) int thread) {
+            Long permit = held[thread].pollFirst();
+            if (permit == null) {
+                return false;
+            }
+            awaitPublication(permit);
+            breaker.onSuccess(permit, 0L);
+            return true;
         }
-        int epoch = (int) (permit >>> 3);
-        while (LockFreeCircuitBreaker.epoch((long) WORD.getVolatile(breaker)) == epoch
-                && ((LockFreeCircuitBreaker.Phase) PHASE.getVolatile(breaker)).epoch != epoch) {
-            Thread.onSpinWait();
+
+        /** Ends this thread's oldest permit with a failure; false if it holds none. */
+        @Operation
+        public boolean fail(@Param(gen = ThreadIdGen.class) int thread) {
+            Long permit = held[thread].pollFirst();
+            if (permit == null) {
+                return false;
+            }
+            awaitPublication(permit);
+            breaker.onError(permit, 0L, BOOM);
+            return true;
+        }
+
+        /** Ends this thread's oldest permit without an outcome; false if it holds none. */
+        @Operation
+        public boolean release(@Param(gen = ThreadIdGen.class) int thread) {
+            Long permit = held[thread].pollFirst();
+            if (permit == null) {
+                return false;
+            }
+            breaker.release(permit);
+            return true;
+        }
+
+        @Operation
+        public CircuitBreaker.State state() {
+            return breaker.state();
+        }
+
+        /** While a CLOSED permit's epoch is current but its phase not yet published, waits for the publisher. */
+        private void awaitPublication(long permit) {
+            if (!tolerateGaps || (int) (permit & 7) != LockFreeCircuitBreaker.CLOSED) {
+                return;
+            }
+            int epoch = (int) (permit >>> 3);
+            while (LockFreeCircuitBreaker.epoch((long) WORD.getVolatile(breaker)) == epoch
+                    && ((LockFreeCircuitBreaker.Phase) PHASE.getVolatile(breaker)).epoch != epoch) {
+                Thread.onSpinWait();
+            }
+        }
+    }
+
+    /** The same operations, without the tolerances: for {@link #strictSpecificationExposesPublicationGap()}. */
+    public static final class StrictBreaker extends Breaker {
+        public StrictBreaker() {
+            super(false);
         }
     }
 
@@ -185,7 +196,7 @@ public class LincheckCircuitBreakerTest {
                 .actorsBefore(5)
                 .actorsAfter(2)
                 .sequentialSpecification(Spec.class)
-                .check(LincheckCircuitBreakerTest.class);
+                .check(Breaker.class);
     }
 
     @Test
@@ -198,7 +209,7 @@ public class LincheckCircuitBreakerTest {
                 .actorsBefore(5)
                 .actorsAfter(2)
                 .sequentialSpecification(Spec.class)
-                .check(LincheckCircuitBreakerTest.class);
+                .check(Breaker.class);
     }
 
     /**
@@ -216,15 +227,8 @@ public class LincheckCircuitBreakerTest {
                             .invocationsPerIteration(2_000)
                             .addCustomScenario(gap)
                             .sequentialSpecification(Spec.class)
-                            .check(Strict.class));
+                            .check(StrictBreaker.class));
             assertThat(error.getMessage()).contains("Invalid execution results");
-        }
-    }
-
-    /** The same operations, without the tolerances: for {@link #strictSpecificationExposesPublicationGap()}. */
-    public static final class Strict extends LincheckCircuitBreakerTest {
-        public Strict() {
-            super(false);
         }
     }
 
@@ -281,7 +285,7 @@ public class LincheckCircuitBreakerTest {
     }
 
     private static Actor a(String operation, Object... args) {
-        for (Method m : LincheckCircuitBreakerTest.class.getDeclaredMethods()) {
+        for (Method m : Breaker.class.getDeclaredMethods()) {
             if (m.getName().equals(operation) && m.isAnnotationPresent(Operation.class)) {
                 return new Actor(m, List.of(args));
             }

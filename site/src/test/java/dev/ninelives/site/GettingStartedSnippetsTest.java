@@ -74,17 +74,23 @@ class GettingStartedSnippetsTest {
     }
 
     @Test
-    void builtBreakerWaitsForTenCallsThenOpensAtHalfFailed() {
+    void builtBreakerJudgesNothingBeforeTenCalls() {
         fail(9);
-        assertThat(breaker.state()).as("fewer than the minimum number of calls are not judged")
+        assertThat(breaker.state()).as("9 of 9 failed, but fewer than 10 calls are not judged")
                 .isEqualTo(CircuitBreaker.State.CLOSED);
-        client.up.set(true);
-        for (int i = 0; i < 9; i++) {
+        fail(1);
+        assertThat(breaker.state()).isEqualTo(CircuitBreaker.State.OPEN);
+    }
+
+    @Test
+    void builtBreakerOpensWhenHalfOfTheWindowFailed() {
+        for (int i = 0; i < 10; i++) {
             StepVerifier.create(quotes.quote("ACME")).expectNext("ACME 42.00").verifyComplete();
         }
-        assertThat(breaker.state()).as("9 of 18 failed: below 50 %").isEqualTo(CircuitBreaker.State.CLOSED);
+        fail(9);
+        assertThat(breaker.state()).as("9 of 19 failed: below 50 %").isEqualTo(CircuitBreaker.State.CLOSED);
         fail(1);
-        assertThat(breaker.state()).as("10 of 19 failed").isEqualTo(CircuitBreaker.State.OPEN);
+        assertThat(breaker.state()).as("10 of 20 failed").isEqualTo(CircuitBreaker.State.OPEN);
     }
 
     @Test
@@ -195,6 +201,7 @@ class GettingStartedSnippetsTest {
         CircuitBreaker breaker = CircuitBreaker.builder("quotes")
                 .ticker(NineLives.schedulerTicker())
                 .openDuration(Duration.ofSeconds(30))
+                .permittedCallsInHalfOpen(1)
                 .build();
         List<StateTransitionEvent.Reason> reasons = new ArrayList<>();
         breaker.onStateTransition(e -> reasons.add(e.reason()));

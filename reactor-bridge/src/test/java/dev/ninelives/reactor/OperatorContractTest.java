@@ -1,0 +1,161 @@
+package dev.ninelives.reactor;
+
+import dev.ninelives.breaker.CircuitBreaker;
+import dev.ninelives.breaker.CircuitBreaker.State;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.reactivestreams.Publisher;
+import reactor.core.CoreSubscriber;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Hooks;
+import reactor.core.publisher.Mono;
+import reactor.test.StepVerifier;
+import reactor.test.publisher.TestPublisher;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The scenario harness: every operator, Mono and Flux, goes through the same contract (cancel
+ * on subscribe, a source whose subscribe throws, empty, never then cancel, backpressure one at a
+ * time, error, a misbehaving source that signals after completing). After each scenario the
+ * protection must account for its permit: no leak, nothing counted twice. New operators add a
+ * row to {@link #protections()}.
+ */
+class OperatorContractTest {
+
+    /** An operator under test, with the check that it returned what it took. */
+    interface Protection {
+        <T> Function<Publisher<T>, Publisher<T>> operator();
+
+        /** Asserts that every permit taken so far has been returned or recorded exactly once. */
+        void assertAccounted();
+    }
+
+    /** A breaker in HALF_OPEN with many trials: free slots + recorded trials must equal the permitted count. */
+    static final class BreakerProtection implements Protection {
+        final CircuitBreaker breaker = CircuitBreaker.builder("contract").permittedCallsInHalfOpen(1000).build();
+
+        BreakerProtection() {
+            breaker.transitionTo(State.HALF_OPEN);
+        }
+
+        @Override
+        public <T> Function<Publisher<T>, Publisher<T>> operator() {
+            return NineLives.breaker(breaker);
+        }
+
+        @Override
+        public void assertAccounted() {
+            List<Long> permits = new ArrayList<>();
+            for (long p; (p = breaker.tryAcquire()) != CircuitBreaker.NOT_PERMITTED; ) {
+                permits.add(p);
+            }
+            permits.forEach(breaker::release);
+            assertThat(permits.size() + breaker.metrics().calls()).as("free + recorded trial slots").isEqualTo(1000);
+            assertThat(breaker.state()).isEqualTo(State.HALF_OPEN);
+        }
+
+        @Override
+        public String toString() {
+            return "breaker";
+        }
+    }
+
+    static Stream<Arguments> protections() {
+        List<Supplier<Protection>> all = List.of(BreakerProtection::new);
+        return all.stream().flatMap(p -> Stream.of(Arguments.of(p.get(), true), Arguments.of(p.get(), false)));
+    }
+
+    private final List<Object> dropped = new ArrayList<>();
+
+    @AfterEach
+    void resetHooks() {
+        Hooks.resetOnNextDropped();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> Publisher<T> apply(Protection p, Publisher<T> source, boolean mono) {
+        Function<Publisher<T>, Publisher<T>> op = p.operator();
+        return mono ? ((Mono<T>) Mono.from(source)).transform(op) : Flux.from(source).transform(op);
+    }
+
+    @ParameterizedTest(name = "{0} mono={1}")
+    @MethodSource("protections")
+    void cancelOnSubscribe(Protection p, boolean mono) {
+        StepVerifier.create(apply(p, Flux.just(1, 2), mono), 0).thenCancel().verify();
+        p.assertAccounted();
+    }
+
+    @ParameterizedTest(name = "{0} mono={1}")
+    @MethodSource("protections")
+    void errorOnSubscribe(Protection p, boolean mono) {
+        Publisher<Integer> throwing = mono ? new Mono<>() {
+            @Override
+            public void subscribe(CoreSubscriber<? super Integer> actual) {
+                throw new IllegalStateException("boom");
+            }
+        } : new Flux<>() {
+            @Override
+            public void subscribe(CoreSubscriber<? super Integer> actual) {
+                throw new IllegalStateException("boom");
+            }
+        };
+        StepVerifier.create(apply(p, throwing, mono)).verifyErrorMessage("boom");
+        p.assertAccounted();
+    }
+
+    @ParameterizedTest(name = "{0} mono={1}")
+    @MethodSource("protections")
+    void empty(Protection p, boolean mono) {
+        StepVerifier.create(apply(p, Flux.<Integer>empty(), mono)).verifyComplete();
+        p.assertAccounted();
+    }
+
+    @ParameterizedTest(name = "{0} mono={1}")
+    @MethodSource("protections")
+    void neverThenCancel(Protection p, boolean mono) {
+        StepVerifier.create(apply(p, Flux.<Integer>never(), mono)).expectSubscription().expectNoEvent(java.time.Duration.ZERO)
+                .thenCancel().verify();
+        p.assertAccounted();
+    }
+
+    @ParameterizedTest(name = "{0} mono={1}")
+    @MethodSource("protections")
+    void backpressureOneAtATime(Protection p, boolean mono) {
+        StepVerifier.FirstStep<Integer> s = StepVerifier.create(apply(p, Flux.range(1, mono ? 1 : 5), mono), 0);
+        StepVerifier.Step<Integer> step = s.expectSubscription().expectNoEvent(java.time.Duration.ZERO);
+        for (int i = 1; i <= (mono ? 1 : 5); i++) {
+            step = step.thenRequest(1).expectNext(i);
+        }
+        step.verifyComplete();
+        p.assertAccounted();
+    }
+
+    @ParameterizedTest(name = "{0} mono={1}")
+    @MethodSource("protections")
+    void error(Protection p, boolean mono) {
+        StepVerifier.create(apply(p, Flux.<Integer>error(new java.io.IOException("down")), mono)).verifyErrorMessage("down");
+        p.assertAccounted();
+    }
+
+    @ParameterizedTest(name = "{0} mono={1}")
+    @MethodSource("protections")
+    void signalsAfterTerminationAreDropped(Protection p, boolean mono) {
+        Hooks.onNextDropped(dropped::add);
+        TestPublisher<Integer> bad = TestPublisher.createNoncompliant(TestPublisher.Violation.CLEANUP_ON_TERMINATE);
+        StepVerifier.create(apply(p, bad, mono))
+                .then(() -> bad.complete())
+                .then(() -> bad.next(42))
+                .verifyComplete();
+        assertThat(dropped).containsExactly(42);
+        p.assertAccounted();
+    }
+}
