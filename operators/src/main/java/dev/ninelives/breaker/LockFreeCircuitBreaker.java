@@ -38,19 +38,25 @@ import java.util.function.Consumer;
  *
  * The phase: what a transition needs beyond the word (the OPEN deadline, the window of a
  * CLOSED epoch, the shared rejection exception) is an immutable Phase object, built before the
- * CAS and published after it. Who races: a reader can see the new word before the new phase.
- * It then finds phase.epoch != word epoch and acts conservatively: OPEN refuses (it has only
- * just opened), CLOSED drops the outcome (the call would have had to start and end inside the
- * publisher's CAS-to-store gap). Two transitions in a row can publish out of order; publish()
- * only moves the phase forward in epoch order, so a slow publisher never overwrites a newer
- * phase.
+ * CAS and published after it. Who races: a reader can see the new word before the new phase
+ * (phase.epoch != word epoch). A CLOSED or METRICS_ONLY phase holds nothing but a fresh window,
+ * so the reader helps: it publishes one itself, and whichever is published first is the
+ * epoch's window. OPEN, whose deadline depends on the transition's clock reading, refuses
+ * (it has only just opened). Transitions in a row can publish out of order; publish() only
+ * moves the phase forward in epoch order, so a slow publisher never overwrites a newer phase.
  *
+ * Tripping: the window latches itself in the same CAS that makes a rate reach its threshold
+ * (see CountWindow). From then on the window takes no outcome, every CLOSED acquire that sees
+ * the latch helps CAS the word to OPEN instead of granting a permit, and every recorder that
+ * finds it does the same. So the crossing outcome is the linearization point of the opening:
+ * no call is admitted in CLOSED after it, and the verdict cannot be undone by later outcomes.
+
  * No padding: in the steady state every field of this object is only read (the word and the
  * phase change on transitions alone), so there is no false sharing to pad against.
  *
- * CLOSED costs: tryAcquire is one volatile load; an outcome is one volatile load while the window is
- * full of fast successes, otherwise one CAS in the window plus one getAndAdd when the totals
- * change, and a transition when a threshold is crossed. No lock and
+ * CLOSED costs: tryAcquire is three dependent loads (word, phase, window latch); an outcome is
+ * one volatile load while the window is full of fast successes, otherwise two CASes in the
+ * window (reserve a slot, advance the totals), and a transition when a threshold is crossed. No lock and
  * no allocation on these paths; transitions and listener events allocate.
  */
 final class LockFreeCircuitBreaker implements CircuitBreaker {
@@ -119,7 +125,7 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
         this.slowNanos = slowCalls ? Check.nanos(config.slowCallDuration()) : Long.MAX_VALUE;
         this.transitionListeners = (Consumer<? super StateTransitionEvent>[]) NO_LISTENERS;
         this.rejectionListeners = (Consumer<? super CallNotPermittedEvent>[]) NO_LISTENERS;
-        this.phase = new Phase(0, CLOSED, 0L, SlidingWindow.create(config), null);
+        this.phase = new Phase(0, CLOSED, 0L, SlidingWindow.create(config, true), null);
         STATE.setRelease(this, word(CLOSED, 0, 0));
     }
 
@@ -181,7 +187,14 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
             long w = stateVolatile();
             int s = stateOf(w);
             switch (s) {
-                case CLOSED:
+                case CLOSED: {
+                    Phase p = phase;
+                    if (p.epoch == epoch(w) && p.window.tripped()) {
+                        trip(epoch(w), p.window);            // a rate crossed its threshold: help the move to OPEN
+                        continue;
+                    }
+                    return permit(w);                        // (an unpublished CLOSED phase cannot have tripped yet)
+                }
                 case DISABLED:
                 case METRICS_ONLY:
                     return permit(w);
@@ -282,13 +295,13 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
         switch (s) {
             case CLOSED:
             case METRICS_ONLY: {
-                Phase p = phase;
-                if (p.epoch != e) {
-                    return;                                  // stale, or a new CLOSED epoch not yet published
+                Phase p = closedPhaseFor(e);
+                if (p == null) {
+                    return;                                  // stale: its epoch is over
                 }
                 int verdict = p.window.record(SlidingWindow.code(failure, slow));
                 if (s == CLOSED && verdict >= SlidingWindow.FAILURE_RATE_EXCEEDED) {
-                    trip(e, p.window, verdict);
+                    trip(e, p.window);                       // this record tripped the window, or found it tripped
                 }
                 return;
             }
@@ -302,8 +315,27 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
         }
     }
 
-    /** CLOSED to OPEN, once a threshold is crossed in epoch {@code e}. */
-    private void trip(int e, SlidingWindow window, int verdict) {
+    /**
+     * Returns the phase of CLOSED or METRICS_ONLY epoch {@code e}, helping to publish it if the
+     * transition into it has not yet done so; null if that epoch is over.
+     */
+    private Phase closedPhaseFor(int e) {
+        Phase p = phase;
+        if (p.epoch == e) {
+            return p;
+        }
+        long w = stateVolatile();
+        int s = stateOf(w);
+        if (epoch(w) != e || (s != CLOSED && s != METRICS_ONLY)) {
+            return null;
+        }
+        publish(closedPhase(w, s));                          // any fresh window will do; publish keeps the first
+        p = phase;
+        return p.epoch == e ? p : null;
+    }
+
+    /** CLOSED to OPEN, once the window of epoch {@code e} has tripped. Anyone may do it; one CAS wins. */
+    private void trip(int e, SlidingWindow window) {
         long w = stateVolatile();
         if (stateOf(w) != CLOSED || epoch(w) != e) {
             return;                                          // someone already moved it
@@ -315,6 +347,7 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
             publish(np);
             if (transitionListeners.length != 0) {
                 int[] t = window.totals();
+                int verdict = window.tripReason();
                 StateTransitionEvent.Reason reason = verdict == SlidingWindow.FAILURE_RATE_EXCEEDED
                         ? StateTransitionEvent.Reason.FAILURE_RATE_EXCEEDED
                         : StateTransitionEvent.Reason.SLOW_CALL_RATE_EXCEEDED;
@@ -447,7 +480,7 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
     }
 
     private Phase closedPhase(long w, int s) {
-        return new Phase(epoch(w), s, 0L, SlidingWindow.create(config), null);
+        return new Phase(epoch(w), s, 0L, SlidingWindow.create(config, s == CLOSED), null);
     }
 
     private Phase openPhase(long w, long now, SlidingWindow window) {

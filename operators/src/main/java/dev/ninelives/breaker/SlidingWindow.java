@@ -15,6 +15,8 @@ abstract class SlidingWindow {
     static final int FAILURE_RATE_EXCEEDED = 2;
     /** {@link #record} result: the slow-call rate reached its threshold. */
     static final int SLOW_CALL_RATE_EXCEEDED = 3;
+    /** {@link #record} result: the window had already tripped; the outcome was not taken. */
+    static final int TRIPPED_ALREADY = 4;
 
     /** Outcome code bits: a slot holding any outcome has {@code CALL} set. */
     static final int CALL = 1;
@@ -31,9 +33,14 @@ abstract class SlidingWindow {
         this.slowCallRateThreshold = config.slowCallDetection() ? config.slowCallRateThreshold() : Float.NaN;
     }
 
-    static SlidingWindow create(CircuitBreakerConfig config) {
+    /**
+     * Creates the window of one CLOSED or METRICS_ONLY epoch.
+     *
+     * @param judging false for METRICS_ONLY: the window records but never trips
+     */
+    static SlidingWindow create(CircuitBreakerConfig config, boolean judging) {
         return config.windowType() == CircuitBreakerConfig.WindowType.COUNT_BASED
-                ? new CountWindow(config) : new TimeWindow(config);
+                ? new CountWindow(config, judging) : new TimeWindow(config, judging);
     }
 
     static int code(boolean failure, boolean slow) {
@@ -44,9 +51,25 @@ abstract class SlidingWindow {
      * Adds one outcome and judges the window.
      *
      * @param code the outcome, from {@link #code}
-     * @return UNCHANGED, BELOW, FAILURE_RATE_EXCEEDED or SLOW_CALL_RATE_EXCEEDED
+     * @return UNCHANGED, BELOW, FAILURE_RATE_EXCEEDED or SLOW_CALL_RATE_EXCEEDED (this record
+     *     tripped the window), or TRIPPED_ALREADY
      */
     abstract int record(int code);
+
+    /**
+     * Tells whether a rate has reached its threshold: the window is latched and the breaker
+     * must move to OPEN. Read on every CLOSED acquire.
+     *
+     * @return true once tripped
+     */
+    abstract boolean tripped();
+
+    /**
+     * Returns FAILURE_RATE_EXCEEDED or SLOW_CALL_RATE_EXCEEDED for a tripped window.
+     *
+     * @return why the window tripped, or BELOW if it has not
+     */
+    abstract int tripReason();
 
     /**
      * Returns {calls, failures, slow calls} as they stand; allocates (metrics only).

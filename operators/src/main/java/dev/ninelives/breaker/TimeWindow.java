@@ -20,6 +20,12 @@ import java.lang.invoke.VarHandle;
  * about to). A bucket whose calls would pass 2^14 - 1 is halved before adding, which keeps its
  * rates while bounding the counts.
  *
+ * Tripping: the record whose sum reaches a threshold latches the window (a volatile write
+ * after its bucket CAS), and the breaker moves to OPEN. Unlike the count window, the latch is
+ * not part of the CAS that recorded the outcome: racing records between the two may be
+ * counted or not, and the window is exact only up to them. Time windows are for high
+ * volumes, where a call more or less in the tripping window does not matter.
+ *
  * Reading sums the buckets whose tag is one of the last K periods. A tag is 22 bits, so a
  * bucket left untouched for a multiple of 2^22 periods (48 days of one-second buckets) could
  * alias a current one; this is accepted.
@@ -37,9 +43,13 @@ final class TimeWindow extends SlidingWindow {
     private final long[] buckets;
     private final long bucketNanos;
     private final Ticker ticker;
+    private final boolean judging;
+    /** 0 until a record trips the window, then the verdict that tripped it; written once. */
+    private volatile int tripped;
 
-    TimeWindow(CircuitBreakerConfig config) {
+    TimeWindow(CircuitBreakerConfig config, boolean judging) {
         super(config);
+        this.judging = judging;
         this.buckets = new long[config.windowBuckets()];
         this.bucketNanos = dev.ninelives.internal.Check.nanos(config.windowDuration()) / config.windowBuckets();
         this.ticker = config.ticker();
@@ -57,6 +67,9 @@ final class TimeWindow extends SlidingWindow {
 
     @Override
     int record(int code) {
+        if (tripped != 0) {
+            return TRIPPED_ALREADY;
+        }
         long period = period(ticker.read());
         long tag = period & TAG_MASK;
         int index = (int) Math.floorMod(period, (long) buckets.length);
@@ -81,7 +94,23 @@ final class TimeWindow extends SlidingWindow {
             }
         }
         long t = sum(tag);
-        return judge(field(t, 0), field(t, 1), field(t, 2));
+        int verdict = judge(field(t, 0), field(t, 1), field(t, 2));
+        if (judging && verdict >= FAILURE_RATE_EXCEEDED) {
+            tripped = verdict;    // latched after the bucket CAS, so not atomic with it: see the header
+            return verdict;
+        }
+        return verdict >= FAILURE_RATE_EXCEEDED ? BELOW : verdict;
+    }
+
+    @Override
+    boolean tripped() {
+        return tripped != 0;
+    }
+
+    @Override
+    int tripReason() {
+        int t = tripped;
+        return t == 0 ? BELOW : t;
     }
 
     @Override

@@ -48,17 +48,21 @@ public final class NineLives {
      * The outcome is recorded exactly once, by whichever of these signals comes first, so a
      * cancelled trial call in HALF_OPEN returns its permit and the breaker cannot get stuck.
      *
-     * <p>Testing with virtual time takes one line of setup, the breaker's ticker:
+     * <p>Testing with virtual time takes one line of setup, the breaker's ticker. Open the
+     * breaker inside the supplier, once {@code withVirtualTime} has installed its clock:
      * <pre>{@code
      * CircuitBreaker breaker = CircuitBreaker.builder("quotes")
      *     .ticker(NineLives.schedulerTicker())          // the one line: read Reactor's (virtual) clock
      *     .openDuration(Duration.ofSeconds(30))
      *     .build();
-     * breaker.transitionTo(CircuitBreaker.State.OPEN);
      *
-     * StepVerifier.withVirtualTime(() -> Mono.defer(() -> Mono.just("quote")
-     *         .transform(NineLives.breaker(breaker))))
-     *     .thenAwait(Duration.ofSeconds(30))            // OPEN becomes HALF_OPEN
+     * StepVerifier.withVirtualTime(() -> {
+     *         breaker.transitionTo(CircuitBreaker.State.OPEN);      // opened at virtual time 0
+     *         return Mono.just("quote").transform(NineLives.breaker(breaker))
+     *             .delaySubscription(Duration.ofSeconds(30));      // the call comes 30 s later
+     *     })
+     *     .expectSubscription()
+     *     .thenAwait(Duration.ofSeconds(30))            // OPEN becomes HALF_OPEN; the trial call succeeds
      *     .expectNext("quote")
      *     .verifyComplete();
      * }</pre>

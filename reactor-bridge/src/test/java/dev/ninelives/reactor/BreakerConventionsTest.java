@@ -111,7 +111,7 @@ class BreakerConventionsTest {
 
         StepVerifier.withVirtualTime(() -> {
                     vt.transitionTo(State.OPEN);       // opened at virtual time zero
-                    return Mono.defer(() -> Mono.just("quote").transform(NineLives.breaker(vt)))
+                    return Mono.just("quote").transform(NineLives.breaker(vt))
                             .delaySubscription(Duration.ofSeconds(30));
                 })
                 .expectSubscription()

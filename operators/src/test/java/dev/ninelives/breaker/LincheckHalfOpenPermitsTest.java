@@ -1,0 +1,273 @@
+package dev.ninelives.breaker;
+
+import org.jetbrains.kotlinx.lincheck.Actor;
+import org.jetbrains.kotlinx.lincheck.execution.ExecutionScenario;
+import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
+import org.jetbrains.lincheck.datastructures.Operation;
+import org.jetbrains.lincheck.datastructures.Options;
+import org.jetbrains.lincheck.datastructures.Param;
+import org.jetbrains.lincheck.datastructures.StressOptions;
+import org.jetbrains.lincheck.datastructures.ThreadIdGen;
+import org.jetbrains.lincheck.datastructures.Validate;
+import org.junit.jupiter.api.Test;
+
+import java.lang.reflect.Method;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Checks the HALF_OPEN trial-permit accounting of {@link LockFreeCircuitBreaker} under
+ * concurrency: the breaker is forced into HALF_OPEN with 2 permitted trial calls, and threads
+ * acquire trial permits and keep them, release them, or end them with a success or a failure.
+ * Linearizability against {@link Spec} means: never more than 2 trial permits out or recorded
+ * at once; releasing one lets exactly one more in (and a recorded trial keeps its slot); the
+ * 2nd recorded trial decides exactly once, CLOSED if both succeeded, else OPEN; permits of the
+ * HALF_OPEN epoch are ignored once it is over. {@link Breaker#trialsWithinTheLimit()} also checks
+ * the limit directly after every run.
+ *
+ * <p>Guards against HALF_OPEN admitting more trial calls than configured when threads race for
+ * the slots (Resilience4j #1432, "CircuitBreaker permits more calls than expected when switching
+ * from OPEN to HALF_OPEN state"), and against a cancelled or ignored trial that never frees its
+ * slot, leaving the breaker stuck in HALF_OPEN (Resilience4j #544, "CircuitBreaker will stuck in
+ * HALF_OPEN when the last request throw ignored exception").
+ *
+ * <p>The window (100 calls, minimum 100) cannot trip within a scenario and the ticker never
+ * moves, so once HALF_OPEN has decided the breaker stays CLOSED (every call permitted) or OPEN
+ * (every call refused); the publication gaps of transitions are therefore invisible here.
+ */
+public class LincheckHalfOpenPermitsTest {
+
+    /** Slots for thread ids: 0 is the initial part, 1..threads the parallel part, threads+1 the post part. */
+    private static final int MAX_THREAD_IDS = 8;
+    private static final int PERMITTED = 2;
+    private static final RuntimeException BOOM = new RuntimeException("boom");
+
+    /** The operations under test: one breaker forced into HALF_OPEN, permits kept per thread. */
+    public static class Breaker {
+
+        private final CircuitBreaker breaker = CircuitBreaker.builder("lincheck-half-open")
+                .permittedCallsInHalfOpen(PERMITTED)
+                .ticker(() -> 0L)
+                .build();
+        /** Permits held, per thread id; each deque is only touched by the thread of that id. */
+        @SuppressWarnings("unchecked")
+        private final ArrayDeque<Long>[] held = new ArrayDeque[MAX_THREAD_IDS];
+
+        public Breaker() {
+            breaker.transitionTo(CircuitBreaker.State.HALF_OPEN);
+            for (int i = 0; i < held.length; i++) {
+                held[i] = new ArrayDeque<>();
+            }
+        }
+
+        /** Asks for a permit and keeps it. */
+        @Operation
+        public boolean acquire(@Param(gen = ThreadIdGen.class) int thread) {
+            long permit = breaker.tryAcquire();
+            if (permit == CircuitBreaker.NOT_PERMITTED) {
+                return false;
+            }
+            held[thread].addLast(permit);
+            return true;
+        }
+
+        /** Returns this thread's oldest permit unrecorded; false if it holds none. */
+        @Operation
+        public boolean release(@Param(gen = ThreadIdGen.class) int thread) {
+            Long permit = held[thread].pollFirst();
+            if (permit == null) {
+                return false;
+            }
+            breaker.release(permit);
+            return true;
+        }
+
+        /** Ends this thread's oldest permit with a success; false if it holds none. */
+        @Operation
+        public boolean succeed(@Param(gen = ThreadIdGen.class) int thread) {
+            Long permit = held[thread].pollFirst();
+            if (permit == null) {
+                return false;
+            }
+            breaker.onSuccess(permit, 0L);
+            return true;
+        }
+
+        /** Ends this thread's oldest permit with a failure; false if it holds none. */
+        @Operation
+        public boolean fail(@Param(gen = ThreadIdGen.class) int thread) {
+            Long permit = held[thread].pollFirst();
+            if (permit == null) {
+                return false;
+            }
+            breaker.onError(permit, 0L, BOOM);
+            return true;
+        }
+
+        @Operation
+        public CircuitBreaker.State state() {
+            return breaker.state();
+        }
+
+        /** After each run: while HALF_OPEN, trial permits still held plus trials recorded never exceed the limit. */
+        @Validate
+        public void trialsWithinTheLimit() {
+            CircuitBreakerMetrics metrics = breaker.metrics();
+            if (metrics.state() != CircuitBreaker.State.HALF_OPEN) {
+                return;
+            }
+            int out = 0;
+            for (ArrayDeque<Long> permits : held) {
+                for (long permit : permits) {
+                    if ((int) (permit & 7) == LockFreeCircuitBreaker.HALF_OPEN) {
+                        out++;
+                    }
+                }
+            }
+            if (out + metrics.calls() > PERMITTED) {
+                throw new AssertionError(out + " trial permits out and " + metrics.calls()
+                        + " recorded, but only " + PERMITTED + " are permitted");
+            }
+        }
+    }
+
+    @Test
+    public void modelChecking() {
+        withScenarios(new ModelCheckingOptions())
+                .iterations(8)
+                .invocationsPerIteration(150)
+                .threads(3)
+                .actorsPerThread(3)
+                .actorsBefore(2)
+                .actorsAfter(2)
+                .sequentialSpecification(Spec.class)
+                .check(Breaker.class);
+    }
+
+    @Test
+    public void stress() {
+        withScenarios(new StressOptions())
+                .iterations(8)
+                .invocationsPerIteration(300)
+                .threads(3)
+                .actorsPerThread(3)
+                .actorsBefore(2)
+                .actorsAfter(2)
+                .sequentialSpecification(Spec.class)
+                .check(Breaker.class);
+    }
+
+    private static <O extends Options<O, ?>> O withScenarios(O options) {
+        return options.addCustomScenario(threeRaceForTwoSlots()).addCustomScenario(releaseLetsOneIn());
+    }
+
+    /** Three threads race for two slots; each then releases and tries again. */
+    static ExecutionScenario threeRaceForTwoSlots() {
+        return scenario(
+                List.of(),
+                List.of(List.of(a("acquire", 1), a("release", 1), a("acquire", 1)),
+                        List.of(a("acquire", 2), a("release", 2), a("acquire", 2)),
+                        List.of(a("acquire", 3), a("acquire", 3), a("state"))),
+                List.of(a("acquire", 4), a("state")));
+    }
+
+    /** Both slots taken in the initial part: a release by the holder lets exactly one of two waiters in. */
+    static ExecutionScenario releaseLetsOneIn() {
+        return scenario(
+                List.of(a("acquire", 0), a("acquire", 0)),
+                List.of(List.of(a("acquire", 1), a("succeed", 1)),
+                        List.of(a("acquire", 2), a("succeed", 2))),
+                List.of(a("release", 0), a("acquire", 3), a("acquire", 3), a("state")));
+    }
+
+    private static ExecutionScenario scenario(List<Actor> init, List<List<Actor>> parallel, List<Actor> post) {
+        List<List<Actor>> threads = new ArrayList<>();
+        parallel.forEach(t -> threads.add(new ArrayList<>(t)));
+        return new ExecutionScenario(new ArrayList<>(init), threads, new ArrayList<>(post), null);
+    }
+
+    private static Actor a(String operation, Object... args) {
+        for (Method m : Breaker.class.getDeclaredMethods()) {
+            if (m.getName().equals(operation) && m.isAnnotationPresent(Operation.class)) {
+                return new Actor(m, List.of(args));
+            }
+        }
+        throw new IllegalArgumentException("no operation " + operation);
+    }
+
+    /** The intended semantics, sequentially. */
+    public static final class Spec {
+        private CircuitBreaker.State state = CircuitBreaker.State.HALF_OPEN;
+        private int epoch;
+        private int admitted;                                         // trials out or recorded
+        private int recorded;
+        private int failed;
+        @SuppressWarnings("unchecked")
+        private final ArrayDeque<int[]>[] held = new ArrayDeque[MAX_THREAD_IDS];   // {state ordinal, epoch}
+
+        public Spec() {
+            for (int i = 0; i < held.length; i++) {
+                held[i] = new ArrayDeque<>();
+            }
+        }
+
+        public boolean acquire(int thread) {
+            switch (state) {
+                case HALF_OPEN:
+                    if (admitted >= PERMITTED) {
+                        return false;
+                    }
+                    admitted++;
+                    break;
+                case CLOSED:
+                    break;
+                case OPEN:                                            // the ticker never moves
+                    return false;
+                default:
+                    throw new IllegalStateException("unexpected " + state);
+            }
+            held[thread].addLast(new int[] {state.ordinal(), epoch});
+            return true;
+        }
+
+        public boolean release(int thread) {
+            return end(thread, false, true);
+        }
+
+        public boolean succeed(int thread) {
+            return end(thread, false, false);
+        }
+
+        public boolean fail(int thread) {
+            return end(thread, true, false);
+        }
+
+        public CircuitBreaker.State state() {
+            return state;
+        }
+
+        private boolean end(int thread, boolean failure, boolean release) {
+            int[] permit = held[thread].pollFirst();
+            if (permit == null) {
+                return false;
+            }
+            if (state != CircuitBreaker.State.HALF_OPEN || permit[0] != state.ordinal() || permit[1] != epoch) {
+                return true;                                          // CLOSED outcomes cannot trip here; stale permits are ignored
+            }
+            if (release) {
+                admitted--;
+                return true;
+            }
+            recorded++;
+            if (failure) {
+                failed++;
+            }
+            if (recorded == PERMITTED) {
+                state = failed * 100 >= 50 * recorded ? CircuitBreaker.State.OPEN : CircuitBreaker.State.CLOSED;
+                epoch++;
+            }
+            return true;
+        }
+    }
+}
