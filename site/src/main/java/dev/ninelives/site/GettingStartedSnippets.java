@@ -73,17 +73,19 @@ public final class GettingStartedSnippets {
         return breaker;
     }
 
-    // tag::transform[]
     /**
      * Fetches a quote through the breaker.
      *
      * @param symbol the symbol
      * @return the quote, or a CallNotPermittedException while the breaker refuses calls
      */
+    // tag::transform[]
     public Mono<String> quote(String symbol) {
         return client.quote(symbol)
                 .transform(NineLives.breaker(breaker));   // a Mono stays a Mono
     }
+
+    // end::transform[]
 
     /**
      * Streams recent quotes through the breaker: the whole stream is one call.
@@ -91,13 +93,13 @@ public final class GettingStartedSnippets {
      * @param symbol the symbol
      * @return the quotes, or a CallNotPermittedException while the breaker refuses calls
      */
+    // tag::transform-flux[]
     public Flux<String> history(String symbol) {
         return client.history(symbol)
                 .transform(NineLives.breaker(breaker));   // a Flux stays a Flux
     }
-    // end::transform[]
+    // end::transform-flux[]
 
-    // tag::fallback[]
     /**
      * Fetches a quote, or answers {@code cached} when the breaker refuses the call.
      *
@@ -105,20 +107,21 @@ public final class GettingStartedSnippets {
      * @param cached the answer while the breaker refuses calls
      * @return the quote; the client's own errors still come through
      */
+    // tag::fallback[]
     public Mono<String> quoteOrCached(String symbol, String cached) {
         return quote(symbol)
                 .onErrorResume(NineLives::isCallNotPermitted, refused -> Mono.just(cached));
     }
     // end::fallback[]
 
-    // tag::metrics[]
     /**
      * Describes the breaker's health in one line, for a status page.
      *
      * @return for example {@code "CLOSED: 1 of 12 recent calls failed, 0 refused"}
      */
+    // tag::metrics[]
     public String health() {
-        CircuitBreakerMetrics m = breaker.metrics();   // a consistent snapshot
+        CircuitBreakerMetrics m = breaker.metrics();   // one snapshot of state and counts
         return String.format(Locale.ROOT, "%s: %d of %d recent calls failed, %d refused",
                 m.state(), m.failures(), m.calls(), m.notPermitted());
     }

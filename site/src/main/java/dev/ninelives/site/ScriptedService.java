@@ -110,6 +110,10 @@ public final class ScriptedService {
         /**
          * Checks the arguments.
          *
+         * @param name      a short label, shown in the tour's timeline
+         * @param length    how long the phase lasts
+         * @param latency   how long each call takes, successful or not
+         * @param failOneIn 0 for no failures, 1 for every call failing, n for every n-th call failing
          * @throws NullPointerException     if an argument is null
          * @throws IllegalArgumentException if a duration is negative or zero where it must not
          *                                  be, or {@code failOneIn} is negative
@@ -184,6 +188,7 @@ public final class ScriptedService {
         /**
          * Copies and checks the phases.
          *
+         * @param phases the phases, in order; at least one
          * @throws NullPointerException     if the list or a phase is null
          * @throws IllegalArgumentException if the list is empty
          */

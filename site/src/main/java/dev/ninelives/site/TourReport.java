@@ -34,13 +34,6 @@ public record TourReport(Duration elapsed, long calls, long ok, long failed, lon
                          Map<CircuitBreaker.State, Duration> timeInState, List<Transition> transitions,
                          List<Row> rows, CircuitBreaker.State finalState) {
 
-    /** Makes the collections immutable. */
-    public TourReport {
-        timeInState = Map.copyOf(timeInState);
-        transitions = List.copyOf(transitions);
-        rows = List.copyOf(rows);
-    }
-
     /**
      * Returns all refused calls.
      *

@@ -14,6 +14,7 @@ import reactor.core.scheduler.Scheduler;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
@@ -249,14 +250,14 @@ public final class TourScenario {
         synchronized TourReport finish() {
             Duration end = now();
             long[] totals = {calls.get(), ok.get(), failed.get(), rejectedByOpen.get() + rejectedByHalfOpen.get()};
-            if (!java.util.Arrays.equals(totals, lastRow)) {
+            if (!Arrays.equals(totals, lastRow)) {
                 row(end);                                    // calls that ended after the last row
             }
             timeInState.merge(since, end.minus(sinceAt), Duration::plus);
             TourReport report = new TourReport(end, calls.get(), ok.get(), failed.get(),
                     rejectedByOpen.get(), rejectedByHalfOpen.get(),
                     issuedWhileDown.get(), service.invocationsWhileDown(), rejectedWhileDown.get(), rejectedWhileUp.get(),
-                    new EnumMap<>(timeInState), List.copyOf(transitions), List.copyOf(rows), breaker.state());
+                    Map.copyOf(timeInState), List.copyOf(transitions), List.copyOf(rows), breaker.state());
             report.summary().forEach(out);
             return report;
         }

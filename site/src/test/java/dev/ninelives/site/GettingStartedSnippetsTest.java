@@ -11,6 +11,8 @@ import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -164,12 +166,24 @@ class GettingStartedSnippetsTest {
                 + "failure rate 100.0% >= 50.0% over 10 calls (10 failed); open for 30s)");
     }
 
+    @Test
+    void pageQuotesTheAlertThatTheListenerSends() throws IOException {
+        List<String> alerts = new ArrayList<>();
+        GettingStartedSnippets.alertOnTransitions(breaker, alerts::add);
+        fail(10);
+
+        Path page = Path.of(System.getProperty("basedir", "")).resolve("src/docs/asciidoc/getting-started.adoc");
+        assertThat(Files.readString(page)).contains("`+" + alerts.get(0) + "+`");   // literal monospace: no -> arrow
+        Path html = Path.of(System.getProperty("basedir", "")).resolve("target/site-html/getting-started.html");
+        assertThat(SitePagesTest.visibleText(html)).contains(alerts.get(0));
+    }
+
     // tag::virtual-time[]
     @Test
     void breakerLetsATrialCallThroughAfterTheOpenDuration() {
         AtomicBoolean up = new AtomicBoolean(false);
         CircuitBreaker breaker = CircuitBreaker.builder("quotes")
-                .ticker(NineLives.schedulerTicker())   // Reactor's clock: virtual under withVirtualTime
+                .ticker(NineLives.schedulerTicker())     // Reactor's clock, virtual in tests
                 .slidingWindow(4)
                 .openDuration(Duration.ofSeconds(30))
                 .permittedCallsInHalfOpen(1)
@@ -180,16 +194,16 @@ class GettingStartedSnippetsTest {
                 .transform(NineLives.breaker(breaker))
                 .onErrorResume(e -> Mono.just(NineLives.isCallNotPermitted(e) ? "refused" : "failed"));
 
-        // Every call, and so every reading of the clock, happens inside the supplier:
+        // Every call, so every reading of the clock, happens inside the supplier:
         // after StepVerifier has installed the virtual clock.
-        StepVerifier.withVirtualTime(() -> quote.repeat(4)                      // 5 calls at 0 s
+        StepVerifier.withVirtualTime(() -> quote.repeat(4)          // 5 calls at 0 s,
                         .concatWith(Mono.delay(Duration.ofSeconds(30))
-                                .doOnNext(tick -> up.set(true))                 // the service is back
-                                .then(quote)))                                  // 1 call at 30 s
-                .expectNext("failed", "failed", "failed", "failed")            // 4 of 4 failed: OPEN
-                .expectNext("refused")                                          // refused at once
-                .thenAwait(Duration.ofSeconds(30))                              // the open duration
-                .expectNext("ACME 42.00")                                       // the trial call
+                                .doOnNext(tick -> up.set(true))     // the service is back,
+                                .then(quote)))                      // 1 call at 30 s
+                .expectNext("failed", "failed", "failed", "failed") // 4 of 4 failed: OPEN
+                .expectNext("refused")                              // refused at once
+                .thenAwait(Duration.ofSeconds(30))                  // the open duration
+                .expectNext("ACME 42.00")                           // the trial call
                 .verifyComplete();
 
         assertThat(breaker.state()).isEqualTo(CircuitBreaker.State.CLOSED);
