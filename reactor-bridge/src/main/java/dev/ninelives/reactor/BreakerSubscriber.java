@@ -25,14 +25,17 @@ import java.lang.invoke.VarHandle;
  * getAndSet from a live value; exactly one claim sees the live permit and reports it to the
  * breaker, so a permit is never recorded twice and never leaks. Later markers may overwrite
  * earlier ones (TERMINATED after RECORDED, for instance); they only serve the `done` checks and
- * Scannable, where that is harmless.
+ * Scannable, where that is harmless. A Flux's first element sets the DELIVERED bit on the live
+ * permit (see FluxBreaker), so a cancel knows exactly whether the call delivered anything.
  *
  * Layout: actual, breaker, s and the long permit keep a Mono subscriber at 32 bytes with
- * compressed oops. Flux-only state and the start time of slow-call detection live in
- * subclasses, so the default Mono path pays for neither.
+ * compressed oops. The start time of slow-call detection lives in subclasses, so the
+ * default path does not pay for it.
  */
 abstract class BreakerSubscriber<T> implements CoreSubscriber<T>, Subscription, Scannable {
 
+    /** Set on a live Flux permit by its first element; never part of a breaker's permit (those stay below 2^19). */
+    static final long DELIVERED = 1L << 62;
     static final long RECORDED = -2L;
     static final long TERMINATED = -3L;
     static final long CANCELLED = -4L;
@@ -82,7 +85,7 @@ abstract class BreakerSubscriber<T> implements CoreSubscriber<T>, Subscription, 
             return;
         }
         if (p >= 0) {
-            breaker.onError(p, elapsed(), t);
+            breaker.onError(p & ~DELIVERED, elapsed(), t);
         }
         actual.onError(t);
     }
@@ -96,7 +99,7 @@ abstract class BreakerSubscriber<T> implements CoreSubscriber<T>, Subscription, 
         if (p >= 0) {
             p = (long) PERMIT.getAndSet(this, TERMINATED);
             if (p >= 0) {
-                breaker.onSuccess(p, elapsed());
+                breaker.onSuccess(p & ~DELIVERED, elapsed());
             }
         } else {
             PERMIT.setRelease(this, TERMINATED);            // RECORDED or CANCELLED: nothing left to report

@@ -9,7 +9,8 @@ import reactor.core.publisher.Operators;
 
 /**
  * A Flux protected by a circuit breaker: one permit per subscription, success at completion.
- * Elements pass through with one plain read and, for the first element only, one plain write.
+ * Elements pass through with one plain read and a compare; the first element also marks the
+ * permit with one CAS.
  * See {@link NineLives#breaker}.
  */
 final class FluxBreaker<T> extends FluxOperator<T, T> {
@@ -53,15 +54,12 @@ final class FluxBreaker<T> extends FluxOperator<T, T> {
     }
 
     /*
-     * `delivered` is a plain field written by the signalling thread. A cancel from another
-     * thread may read it stale and release a permit that should have been a success: a benign
-     * race (nothing leaks, one success goes unrecorded) accepted to keep every element free of
-     * atomic writes. A cancel from downstream on the signalling thread (take, timeout on the
-     * same worker, an operator's own cancel) always sees it.
+     * The first element marks the permit DELIVERED with one CAS (failing only if a cancel took
+     * the permit first); every later element costs one plain load and one compare. A cancel on
+     * any thread then sees the mark through its own CAS, so "success if an element was
+     * delivered" holds exactly, with no write per element.
      */
     static class FluxBreakerSubscriber<T> extends BreakerSubscriber<T> {
-
-        boolean delivered;
 
         FluxBreakerSubscriber(CoreSubscriber<? super T> actual, CircuitBreaker breaker, long permit) {
             super(actual, breaker, permit);
@@ -69,20 +67,23 @@ final class FluxBreaker<T> extends FluxOperator<T, T> {
 
         @Override
         public final void onNext(T t) {
-            if ((long) PERMIT.get(this) == TERMINATED) {     // plain: only this signalling thread writes TERMINATED
-                Operators.onNextDropped(t, actual.currentContext());
-                return;
-            }
-            if (!delivered) {
-                delivered = true;
+            long p = (long) PERMIT.get(this);               // plain: this signalling thread wrote it last, or a cancel did
+            if (p < DELIVERED) {
+                if (p == TERMINATED) {
+                    Operators.onNextDropped(t, actual.currentContext());
+                    return;
+                }
+                if (p >= 0) {
+                    PERMIT.compareAndSet(this, p, p | DELIVERED); // the first element only
+                }
             }
             actual.onNext(t);
         }
 
         @Override
         final void cancelled(long permit) {
-            if (delivered) {
-                breaker.onSuccess(permit, elapsed());
+            if ((permit & DELIVERED) != 0) {
+                breaker.onSuccess(permit & ~DELIVERED, elapsed());
             } else {
                 breaker.release(permit);
             }

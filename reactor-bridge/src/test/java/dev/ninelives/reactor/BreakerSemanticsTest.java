@@ -163,6 +163,31 @@ class BreakerSemanticsTest {
         assertThat(m().successes()).isEqualTo(1);
     }
 
+    /** The first element's mark is seen by a cancel on another thread: no stale read, a success. */
+    @Test
+    void aCancelFromAnotherThreadAfterAnElementIsASuccess() throws InterruptedException {
+        TestPublisher<Integer> source = TestPublisher.create();
+        java.util.concurrent.atomic.AtomicReference<org.reactivestreams.Subscription> upstream =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        source.flux().transform(NineLives.breaker(breaker)).subscribe(new reactor.core.publisher.BaseSubscriber<Integer>() {
+            @Override
+            protected void hookOnSubscribe(org.reactivestreams.Subscription subscription) {
+                upstream.set(subscription);
+                request(Long.MAX_VALUE);
+            }
+        });
+        source.next(1);
+        java.util.concurrent.CountDownLatch cancelled = new java.util.concurrent.CountDownLatch(1);
+        Thread other = new Thread(() -> {
+            upstream.get().cancel();
+            cancelled.countDown();
+        });
+        other.start();
+        cancelled.await();
+        assertThat(m().successes()).isEqualTo(1);
+        source.assertCancelled();
+    }
+
     @ParameterizedTest(name = "backpressured={0}")
     @ValueSource(booleans = {false, true})
     void cancelAfterAMonoValueChangesNothing(boolean backpressured) {
