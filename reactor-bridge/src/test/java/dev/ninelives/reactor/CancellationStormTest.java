@@ -26,6 +26,25 @@ class CancellationStormTest {
 
     private static final Duration SAFETY = Duration.ofSeconds(60); // a hang fails the test instead of the build
 
+    /**
+     * Every asynchronous step of a storm runs here, so that {@link #quiesce()} can wait for the
+     * stragglers: a worker that won its permit's CAS just before a cancel may still be recording
+     * when the pipeline has already completed downstream.
+     */
+    private final java.util.concurrent.ExecutorService executor = java.util.concurrent.Executors.newFixedThreadPool(4);
+    private final reactor.core.scheduler.Scheduler pool = Schedulers.fromExecutorService(executor);
+
+    /** Waits until every task of the storm has finished (a happens-before edge, not a sleep). */
+    private void quiesce() throws InterruptedException {
+        executor.shutdown();
+        assertThat(executor.awaitTermination(SAFETY.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void stopPool() {
+        executor.shutdownNow();
+    }
+
     private static CircuitBreaker halfOpen(int permitted) {
         CircuitBreaker b = CircuitBreaker.builder("storm").permittedCallsInHalfOpen(permitted).failureRateThreshold(50).build();
         b.transitionTo(State.HALF_OPEN);
@@ -42,8 +61,8 @@ class CancellationStormTest {
         return permits.size();
     }
 
-    private static Mono<Integer> zipWhereOneFails(CircuitBreaker b) {
-        Mono<Integer> failing = Mono.<Integer>error(new IOException("down")).subscribeOn(Schedulers.parallel());
+    private Mono<Integer> zipWhereOneFails(CircuitBreaker b) {
+        Mono<Integer> failing = Mono.<Integer>error(new IOException("down")).subscribeOn(pool);
         Mono<Integer> pending = Mono.never();
         return Mono.zip(failing.transform(NineLives.breaker(b)),
                         pending.transform(NineLives.breaker(b)),
@@ -53,10 +72,11 @@ class CancellationStormTest {
     }
 
     @Test
-    void zipCancellingSiblingsInClosedRecordsOnlyTheFailures() {
+    void zipCancellingSiblingsInClosedRecordsOnlyTheFailures() throws InterruptedException {
         CircuitBreaker b = CircuitBreaker.builder("closedStorm").slidingWindow(10_000).minimumNumberOfCalls(10_000)
                 .failureRateThreshold(100).build();
         Flux.range(0, 300).flatMap(i -> zipWhereOneFails(b), 16).blockLast(SAFETY);
+        quiesce();
         CircuitBreakerMetrics m = b.metrics();
         assertThat(m.failures()).isEqualTo(300);
         assertThat(m.calls()).as("cancelled siblings are released, never recorded").isEqualTo(300);
@@ -64,39 +84,41 @@ class CancellationStormTest {
     }
 
     @Test
-    void zipCancellingSiblingsInHalfOpenReturnsTheirTrialPermits() {
+    void zipCancellingSiblingsInHalfOpenReturnsTheirTrialPermits() throws InterruptedException {
         CircuitBreaker b = halfOpen(1000);
         Flux.range(0, 200).flatMap(i -> zipWhereOneFails(b), 16).blockLast(SAFETY);
+        quiesce();
         assertThat(b.state()).isEqualTo(State.HALF_OPEN);
         assertThat(b.metrics().calls()).isEqualTo(200);
         assertThat(b.metrics().failures()).isEqualTo(200);
         assertThat(freeTrialSlots(b)).as("no trial permit leaked").isEqualTo(800);
 
-        Flux.range(0, 800).flatMap(i -> Mono.just(i).subscribeOn(Schedulers.parallel()).transform(NineLives.breaker(b)), 16)
-                .blockLast(SAFETY);
+        Flux.range(0, 800).flatMap(i -> Mono.just(i).transform(NineLives.breaker(b))).blockLast(SAFETY);
         assertThat(b.state()).as("200 of 1000 trials failed: 20% < 50%").isEqualTo(State.CLOSED);
     }
 
     @Test
-    void takeOneOnAFluxInHalfOpenIsASuccessAndFreesNothingElse() {
+    void takeOneOnAFluxInHalfOpenIsASuccessAndFreesNothingElse() throws InterruptedException {
         CircuitBreaker b = halfOpen(1000);
         Flux.range(0, 500)
-                .flatMap(i -> Flux.range(0, 10).subscribeOn(Schedulers.parallel()).transform(NineLives.breaker(b)).take(1), 16)
+                .flatMap(i -> Flux.range(0, 10).subscribeOn(pool).transform(NineLives.breaker(b)).take(1), 16)
                 .blockLast(SAFETY);
+        quiesce();
         assertThat(b.metrics().calls()).isEqualTo(500);
         assertThat(b.metrics().failures()).isZero();
         assertThat(freeTrialSlots(b)).isEqualTo(500);
     }
 
     @Test
-    void aFlatMapFanOutCutShortReturnsItsTrialPermits() {
+    void aFlatMapFanOutCutShortReturnsItsTrialPermits() throws InterruptedException {
         CircuitBreaker b = halfOpen(1000);
         for (int round = 0; round < 50; round++) {
             Flux.range(0, 20)
-                    .flatMap(i -> Mono.just(i).subscribeOn(Schedulers.parallel()).transform(NineLives.breaker(b)), 8)
+                    .flatMap(i -> Mono.just(i).subscribeOn(pool).transform(NineLives.breaker(b)), 8)
                     .take(3)
                     .blockLast(SAFETY);
         }
+        quiesce();
         int recorded = b.metrics().calls();
         assertThat(recorded).isBetween(150, 1000);
         assertThat(b.metrics().failures()).isZero();
@@ -104,14 +126,15 @@ class CancellationStormTest {
     }
 
     @Test
-    void aDownstreamTimeoutRacingTheValueNeverLeaksAPermit() {
+    void aDownstreamTimeoutRacingTheValueNeverLeaksAPermit() throws InterruptedException {
         CircuitBreaker b = halfOpen(1000);
         Flux.range(0, 600)
-                .flatMap(i -> Mono.just(i).publishOn(Schedulers.parallel()).transform(NineLives.breaker(b))
+                .flatMap(i -> Mono.just(i).publishOn(pool).transform(NineLives.breaker(b))
                         // the timeout fires on another thread at once: it races the value
-                        .timeout(Mono.just(0L).subscribeOn(Schedulers.parallel()))
+                        .timeout(Mono.just(0L).subscribeOn(pool))
                         .onErrorResume(java.util.concurrent.TimeoutException.class, e -> Mono.just(-1)), 16)
                 .blockLast(SAFETY);
+        quiesce();
         int recorded = b.metrics().calls();
         assertThat(b.metrics().failures()).as("a timeout downstream is a cancel, not a failure").isZero();
         assertThat(recorded).isLessThanOrEqualTo(600);
@@ -121,26 +144,28 @@ class CancellationStormTest {
     }
 
     @Test
-    void aDownstreamTimeoutInClosedReleasesWithoutRecording() {
+    void aDownstreamTimeoutInClosedReleasesWithoutRecording() throws InterruptedException {
         CircuitBreaker b = CircuitBreaker.builder("closedTimeout").slidingWindow(10_000).minimumNumberOfCalls(10_000).build();
         Flux.range(0, 300)
                 .flatMap(i -> Mono.never().transform(NineLives.breaker(b))
-                        .timeout(Mono.just(0L).subscribeOn(Schedulers.parallel()))
+                        .timeout(Mono.just(0L).subscribeOn(pool))
                         .onErrorResume(e -> Mono.empty()), 16)
                 .blockLast(SAFETY);
+        quiesce();
         assertThat(b.metrics().calls()).isZero();
         assertThat(b.state()).isEqualTo(State.CLOSED);
     }
 
     @Test
-    void halfOpenAdmitsExactlyItsTrialsUnderConcurrentSubscribers() {
+    void halfOpenAdmitsExactlyItsTrialsUnderConcurrentSubscribers() throws InterruptedException {
         CircuitBreaker b = halfOpen(5);
         List<Integer> admitted = Flux.range(0, 400)
-                .flatMap(i -> Mono.<Integer>never().subscribeOn(Schedulers.parallel()).transform(NineLives.breaker(b))
-                        .timeout(Mono.just(0L).subscribeOn(Schedulers.parallel()))
+                .flatMap(i -> Mono.<Integer>never().subscribeOn(pool).transform(NineLives.breaker(b))
+                        .timeout(Mono.just(0L).subscribeOn(pool))
                         .map(x -> 1)
                         .onErrorResume(e -> Mono.just(NineLives.isCallNotPermitted(e) ? 0 : 1)), 64)
                 .collectList().block(SAFETY);
+        quiesce();
         assertThat(admitted).hasSize(400);
         assertThat(b.state()).isEqualTo(State.HALF_OPEN);
         assertThat(freeTrialSlots(b)).as("every timed-out trial came back").isEqualTo(5);
