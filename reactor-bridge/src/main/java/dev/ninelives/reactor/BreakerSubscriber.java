@@ -167,6 +167,33 @@ abstract class BreakerSubscriber<T> implements CoreSubscriber<T>, Subscription, 
     }
 
     /**
+     * Asks the breaker for a permit; a refusal signals {@code onSubscribe} and
+     * {@code onError(CallNotPermittedException)} to {@code actual} (no allocation) and the
+     * source must not be subscribed.
+     *
+     * @return the permit, or {@link CircuitBreaker#NOT_PERMITTED} once the refusal is signalled
+     */
+    static long acquire(CircuitBreaker breaker, CoreSubscriber<?> actual) {
+        long permit = breaker.tryAcquire();
+        if (permit == CircuitBreaker.NOT_PERMITTED) {
+            Operators.error(actual, breaker.rejection());
+        }
+        return permit;
+    }
+
+    /** What the Mono and Flux operators answer beyond their parent's attributes, or null. */
+    @SuppressWarnings("rawtypes") // Scannable declares the raw type
+    static Object scanOperator(Attr key, CircuitBreaker breaker) {
+        if (key == Attr.RUN_STYLE) {
+            return Attr.RunStyle.SYNC;
+        }
+        if (key == Attr.NAME) {
+            return breaker.name();
+        }
+        return null;
+    }
+
+    /**
      * Subscribes {@code inner} to {@code source}; if the source's subscribe throws, the permit
      * is still ended exactly once and the error reaches the subscriber.
      *

@@ -31,26 +31,19 @@ final class FluxBreaker<T> extends FluxOperator<T, T> {
 
     @Override
     public void subscribe(CoreSubscriber<? super T> actual) {
-        long permit = breaker.tryAcquire();
-        if (permit == CircuitBreaker.NOT_PERMITTED) {
-            Operators.error(actual, breaker.rejection());
-            return;
+        long permit = BreakerSubscriber.acquire(breaker, actual);
+        if (permit >= 0) {
+            BreakerSubscriber.subscribeSource(source, timed
+                    ? new TimedFluxBreakerSubscriber<>(actual, breaker, permit)
+                    : new FluxBreakerSubscriber<>(actual, breaker, permit));
         }
-        BreakerSubscriber.subscribeSource(source, timed
-                ? new TimedFluxBreakerSubscriber<>(actual, breaker, permit)
-                : new FluxBreakerSubscriber<>(actual, breaker, permit));
     }
 
     @Override
     @SuppressWarnings("rawtypes") // Scannable declares the raw type
     public Object scanUnsafe(Attr key) {
-        if (key == Attr.RUN_STYLE) {
-            return Attr.RunStyle.SYNC;
-        }
-        if (key == Attr.NAME) {
-            return breaker.name();
-        }
-        return super.scanUnsafe(key);
+        Object answer = BreakerSubscriber.scanOperator(key, breaker);
+        return answer != null ? answer : super.scanUnsafe(key);
     }
 
     /*
