@@ -7,5 +7,6 @@
 module dev.ninelives.operators {
     exports dev.ninelives.core;
     exports dev.ninelives.breaker;
+    exports dev.ninelives.retry;
     exports dev.ninelives.internal to dev.ninelives.reactor;
 }

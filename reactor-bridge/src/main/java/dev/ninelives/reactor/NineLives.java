@@ -4,9 +4,12 @@ import dev.ninelives.breaker.CallNotPermittedException;
 import dev.ninelives.breaker.CircuitBreaker;
 import dev.ninelives.core.Ticker;
 import dev.ninelives.internal.Check;
+import dev.ninelives.retry.Retry;
+import dev.ninelives.retry.RetryExhaustedException;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
 
 import java.util.function.Function;
 
@@ -81,6 +84,76 @@ public final class NineLives {
             }
             return FluxBreaker.assemble(Flux.from(source), breaker);
         };
+    }
+
+    /**
+     * Retries a Mono, a Flux or any Publisher by resubscribing it, as the policy says. A Mono
+     * stays a Mono, a Flux stays a Flux. Delays run on {@code Schedulers.parallel()}, resolved
+     * at each subscription, so {@code StepVerifier.withVirtualTime} drives them.
+     *
+     * <pre>{@code
+     * Retry retry = Retry.builder()
+     *     .maxAttempts(3)
+     *     .exponentialBackoff(Duration.ofMillis(100), 2.0, Duration.ofSeconds(1))
+     *     .build();
+     *
+     * Mono<Quote> quote = client.quote(id)
+     *     .transform(NineLives.breaker(breaker))   // every attempt goes through the breaker
+     *     .transform(NineLives.retry(retry));
+     * }</pre>
+     *
+     * <p>What the operator does: one subscriber per subscription runs every attempt and
+     * resubscribes the source itself (immediate retries loop, they never deepen the stack);
+     * elements pass through with one plain increment; an error the policy retries schedules the
+     * next attempt after the policy's delay; downstream demand stays exact across attempts (the
+     * next attempt is asked only for what is still outstanding); cancel during a delay disposes
+     * it and nothing is resubscribed. A Flux that already emitted elements is resubscribed and
+     * may emit them again, unless the policy says otherwise. A circuit breaker's refusal is not
+     * retried unless the policy says so. When the attempts run out, the last error is signalled
+     * with the earlier ones attached as suppressed (or a {@code RetryExhaustedException}).
+     *
+     * @param retry the policy; one policy can serve any number of pipelines
+     * @param <T>   the element type
+     * @return a function for {@link Mono#transform} and {@link Flux#transform}
+     * @throws NullPointerException if {@code retry} is null
+     */
+    public static <T> Function<Publisher<T>, Publisher<T>> retry(Retry retry) {
+        return retryOn(retry, null);
+    }
+
+    /**
+     * As {@link #retry(Retry)}, with the delays on {@code scheduler}.
+     *
+     * @param retry     the policy
+     * @param scheduler where delayed retries run
+     * @param <T>       the element type
+     * @return a function for {@link Mono#transform} and {@link Flux#transform}
+     * @throws NullPointerException if an argument is null
+     */
+    public static <T> Function<Publisher<T>, Publisher<T>> retry(Retry retry, Scheduler scheduler) {
+        return retryOn(retry, Check.notNull(scheduler, "scheduler"));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> Function<Publisher<T>, Publisher<T>> retryOn(Retry retry, Scheduler scheduler) {
+        Check.notNull(retry, "retry");
+        return source -> {
+            if (source instanceof Mono) {
+                return MonoRetry.assemble((Mono<T>) source, retry, scheduler);
+            }
+            return FluxRetry.assemble(Flux.from(source), retry, scheduler);
+        };
+    }
+
+    /**
+     * Tells whether {@code error} says that a call's retries ran out, as a
+     * {@link RetryExhaustedException} (signalled when the policy asks for it).
+     *
+     * @param error any throwable, possibly null
+     * @return true if it is a {@link RetryExhaustedException}
+     */
+    public static boolean isRetryExhausted(Throwable error) {
+        return error instanceof RetryExhaustedException;
     }
 
     /**

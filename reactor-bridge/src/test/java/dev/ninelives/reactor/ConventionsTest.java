@@ -42,6 +42,15 @@ class ConventionsTest {
             "dev.ninelives.breaker.CallNotPermittedEvent",
             "dev.ninelives.breaker.StateTransitionEvent",
             "dev.ninelives.breaker.StateTransitionEvent$Reason",
+            "dev.ninelives.retry.Retry",
+            "dev.ninelives.retry.RetryBuilder",
+            "dev.ninelives.retry.RetryEvent",
+            "dev.ninelives.retry.RetryEvent$Type",
+            "dev.ninelives.retry.Jitter",
+            "dev.ninelives.retry.RetryExhaustedException",
+            "dev.ninelives.retry.RetryOnResultException",
+            "dev.ninelives.retry.RetryBudget",
+            "dev.ninelives.retry.RetryBudgetBuilder",
             "dev.ninelives.reactor.NineLives",
             // exported only to dev.ninelives.reactor
             "dev.ninelives.internal.Check",
@@ -105,7 +114,8 @@ class ConventionsTest {
             }
         });
         assertThat(operators.exports().stream().map(ModuleDescriptor.Exports::source))
-                .containsExactlyInAnyOrder("dev.ninelives.core", "dev.ninelives.breaker", "dev.ninelives.internal");
+                .containsExactlyInAnyOrder("dev.ninelives.core", "dev.ninelives.breaker", "dev.ninelives.retry",
+                        "dev.ninelives.internal");
         assertThat(reactor.exports().stream().map(ModuleDescriptor.Exports::source)).containsExactly("dev.ninelives.reactor");
     }
 

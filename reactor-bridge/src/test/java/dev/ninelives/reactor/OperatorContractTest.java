@@ -69,8 +69,31 @@ class OperatorContractTest {
         }
     }
 
+    /** A retry over the breaker: every attempt takes a permit, and every permit must still be accounted for. */
+    static final class RetryOverBreakerProtection implements Protection {
+        final BreakerProtection breaker = new BreakerProtection();
+        final dev.ninelives.retry.Retry retry = dev.ninelives.retry.Retry.builder().maxAttempts(3).noBackoff().build();
+
+        @Override
+        public <T> Function<Publisher<T>, Publisher<T>> operator() {
+            Function<Publisher<T>, Publisher<T>> protect = breaker.operator();
+            Function<Publisher<T>, Publisher<T>> retrying = NineLives.retry(retry);
+            return protect.andThen(retrying);
+        }
+
+        @Override
+        public void assertAccounted() {
+            breaker.assertAccounted();
+        }
+
+        @Override
+        public String toString() {
+            return "retry over breaker";
+        }
+    }
+
     static Stream<Arguments> protections() {
-        List<Supplier<Protection>> all = List.of(BreakerProtection::new);
+        List<Supplier<Protection>> all = List.of(BreakerProtection::new, RetryOverBreakerProtection::new);
         return all.stream().flatMap(p -> Stream.of(Arguments.of(p.get(), true), Arguments.of(p.get(), false)));
     }
 

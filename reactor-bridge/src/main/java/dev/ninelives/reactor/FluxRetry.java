@@ -1,0 +1,43 @@
+package dev.ninelives.reactor;
+
+import dev.ninelives.retry.Retry;
+import reactor.core.CoreSubscriber;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.FluxOperator;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+/** A Flux retried by a {@link Retry} policy; see {@link NineLives#retry(Retry)}. */
+final class FluxRetry<T> extends FluxOperator<T, T> {
+
+    final Retry retry;
+    final Scheduler scheduler;
+
+    FluxRetry(Flux<? extends T> source, Retry retry, Scheduler scheduler) {
+        super(source);
+        this.retry = retry;
+        this.scheduler = scheduler;
+    }
+
+    /** Wraps {@code source} and passes the operator through {@code Flux.onAssembly}. */
+    static <T> Flux<T> assemble(Flux<T> source, Retry retry, Scheduler scheduler) {
+        return onAssembly(new FluxRetry<>(source, retry, scheduler));
+    }
+
+    @Override
+    public void subscribe(CoreSubscriber<? super T> actual) {
+        new RetrySubscriber<T>(actual, source, retry, scheduler != null ? scheduler : Schedulers.parallel(), false).start();
+    }
+
+    @Override
+    @SuppressWarnings("rawtypes") // Scannable declares the raw type
+    public Object scanUnsafe(Attr key) {
+        if (key == Attr.RUN_STYLE) {
+            return Attr.RunStyle.ASYNC;
+        }
+        if (key == Attr.NAME) {
+            return retry.name();
+        }
+        return super.scanUnsafe(key);
+    }
+}

@@ -1,0 +1,43 @@
+package dev.ninelives.reactor;
+
+import dev.ninelives.retry.Retry;
+import reactor.core.CoreSubscriber;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.MonoOperator;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+/** A Mono retried by a {@link Retry} policy; see {@link NineLives#retry(Retry)}. */
+final class MonoRetry<T> extends MonoOperator<T, T> {
+
+    final Retry retry;
+    final Scheduler scheduler;
+
+    MonoRetry(Mono<? extends T> source, Retry retry, Scheduler scheduler) {
+        super(source);
+        this.retry = retry;
+        this.scheduler = scheduler;
+    }
+
+    /** Wraps {@code source} and passes the operator through {@code Mono.onAssembly}. */
+    static <T> Mono<T> assemble(Mono<T> source, Retry retry, Scheduler scheduler) {
+        return onAssembly(new MonoRetry<>(source, retry, scheduler));
+    }
+
+    @Override
+    public void subscribe(CoreSubscriber<? super T> actual) {
+        new RetrySubscriber<T>(actual, source, retry, scheduler != null ? scheduler : Schedulers.parallel(), true).start();
+    }
+
+    @Override
+    @SuppressWarnings("rawtypes") // Scannable declares the raw type
+    public Object scanUnsafe(Attr key) {
+        if (key == Attr.RUN_STYLE) {
+            return Attr.RunStyle.ASYNC;
+        }
+        if (key == Attr.NAME) {
+            return retry.name();
+        }
+        return super.scanUnsafe(key);
+    }
+}
