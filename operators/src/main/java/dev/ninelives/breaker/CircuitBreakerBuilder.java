@@ -34,7 +34,7 @@ import java.util.function.Predicate;
 public final class CircuitBreakerBuilder {
 
     /** The largest count-based window. */
-    public static final int MAX_WINDOW_SIZE = 32_767;
+    public static final int MAX_WINDOW_SIZE = 8_191;
     /** The largest number of buckets of a time-based window. */
     public static final int MAX_WINDOW_BUCKETS = 128;
     /** The largest number of trial calls in HALF_OPEN (they are counted inside the state word). */

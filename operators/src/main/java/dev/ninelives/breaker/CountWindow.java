@@ -7,52 +7,56 @@ import java.lang.invoke.VarHandle;
  * A count-based window: the outcomes of the last N calls, lock-free and linearizable.
  *
  * The word (one long) holds everything a decision needs:
- *   bits  0..14 calls   15..29 failures   30..44 slow   (the totals of the ring)
- *   bits 45..59 head    the next slot to fill
- *   bits 60..62 lap     how many times head has wrapped, modulo 8
- *   bit  63     tripped latched by the record that made a rate reach its threshold
- * The ring holds N slots of (tag, code, evicted): the lap the slot was last filled in, its
- * outcome, and the outcome that filling evicted.
+ *   bits  0..12 failures   13..25 slow         (the totals of the ring)
+ *   bits 26..38 head       the next slot to fill
+ *   bit  39     full       the ring has wrapped once: calls = full ? N : head
+ *   bits 40..63 lap        how many times head has wrapped, modulo 2^24
+ * The ring holds N ints of (tag, code, evicted): the lap (mod 2^24) the slot was last filled
+ * in, its outcome, and the outcome that filling evicted.
  *
  * Recording is two steps, reserve and advance, and anyone may do the second for anyone:
  *   1. Read the word w (head h, lap L). If ring[h] is tagged L, someone reserved slot h and has
  *      not advanced yet: help by CASing w to advance(w, ring[h]), then start again.
- *   2. Otherwise ring[h] holds lap L-1's outcome e. CAS ring[h] to (L, code, e): the reservation.
- *      Losing means another recorder reserved h: start again.
- *   3. CAS w to advance(w, ring[h]): head + 1, totals - e + code, and the tripped bit if the new
- *      totals reach a threshold. If the CAS fails, a helper already did exactly this advance:
- *      while ring[h] is tagged L and head is h, no other change of the word is possible.
+ *   2. If ring[h] is tagged L-1, it holds lap L-1's outcome e, already counted: CAS ring[h] to
+ *      (L, code, e), the reservation. Losing means another recorder reserved h: start again.
+ *      Any other tag means w is stale (head has since come round to h again): start again.
+ *      (A racing test caught a first version that reserved on any tag but L, overwriting a
+ *      later lap's counted outcome with a stale one.)
+ *   3. CAS w to advance(w, ring[h]): head + 1, totals - e + code. If the CAS fails, a helper
+ *      already did exactly this advance: while ring[h] is tagged L and head is h, no other
+ *      change of the word is possible.
  * The advance is the linearization point: the totals move from one exact state to the next, in
- * the order of the slots, so a reader never sees a window that skips a crossing and a crossing
- * is latched in the same CAS. Once tripped, the window takes no more outcomes; the breaker moves
- * to OPEN, and any thread that finds the latch set helps it there, so no call is admitted in
- * CLOSED after the crossing.
+ * the order of the slots, so a reader never sees a window that skips a crossing.
  *
- * A reservation is only ever completed with the values it wrote, so helping is idempotent. A
- * thread stalled between reading the word and reserving for 8 full laps could see its slot
- * hold the same value again and reserve it with a stale lap (ABA); its outcome is then counted
- * when head next reaches that slot, a little late but exactly once.
+ * Tripping needs no extra bit: a judging window whose totals reach a threshold takes no more
+ * outcomes (every recorder judges the word it read first), so the word freezes at the crossing
+ * and "tripped" is simply judge(word). The breaker moves to OPEN, and any thread that finds the
+ * window tripped helps it there, so no call is admitted in CLOSED after the crossing.
  *
- * Healthy shortcut: while the window is full of fast successes (calls = N, no failure, no slow
- * call), a fast success changes nothing that matters: the head's position only matters relative
- * to outcomes that are not fast successes, and there are none. So it returns after one volatile
- * read and writes nothing shared: threads sharing a healthy breaker do not contend.
+ * ABA. Word and slot tags carry the lap modulo 2^24, so a CAS can only be fooled by a thread
+ * that stalls for 2^24 laps (16 million records for a window of one call, far more for any
+ * real window) between its read and its CAS.
+ *
+ * Healthy shortcut: while the window is full of fast successes (full, no failure, no slow
+ * call), a fast success changes nothing that matters: the head's position only matters
+ * relative to outcomes that are not fast successes, and there are none. So it returns after one
+ * volatile read and writes nothing shared: threads sharing a healthy breaker do not contend.
  */
 final class CountWindow extends SlidingWindow {
 
     private static final VarHandle WORD;
-    private static final VarHandle RING = MethodHandles.arrayElementVarHandle(short[].class);
+    private static final VarHandle RING = MethodHandles.arrayElementVarHandle(int[].class);
 
-    private static final int BITS = 15;
+    private static final int BITS = 13;
     private static final long FIELD = (1L << BITS) - 1;
-    private static final int FAILURES_SHIFT = BITS;
-    private static final int SLOW_SHIFT = 2 * BITS;
-    private static final int HEAD_SHIFT = 3 * BITS;
-    private static final int LAP_SHIFT = 4 * BITS;
-    private static final long COUNTS = (1L << HEAD_SHIFT) - 1;
-    private static final long TRIPPED = 1L << 63;
+    private static final int SLOW_SHIFT = BITS;
+    private static final int HEAD_SHIFT = 2 * BITS;
+    private static final long FULL = 1L << (3 * BITS);
+    private static final int LAP_SHIFT = 3 * BITS + 1;
+    private static final long LAP_MASK = (1L << (64 - LAP_SHIFT)) - 1;
+    private static final long COUNTS = (1L << HEAD_SHIFT) - 1;   // failures and slow
 
-    /** The largest N: calls and head must fit their 15-bit fields. */
+    /** The largest N: head and the counts must fit their 13-bit fields. */
     static final int MAX_SIZE = (int) FIELD;
 
     static {
@@ -63,7 +67,7 @@ final class CountWindow extends SlidingWindow {
         }
     }
 
-    private final short[] ring;
+    private final int[] ring;
     private final int size;
     private final boolean judging;
     @SuppressWarnings("unused") // accessed through WORD
@@ -73,34 +77,34 @@ final class CountWindow extends SlidingWindow {
         super(config);
         this.size = config.windowSize();
         this.judging = judging;
-        this.ring = new short[size];
-        short empty = slot(7, 0, 0);                          // filled in lap -1, holding nothing
+        this.ring = new int[size];
+        int empty = slot((int) LAP_MASK, 0, 0);               // filled in lap -1, holding nothing
         java.util.Arrays.fill(ring, empty);
         WORD.setRelease(this, 0L);
     }
 
-    private static short slot(int lap, int code, int evicted) {
-        return (short) (lap << 6 | evicted << 3 | code);
+    private static int slot(int lap, int code, int evicted) {
+        return lap << 6 | evicted << 3 | code;
     }
 
-    private static int tag(short s) {
-        return s >>> 6 & 7;
+    private static int tag(int s) {
+        return s >>> 6;
     }
 
-    private static int code(short s) {
+    private static int code(int s) {
         return s & 7;
     }
 
-    private static int evicted(short s) {
+    private static int evicted(int s) {
         return s >>> 3 & 7;
     }
 
-    static int calls(long w) {
-        return (int) (w & FIELD);
+    private int calls(long w) {
+        return (w & FULL) != 0 ? size : head(w);
     }
 
     static int failures(long w) {
-        return (int) (w >>> FAILURES_SHIFT & FIELD);
+        return (int) (w & FIELD);
     }
 
     static int slow(long w) {
@@ -111,49 +115,55 @@ final class CountWindow extends SlidingWindow {
         return (int) (w >>> HEAD_SHIFT & FIELD);
     }
 
-    private static int lap(long w) {
-        return (int) (w >>> LAP_SHIFT & 7);
+    private static long lap(long w) {
+        return w >>> LAP_SHIFT & LAP_MASK;
+    }
+
+    /** Judged from the word alone; a window full of fast outcomes or below the minimum cannot be tripped. */
+    private boolean tripped(long w) {
+        return judging && (w & COUNTS) != 0 && judge(calls(w), failures(w), slow(w)) >= FAILURE_RATE_EXCEEDED;
     }
 
     @Override
     int record(int code) {
         for (;;) {
             long w = (long) WORD.getVolatile(this);
-            if (w < 0) {
-                return TRIPPED_ALREADY;                       // latched: the breaker is on its way to OPEN
+            if (tripped(w)) {
+                return TRIPPED_ALREADY;                       // frozen at the crossing: the breaker is on its way to OPEN
             }
-            if (code == CALL && (w & COUNTS) == size) {
+            if (code == CALL && (w & (FULL | COUNTS)) == FULL) {
                 return UNCHANGED;                             // full of fast successes: see the header
             }
             int h = head(w);
-            int lap = lap(w);
-            short s = (short) RING.getVolatile(ring, h);
-            if (tag(s) == lap) {
+            int tag = (int) lap(w);
+            int s = (int) RING.getVolatile(ring, h);
+            if (tag(s) == tag) {
                 WORD.compareAndSet(this, w, advance(w, code(s), evicted(s))); // help a reserver, then retry
                 continue;
             }
-            if (!RING.compareAndSet(ring, h, s, slot(lap, code, code(s)))) {
+            if (tag(s) != ((tag - 1) & (int) LAP_MASK)) {
+                continue;                                     // our word is stale: the slot is already a later lap's
+            }
+            if (!RING.compareAndSet(ring, h, s, slot(tag, code, code(s)))) {
                 continue;                                     // another recorder reserved slot h
             }
             long next = advance(w, code, code(s));
             WORD.compareAndSet(this, w, next);                // failing means a helper made this same advance
-            return next < 0 ? verdictOf(next) : (next & COUNTS) == (w & COUNTS) ? UNCHANGED : BELOW;
+            return tripped(next) ? verdictOf(next) : (next & COUNTS) == (w & COUNTS) && (w & FULL) != 0 ? UNCHANGED : BELOW;
         }
     }
 
     private long advance(long w, int code, int evicted) {
         long counts = (w & COUNTS) + pack(code) - pack(evicted);
-        int h = head(w) + 1;
-        int lap = lap(w);
+        long h = head(w) + 1L;
+        long full = w & FULL;
+        long lap = lap(w);
         if (h == size) {
             h = 0;
-            lap = (lap + 1) & 7;
+            full = FULL;
+            lap = (lap + 1) & LAP_MASK;
         }
-        long next = counts | (long) h << HEAD_SHIFT | (long) lap << LAP_SHIFT;
-        if (judging && judge(calls(counts), failures(counts), slow(counts)) >= FAILURE_RATE_EXCEEDED) {
-            next |= TRIPPED;
-        }
-        return next;
+        return counts | h << HEAD_SHIFT | full | lap << LAP_SHIFT;
     }
 
     private int verdictOf(long w) {
@@ -161,21 +171,18 @@ final class CountWindow extends SlidingWindow {
     }
 
     private static long pack(int code) {
-        if (code == 0) {
-            return 0L;
-        }
-        return 1L | (long) (code & FAILURE) >>> 1 << FAILURES_SHIFT | (long) (code & SLOW) >>> 2 << SLOW_SHIFT;
+        return (long) (code & FAILURE) >>> 1 | (long) (code & SLOW) >>> 2 << SLOW_SHIFT;
     }
 
     @Override
     boolean tripped() {
-        return (long) WORD.getVolatile(this) < 0;
+        return tripped((long) WORD.getVolatile(this));
     }
 
     @Override
     int tripReason() {
         long w = (long) WORD.getVolatile(this);
-        return w < 0 ? verdictOf(w) : BELOW;
+        return tripped(w) ? verdictOf(w) : BELOW;
     }
 
     @Override

@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.LongAdder;
  * steps of 0.3 ms accrue exactly as one of 300 ms). The deposit per call is the ratio rounded to
  * the nearest milli-token (0.2 is exactly 200), and a positive ratio deposits at least 1.
  *
- * Wrap-around. The time field holds 37 bits of milliseconds (4.35 years). The elapsed time is
+ * Wrap-around. The time field holds 37 bits of milliseconds (4.36 years). The elapsed time is
  * the difference of two readings modulo 2^37, read as a signed 37-bit number
  * (`(now - time) << 27 >> 27`), so crossing the wrap of the field is seamless. A negative
  * difference (a reading older than the stored one, which a monotonic ticker read after the word
@@ -36,7 +36,9 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * Who races, who wins. Every operation reads the word, computes its successor and CASes it; the
  * successful CAS is the linearization point, and a loser reads again (every retry loop below
- * only repeats after another thread's CAS succeeded, so the budget is lock-free).
+ * only repeats after another thread's CAS succeeded, so the budget is lock-free). An operation
+ * that writes nothing (a deposit into a full bucket; a refusal or a read within the millisecond
+ * of the last accrual) linearizes at its volatile read of the word.
  *   onCall            tokens := min(capacity, tokens + deposit). A full bucket is left untouched:
  *                     a deposit into it changes nothing (and, in the healthy steady state, calls
  *                     sharing a budget then write nothing shared).
@@ -46,13 +48,16 @@ import java.util.concurrent.atomic.LongAdder;
  * now. Deposits and accruals commute under the cap (min(c, min(c, x + a) + b) = min(c, x + a + b)
  * for a, b >= 0), so it is enough to accrue lazily, just before a take and when asked.
  *
- * The ticker is read after the word, in every round of the loop. That, and the rule that an
- * operation which sees time move always writes the accrued word (a refusal and a read too, and a
- * full bucket gets its time moved), is what makes the bucket linearizable with respect to time:
- * a thread holding a reading older than one another operation has already acted on finds the
- * word changed, fails its CAS, and reads both again. Without it, a take could be applied with a
- * stale reading after a read that used a fresh one, and the bucket would then owe the time
- * between the two readings twice. With r = 0 time is irrelevant and never written.
+ * The ticker is read after the word, in every round of the loop, and an operation that sees
+ * time move always writes the accrued word: a refusal and a read too, and a full bucket gets its
+ * time moved though its tokens cannot grow. That is what makes the bucket linearizable with
+ * respect to time. A thread whose reading is older than one another operation has already acted
+ * on finds the word changed, fails its CAS, and reads both again. Without the rule, a read could
+ * see the new millisecond without writing, and a take with an older reading could then win its
+ * CAS and store the older millisecond: where the cap binds between the two readings (a full
+ * bucket, the case LincheckRetryBudgetTest builds), the bucket would accrue that time a second
+ * time after the read. Below the cap accrual is additive and a stale time would do no harm, but
+ * one rule is simpler to check than two. With r = 0 time is irrelevant and never written.
  *
  * No lock and no allocation on onCall, tryAcquireRetry or availableTokens (the LongAdder of
  * refusals may allocate its cells once, the first time refusals contend). No padding: every
@@ -87,7 +92,8 @@ import java.util.concurrent.atomic.LongAdder;
  * }</pre>
  *
  * <p>A budget is thread-safe and lock-free: its whole state is one {@code long} moved by
- * compare-and-set, and none of its methods locks or allocates.
+ * compare-and-set, and {@link #onCall()}, {@link #tryAcquireRetry()} and
+ * {@link #availableTokens()} neither lock nor allocate.
  */
 public final class RetryBudget {
 
