@@ -15,13 +15,15 @@ import java.util.stream.Collectors;
  *
  * @param elapsed            how long the run took, by the scenario's clock
  * @param calls              calls issued
- * @param ok                 calls that succeeded
- * @param failed             calls that reached the service and failed
- * @param rejectedByOpen     calls the breaker refused while OPEN
+ * @param ok                 calls that succeeded, with or without a retry
+ * @param failed             calls that reached the service and failed on their last attempt
+ * @param rejectedByOpen     calls the breaker refused while OPEN, on their first attempt or a retry
  * @param rejectedByHalfOpen calls the breaker refused in HALF_OPEN, all trial calls being taken
+ * @param retries            what the retry did
  * @param issuedWhileDown    calls issued while the service was down
- * @param reachedWhileDown   calls that reached the service while it was down
- * @param sparedWhileDown    calls refused while the service was down: load the breaker spared it
+ * @param attemptsWhileDown  attempts (first ones and retries) made while the service was down
+ * @param reachedWhileDown   attempts that reached the service while it was down
+ * @param sparedWhileDown    attempts refused while the service was down: load the breaker spared it
  * @param rejectedWhileUp    calls refused while the service was actually up (before trial calls proved it)
  * @param timeInState        how long the breaker spent in each state it entered
  * @param transitions        the breaker's transitions, in order
@@ -29,8 +31,8 @@ import java.util.stream.Collectors;
  * @param finalState         the breaker's state at the end
  */
 public record TourReport(Duration elapsed, long calls, long ok, long failed, long rejectedByOpen,
-                         long rejectedByHalfOpen, long issuedWhileDown, long reachedWhileDown,
-                         long sparedWhileDown, long rejectedWhileUp,
+                         long rejectedByHalfOpen, Retries retries, long issuedWhileDown, long attemptsWhileDown,
+                         long reachedWhileDown, long sparedWhileDown, long rejectedWhileUp,
                          Map<CircuitBreaker.State, Duration> timeInState, List<Transition> transitions,
                          List<Row> rows, CircuitBreaker.State finalState) {
 
@@ -63,8 +65,11 @@ public record TourReport(Duration elapsed, long calls, long ok, long failed, lon
         lines.add("");
         lines.add("Summary after " + TourScenario.seconds(elapsed, 1));
         lines.add(String.format(Locale.ROOT,
-                "  calls        %d issued: %d succeeded, %d failed, %d rejected (%d by OPEN, %d by HALF_OPEN)",
-                calls, ok, failed, rejected(), rejectedByOpen, rejectedByHalfOpen));
+                "  calls        %d issued: %d succeeded (%d after a retry), %d failed, %d rejected (%d by OPEN, %d by HALF_OPEN)",
+                calls, ok, retries.rescued(), failed, rejected(), rejectedByOpen, rejectedByHalfOpen));
+        lines.add(String.format(Locale.ROOT,
+                "  retries      %d made, %d of them during the outage; %d denied by the budget; calls ended by the attempt limit: %d, by the deadline: %d",
+                retries.made(), retries.duringOutage(), retries.denied(), retries.outOfAttempts(), retries.outOfTime()));
         String times = timeInState.entrySet().stream()
                 .sorted(Map.Entry.comparingByKey())
                 .map(e -> e.getKey() + " " + TourScenario.seconds(e.getValue(), 1))
@@ -73,8 +78,9 @@ public record TourReport(Duration elapsed, long calls, long ok, long failed, lon
         lines.add(String.format(Locale.ROOT, "  transitions  %d: %s", transitions.size(),
                 transitions.stream().map(t -> t.event().to().toString()).collect(Collectors.joining(" -> ", "CLOSED -> ", ""))));
         lines.add(String.format(Locale.ROOT,
-                "  spared       %d of the %d calls made during the outage were refused at once; only %d reached the failing service",
-                sparedWhileDown, issuedWhileDown, reachedWhileDown));
+                "  spared       %d of the %d attempts made during the outage (%d calls and their retries) were refused at once;"
+                        + " only %d reached the failing service",
+                sparedWhileDown, attemptsWhileDown, issuedWhileDown, reachedWhileDown));
         lines.add(String.format(Locale.ROOT,
                 "  cost         %d calls were refused after the service had recovered, until trial calls proved it",
                 rejectedWhileUp));
@@ -92,6 +98,20 @@ public record TourReport(Duration elapsed, long calls, long ok, long failed, lon
     }
 
     /**
+     * What the retry in front of the breaker did during the run.
+     *
+     * @param made          retries made (each one an attempt after a delay)
+     * @param duringOutage  retries decided while the service was down
+     * @param rescued       calls that succeeded after at least one retry
+     * @param denied        retries the budget refused
+     * @param outOfAttempts calls that failed on their last allowed attempt
+     * @param outOfTime     calls whose next retry would have started past the deadline
+     */
+    public record Retries(long made, long duringOutage, long rescued, long denied, long outOfAttempts,
+                          long outOfTime) {
+    }
+
+    /**
      * One row of the timeline: what happened since the previous row.
      *
      * @param at       the time since the start of the run, at the end of the row's interval
@@ -100,10 +120,12 @@ public record TourReport(Duration elapsed, long calls, long ok, long failed, lon
      * @param ok       calls that succeeded in the interval
      * @param failed   calls that failed in the interval
      * @param rejected calls refused in the interval
+     * @param retried  retries made in the interval
+     * @param denied   retries the budget refused in the interval
      * @param state    the breaker's state at the end of the interval
      * @param note     what the breaker is doing or waiting for
      */
     public record Row(Duration at, String phase, long calls, long ok, long failed, long rejected,
-                      CircuitBreaker.State state, String note) {
+                      long retried, long denied, CircuitBreaker.State state, String note) {
     }
 }

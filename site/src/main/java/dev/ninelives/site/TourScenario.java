@@ -8,6 +8,12 @@ import dev.ninelives.breaker.CircuitBreakerMetrics;
 import dev.ninelives.breaker.StateTransitionEvent;
 import dev.ninelives.core.Ticker;
 import dev.ninelives.reactor.NineLives;
+import dev.ninelives.retry.Jitter;
+import dev.ninelives.retry.Retry;
+import dev.ninelives.retry.RetryBudget;
+import dev.ninelives.retry.RetryBudgetBuilder;
+import dev.ninelives.retry.RetryBuilder;
+import dev.ninelives.retry.RetryEvent;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -21,23 +27,44 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
- * The tour's scenario: a {@link ScriptedService} called at a steady rate through a circuit
- * breaker, with a timeline of what happens.
+ * The tour's scenario: a {@link ScriptedService} called at a steady rate through a retry in
+ * front of a circuit breaker, with a timeline of what happens.
+ *
+ * <p>Each call is {@code service.call().transform(NineLives.breaker(breaker))
+ * .transform(NineLives.retry(retry, scheduler))}: the retry is outside, so every attempt goes
+ * through the breaker, and a refusal ends the call without a retry.
  *
  * <p>Everything is timed by one {@link Scheduler}: the steady calls, the service's latency, the
- * timeline's rows and the breaker's {@link Ticker}. Give it a real scheduler and the scenario
- * takes as long as its script; give it a {@code VirtualTimeScheduler} and a test plays it out
- * in milliseconds with exactly the same sequence of events.
+ * retry's delays, the timeline's rows, and the {@link Ticker} of the breaker, of the retry's
+ * deadline and of its budget. The jitter of the retry's delays comes from a generator seeded
+ * with {@link #JITTER_SEED}. Give it a real scheduler and the scenario takes as long as its
+ * script; give it a {@code VirtualTimeScheduler} and a test plays it out in milliseconds with
+ * exactly the same sequence of events.
  *
- * <p>Each subscription to {@link #run()} is a fresh run: a new service, a new breaker, new
- * counts. Lines of output go to the consumer given to the constructor, as they happen.
+ * <p>Each subscription to {@link #run()} is a fresh run: a new service, a new breaker, a new
+ * retry and budget, new counts. Lines of output go to the consumer given to the constructor, as
+ * they happen.
  */
 public final class TourScenario {
+
+    /** The seed of the retry's jitter: every run draws the same delays. */
+    public static final long JITTER_SEED = 42L;
+
+    private static final int RETRY_ATTEMPTS = 3;
+    private static final Duration RETRY_FIRST_DELAY = Duration.ofMillis(50);
+    private static final Duration RETRY_MAX_DELAY = Duration.ofMillis(200);
+    private static final Duration RETRY_DEADLINE = Duration.ofMillis(400);
+
+    private static final String HEADER = "%8s  %-10s %5s %5s %6s %8s %7s %6s  %-9s  %s";
+    /** The format of a row of the timeline. */
+    static final String ROW = "%8s  %-10s %5d %5d %6d %8d %7d %6d  %-9s  %s";
 
     private final ScriptedService.Script script;
     private final Duration callInterval;
@@ -84,6 +111,37 @@ public final class TourScenario {
     }
 
     /**
+     * The retry settings of the tour, without a ticker, a budget or a source of randomness: 3
+     * attempts, 50 ms then 100 ms apart (doubling, up to 200 ms) with equal jitter (half of each
+     * delay, plus a random part of the other half), and no retry that would start more than
+     * 400 ms after the call.
+     *
+     * @param name the policy's name
+     * @return a builder with the tour's settings
+     */
+    public static RetryBuilder retrySettings(String name) {
+        return Retry.builder()
+                .name(name)
+                .maxAttempts(RETRY_ATTEMPTS)
+                .exponentialBackoff(RETRY_FIRST_DELAY, 2.0, RETRY_MAX_DELAY)
+                .jitter(Jitter.EQUAL)
+                .deadline(RETRY_DEADLINE);
+    }
+
+    /**
+     * The retry budget settings of the tour, without a ticker: each call adds a tenth of a retry,
+     * time adds one retry a second, and the bucket holds 5 retries.
+     *
+     * @return a builder with the tour's settings
+     */
+    public static RetryBudgetBuilder budgetSettings() {
+        return RetryBudget.builder()
+                .ratio(0.1)
+                .minRetriesPerSecond(1)
+                .capacity(5);
+    }
+
+    /**
      * Returns a run of the scenario. Nothing happens until subscription; the Mono completes
      * once the script has played out and every call has ended, with the run's report (whose
      * summary has been printed too).
@@ -103,13 +161,16 @@ public final class TourScenario {
     }
 
     /** What became of one call. */
-    enum Outcome { OK, FAILED, REJECTED_BY_OPEN, REJECTED_BY_HALF_OPEN }
+    enum Outcome { OK, OK_AFTER_RETRY, FAILED, REJECTED_BY_OPEN, REJECTED_BY_HALF_OPEN }
 
-    /** The state of one run: its service, its breaker and its counts. */
+    /** The state of one run: its service, its breaker, its retry and its counts. */
     private final class Run {
         final Ticker ticker = () -> scheduler.now(TimeUnit.NANOSECONDS);
         final ScriptedService service = new ScriptedService(script, scheduler);
         final CircuitBreaker breaker = breakerSettings("inventory").ticker(ticker).build();
+        final RetryBudget budget = budgetSettings().ticker(ticker).build();
+        final Retry retry = retrySettings("inventory").ticker(ticker).budget(budget)
+                .random(new Random(JITTER_SEED)).build();
         final long startNanos = ticker.read();
 
         final AtomicLong calls = new AtomicLong();
@@ -118,19 +179,31 @@ public final class TourScenario {
         final AtomicLong rejectedByOpen = new AtomicLong();
         final AtomicLong rejectedByHalfOpen = new AtomicLong();
         final AtomicLong issuedWhileDown = new AtomicLong();
+        final AtomicLong attemptsWhileDown = new AtomicLong();
         final AtomicLong rejectedWhileDown = new AtomicLong();
         final AtomicLong rejectedWhileUp = new AtomicLong();
+
+        final AtomicLong retries = new AtomicLong();
+        final AtomicLong retriesWhileDown = new AtomicLong();
+        final AtomicLong rescued = new AtomicLong();
+        final AtomicLong denied = new AtomicLong();
+        final AtomicLong outOfAttempts = new AtomicLong();
+        final AtomicLong outOfTime = new AtomicLong();
 
         final List<TourReport.Transition> transitions = Collections.synchronizedList(new ArrayList<>());
         final List<TourReport.Row> rows = Collections.synchronizedList(new ArrayList<>());
         final Map<CircuitBreaker.State, Duration> timeInState = new EnumMap<>(CircuitBreaker.State.class);
         CircuitBreaker.State since = CircuitBreaker.State.CLOSED;
         Duration sinceAt = Duration.ZERO;
-        long[] lastRow = new long[4];
+        long[] lastRow = new long[6];
 
         Mono<TourReport> start() {
             printHeader();
             breaker.onStateTransition(this::onTransition);
+            retry.onRetry(this::onRetry);
+            retry.onBudgetRefused(event -> denied.incrementAndGet());
+            retry.onExhausted(event -> (event.attempt() < retry.maxAttempts() ? outOfTime : outOfAttempts)
+                    .incrementAndGet());
 
             long callCount = Math.max(1, script.length().toNanos() / callInterval.toNanos());
             // Calls go out half an interval off the beat, so that none coincides with a row or
@@ -147,31 +220,56 @@ public final class TourScenario {
             return Mono.when(traffic, timeline).then(Mono.fromCallable(this::finish));
         }
 
-        /** One call through the breaker; only the fake's 503 and a refusal are expected errors. */
+        /**
+         * One call: every attempt through the breaker, the retry outside. Only the fake's 503 and
+         * a refusal are expected errors.
+         */
         Mono<Outcome> oneCall() {
             calls.incrementAndGet();
-            boolean down = service.phaseNow().down();
-            if (down) {
+            if (service.phaseNow().down()) {
                 issuedWhileDown.incrementAndGet();
             }
+            AtomicInteger attempts = new AtomicInteger();
             return service.call()
                     .transform(NineLives.breaker(breaker))
-                    .map(answer -> Outcome.OK)
+                    .doOnSubscribe(s -> onAttempt(attempts))         // every attempt, refused or not
+                    .transform(NineLives.retry(retry, scheduler))
+                    .map(answer -> attempts.get() > 1 ? Outcome.OK_AFTER_RETRY : Outcome.OK)
                     .onErrorResume(ScriptedService.ServiceUnavailableException.class, e -> Mono.just(Outcome.FAILED))
-                    .onErrorResume(NineLives::isCallNotPermitted, e -> Mono.just(
-                            ((CallNotPermittedException) e).state() == CircuitBreaker.State.HALF_OPEN
-                                    ? Outcome.REJECTED_BY_HALF_OPEN : Outcome.REJECTED_BY_OPEN))
-                    .doOnNext(outcome -> count(outcome, down));
+                    .onErrorResume(NineLives::isCallNotPermitted, e -> Mono.just(refused((CallNotPermittedException) e)))
+                    .doOnNext(this::count);
         }
 
-        void count(Outcome outcome, boolean down) {
+        void onAttempt(AtomicInteger attempts) {
+            attempts.incrementAndGet();
+            if (service.phaseNow().down()) {
+                attemptsWhileDown.incrementAndGet();
+            }
+        }
+
+        void onRetry(RetryEvent event) {
+            retries.incrementAndGet();
+            if (service.phaseNow().down()) {
+                retriesWhileDown.incrementAndGet();
+            }
+        }
+
+        /** A refusal comes at the attempt's subscription: the phase now is the phase of that attempt. */
+        Outcome refused(CallNotPermittedException e) {
+            (service.phaseNow().down() ? rejectedWhileDown : rejectedWhileUp).incrementAndGet();
+            return e.state() == CircuitBreaker.State.HALF_OPEN ? Outcome.REJECTED_BY_HALF_OPEN : Outcome.REJECTED_BY_OPEN;
+        }
+
+        void count(Outcome outcome) {
             switch (outcome) {
                 case OK -> ok.incrementAndGet();
-                case FAILED -> failed.incrementAndGet();
-                case REJECTED_BY_OPEN, REJECTED_BY_HALF_OPEN -> {
-                    (outcome == Outcome.REJECTED_BY_OPEN ? rejectedByOpen : rejectedByHalfOpen).incrementAndGet();
-                    (down ? rejectedWhileDown : rejectedWhileUp).incrementAndGet();
+                case OK_AFTER_RETRY -> {
+                    rescued.incrementAndGet();
+                    ok.incrementAndGet();
                 }
+                case FAILED -> failed.incrementAndGet();
+                case REJECTED_BY_OPEN -> rejectedByOpen.incrementAndGet();
+                case REJECTED_BY_HALF_OPEN -> rejectedByHalfOpen.incrementAndGet();
             }
         }
 
@@ -189,17 +287,22 @@ public final class TourScenario {
                     seconds(at, 2), event.from(), event.to(), event.reason(), event.detail()));
         }
 
+        long[] totals() {
+            return new long[] {calls.get(), ok.get(), failed.get(), rejectedByOpen.get() + rejectedByHalfOpen.get(),
+                    retries.get(), denied.get()};
+        }
+
         synchronized void row(Duration at) {
-            long[] now = {calls.get(), ok.get(), failed.get(), rejectedByOpen.get() + rejectedByHalfOpen.get()};
+            long[] now = totals();
             CircuitBreaker.State state = breaker.state();
             TourReport.Row row = new TourReport.Row(at, script.phaseAt(at.minus(reportInterval)).name(),
                     now[0] - lastRow[0], now[1] - lastRow[1], now[2] - lastRow[2], now[3] - lastRow[3],
-                    state, note(state));
+                    now[4] - lastRow[4], now[5] - lastRow[5], state, note(state));
             lastRow = now;
             rows.add(row);
-            out.accept(String.format(Locale.ROOT, "%8s  %-10s %5d %5d %6d %8d  %-9s  %s",
+            out.accept(String.format(Locale.ROOT, ROW,
                     seconds(at, 0), row.phase(), row.calls(), row.ok(), row.failed(), row.rejected(),
-                    row.state(), row.note()));
+                    row.retried(), row.denied(), row.state(), row.note()));
         }
 
         /** What the breaker is waiting for, in a few words. */
@@ -222,7 +325,7 @@ public final class TourScenario {
 
         void printHeader() {
             CircuitBreakerConfig c = breaker.config();
-            out.accept("NineLives tour: a circuit breaker in front of a flaky in-process service");
+            out.accept("NineLives tour: a retry and a circuit breaker in front of a flaky in-process service");
             out.accept("");
             List<ScriptedService.Phase> phases = script.phases();
             for (int i = 0; i < phases.size(); i++) {
@@ -237,26 +340,38 @@ public final class TourScenario {
                     "  %-9s stays open %s (x%.1f per reopening in a row, up to %s), then admits %d trial calls",
                     "", seconds(c.openDuration(), 0), c.openDurationMultiplier(), seconds(c.maxOpenDuration(), 0),
                     c.permittedCallsInHalfOpen()));
+            RetryBudget b = retry.budget();
             out.accept(String.format(Locale.ROOT,
-                    "  %-9s one call every %d ms, each service.call().transform(NineLives.breaker(breaker))",
-                    "load", callInterval.toMillis()));
+                    "  %-9s '%s': %d attempts, %d ms then %d ms apart (equal jitter: 50 to 100 %% of that),",
+                    "retry", retry.name(), retry.maxAttempts(), RETRY_FIRST_DELAY.toMillis(),
+                    RETRY_FIRST_DELAY.multipliedBy(2).toMillis()));
+            out.accept(String.format(Locale.ROOT,
+                    "  %-9s none later than %d ms into the call; a budget of %d retries, refilled by %.1f a call and %d a second",
+                    "", Duration.ofNanos(retry.deadlineNanos()).toMillis(), b.capacity(), b.ratio(), b.minRetriesPerSecond()));
+            out.accept(String.format(Locale.ROOT, "  %-9s one call every %d ms, each", "load", callInterval.toMillis()));
+            out.accept(String.format(Locale.ROOT,
+                    "  %-9s service.call().transform(NineLives.breaker(breaker)).transform(NineLives.retry(retry, scheduler))", ""));
             out.accept("");
-            out.accept(String.format(Locale.ROOT, "%8s  %-10s %5s %5s %6s %8s  %-9s  %s",
-                    "time", "service", "calls", "ok", "failed", "rejected", "state", "breaker"));
-            out.accept(String.format(Locale.ROOT, "%8s  %-10s %5s %5s %6s %8s  %-9s  %s",
-                    "--------", "----------", "-----", "-----", "------", "--------", "---------", "-------"));
+            out.accept("  each second: calls issued; calls that ended ok, failed or rejected by the breaker;");
+            out.accept("  retries made (retried) and retries the budget refused (denied)");
+            out.accept("");
+            out.accept(String.format(Locale.ROOT, HEADER,
+                    "time", "service", "calls", "ok", "failed", "rejected", "retried", "denied", "state", "breaker"));
+            out.accept(String.format(Locale.ROOT, HEADER,
+                    "--------", "----------", "-----", "-----", "------", "--------", "-------", "------", "---------", "-------"));
         }
 
         synchronized TourReport finish() {
             Duration end = now();
-            long[] totals = {calls.get(), ok.get(), failed.get(), rejectedByOpen.get() + rejectedByHalfOpen.get()};
-            if (!Arrays.equals(totals, lastRow)) {
+            if (!Arrays.equals(totals(), lastRow)) {
                 row(end);                                    // calls that ended after the last row
             }
             timeInState.merge(since, end.minus(sinceAt), Duration::plus);
+            TourReport.Retries retried = new TourReport.Retries(retries.get(), retriesWhileDown.get(), rescued.get(),
+                    denied.get(), outOfAttempts.get(), outOfTime.get());
             TourReport report = new TourReport(end, calls.get(), ok.get(), failed.get(),
-                    rejectedByOpen.get(), rejectedByHalfOpen.get(),
-                    issuedWhileDown.get(), service.invocationsWhileDown(), rejectedWhileDown.get(), rejectedWhileUp.get(),
+                    rejectedByOpen.get(), rejectedByHalfOpen.get(), retried, issuedWhileDown.get(),
+                    attemptsWhileDown.get(), service.invocationsWhileDown(), rejectedWhileDown.get(), rejectedWhileUp.get(),
                     Map.copyOf(timeInState), List.copyOf(transitions), List.copyOf(rows), breaker.state());
             report.summary().forEach(out);
             return report;

@@ -63,7 +63,7 @@ class SitePagesTest {
                     .toList();
         }
         assertThat(pages).extracting(p -> p.getFileName().toString())
-                .contains("index.adoc", "getting-started.adoc");
+                .contains("index.adoc", "getting-started.adoc", "retry.adoc");
     }
 
     static Path htmlOf(Path page) {
@@ -240,7 +240,9 @@ class SitePagesTest {
             }
         }
         assertThat(shown).containsKeys(attributes.get("snippets").resolve("GettingStartedSnippets.java"),
-                attributes.get("test-snippets").resolve("GettingStartedSnippetsTest.java"));
+                attributes.get("test-snippets").resolve("GettingStartedSnippetsTest.java"),
+                attributes.get("snippets").resolve("RetrySnippets.java"),
+                attributes.get("test-snippets").resolve("RetrySnippetsTest.java"));
         SoftAssertions soft = new SoftAssertions();
         for (Map.Entry<Path, Set<String>> e : shown.entrySet()) {
             Set<String> declared = new LinkedHashSet<>();

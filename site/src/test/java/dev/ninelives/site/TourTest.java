@@ -11,13 +11,14 @@ import reactor.test.scheduler.VirtualTimeScheduler;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Plays the tour's scenario under virtual time: seconds of script in milliseconds, no sleeping,
- * the same sequence of events as the real-time tour.
+ * the same sequence of events as the real-time tour (the retry's jitter is seeded).
  */
 class TourTest {
 
@@ -56,14 +57,18 @@ class TourTest {
         assertThat(t.get(0).event().reason()).isEqualTo(Reason.FAILURE_RATE_EXCEEDED);
         assertThat(t.get(0).at()).isBetween(outageStart, recoveryStart);
 
-        // Refused calls while open, and so spared the failing service.
+        // Refused attempts while open, and so spared the failing service.
         assertThat(r.rejectedByOpen()).isPositive();
         assertThat(r.sparedWhileDown()).isPositive();
         assertThat(r.reachedWhileDown()).isLessThan(r.issuedWhileDown());
-        assertThat(r.reachedWhileDown() + r.sparedWhileDown()).isEqualTo(r.issuedWhileDown());
-        assertThat(r.rows()).filteredOn(row -> row.state() == State.OPEN)
-                .isNotEmpty()
-                .allSatisfy(row -> assertThat(row.ok()).isZero());
+        assertThat(r.reachedWhileDown() + r.sparedWhileDown()).isEqualTo(r.attemptsWhileDown());
+        List<TourReport.Row> rows = r.rows();
+        assertThat(rows).filteredOn(row -> row.state() == State.OPEN).isNotEmpty();
+        for (int i = 1; i < rows.size(); i++) {
+            if (rows.get(i - 1).state() == State.OPEN && rows.get(i).state() == State.OPEN) {
+                assertThat(rows.get(i).ok()).as("a second spent OPEN: %s", rows.get(i)).isZero();
+            }
+        }
 
         // Went HALF_OPEN and closed after the recovery, on successful trial calls.
         TourReport.Transition last = t.get(t.size() - 1);
@@ -81,6 +86,49 @@ class TourTest {
     }
 
     @Test
+    void retriesHappenDuringTheOutageAndTheBreakerStillOpensAndCloses() {
+        TourReport r = play(SHORT);
+        Duration outageStart = SHORT.startOf(1);
+        Duration recoveryStart = SHORT.startOf(2);
+        TourReport.Retries retries = r.retries();
+
+        // The outage: failed attempts are retried, and the budget denies some retries.
+        assertThat(retries.duringOutage()).isPositive();
+        assertThat(retries.denied()).isPositive();
+        TourReport.Row opening = r.rows().stream()
+                .filter(row -> row.at().compareTo(r.transitions().get(0).at()) >= 0).findFirst().orElseThrow();
+        assertThat(opening.phase()).isEqualTo("OUTAGE");
+        assertThat(opening.retried()).as("retries in the second the breaker opened: %s", opening).isPositive();
+        assertThat(opening.denied()).as("budget refusals in the second the breaker opened: %s", opening).isPositive();
+        assertThat(r.rows()).filteredOn(row -> row.denied() > 0)
+                .allSatisfy(row -> assertThat(row.phase()).isEqualTo("OUTAGE"));
+
+        // The retries did not keep the breaker from opening in the outage and closing after it.
+        List<TourReport.Transition> t = r.transitions();
+        assertThat(t.get(0).event().to()).isEqualTo(State.OPEN);
+        assertThat(t.get(0).event().reason()).isEqualTo(Reason.FAILURE_RATE_EXCEEDED);
+        assertThat(t.get(0).at()).isBetween(outageStart, recoveryStart);
+        assertThat(t.get(t.size() - 1).event().to()).isEqualTo(State.CLOSED);
+        assertThat(t.get(t.size() - 1).at()).isGreaterThan(recoveryStart);
+
+        // Before the outage, retries rescue the service's occasional failure: no call fails.
+        assertThat(r.rows()).filteredOn(row -> row.phase().equals("healthy"))
+                .isNotEmpty()
+                .allSatisfy(row -> {
+                    assertThat(row.failed()).as("%s", row).isZero();
+                    assertThat(row.retried()).as("%s", row).isPositive();
+                });
+        assertThat(retries.rescued()).isPositive().isLessThanOrEqualTo(retries.made());
+
+        // Every call that failed was cut short by the budget, its attempts or its deadline:
+        // a 503 is always worth a retry, and a refusal never is.
+        assertThat(r.failed()).isEqualTo(retries.denied() + retries.outOfAttempts() + retries.outOfTime());
+        assertThat(retries.outOfTime()).as("the 400 ms deadline ends calls against a 150 ms outage").isPositive();
+        // The budget bounds the retries: its 5 tokens, 0.1 a call, 1 a second.
+        assertThat(retries.made()).isLessThanOrEqualTo(5 + r.calls() / 10 + r.elapsed().toSeconds() + 1);
+    }
+
+    @Test
     void countsAddUpAndTimeInStatesCoversTheRun() {
         TourReport r = play(SHORT);
 
@@ -88,6 +136,8 @@ class TourTest {
         assertThat(r.ok() + r.failed() + r.rejected()).isEqualTo(r.calls());
         assertThat(r.rows().stream().mapToLong(TourReport.Row::calls).sum()).isEqualTo(r.calls());
         assertThat(r.rows().stream().mapToLong(TourReport.Row::rejected).sum()).isEqualTo(r.rejected());
+        assertThat(r.rows().stream().mapToLong(TourReport.Row::retried).sum()).isEqualTo(r.retries().made());
+        assertThat(r.rows().stream().mapToLong(TourReport.Row::denied).sum()).isEqualTo(r.retries().denied());
         assertThat(r.rows()).hasSize((int) SHORT.length().toSeconds());
 
         assertThat(r.timeIn(State.OPEN)).isGreaterThanOrEqualTo(Duration.ofSeconds(2));  // the first open duration
@@ -105,9 +155,18 @@ class TourTest {
                     .contains(">> " + tr.event().from())
                     .contains(tr.event().reason() + ": " + tr.event().detail()));
         }
+        for (TourReport.Row row : r.rows()) {
+            assertThat(lines).contains(String.format(Locale.ROOT, TourScenario.ROW,
+                    TourScenario.seconds(row.at(), 0), row.phase(), row.calls(), row.ok(), row.failed(), row.rejected(),
+                    row.retried(), row.denied(), row.state(), row.note()));
+        }
+        assertThat(lines).anySatisfy(line -> assertThat(line).contains("retried").contains("denied").contains("rejected"));
         assertThat(lines).contains("  final state  CLOSED");
         assertThat(lines).anySatisfy(line -> assertThat(line)
-                .startsWith("  spared       " + r.sparedWhileDown() + " of the " + r.issuedWhileDown()));
+                .startsWith("  spared       " + r.sparedWhileDown() + " of the " + r.attemptsWhileDown() + " attempts"));
+        assertThat(lines).anySatisfy(line -> assertThat(line)
+                .startsWith("  retries      " + r.retries().made() + " made, " + r.retries().duringOutage())
+                .contains(r.retries().denied() + " denied by the budget"));
     }
 
     @Test
@@ -116,7 +175,12 @@ class TourTest {
 
         assertThat(r.transitions()).isEmpty();
         assertThat(r.rejected()).isZero();
-        assertThat(r.failed()).isEqualTo(r.calls() / 20);
+        // 80 calls and 4 retries are 84 attempts, of which every 20th fails and is rescued by its retry.
+        assertThat(r.calls()).isEqualTo(80);
+        assertThat(r.failed()).isZero();
+        assertThat(r.retries().made()).isEqualTo(4);
+        assertThat(r.retries().rescued()).isEqualTo(4);
+        assertThat(r.retries().denied()).isZero();
         assertThat(r.finalState()).isEqualTo(State.CLOSED);
     }
 
@@ -127,6 +191,10 @@ class TourTest {
         assertThat(r.transitions()).extracting(tr -> tr.event().to())
                 .containsExactly(State.OPEN, State.HALF_OPEN, State.OPEN, State.HALF_OPEN, State.CLOSED);
         assertThat(r.rejectedByHalfOpen()).as("trial calls all taken while they fail slowly").isPositive();
+        assertThat(r.retries().duringOutage()).isPositive();
+        assertThat(r.retries().denied()).isPositive();
+        assertThat(r.retries().outOfTime()).isPositive();
+        assertThat(r.retries().rescued()).isPositive();
         assertThat(r.finalState()).isEqualTo(State.CLOSED);
         assertThat(r.elapsed()).isLessThan(Duration.ofSeconds(25));
     }
