@@ -7,6 +7,9 @@ import org.openjdk.jmh.infra.Blackhole;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
 /**
  * The one and only terminal subscriber of the benchmarks: every impl, every scenario and the
  * smoke test's correctness checks subscribe with this class and no other, so the JIT sees one
@@ -16,11 +19,31 @@ import reactor.core.CoreSubscriber;
  *
  * <p>It requests {@code Long.MAX_VALUE} in {@code onSubscribe} and sinks every signal into a
  * {@link Blackhole}. It is reusable: a benchmark calls {@link #reset()} and then subscribes it
- * again. It is a per-thread JMH state, so {@code @Threads(2)} gets one per thread. Only
- * synchronous sources are measured, so a subscription always ends before the next starts.
+ * again. It is a per-thread JMH state, so {@code @Threads(2)} gets one per thread. The sources
+ * are synchronous; the one pipeline that ends on another thread (Resilience4j's retry, which
+ * always resubscribes from {@code Schedulers.parallel()}) is waited for with
+ * {@link #awaitTerminal()}, so a subscription always ends before the next starts. The terminal
+ * signals are written with release semantics for that waiter: on x86 a plain store, so the
+ * synchronous benchmarks pay nothing for it.
  */
 @State(Scope.Thread)
 public class BenchSubscriber implements CoreSubscriber<Object> {
+
+    private static final VarHandle ERROR;
+    private static final VarHandle COMPLETED;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            ERROR = l.findVarHandle(BenchSubscriber.class, "error", Throwable.class);
+            COMPLETED = l.findVarHandle(BenchSubscriber.class, "completed", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** How long {@link #awaitTerminal()} waits before it declares the pipeline stuck. */
+    private static final long AWAIT_LIMIT_NANOS = 10_000_000_000L;
 
     private Blackhole bh;
 
@@ -78,13 +101,44 @@ public class BenchSubscriber implements CoreSubscriber<Object> {
 
     @Override
     public void onError(Throwable t) {
-        error = t;
         bh.consume(t);
+        ERROR.setRelease(this, t);
     }
 
     @Override
     public void onComplete() {
-        completed = true;
+        COMPLETED.setRelease(this, true);
+    }
+
+    /**
+     * Tells whether {@code onComplete} or {@code onError} arrived since the last reset, on any
+     * thread (acquire reads: everything the signalling thread wrote before is visible).
+     *
+     * @return true once the subscription has terminated
+     */
+    public boolean terminated() {
+        return (boolean) COMPLETED.getAcquire(this) || ERROR.getAcquire(this) != null;
+    }
+
+    /**
+     * Returns at once if the subscription has terminated, as every synchronous pipeline has when
+     * {@code subscribe} returns; otherwise spins until a terminal signal arrives from another
+     * thread.
+     *
+     * @throws IllegalStateException if nothing terminates the subscription within 10 s
+     */
+    public void awaitTerminal() {
+        if (terminated()) {
+            return;
+        }
+        long start = System.nanoTime();
+        int spins = 0;
+        while (!terminated()) {
+            Thread.onSpinWait();
+            if ((++spins & 0x3FF) == 0 && System.nanoTime() - start > AWAIT_LIMIT_NANOS) {
+                throw new IllegalStateException("no onComplete or onError within 10 s: the pipeline is stuck");
+            }
+        }
     }
 
     /** @return the number of values since the last reset */
