@@ -5,18 +5,17 @@ import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.FluxOperator;
 import reactor.core.scheduler.Scheduler;
-import reactor.core.scheduler.Schedulers;
 
 /** A Flux retried by a {@link Retry} policy; see {@link NineLives#retry(Retry)}. */
 final class FluxRetry<T> extends FluxOperator<T, T> {
 
     final Retry retry;
-    final Scheduler scheduler;
+    final RetryPlan<T> plan;
 
     FluxRetry(Flux<? extends T> source, Retry retry, Scheduler scheduler) {
         super(source);
         this.retry = retry;
-        this.scheduler = scheduler;
+        this.plan = new RetryPlan<>(source, retry, scheduler, false);
     }
 
     /** Wraps {@code source} and passes the operator through {@code Flux.onAssembly}. */
@@ -26,7 +25,7 @@ final class FluxRetry<T> extends FluxOperator<T, T> {
 
     @Override
     public void subscribe(CoreSubscriber<? super T> actual) {
-        new RetrySubscriber<T>(actual, source, retry, scheduler != null ? scheduler : Schedulers.parallel(), false).start();
+        new RetrySubscriber<>(actual, plan).start();
     }
 
     @Override

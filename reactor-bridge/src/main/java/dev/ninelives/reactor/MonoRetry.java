@@ -5,18 +5,17 @@ import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoOperator;
 import reactor.core.scheduler.Scheduler;
-import reactor.core.scheduler.Schedulers;
 
 /** A Mono retried by a {@link Retry} policy; see {@link NineLives#retry(Retry)}. */
 final class MonoRetry<T> extends MonoOperator<T, T> {
 
     final Retry retry;
-    final Scheduler scheduler;
+    final RetryPlan<T> plan;
 
     MonoRetry(Mono<? extends T> source, Retry retry, Scheduler scheduler) {
         super(source);
         this.retry = retry;
-        this.scheduler = scheduler;
+        this.plan = new RetryPlan<>(source, retry, scheduler, true);
     }
 
     /** Wraps {@code source} and passes the operator through {@code Mono.onAssembly}. */
@@ -26,7 +25,7 @@ final class MonoRetry<T> extends MonoOperator<T, T> {
 
     @Override
     public void subscribe(CoreSubscriber<? super T> actual) {
-        new RetrySubscriber<T>(actual, source, retry, scheduler != null ? scheduler : Schedulers.parallel(), true).start();
+        new RetrySubscriber<>(actual, plan).start();
     }
 
     @Override

@@ -5,13 +5,11 @@ import dev.ninelives.retry.RetryBudget;
 import dev.ninelives.retry.RetryEvent;
 import dev.ninelives.retry.RetryOnResultException;
 import org.reactivestreams.Subscription;
-import reactor.core.CorePublisher;
 import reactor.core.CoreSubscriber;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
 import reactor.core.Scannable;
 import reactor.core.publisher.Operators;
-import reactor.core.scheduler.Scheduler;
 import reactor.util.context.Context;
 
 import java.lang.invoke.MethodHandles;
@@ -32,7 +30,14 @@ import java.util.concurrent.TimeUnit;
  *
  * Signals of one attempt are serialized (Reactive Streams 1.3) and handed to the next attempt
  * through the trampoline's atomic counter or the scheduler, so the per-call bookkeeping
- * (attempt number, last delay, earlier errors, `produced`, `done`) is plain fields.
+ * (attempt number, last delay, earlier errors, `produced`, `done`) is plain fields. What only
+ * a failure needs lives in a `Cold` object allocated at the first failure (or at subscription,
+ * for a deadline or a result predicate), so a call that succeeds allocates this subscriber
+ * alone.
+ *
+ * Retrying a Mono's value abandons an attempt that may still signal (a source may complete
+ * after it was cancelled). Such a policy subscribes each attempt through its own small
+ * `ResultAttempt`, and the parent ignores every attempt but the current one.
  *
  * Demand. The arbiter is the classic multi-subscription drain (`wip` + missed request /
  * subscription / produced): request(n) from any thread, a new attempt's Subscription, and the
@@ -66,10 +71,7 @@ final class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Scann
     private static final Disposable CANCELLED = Disposables.disposed();
 
     final CoreSubscriber<? super T> actual;
-    final CorePublisher<? extends T> source;
-    final Retry retry;
-    final Scheduler scheduler;
-    final boolean mono;
+    final RetryPlan<T> plan;
 
     // the arbiter: plain fields owned by whoever holds `wip`
     Subscription subscription;
@@ -86,30 +88,43 @@ final class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Scann
     volatile boolean cancelled;
 
     // per-call bookkeeping, handed between attempts by `attempts` or the scheduler
-    Subscription attemptSubscription;
-    long produced;
+    long produced;                    // elements of the current attempt not yet counted against demand
     boolean emitted;
     boolean done;
-    boolean abandoned;                // a Mono value is being retried: ignore the rest of that attempt
-    int attempt = 1;
-    long lastDelay;
-    long start;
-    Throwable[] earlier;
-    int earlierCount;
+    Cold cold;
 
-    RetrySubscriber(CoreSubscriber<? super T> actual, CorePublisher<? extends T> source, Retry retry,
-                    Scheduler scheduler, boolean mono) {
+    /** What only failures, deadlines and result predicates need. */
+    static final class Cold {
+        int attempt = 1;
+        long lastDelay;
+        long start;
+        Throwable[] earlier;
+        int earlierCount;
+        Subscription attemptSubscription;
+        volatile Object current;      // the attempt whose signals count (result predicates only)
+    }
+
+    RetrySubscriber(CoreSubscriber<? super T> actual, RetryPlan<T> plan) {
         this.actual = actual;
-        this.source = source;
-        this.retry = retry;
-        this.scheduler = scheduler;
-        this.mono = mono;
+        this.plan = plan;
+    }
+
+    private Cold cold() {
+        Cold c = cold;
+        if (c == null) {
+            c = cold = new Cold();
+        }
+        return c;
     }
 
     /** Signals onSubscribe downstream and makes the first attempt. */
     void start() {
+        Retry retry = plan.retry;
         if (retry.deadlineNanos() > 0) {
-            start = retry.ticker().read();
+            cold().start = retry.ticker().read();
+        }
+        if (plan.testsResults) {
+            cold();
         }
         RetryBudget budget = retry.budget();
         if (budget != null) {
@@ -134,18 +149,25 @@ final class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Scann
             if (cancelled) {
                 return;
             }
-            abandoned = false;
+            CoreSubscriber<T> attempt = this;
+            if (plan.testsResults) {
+                ResultAttempt<T> r = new ResultAttempt<>(this);
+                cold.current = r;
+                attempt = r;
+            }
             try {
-                source.subscribe(this);
+                plan.source.subscribe(attempt);
             } catch (Throwable e) {
-                onError(Operators.onOperatorError(e, actual.currentContext()));
+                attempt.onError(Operators.onOperatorError(e, actual.currentContext()));
             }
         } while ((int) ATTEMPTS.getAndAdd(this, -1) != 1);
     }
 
     @Override
     public void onSubscribe(Subscription s) {
-        attemptSubscription = s;
+        if (plan.testsResults) {
+            cold.attemptSubscription = s;
+        }
         set(s);
     }
 
@@ -155,20 +177,13 @@ final class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Scann
             Operators.onNextDropped(t, actual.currentContext());
             return;
         }
-        if (abandoned) {
-            return;
-        }
-        if (mono && retry.testsResults() && retry.isRetryableResult(t)) {
-            abandoned = true;
-            attemptSubscription.cancel();
+        if (plan.testsResults && plan.retry.isRetryableResult(t)) {
+            Cold c = cold;
+            c.current = null;                         // the rest of this attempt is ignored
+            c.attemptSubscription.cancel();
             failed(new RetryOnResultException(t));
             return;
         }
-        if (attempt > 1 && retry.resetOnElement()) {
-            attempt = 1;
-            lastDelay = 0;
-        }
-        emitted = true;
         produced++;
         actual.onNext(t);
     }
@@ -179,34 +194,89 @@ final class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Scann
             Operators.onErrorDropped(t, actual.currentContext());
             return;
         }
-        if (abandoned) {
-            return;
-        }
         failed(t);
     }
 
     @Override
     public void onComplete() {
-        if (done || abandoned) {
+        if (done) {
             return;
         }
         done = true;
         actual.onComplete();
     }
 
+    /** One attempt of a Mono whose values are tested; forwards only while it is the current attempt. */
+    static final class ResultAttempt<T> implements CoreSubscriber<T> {
+        final RetrySubscriber<T> parent;
+
+        ResultAttempt(RetrySubscriber<T> parent) {
+            this.parent = parent;
+        }
+
+        private boolean current() {
+            return parent.cold.current == this;
+        }
+
+        @Override
+        public void onSubscribe(Subscription s) {
+            if (current()) {
+                parent.onSubscribe(s);
+            } else {
+                s.cancel();
+            }
+        }
+
+        @Override
+        public void onNext(T t) {
+            if (current()) {
+                parent.onNext(t);
+            }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            if (current()) {
+                parent.onError(t);
+            } else {
+                Operators.onErrorDropped(t, parent.actual.currentContext());
+            }
+        }
+
+        @Override
+        public void onComplete() {
+            if (current()) {
+                parent.onComplete();
+            }
+        }
+
+        @Override
+        public Context currentContext() {
+            return parent.actual.currentContext();
+        }
+    }
+
     private void failed(Throwable t) {
         long p = produced;
+        Retry retry = plan.retry;
+        Cold c = cold();
         if (p != 0) {
             produced = 0;
             produced(p);
+            emitted = true;
+            if (retry.resetOnElement()) {
+                c.attempt = 1;                         // an element arrived since the last error
+                c.lastDelay = 0;
+            }
         }
         if (cancelled) {
             return;
         }
-        if (!retry.isRetryable(t) || (!mono && emitted && !retry.retryAfterElements())) {
+        if (!retry.isRetryable(t) || (!plan.mono && emitted && !retry.retryAfterElements())) {
             end(t, false);
             return;
         }
+        int attempt = c.attempt;
         if (attempt >= retry.maxAttempts()) {
             retry.announce(RetryEvent.Type.EXHAUSTED, attempt, 0L, t);
             end(t, true);
@@ -214,7 +284,7 @@ final class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Scann
         }
         long delay;
         try {
-            delay = retry.delayNanos(attempt, t, lastDelay);
+            delay = retry.delayNanos(attempt, t, c.lastDelay);
         } catch (RuntimeException e) {
             e.addSuppressed(t);
             end(e, false);
@@ -225,7 +295,7 @@ final class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Scann
             return;
         }
         long deadline = retry.deadlineNanos();
-        if (deadline > 0 && retry.ticker().read() - start > deadline - delay) {
+        if (deadline > 0 && retry.ticker().read() - c.start > deadline - delay) {
             retry.announce(RetryEvent.Type.EXHAUSTED, attempt, delay, t);
             end(t, true);
             return;
@@ -237,9 +307,9 @@ final class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Scann
             return;
         }
         retry.announce(RetryEvent.Type.RETRY, attempt, delay, t);
-        remember(t);
-        attempt++;
-        lastDelay = delay;
+        remember(c, t);
+        c.attempt = attempt + 1;
+        c.lastDelay = delay;
         if (delay == 0) {
             resubscribe();
         } else {
@@ -254,7 +324,7 @@ final class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Scann
         }
         Disposable task;
         try {
-            task = scheduler.schedule(this, delay, TimeUnit.NANOSECONDS);
+            task = plan.scheduler().schedule(this, delay, TimeUnit.NANOSECONDS);
         } catch (Throwable rejected) {
             end(Operators.onRejectedExecution(rejected, actual.currentContext()), false);
             return;
@@ -264,16 +334,16 @@ final class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Scann
         }
     }
 
-    private void remember(Throwable t) {
+    private static void remember(Cold c, Throwable t) {
         if (t instanceof RetryOnResultException) {
             return;
         }
-        Throwable[] e = earlier;
+        Throwable[] e = c.earlier;
         if (e == null) {
-            e = earlier = new Throwable[Retry.MAX_SUPPRESSED];
+            e = c.earlier = new Throwable[Retry.MAX_SUPPRESSED];
         }
-        if (earlierCount < e.length && (earlierCount == 0 || e[earlierCount - 1] != t)) {
-            e[earlierCount++] = t;
+        if (c.earlierCount < e.length && (c.earlierCount == 0 || e[c.earlierCount - 1] != t)) {
+            e[c.earlierCount++] = t;
         }
     }
 
@@ -287,7 +357,8 @@ final class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Scann
             actual.onComplete();
             return;
         }
-        actual.onError(retry.finalError(t, earlier, earlierCount, attempt, exhausted));
+        Cold c = cold();
+        actual.onError(plan.retry.finalError(t, c.earlier, c.earlierCount, c.attempt, exhausted));
     }
 
     // ---------------------------------------------------------------- downstream
@@ -459,7 +530,7 @@ final class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Scann
     @SuppressWarnings("rawtypes") // Scannable declares the raw type
     public Object scanUnsafe(Attr key) {
         if (key == Attr.PARENT) {
-            return attemptSubscription;
+            return subscription;
         }
         if (key == Attr.ACTUAL) {
             return actual;
@@ -474,7 +545,7 @@ final class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Scann
             return Attr.RunStyle.ASYNC;
         }
         if (key == Attr.NAME) {
-            return retry.name();
+            return plan.retry.name();
         }
         if (key == Attr.REQUESTED_FROM_DOWNSTREAM) {
             return requested;

@@ -73,7 +73,7 @@ class CancellationStormTest {
 
     @Test
     void zipCancellingSiblingsInClosedRecordsOnlyTheFailures() throws InterruptedException {
-        CircuitBreaker b = CircuitBreaker.builder("closedStorm").slidingWindow(10_000).minimumNumberOfCalls(10_000)
+        CircuitBreaker b = CircuitBreaker.builder("closedStorm").slidingWindow(8_000).minimumNumberOfCalls(8_000)
                 .failureRateThreshold(100).build();
         Flux.range(0, 300).flatMap(i -> zipWhereOneFails(b), 16).blockLast(SAFETY);
         quiesce();
@@ -145,7 +145,7 @@ class CancellationStormTest {
 
     @Test
     void aDownstreamTimeoutInClosedReleasesWithoutRecording() throws InterruptedException {
-        CircuitBreaker b = CircuitBreaker.builder("closedTimeout").slidingWindow(10_000).minimumNumberOfCalls(10_000).build();
+        CircuitBreaker b = CircuitBreaker.builder("closedTimeout").slidingWindow(8_000).minimumNumberOfCalls(8_000).build();
         Flux.range(0, 300)
                 .flatMap(i -> Mono.never().transform(NineLives.breaker(b))
                         .timeout(Mono.just(0L).subscribeOn(pool))

@@ -267,6 +267,40 @@ class RetryOperatorTest {
         StepVerifier.create(alwaysBusy.transform(NineLives.retry(retry))).expectNext("busy").verifyComplete();
     }
 
+    /** A Mono source that ignores cancel, so a test can make it signal whenever it likes. */
+    static final class RawMono extends Mono<String> {
+        reactor.core.CoreSubscriber<? super String> subscriber;
+
+        @Override
+        public void subscribe(reactor.core.CoreSubscriber<? super String> actual) {
+            subscriber = actual;
+            actual.onSubscribe(reactor.core.publisher.Operators.emptySubscription());
+        }
+    }
+
+    /**
+     * Guards against the race the JMH work found: a retried value abandons its attempt, and that
+     * attempt's late onComplete (legal after a cancel) must not end the next attempt empty.
+     */
+    @Test
+    void aLateSignalOfAnAbandonedAttemptIsIgnored() {
+        RawMono first = new RawMono();
+        RawMono second = new RawMono();
+        AtomicInteger subscriptions = new AtomicInteger();
+        Mono<String> source = Mono.defer(() -> subscriptions.incrementAndGet() == 1 ? first : second);
+        Retry retry = Retry.builder().maxAttempts(2).noBackoff().retryOnResult("busy"::equals).build();
+        StepVerifier.create(source.transform(NineLives.retry(retry)))
+                .then(() -> first.subscriber.onNext("busy"))
+                .then(() -> assertThat(subscriptions).hasValue(2))
+                .then(() -> first.subscriber.onComplete())      // late, after its cancel
+                .then(() -> first.subscriber.onError(new IOException("later still")))
+                .expectNoEvent(Duration.ZERO)
+                .then(() -> second.subscriber.onNext("ok"))
+                .then(() -> second.subscriber.onComplete())
+                .expectNext("ok")
+                .verifyComplete();
+    }
+
     @Test
     void fluxOptionsRetryOnlyBeforeTheFirstElementOrResetOnElement() {
         AtomicInteger subscriptions = new AtomicInteger();
