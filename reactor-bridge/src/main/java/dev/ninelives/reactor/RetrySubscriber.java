@@ -24,7 +24,9 @@ import java.util.concurrent.TimeUnit;
  * retry asked for while an attempt is still inside source.subscribe (an immediate retry of a
  * synchronous source) only increments `attempts`, and the loop that is already running
  * subscribes again once the current subscribe returns. Ten thousand immediate retries are ten
- * thousand loop turns, never ten thousand stack frames. A delayed retry is one task on the
+ * thousand loop turns, never ten thousand stack frames. The first attempt enters the loop with
+ * a plain (release) store, and a call that ends inside subscribe leaves the loop without
+ * touching the counter again: a synchronous success pays no atomic for the trampoline. A delayed retry is one task on the
  * Scheduler resolved at subscription (virtual time drives it); cancel disposes it through
  * `pending`, and a task that still runs finds `cancelled` and subscribes nothing.
  *
@@ -131,7 +133,8 @@ final class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Scann
             budget.onCall();
         }
         actual.onSubscribe(this);
-        resubscribe();
+        ATTEMPTS.setRelease(this, 1);                  // the first attempt: nobody else can see us yet
+        attemptLoop();
     }
 
     // ---------------------------------------------------------------- attempts
@@ -145,6 +148,10 @@ final class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Scann
         if ((int) ATTEMPTS.getAndAdd(this, 1) != 0) {
             return;                                    // the running loop will make this attempt
         }
+        attemptLoop();
+    }
+
+    private void attemptLoop() {
         do {
             if (cancelled) {
                 return;
@@ -159,6 +166,9 @@ final class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Scann
                 plan.source.subscribe(attempt);
             } catch (Throwable e) {
                 attempt.onError(Operators.onOperatorError(e, actual.currentContext()));
+            }
+            if (done) {
+                return;                                // ended within subscribe: no attempt can follow, leave the counter
             }
         } while ((int) ATTEMPTS.getAndAdd(this, -1) != 1);
     }
