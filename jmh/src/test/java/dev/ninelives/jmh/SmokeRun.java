@@ -1,0 +1,49 @@
+package dev.ninelives.jmh;
+
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.runner.options.VerboseMode;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Runs benchmarks briefly in-process for the smoke tests and checks every one produced a score. */
+final class SmokeRun {
+
+    private SmokeRun() {
+    }
+
+    /**
+     * Runs the benchmarks whose names match {@code include} with no fork, no warm-up and one
+     * 150 ms iteration, asserts each score is a finite positive ns/op and the run took less than
+     * {@code limit}, and returns the labels "Class.method impl=X[ state=Y]" of what ran.
+     */
+    static List<String> run(String include, Duration limit) throws RunnerException {
+        long start = System.nanoTime();
+        List<String> ran = new ArrayList<>();
+        for (RunResult r : new Runner(new OptionsBuilder()
+                .include(include)
+                .forks(0)
+                .warmupIterations(0)
+                .measurementIterations(1)
+                .measurementTime(TimeValue.milliseconds(150))
+                .shouldFailOnError(true)
+                .verbosity(VerboseMode.SILENT)
+                .build()).run()) {
+            String state = r.getParams().getParam("state");
+            String label = r.getParams().getBenchmark().replace("dev.ninelives.jmh.", "")
+                    + " impl=" + r.getParams().getParam("impl") + (state == null ? "" : " state=" + state);
+            ran.add(label);
+            assertThat(r.getPrimaryResult().getScore()).as(label).isPositive().isFinite();
+            assertThat(r.getPrimaryResult().getScoreUnit()).as(label).isEqualTo("ns/op");
+        }
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("the smoke run").isLessThan(limit);
+        return ran;
+    }
+}
