@@ -25,7 +25,7 @@ final class FluxRetry<T> extends FluxOperator<T, T> {
 
     @Override
     public void subscribe(CoreSubscriber<? super T> actual) {
-        new RetrySubscriber<>(actual, plan).start();
+        new FluxRetrySubscriber<>(actual, plan).start();
     }
 
     @Override

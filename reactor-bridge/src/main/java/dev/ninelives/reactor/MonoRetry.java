@@ -25,7 +25,7 @@ final class MonoRetry<T> extends MonoOperator<T, T> {
 
     @Override
     public void subscribe(CoreSubscriber<? super T> actual) {
-        new RetrySubscriber<>(actual, plan).start();
+        new MonoRetrySubscriber<>(actual, plan).start();
     }
 
     @Override

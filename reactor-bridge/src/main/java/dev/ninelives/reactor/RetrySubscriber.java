@@ -41,28 +41,17 @@ import java.util.concurrent.TimeUnit;
  * after it was cancelled). Such a policy subscribes each attempt through its own small
  * `ResultAttempt`, and the parent ignores every attempt but the current one.
  *
- * Demand. The arbiter is the classic multi-subscription drain (`wip` + missed request /
- * subscription / produced): request(n) from any thread, a new attempt's Subscription, and the
- * number of elements the failed attempt delivered are folded by whichever thread wins `wip`,
- * so the next attempt is asked exactly for what downstream requested and has not received.
- * Elements cost one plain increment of `produced`, reconciled once per failed attempt.
+ * Demand across attempts is the subclasses' business: FluxRetrySubscriber runs the classic
+ * multi-subscription arbiter, MonoRetrySubscriber a two-field one (a Mono wants one value).
  */
-final class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Scannable, Runnable {
+abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Scannable, Runnable {
 
-    private static final VarHandle WIP;
-    private static final VarHandle MISSED_REQUESTED;
-    private static final VarHandle MISSED_PRODUCED;
-    private static final VarHandle MISSED_SUBSCRIPTION;
     private static final VarHandle ATTEMPTS;
     private static final VarHandle PENDING;
 
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
-            WIP = l.findVarHandle(RetrySubscriber.class, "wip", int.class);
-            MISSED_REQUESTED = l.findVarHandle(RetrySubscriber.class, "missedRequested", long.class);
-            MISSED_PRODUCED = l.findVarHandle(RetrySubscriber.class, "missedProduced", long.class);
-            MISSED_SUBSCRIPTION = l.findVarHandle(RetrySubscriber.class, "missedSubscription", Subscription.class);
             ATTEMPTS = l.findVarHandle(RetrySubscriber.class, "attempts", int.class);
             PENDING = l.findVarHandle(RetrySubscriber.class, "pending", Disposable.class);
         } catch (ReflectiveOperationException e) {
@@ -75,22 +64,12 @@ final class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Scann
     final CoreSubscriber<? super T> actual;
     final RetryPlan<T> plan;
 
-    // the arbiter: plain fields owned by whoever holds `wip`
-    Subscription subscription;
-    long requested;
-    boolean unbounded;
-    volatile int wip;
-    volatile long missedRequested;
-    volatile long missedProduced;
-    volatile Subscription missedSubscription;
-
     // the attempts
     volatile int attempts;            // resubscriptions asked for and not yet made (the trampoline)
     volatile Disposable pending;      // the scheduled retry, or CANCELLED
     volatile boolean cancelled;
 
     // per-call bookkeeping, handed between attempts by `attempts` or the scheduler
-    long produced;                    // elements of the current attempt not yet counted against demand
     boolean emitted;
     boolean done;
     Cold cold;
@@ -174,7 +153,7 @@ final class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Scann
     }
 
     @Override
-    public void onSubscribe(Subscription s) {
+    public final void onSubscribe(Subscription s) {
         if (plan.testsResults) {
             cold.attemptSubscription = s;
         }
@@ -194,9 +173,12 @@ final class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Scann
             failed(new RetryOnResultException(t));
             return;
         }
-        produced++;
+        delivered();
         actual.onNext(t);
     }
+
+    /** Counts one delivered element (Flux); nothing for a Mono, which ends with its value. */
+    abstract void delivered();
 
     @Override
     public void onError(Throwable t) {
@@ -267,12 +249,9 @@ final class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Scann
     }
 
     private void failed(Throwable t) {
-        long p = produced;
         Retry retry = plan.retry;
         Cold c = cold();
-        if (p != 0) {
-            produced = 0;
-            produced(p);
+        if (reconcileProduced()) {
             emitted = true;
             if (retry.resetOnElement()) {
                 c.attempt = 1;                         // an element arrived since the last error
@@ -374,7 +353,7 @@ final class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Scann
     // ---------------------------------------------------------------- downstream
 
     @Override
-    public void cancel() {
+    public final void cancel() {
         if (cancelled) {
             return;
         }
@@ -383,151 +362,27 @@ final class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Scann
         if (p != null) {
             p.dispose();
         }
-        drain();
+        cancelUpstream();
     }
 
-    @Override
-    public void request(long n) {
-        if (!Operators.validate(n) || unbounded) {
-            return;
-        }
-        if (wip == 0 && WIP.compareAndSet(this, 0, 1)) {
-            long r = requested;
-            if (r != Long.MAX_VALUE) {
-                r = Operators.addCap(r, n);
-                requested = r;
-                if (r == Long.MAX_VALUE) {
-                    unbounded = true;
-                }
-            }
-            Subscription a = subscription;
-            if ((int) WIP.getAndAdd(this, -1) != 1) {
-                drainLoop();
-            }
-            if (a != null) {
-                a.request(n);
-            }
-            return;
-        }
-        addCap(MISSED_REQUESTED, n);
-        drain();
-    }
+    /** A new attempt's subscription: ask it for everything downstream still wants. */
+    abstract void set(Subscription s);
 
-    /** A new attempt's subscription: ask it for everything still outstanding. */
-    private void set(Subscription s) {
-        if (cancelled) {
-            s.cancel();
-            return;
-        }
-        if (wip == 0 && WIP.compareAndSet(this, 0, 1)) {
-            subscription = s;
-            long r = requested;
-            if ((int) WIP.getAndAdd(this, -1) != 1) {
-                drainLoop();
-            }
-            if (r != 0L) {
-                s.request(r);
-            }
-            return;
-        }
-        MISSED_SUBSCRIPTION.setVolatile(this, s);
-        drain();
-    }
+    /** Cancels the current attempt after {@link #cancel()} set {@code cancelled}. */
+    abstract void cancelUpstream();
 
-    /** Elements a failed attempt delivered: they count against what downstream requested. */
-    private void produced(long n) {
-        if (unbounded) {
-            return;
-        }
-        if (wip == 0 && WIP.compareAndSet(this, 0, 1)) {
-            long r = requested;
-            if (r != Long.MAX_VALUE) {
-                requested = Math.max(0L, r - n);
-            }
-            if ((int) WIP.getAndAdd(this, -1) != 1) {
-                drainLoop();
-            }
-            return;
-        }
-        addCap(MISSED_PRODUCED, n);
-        drain();
-    }
+    /**
+     * Counts the elements the failed attempt delivered against downstream demand.
+     *
+     * @return true if it delivered any
+     */
+    abstract boolean reconcileProduced();
 
-    private void addCap(VarHandle field, long n) {
-        for (;;) {
-            long r = (long) field.getVolatile(this);
-            long u = Operators.addCap(r, n);
-            if (field.compareAndSet(this, r, u)) {
-                return;
-            }
-        }
-    }
+    /** The current attempt's subscription, for Scannable. */
+    abstract Subscription upstream();
 
-    private void drain() {
-        if ((int) WIP.getAndAdd(this, 1) != 0) {
-            return;
-        }
-        drainLoop();
-    }
-
-    private void drainLoop() {
-        int missed = 1;
-        long requestAmount = 0L;
-        Subscription requestTarget = null;
-        for (;;) {
-            Subscription ms = missedSubscription;
-            if (ms != null) {
-                ms = (Subscription) MISSED_SUBSCRIPTION.getAndSet(this, null);
-            }
-            long mr = missedRequested;
-            if (mr != 0L) {
-                mr = (long) MISSED_REQUESTED.getAndSet(this, 0L);
-            }
-            long mp = missedProduced;
-            if (mp != 0L) {
-                mp = (long) MISSED_PRODUCED.getAndSet(this, 0L);
-            }
-            Subscription a = subscription;
-            if (cancelled) {
-                if (a != null) {
-                    a.cancel();
-                    subscription = null;
-                }
-                if (ms != null) {
-                    ms.cancel();
-                }
-            } else {
-                long r = requested;
-                if (r != Long.MAX_VALUE) {
-                    long u = Operators.addCap(r, mr);
-                    if (u != Long.MAX_VALUE) {
-                        u = Math.max(0L, u - mp);
-                    } else {
-                        unbounded = true;
-                    }
-                    r = u;
-                    requested = r;
-                }
-                if (ms != null) {
-                    subscription = ms;
-                    if (r != 0L) {
-                        requestAmount = Operators.addCap(requestAmount, r);
-                        requestTarget = ms;
-                    }
-                } else if (mr != 0L && a != null) {
-                    requestAmount = Operators.addCap(requestAmount, mr);
-                    requestTarget = a;
-                }
-            }
-            missed = (int) WIP.getAndAdd(this, -missed) - missed;
-            if (missed == 0) {
-                if (requestAmount != 0L) {
-                    requestTarget.request(requestAmount);
-                }
-                return;
-            }
-        }
-    }
+    /** What downstream requested and has not received, for Scannable. */
+    abstract long requestedFromDownstream();
 
     // ---------------------------------------------------------------- Reactor plumbing
 
@@ -540,7 +395,7 @@ final class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Scann
     @SuppressWarnings("rawtypes") // Scannable declares the raw type
     public Object scanUnsafe(Attr key) {
         if (key == Attr.PARENT) {
-            return subscription;
+            return upstream();
         }
         if (key == Attr.ACTUAL) {
             return actual;
@@ -558,7 +413,7 @@ final class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Scann
             return plan.retry.name();
         }
         if (key == Attr.REQUESTED_FROM_DOWNSTREAM) {
-            return requested;
+            return requestedFromDownstream();
         }
         return null;
     }
