@@ -219,6 +219,66 @@ class RetryOperatorTest {
         assertThat(requests).as("the second attempt is asked only for what is outstanding").startsWith(3L, 1L, 1L);
     }
 
+    /**
+     * The backpressured twin: one element at a time across a failed attempt. StepVerifier asks
+     * for the next element from inside onNext, so the first attempt is asked for 3, delivers 2
+     * and fails; the second attempt must be asked for exactly the 1 still outstanding, then for
+     * each further request: 1 + 3 = 4. Asking it for more would break backpressure; asking it
+     * for less would hang.
+     */
+    @Test
+    void demandOneAtATimeAcrossAttempts() {
+        AtomicInteger subscriptions = new AtomicInteger();
+        List<java.util.concurrent.atomic.AtomicLong> asked = new ArrayList<>();
+        Flux<Integer> source = Flux.defer(() -> {
+            int n = subscriptions.incrementAndGet();
+            java.util.concurrent.atomic.AtomicLong mine = new java.util.concurrent.atomic.AtomicLong();
+            asked.add(mine);
+            return (n == 1 ? Flux.concat(Flux.just(1, 2), Flux.<Integer>error(new IOException("mid-stream")))
+                    : Flux.range(10, 3)).doOnRequest(mine::addAndGet);
+        });
+        StepVerifier.create(source.transform(NineLives.retry(Retry.builder().maxAttempts(2).noBackoff().build())), 0)
+                .thenRequest(1).expectNext(1)
+                .thenRequest(1).expectNext(2)
+                .thenRequest(1).expectNext(10)
+                .thenRequest(1).expectNext(11)
+                .thenRequest(1).expectNext(12)
+                .thenRequest(1)
+                .verifyComplete();
+        assertThat(asked).extracting(java.util.concurrent.atomic.AtomicLong::get).containsExactly(3L, 4L);
+    }
+
+    @Test
+    void theSubscribersContextReachesEveryAttempt() {
+        AtomicInteger subscriptions = new AtomicInteger();
+        List<String> seen = new ArrayList<>();
+        Mono<String> source = Mono.deferContextual(ctx -> {
+            seen.add(ctx.get("user"));
+            return subscriptions.incrementAndGet() < 3 ? Mono.error(new IOException()) : Mono.just("ok");
+        });
+        StepVerifier.create(source.transform(NineLives.retry(Retry.builder().noBackoff().build()))
+                        .contextWrite(reactor.util.context.Context.of("user", "ada")))
+                .expectNext("ok").verifyComplete();
+        assertThat(seen).containsExactly("ada", "ada", "ada");
+    }
+
+    @Test
+    void retryOperatorsGoThroughOnAssembly() {
+        List<String> assembled = new ArrayList<>();
+        reactor.core.publisher.Hooks.onEachOperator("probe", p -> {
+            assembled.add(reactor.core.Scannable.from(p).name());
+            return p;
+        });
+        try {
+            Retry retry = Retry.builder().name("assembled").build();
+            Mono.just(1).transform(NineLives.retry(retry));
+            Flux.just(1).transform(NineLives.retry(retry));
+        } finally {
+            reactor.core.publisher.Hooks.resetOnEachOperator("probe");
+        }
+        assertThat(assembled).filteredOn("assembled"::equals).hasSizeGreaterThanOrEqualTo(2);
+    }
+
     @Test
     void demandOneAtATimeForAMono() {
         AtomicInteger subscriptions = new AtomicInteger();
