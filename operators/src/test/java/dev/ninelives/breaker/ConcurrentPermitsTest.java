@@ -1,54 +1,30 @@
 package dev.ninelives.breaker;
 
 import dev.ninelives.breaker.CircuitBreaker.State;
+import dev.ninelives.testing.Race;
 import org.junit.jupiter.api.RepeatedTest;
 
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.IntConsumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Plain threads released together by a latch. Guards against HALF_OPEN admitting more trial
+ * Plain threads released together by a latch ({@link Race}). Guards against HALF_OPEN admitting more trial
  * calls than configured when acquirers race (Resilience4j #1090), and against a count window
  * that loses or double-counts outcomes when recorders race on its slots.
  */
 class ConcurrentPermitsTest {
 
-    private static void race(int threads, IntConsumer body) throws InterruptedException {
-        CountDownLatch start = new CountDownLatch(1);
-        List<Thread> all = new ArrayList<>();
-        for (int t = 0; t < threads; t++) {
-            int id = t;
-            Thread thread = new Thread(() -> {
-                try {
-                    start.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-                body.accept(id);
-            });
-            thread.start();
-            all.add(thread);
-        }
-        start.countDown();
-        for (Thread thread : all) {
-            thread.join();
-        }
-    }
-
     @RepeatedTest(20)
-    void halfOpenGrantsExactlyItsTrials() throws InterruptedException {
+    void halfOpenGrantsExactlyItsTrials() throws Exception {
         CircuitBreaker b = CircuitBreaker.builder("exact").permittedCallsInHalfOpen(7).build();
         b.transitionTo(State.HALF_OPEN);
         AtomicInteger granted = new AtomicInteger();
-        race(4, id -> {
+        Race.run(4, id -> {
             for (int i = 0; i < 1000; i++) {
                 if (b.tryAcquire() != CircuitBreaker.NOT_PERMITTED) {
                     granted.incrementAndGet();
@@ -60,7 +36,7 @@ class ConcurrentPermitsTest {
     }
 
     @RepeatedTest(20)
-    void openToHalfOpenHappensOnceAndItsTrialsAreExact() throws InterruptedException {
+    void openToHalfOpenHappensOnceAndItsTrialsAreExact() throws Exception {
         AtomicLong now = new AtomicLong();
         CircuitBreaker b = CircuitBreaker.builder("reopen").ticker(now::get).permittedCallsInHalfOpen(3)
                 .openDuration(java.time.Duration.ofNanos(10)).build();
@@ -69,7 +45,7 @@ class ConcurrentPermitsTest {
         b.transitionTo(State.OPEN);
         now.set(10);
         AtomicInteger granted = new AtomicInteger();
-        race(4, id -> {
+        Race.run(4, id -> {
             for (int i = 0; i < 200; i++) {
                 if (b.tryAcquire() != CircuitBreaker.NOT_PERMITTED) {
                     granted.incrementAndGet();
@@ -81,12 +57,12 @@ class ConcurrentPermitsTest {
     }
 
     @RepeatedTest(10)
-    void racingTrialsDecideOnce() throws InterruptedException {
+    void racingTrialsDecideOnce() throws Exception {
         CircuitBreaker b = CircuitBreaker.builder("decide").permittedCallsInHalfOpen(100).failureRateThreshold(50).build();
         b.transitionTo(State.HALF_OPEN);
         List<StateTransitionEvent> events = java.util.Collections.synchronizedList(new ArrayList<>());
         b.onStateTransition(events::add);
-        race(4, id -> {
+        Race.run(4, id -> {
             for (int i = 0; i < 25; i++) {
                 long p = b.tryAcquire();
                 assertThat(p).isNotNegative();
@@ -102,10 +78,10 @@ class ConcurrentPermitsTest {
     }
 
     @RepeatedTest(10)
-    void theCountWindowAddsUpUnderRacingRecorders() throws InterruptedException {
+    void theCountWindowAddsUpUnderRacingRecorders() throws Exception {
         CircuitBreaker b = CircuitBreaker.builder("window").slidingWindow(64).minimumNumberOfCalls(64)
                 .failureRateThreshold(100).build();
-        race(4, id -> {
+        Race.run(4, id -> {
             for (int i = 0; i < 5000; i++) {
                 long p = b.tryAcquire();
                 if (id == 0 && i % 2 == 0) {

@@ -1,11 +1,9 @@
 package dev.ninelives.breaker;
 
+import dev.ninelives.testing.Race;
 import org.junit.jupiter.api.RepeatedTest;
 
 import java.lang.reflect.Field;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CountDownLatch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -23,28 +21,11 @@ class CountWindowRaceTest {
         CircuitBreakerConfig config = CircuitBreaker.builder("race").slidingWindow(64).minimumNumberOfCalls(64)
                 .failureRateThreshold(100).slowCallDuration(java.time.Duration.ofSeconds(1)).build().config();
         CountWindow window = new CountWindow(config, true);
-        CountDownLatch start = new CountDownLatch(1);
-        List<Thread> threads = new ArrayList<>();
-        for (int t = 0; t < 4; t++) {
-            int id = t;
-            Thread thread = new Thread(() -> {
-                try {
-                    start.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-                for (int i = 0; i < 5000; i++) {
-                    window.record(SlidingWindow.code(id == 0 && i % 2 == 0, id == 1 && i % 3 == 0));
-                }
-            });
-            thread.start();
-            threads.add(thread);
-        }
-        start.countDown();
-        for (Thread thread : threads) {
-            thread.join();
-        }
+        Race.run(4, id -> {
+            for (int i = 0; i < 5000; i++) {
+                window.record(SlidingWindow.code(id == 0 && i % 2 == 0, id == 1 && i % 3 == 0));
+            }
+        });
         Field ringField = CountWindow.class.getDeclaredField("ring");
         ringField.setAccessible(true);
         int[] ring = (int[]) ringField.get(window);

@@ -1,18 +1,12 @@
 package dev.ninelives.retry;
 
+import dev.ninelives.testing.Race;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.IntConsumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -334,29 +328,6 @@ class RetryBudgetTest {
 
     // ---------------------------------------------------------------- races
 
-    /** Runs {@code body(id)} on {@code threads} plain threads released together; rethrows the first failure. */
-    private static void race(int threads, IntConsumer body) throws InterruptedException, ExecutionException, TimeoutException {
-        CountDownLatch ready = new CountDownLatch(threads);
-        CountDownLatch start = new CountDownLatch(1);
-        List<FutureTask<Void>> tasks = new ArrayList<>();
-        for (int t = 0; t < threads; t++) {
-            int id = t;
-            FutureTask<Void> task = new FutureTask<>(() -> {
-                ready.countDown();
-                start.await();
-                body.accept(id);
-                return null;
-            });
-            tasks.add(task);
-            new Thread(task, "budget-race-" + id).start();
-        }
-        ready.await();
-        start.countDown();
-        for (FutureTask<Void> task : tasks) {
-            task.get(60, TimeUnit.SECONDS);
-        }
-    }
-
     /**
      * Guards against lost or doubled takes: racing acquirers of a full bucket with no deposits and
      * no time get exactly its capacity between them, and every other attempt is counted refused.
@@ -365,7 +336,7 @@ class RetryBudgetTest {
     void racingAcquirersTakeExactlyTheCapacity() throws Exception {
         RetryBudget budget = manual().ratio(0).minRetriesPerSecond(0).capacity(1000).build();
         AtomicLong granted = new AtomicLong();
-        race(4, id -> {
+        Race.run(4, id -> {
             for (int i = 0; i < 2000; i++) {
                 if (budget.tryAcquireRetry()) {
                     granted.incrementAndGet();
@@ -389,7 +360,7 @@ class RetryBudgetTest {
         drain(budget);
         long drainRefusal = budget.refused();
         AtomicLong granted = new AtomicLong();
-        race(4, id -> {
+        Race.run(4, id -> {
             for (int i = 0; i < 5000; i++) {
                 budget.onCall();
                 budget.onCall();
@@ -419,7 +390,7 @@ class RetryBudgetTest {
         AtomicLong granted = new AtomicLong();
         AtomicBoolean done = new AtomicBoolean();
         int steps = 20_000;
-        race(4, id -> {
+        Race.run(4, id -> {
             if (id == 0) {
                 for (int i = 0; i < steps; i++) {
                     now.addAndGet(700_000L);
@@ -453,7 +424,7 @@ class RetryBudgetTest {
         AtomicLong calls = new AtomicLong();
         AtomicLong granted = new AtomicLong();
         long before = now.get();
-        race(4, id -> {
+        Race.run(4, id -> {
             for (int i = 0; i < 10_000; i++) {
                 if (id == 0 && i % 10 == 0) {
                     now.addAndGet(300_000L);                 // 0.3 ms every 10th round: 300 ms in all
