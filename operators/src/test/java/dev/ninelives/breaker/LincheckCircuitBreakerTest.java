@@ -61,8 +61,6 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public class LincheckCircuitBreakerTest {
 
-    /** Slots for thread ids: 0 is the initial part, 1..threads the parallel part, threads+1 the post part. */
-    private static final int MAX_THREAD_IDS = 8;
     private static final int PERMITTED = 2;
     private static final RuntimeException BOOM = new RuntimeException("boom");
 
@@ -83,15 +81,11 @@ public class LincheckCircuitBreakerTest {
                 .build();
         /** The state of this thread's last refusal, set by the rejection listener in the refused thread. */
         private final ThreadLocal<CircuitBreaker.State> refusedIn = new ThreadLocal<>();
-        /** Permits held, per thread id; each deque is only touched by the thread of that id. */
-        @SuppressWarnings("unchecked")
-        private final ArrayDeque<Long>[] held = new ArrayDeque[MAX_THREAD_IDS];
+        /** Permits held, per thread id. */
+        private final HeldPermits<Long> held = new HeldPermits<>();
 
         public Breaker() {
             breaker.onCallNotPermitted(e -> refusedIn.set(e.state()));
-            for (int i = 0; i < held.length; i++) {
-                held[i] = new ArrayDeque<>();
-            }
         }
 
         /** Asks for a permit and keeps it; returns the state it was granted in, or null if refused. */
@@ -101,7 +95,7 @@ public class LincheckCircuitBreakerTest {
                 refusedIn.set(null);
                 long permit = breaker.tryAcquire();
                 if (permit != CircuitBreaker.NOT_PERMITTED) {
-                    held[thread].addLast(permit);
+                    held.keep(thread, permit);
                     return CircuitBreaker.State.values()[(int) (permit & 7)];
                 }
                 if (!TOLERATE_DOCUMENTED_GAPS || refusedIn.get() != CircuitBreaker.State.OPEN) {
@@ -113,34 +107,19 @@ public class LincheckCircuitBreakerTest {
         /** Ends this thread's oldest permit with a success; false if it holds none. */
         @Operation
         public boolean succeed(@Param(gen = ThreadIdGen.class) int thread) {
-            Long permit = held[thread].pollFirst();
-            if (permit == null) {
-                return false;
-            }
-            breaker.onSuccess(permit, 0L);
-            return true;
+            return held.endOldest(thread, permit -> breaker.onSuccess(permit, 0L));
         }
 
         /** Ends this thread's oldest permit with a failure; false if it holds none. */
         @Operation
         public boolean fail(@Param(gen = ThreadIdGen.class) int thread) {
-            Long permit = held[thread].pollFirst();
-            if (permit == null) {
-                return false;
-            }
-            breaker.onError(permit, 0L, BOOM);
-            return true;
+            return held.endOldest(thread, permit -> breaker.onError(permit, 0L, BOOM));
         }
 
         /** Ends this thread's oldest permit without an outcome; false if it holds none. */
         @Operation
         public boolean release(@Param(gen = ThreadIdGen.class) int thread) {
-            Long permit = held[thread].pollFirst();
-            if (permit == null) {
-                return false;
-            }
-            breaker.release(permit);
-            return true;
+            return held.endOldest(thread, permit -> breaker.release(permit));
         }
 
         @Operation
@@ -269,13 +248,9 @@ public class LincheckCircuitBreakerTest {
         private int admitted;                                             // HALF_OPEN: trials out or recorded
         private int recorded;
         private int failed;
-        @SuppressWarnings("unchecked")
-        private final ArrayDeque<int[]>[] held = new ArrayDeque[MAX_THREAD_IDS];   // {state ordinal, epoch}
+        private final HeldPermits<int[]> held = new HeldPermits<>();   // {state ordinal, epoch}
 
         public Spec() {
-            for (int i = 0; i < held.length; i++) {
-                held[i] = new ArrayDeque<>();
-            }
         }
 
         public CircuitBreaker.State acquire(int thread) {
@@ -295,7 +270,7 @@ public class LincheckCircuitBreakerTest {
                 default:
                     throw new IllegalStateException("unexpected " + state);
             }
-            held[thread].addLast(new int[] {state.ordinal(), epoch});
+            held.keep(thread, new int[] {state.ordinal(), epoch});
             return state;
         }
 
@@ -318,7 +293,7 @@ public class LincheckCircuitBreakerTest {
         private enum Outcome { SUCCESS, FAILURE, NONE }
 
         private boolean end(int thread, Outcome outcome) {
-            int[] permit = held[thread].pollFirst();
+            int[] permit = held.takeOldest(thread);
             if (permit == null) {
                 return false;
             }

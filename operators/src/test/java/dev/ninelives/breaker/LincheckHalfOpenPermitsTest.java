@@ -12,7 +12,6 @@ import org.jetbrains.lincheck.datastructures.Validate;
 import org.junit.jupiter.api.Test;
 
 import java.lang.reflect.Method;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -38,8 +37,6 @@ import java.util.List;
  */
 public class LincheckHalfOpenPermitsTest {
 
-    /** Slots for thread ids: 0 is the initial part, 1..threads the parallel part, threads+1 the post part. */
-    private static final int MAX_THREAD_IDS = 8;
     private static final int PERMITTED = 2;
     private static final RuntimeException BOOM = new RuntimeException("boom");
 
@@ -50,15 +47,11 @@ public class LincheckHalfOpenPermitsTest {
                 .permittedCallsInHalfOpen(PERMITTED)
                 .ticker(() -> 0L)
                 .build();
-        /** Permits held, per thread id; each deque is only touched by the thread of that id. */
-        @SuppressWarnings("unchecked")
-        private final ArrayDeque<Long>[] held = new ArrayDeque[MAX_THREAD_IDS];
+        /** Permits held, per thread id. */
+        private final HeldPermits<Long> held = new HeldPermits<>();
 
         public Breaker() {
             breaker.transitionTo(CircuitBreaker.State.HALF_OPEN);
-            for (int i = 0; i < held.length; i++) {
-                held[i] = new ArrayDeque<>();
-            }
         }
 
         /** Asks for a permit and keeps it. */
@@ -68,41 +61,26 @@ public class LincheckHalfOpenPermitsTest {
             if (permit == CircuitBreaker.NOT_PERMITTED) {
                 return false;
             }
-            held[thread].addLast(permit);
+            held.keep(thread, permit);
             return true;
         }
 
         /** Returns this thread's oldest permit unrecorded; false if it holds none. */
         @Operation
         public boolean release(@Param(gen = ThreadIdGen.class) int thread) {
-            Long permit = held[thread].pollFirst();
-            if (permit == null) {
-                return false;
-            }
-            breaker.release(permit);
-            return true;
+            return held.endOldest(thread, permit -> breaker.release(permit));
         }
 
         /** Ends this thread's oldest permit with a success; false if it holds none. */
         @Operation
         public boolean succeed(@Param(gen = ThreadIdGen.class) int thread) {
-            Long permit = held[thread].pollFirst();
-            if (permit == null) {
-                return false;
-            }
-            breaker.onSuccess(permit, 0L);
-            return true;
+            return held.endOldest(thread, permit -> breaker.onSuccess(permit, 0L));
         }
 
         /** Ends this thread's oldest permit with a failure; false if it holds none. */
         @Operation
         public boolean fail(@Param(gen = ThreadIdGen.class) int thread) {
-            Long permit = held[thread].pollFirst();
-            if (permit == null) {
-                return false;
-            }
-            breaker.onError(permit, 0L, BOOM);
-            return true;
+            return held.endOldest(thread, permit -> breaker.onError(permit, 0L, BOOM));
         }
 
         @Operation
@@ -117,14 +95,7 @@ public class LincheckHalfOpenPermitsTest {
             if (metrics.state() != CircuitBreaker.State.HALF_OPEN) {
                 return;
             }
-            int out = 0;
-            for (ArrayDeque<Long> permits : held) {
-                for (long permit : permits) {
-                    if ((int) (permit & 7) == LockFreeCircuitBreaker.HALF_OPEN) {
-                        out++;
-                    }
-                }
-            }
+            int out = held.count(permit -> (int) (permit & 7) == LockFreeCircuitBreaker.HALF_OPEN);
             if (out + metrics.calls() > PERMITTED) {
                 throw new AssertionError(out + " trial permits out and " + metrics.calls()
                         + " recorded, but only " + PERMITTED + " are permitted");
@@ -203,13 +174,9 @@ public class LincheckHalfOpenPermitsTest {
         private int admitted;                                         // trials out or recorded
         private int recorded;
         private int failed;
-        @SuppressWarnings("unchecked")
-        private final ArrayDeque<int[]>[] held = new ArrayDeque[MAX_THREAD_IDS];   // {state ordinal, epoch}
+        private final HeldPermits<int[]> held = new HeldPermits<>();   // {state ordinal, epoch}
 
         public Spec() {
-            for (int i = 0; i < held.length; i++) {
-                held[i] = new ArrayDeque<>();
-            }
         }
 
         public boolean acquire(int thread) {
@@ -227,7 +194,7 @@ public class LincheckHalfOpenPermitsTest {
                 default:
                     throw new IllegalStateException("unexpected " + state);
             }
-            held[thread].addLast(new int[] {state.ordinal(), epoch});
+            held.keep(thread, new int[] {state.ordinal(), epoch});
             return true;
         }
 
@@ -248,7 +215,7 @@ public class LincheckHalfOpenPermitsTest {
         }
 
         private boolean end(int thread, boolean failure, boolean release) {
-            int[] permit = held[thread].pollFirst();
+            int[] permit = held.takeOldest(thread);
             if (permit == null) {
                 return false;
             }
