@@ -1,5 +1,6 @@
 package dev.ninelives.breaker;
 
+import dev.ninelives.testing.LincheckScenarios;
 import org.jetbrains.kotlinx.lincheck.Actor;
 import org.jetbrains.kotlinx.lincheck.execution.ExecutionScenario;
 import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
@@ -10,10 +11,8 @@ import org.jetbrains.lincheck.datastructures.StressOptions;
 import org.jetbrains.lincheck.datastructures.ThreadIdGen;
 import org.junit.jupiter.api.Test;
 
-import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -224,18 +223,11 @@ public class LincheckCircuitBreakerTest {
     }
 
     private static ExecutionScenario scenario(List<Actor> init, List<List<Actor>> parallel, List<Actor> post) {
-        List<List<Actor>> threads = new ArrayList<>();
-        parallel.forEach(t -> threads.add(new ArrayList<>(t)));
-        return new ExecutionScenario(new ArrayList<>(init), threads, new ArrayList<>(post), null);
+        return LincheckScenarios.scenario(init, parallel, post);
     }
 
     private static Actor a(String operation, Object... args) {
-        for (Method m : Breaker.class.getDeclaredMethods()) {
-            if (m.getName().equals(operation) && m.isAnnotationPresent(Operation.class)) {
-                return new Actor(m, List.of(args));
-            }
-        }
-        throw new IllegalArgumentException("no operation " + operation);
+        return LincheckScenarios.actor(Breaker.class, operation, args);
     }
 
     // ------------------------------------------------------------------------------ specification

@@ -1,5 +1,6 @@
 package dev.ninelives.retry;
 
+import dev.ninelives.testing.LincheckScenarios;
 import dev.ninelives.core.Ticker;
 import org.jetbrains.kotlinx.lincheck.Actor;
 import org.jetbrains.kotlinx.lincheck.execution.ExecutionScenario;
@@ -11,8 +12,6 @@ import org.jetbrains.lincheck.datastructures.Param;
 import org.jetbrains.lincheck.datastructures.StressOptions;
 import org.junit.jupiter.api.Test;
 
-import java.lang.reflect.Method;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -165,17 +164,10 @@ class LincheckRetryBudgetTest {
     }
 
     private static ExecutionScenario scenario(List<Actor> init, List<List<Actor>> parallel, List<Actor> post) {
-        List<List<Actor>> threads = new ArrayList<>();
-        parallel.forEach(t -> threads.add(new ArrayList<>(t)));
-        return new ExecutionScenario(new ArrayList<>(init), threads, new ArrayList<>(post), null);
+        return LincheckScenarios.scenario(init, parallel, post);
     }
 
     private static Actor a(String operation, Object... args) {
-        for (Method m : Budget.class.getDeclaredMethods()) {
-            if (m.getName().equals(operation) && m.isAnnotationPresent(Operation.class)) {
-                return new Actor(m, List.of(args));
-            }
-        }
-        throw new IllegalArgumentException("no operation " + operation);
+        return LincheckScenarios.actor(Budget.class, operation, args);
     }
 }
