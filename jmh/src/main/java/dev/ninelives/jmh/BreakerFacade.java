@@ -1,8 +1,5 @@
 package dev.ninelives.jmh;
 
-import reactor.core.publisher.Flux;
-import reactor.core.publisher.Mono;
-
 /**
  * What a benchmark needs from a circuit breaker, whatever its implementation (Caffeine's
  * benchmark style): the benchmarks are written once against this interface and the
@@ -12,25 +9,7 @@ import reactor.core.publisher.Mono;
  * <p>The floors ({@link BreakerType#BARE}, {@link BreakerType#PASS_THROUGH}) have no breaker:
  * they ignore {@link #open(boolean)} and keep delivering values.
  */
-public interface BreakerFacade {
-
-    /**
-     * Wraps {@code source} once, at assembly time (in {@code @Setup}).
-     *
-     * @param source the Mono to protect
-     * @param <T>    the element type
-     * @return the protected Mono
-     */
-    <T> Mono<T> mono(Mono<T> source);
-
-    /**
-     * Wraps {@code source} once, at assembly time (in {@code @Setup}).
-     *
-     * @param source the Flux to protect
-     * @param <T>    the element type
-     * @return the protected Flux
-     */
-    <T> Flux<T> flux(Flux<T> source);
+public interface BreakerFacade extends Wrapper {
 
     /**
      * Opens the breaker by hand for a long time (one hour), so that every call is rejected.

@@ -25,17 +25,7 @@ public enum BreakerType {
     BARE {
         @Override
         public BreakerFacade create() {
-            return new Floor() {
-                @Override
-                public <T> Mono<T> mono(Mono<T> source) {
-                    return source;
-                }
-
-                @Override
-                public <T> Flux<T> flux(Flux<T> source) {
-                    return source;
-                }
-            };
+            return new Floor(Wrapper.BARE);
         }
     },
 
@@ -43,17 +33,7 @@ public enum BreakerType {
     PASS_THROUGH {
         @Override
         public BreakerFacade create() {
-            return new Floor() {
-                @Override
-                public <T> Mono<T> mono(Mono<T> source) {
-                    return PassThrough.mono(source);
-                }
-
-                @Override
-                public <T> Flux<T> flux(Flux<T> source) {
-                    return PassThrough.flux(source);
-                }
-            };
+            return new Floor(Wrapper.PASS_THROUGH);
         }
     },
 
@@ -160,7 +140,23 @@ public enum BreakerType {
     public abstract BreakerFacade create();
 
     /** A floor: no breaker, nothing to open, never rejects. */
-    private abstract static class Floor implements BreakerFacade {
+    private static final class Floor implements BreakerFacade {
+        private final Wrapper wrapper;
+
+        Floor(Wrapper wrapper) {
+            this.wrapper = wrapper;
+        }
+
+        @Override
+        public <T> Mono<T> mono(Mono<T> source) {
+            return wrapper.mono(source);
+        }
+
+        @Override
+        public <T> Flux<T> flux(Flux<T> source) {
+            return wrapper.flux(source);
+        }
+
         @Override
         public void open(boolean forced) {
         }

@@ -26,17 +26,7 @@ public enum RetryType {
     BARE {
         @Override
         public RetryFacade create(Duration firstDelay) {
-            return new Floor() {
-                @Override
-                public <T> Mono<T> mono(Mono<T> source) {
-                    return source;
-                }
-
-                @Override
-                public <T> Flux<T> flux(Flux<T> source) {
-                    return source;
-                }
-            };
+            return new Floor(Wrapper.BARE);
         }
     },
 
@@ -44,17 +34,7 @@ public enum RetryType {
     PASS_THROUGH {
         @Override
         public RetryFacade create(Duration firstDelay) {
-            return new Floor() {
-                @Override
-                public <T> Mono<T> mono(Mono<T> source) {
-                    return PassThrough.mono(source);
-                }
-
-                @Override
-                public <T> Flux<T> flux(Flux<T> source) {
-                    return PassThrough.flux(source);
-                }
-            };
+            return new Floor(Wrapper.PASS_THROUGH);
         }
     },
 
@@ -154,7 +134,23 @@ public enum RetryType {
     public abstract RetryFacade create(Duration firstDelay);
 
     /** A floor: no retry. */
-    private abstract static class Floor implements RetryFacade {
+    private static final class Floor implements RetryFacade {
+        private final Wrapper wrapper;
+
+        Floor(Wrapper wrapper) {
+            this.wrapper = wrapper;
+        }
+
+        @Override
+        public <T> Mono<T> mono(Mono<T> source) {
+            return wrapper.mono(source);
+        }
+
+        @Override
+        public <T> Flux<T> flux(Flux<T> source) {
+            return wrapper.flux(source);
+        }
+
         @Override
         public int maxAttempts() {
             return 1;
