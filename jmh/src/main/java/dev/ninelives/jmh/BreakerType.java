@@ -140,21 +140,9 @@ public enum BreakerType {
     public abstract BreakerFacade create();
 
     /** A floor: no breaker, nothing to open, never rejects. */
-    private static final class Floor implements BreakerFacade {
-        private final Wrapper wrapper;
-
+    private static final class Floor extends Delegating implements BreakerFacade {
         Floor(Wrapper wrapper) {
-            this.wrapper = wrapper;
-        }
-
-        @Override
-        public <T> Mono<T> mono(Mono<T> source) {
-            return wrapper.mono(source);
-        }
-
-        @Override
-        public <T> Flux<T> flux(Flux<T> source) {
-            return wrapper.flux(source);
+            super(wrapper);
         }
 
         @Override

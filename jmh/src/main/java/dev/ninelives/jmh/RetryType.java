@@ -134,21 +134,9 @@ public enum RetryType {
     public abstract RetryFacade create(Duration firstDelay);
 
     /** A floor: no retry. */
-    private static final class Floor implements RetryFacade {
-        private final Wrapper wrapper;
-
+    private static final class Floor extends Delegating implements RetryFacade {
         Floor(Wrapper wrapper) {
-            this.wrapper = wrapper;
-        }
-
-        @Override
-        public <T> Mono<T> mono(Mono<T> source) {
-            return wrapper.mono(source);
-        }
-
-        @Override
-        public <T> Flux<T> flux(Flux<T> source) {
-            return wrapper.flux(source);
+            super(wrapper);
         }
 
         @Override
