@@ -48,9 +48,15 @@ final class FluxRetrySubscriber<T> extends RetrySubscriber<T> {
         super(actual, plan);
     }
 
+    /** An element: one plain increment, no result test (values are tested for Monos only). */
     @Override
-    void delivered() {
+    public void onNext(T t) {
+        if (cold == TERMINATED) {
+            Operators.onNextDropped(t, actual.currentContext());
+            return;
+        }
         produced++;
+        actual.onNext(t);
     }
 
     @Override
@@ -110,7 +116,7 @@ final class FluxRetrySubscriber<T> extends RetrySubscriber<T> {
     /** A new attempt's subscription: ask it for everything still outstanding. */
     @Override
     void set(Subscription s) {
-        if (cancelled) {
+        if (isCancelled()) {
             s.cancel();
             return;
         }
@@ -183,7 +189,7 @@ final class FluxRetrySubscriber<T> extends RetrySubscriber<T> {
                 mp = (long) MISSED_PRODUCED.getAndSet(this, 0L);
             }
             Subscription a = subscription;
-            if (cancelled) {
+            if (isCancelled()) {
                 if (a != null) {
                     a.cancel();
                     subscription = null;

@@ -8,17 +8,17 @@ import reactor.core.publisher.Operators;
  * The retry subscriber of a Mono: the attempts of RetrySubscriber, with a two-field arbiter.
  *
  * A Mono emits at most one value, so demand across attempts is one bit: has downstream asked
- * at all. request() writes `requested` then reads `current`; set() (a new attempt's
- * Subscription) writes `current` then reads `requested`. Both are volatile, so at least one of
+ * at all: the FLAG bit of the inherited `attempts` word. request() sets it (an atomic or)
+ * then reads the slot; set() (a new attempt's Subscription) swaps the slot then reads the bit.
+ * Both are atomic read-modify-writes, so at least one of
  * them sees the other and the attempt is asked; both may, and a Mono asked twice still emits at
- * most once, so a duplicate request is harmless. Cancel pairs with set() the same way through
- * `cancelled`: the attempt may be cancelled twice, never not at all. No element counting, no
- * drain loop: a call that succeeds pays two volatile writes for demand.
+ * most once, so a duplicate request is harmless. The attempt's Subscription lives in the
+ * inherited slot, so cancel (one getAndSet of the slot) and set() (a CAS of it) cannot both
+ * miss: either set() finds CANCELLED and cancels its attempt, or cancel takes the attempt from
+ * the slot and cancels it. No element counting, no drain loop: a call that succeeds pays two
+ * atomics for demand, and the subscriber stays at 32 bytes.
  */
 final class MonoRetrySubscriber<T> extends RetrySubscriber<T> {
-
-    volatile Subscription current;
-    volatile boolean requested;
 
     MonoRetrySubscriber(CoreSubscriber<? super T> actual, RetryPlan<T> plan) {
         super(actual, plan);
@@ -29,38 +29,35 @@ final class MonoRetrySubscriber<T> extends RetrySubscriber<T> {
         if (!Operators.validate(n)) {
             return;
         }
-        if (!requested) {
-            requested = true;
+        if ((attempts & FLAG) == 0) {
+            ATTEMPTS.getAndBitwiseOr(this, FLAG);
         }
-        Subscription s = current;
-        if (s != null) {
-            s.request(Long.MAX_VALUE);
+        Object s = slot;
+        if (s instanceof Subscription) {
+            ((Subscription) s).request(Long.MAX_VALUE);
         }
     }
 
     @Override
     void set(Subscription s) {
-        current = s;
-        if (cancelled) {
-            s.cancel();
-            return;
+        for (;;) {
+            Object previous = slot;
+            if (previous == CANCELLED) {
+                s.cancel();
+                return;
+            }
+            if (SLOT.compareAndSet(this, previous, s)) {
+                break;                                // replaces the last attempt or its spent retry task
+            }
         }
-        if (requested) {
+        if ((attempts & FLAG) != 0) {
             s.request(Long.MAX_VALUE);
         }
     }
 
     @Override
     void cancelUpstream() {
-        Subscription s = current;
-        if (s != null) {
-            s.cancel();
-        }
-    }
-
-    @Override
-    void delivered() {
-        // a Mono ends with its value: nothing to count
+        // the slot held the running attempt, and cancel() has cancelled it
     }
 
     @Override
@@ -70,11 +67,12 @@ final class MonoRetrySubscriber<T> extends RetrySubscriber<T> {
 
     @Override
     Subscription upstream() {
-        return current;
+        Object s = slot;
+        return s instanceof Subscription ? (Subscription) s : null;
     }
 
     @Override
     long requestedFromDownstream() {
-        return requested ? 1L : 0L;
+        return (attempts & FLAG) != 0 ? 1L : 0L;
     }
 }

@@ -28,7 +28,15 @@ import java.util.concurrent.TimeUnit;
  * a plain (release) store, and a call that ends inside subscribe leaves the loop without
  * touching the counter again: a synchronous success pays no atomic for the trampoline. A delayed retry is one task on the
  * Scheduler resolved at subscription (virtual time drives it); cancel disposes it through
- * `pending`, and a task that still runs finds `cancelled` and subscribes nothing.
+ * `slot`, and a task that still runs finds the slot CANCELLED and subscribes nothing.
+ *
+ * The slot. One volatile reference holds what a cancel must stop: the scheduled retry while a
+ * delay runs, the current attempt's Subscription while it runs (MonoRetrySubscriber keeps it
+ * there; FluxRetrySubscriber keeps it in its arbiter), and finally CANCELLED. The two are never
+ * live at once, so one field serves both and cancel is one getAndSet. Keeping the subscriber to
+ * four references and one int (the trampoline's count, with the Mono arbiter's
+ * request bit beside it; `done` is `cold` set to TERMINATED) holds a Mono's subscriber at 32 bytes (compressed
+ * oops), the same as the breaker's.
  *
  * Signals of one attempt are serialized (Reactive Streams 1.3) and handed to the next attempt
  * through the trampoline's atomic counter or the scheduler, so the per-call bookkeeping
@@ -46,33 +54,38 @@ import java.util.concurrent.TimeUnit;
  */
 abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Scannable, Runnable {
 
-    private static final VarHandle ATTEMPTS;
-    private static final VarHandle PENDING;
+    static final VarHandle ATTEMPTS;
+    static final VarHandle SLOT;
 
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
             ATTEMPTS = l.findVarHandle(RetrySubscriber.class, "attempts", int.class);
-            PENDING = l.findVarHandle(RetrySubscriber.class, "pending", Disposable.class);
+            SLOT = l.findVarHandle(RetrySubscriber.class, "slot", Object.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
-    private static final Disposable CANCELLED = Disposables.disposed();
+    static final Disposable CANCELLED = Disposables.disposed();
+
+    /** The low bits of {@code attempts}: the trampoline's count. */
+    static final int COUNT = (1 << 30) - 1;
+    /** A bit of {@code attempts} a subclass may use (the Mono arbiter's "downstream asked"). */
+    static final int FLAG = 1 << 30;
+
+    /** {@code cold} once the call has ended: the {@code done} flag of a Reactor operator. */
+    static final Cold TERMINATED = new Cold();
 
     final CoreSubscriber<? super T> actual;
     final RetryPlan<T> plan;
 
     // the attempts
-    volatile int attempts;            // resubscriptions asked for and not yet made (the trampoline)
-    volatile Disposable pending;      // the scheduled retry, or CANCELLED
-    volatile boolean cancelled;
+    volatile int attempts;            // COUNT: resubscriptions asked for and not yet made (the trampoline); FLAG: the subclass's
+    volatile Object slot;             // the scheduled retry, a Mono's current attempt, or CANCELLED
 
     // per-call bookkeeping, handed between attempts by `attempts` or the scheduler
-    boolean emitted;
-    boolean done;
-    Cold cold;
+    Cold cold;                        // null, the failure state once needed, or TERMINATED
 
     /** What only failures, deadlines and result predicates need. */
     static final class Cold {
@@ -81,6 +94,7 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
         long start;
         Throwable[] earlier;
         int earlierCount;
+        boolean emitted;              // a Flux delivered an element before some error
         Subscription attemptSubscription;
         volatile Object current;      // the attempt whose signals count (result predicates only)
     }
@@ -111,8 +125,8 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
         if (budget != null) {
             budget.onCall();
         }
+        ATTEMPTS.setRelease(this, 1);                  // the first attempt, before downstream can see us and set FLAG
         actual.onSubscribe(this);
-        ATTEMPTS.setRelease(this, 1);                  // the first attempt: nobody else can see us yet
         attemptLoop();
     }
 
@@ -124,7 +138,7 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
     }
 
     void resubscribe() {
-        if ((int) ATTEMPTS.getAndAdd(this, 1) != 0) {
+        if (((int) ATTEMPTS.getAndAdd(this, 1) & COUNT) != 0) {
             return;                                    // the running loop will make this attempt
         }
         attemptLoop();
@@ -132,7 +146,7 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
 
     private void attemptLoop() {
         do {
-            if (cancelled) {
+            if (isCancelled()) {
                 return;
             }
             CoreSubscriber<T> attempt = this;
@@ -146,10 +160,10 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
             } catch (Throwable e) {
                 attempt.onError(Operators.onOperatorError(e, actual.currentContext()));
             }
-            if (done) {
+            if (cold == TERMINATED) {
                 return;                                // ended within subscribe: no attempt can follow, leave the counter
             }
-        } while ((int) ATTEMPTS.getAndAdd(this, -1) != 1);
+        } while (((int) ATTEMPTS.getAndAdd(this, -1) & COUNT) != 1);
     }
 
     @Override
@@ -162,7 +176,7 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
 
     @Override
     public void onNext(T t) {
-        if (done) {
+        if (cold == TERMINATED) {
             Operators.onNextDropped(t, actual.currentContext());
             return;
         }
@@ -173,16 +187,12 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
             failed(new RetryOnResultException(t));
             return;
         }
-        delivered();
         actual.onNext(t);
     }
 
-    /** Counts one delivered element (Flux); nothing for a Mono, which ends with its value. */
-    abstract void delivered();
-
     @Override
     public void onError(Throwable t) {
-        if (done) {
+        if (cold == TERMINATED) {
             Operators.onErrorDropped(t, actual.currentContext());
             return;
         }
@@ -191,10 +201,10 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
 
     @Override
     public void onComplete() {
-        if (done) {
+        if (cold == TERMINATED) {
             return;
         }
-        done = true;
+        cold = TERMINATED;
         actual.onComplete();
     }
 
@@ -252,16 +262,16 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
         Retry retry = plan.retry;
         Cold c = cold();
         if (reconcileProduced()) {
-            emitted = true;
+            c.emitted = true;
             if (retry.resetOnElement()) {
                 c.attempt = 1;                         // an element arrived since the last error
                 c.lastDelay = 0;
             }
         }
-        if (cancelled) {
+        if (isCancelled()) {
             return;
         }
-        if (!retry.isRetryable(t) || (!plan.mono && emitted && !retry.retryAfterElements())) {
+        if (!retry.isRetryable(t) || (!plan.mono && c.emitted && !retry.retryAfterElements())) {
             end(t, false);
             return;
         }
@@ -307,7 +317,7 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
     }
 
     private void schedule(long delay) {
-        Disposable current = pending;
+        Object current = slot;
         if (current == CANCELLED) {
             return;
         }
@@ -318,8 +328,10 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
             end(Operators.onRejectedExecution(rejected, actual.currentContext()), false);
             return;
         }
-        if (!PENDING.compareAndSet(this, current, task)) {
-            task.dispose();                            // cancelled meanwhile
+        if (!SLOT.compareAndSet(this, current, task)) {
+            // cancelled meanwhile (dispose it), or the task already ran and its attempt took the
+            // slot (disposing a task that ran is a no-op)
+            task.dispose();
         }
     }
 
@@ -338,7 +350,8 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
 
     /** Ends the call: the value of a retried result, or the (possibly wrapped) error. */
     private void end(Throwable t, boolean exhausted) {
-        done = true;
+        Cold c = cold();
+        cold = TERMINATED;
         if (t instanceof RetryOnResultException) {
             @SuppressWarnings("unchecked")
             T value = (T) ((RetryOnResultException) t).value();
@@ -346,7 +359,6 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
             actual.onComplete();
             return;
         }
-        Cold c = cold();
         actual.onError(plan.retry.finalError(t, c.earlier, c.earlierCount, c.attempt, exhausted));
     }
 
@@ -354,21 +366,29 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
 
     @Override
     public final void cancel() {
-        if (cancelled) {
+        if (slot == CANCELLED) {
             return;
         }
-        cancelled = true;
-        Disposable p = (Disposable) PENDING.getAndSet(this, CANCELLED);
-        if (p != null) {
-            p.dispose();
+        Object previous = SLOT.getAndSet(this, CANCELLED);
+        if (previous == CANCELLED) {
+            return;
+        }
+        if (previous instanceof Subscription) {
+            ((Subscription) previous).cancel();       // a Mono's running attempt
+        } else if (previous != null) {
+            ((Disposable) previous).dispose();        // a scheduled retry
         }
         cancelUpstream();
+    }
+
+    final boolean isCancelled() {
+        return slot == CANCELLED;
     }
 
     /** A new attempt's subscription: ask it for everything downstream still wants. */
     abstract void set(Subscription s);
 
-    /** Cancels the current attempt after {@link #cancel()} set {@code cancelled}. */
+    /** Cancels what the subclass holds of the current attempt, after {@link #cancel()} took the slot. */
     abstract void cancelUpstream();
 
     /**
@@ -401,10 +421,10 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
             return actual;
         }
         if (key == Attr.TERMINATED) {
-            return done;
+            return cold == TERMINATED;
         }
         if (key == Attr.CANCELLED) {
-            return cancelled;
+            return isCancelled();
         }
         if (key == Attr.RUN_STYLE) {
             return Attr.RunStyle.ASYNC;
