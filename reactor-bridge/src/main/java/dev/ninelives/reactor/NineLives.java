@@ -1,6 +1,8 @@
 package dev.ninelives.reactor;
 
 import dev.ninelives.breaker.CallNotPermittedException;
+import dev.ninelives.bulkhead.Bulkhead;
+import dev.ninelives.bulkhead.BulkheadFullException;
 import dev.ninelives.breaker.CircuitBreaker;
 import dev.ninelives.core.Ticker;
 import dev.ninelives.internal.Check;
@@ -143,6 +145,87 @@ public final class NineLives {
             }
             return FluxRetry.assemble(Flux.from(source), retry, scheduler);
         };
+    }
+
+    /**
+     * Limits a Mono, a Flux or any Publisher with a bulkhead: at most {@code maxConcurrent}
+     * subscriptions run at once, and the others wait for a permit without blocking a thread,
+     * or are refused. A Mono stays a Mono, a Flux stays a Flux, any other Publisher becomes a
+     * Flux. Wait timeouts run on {@code Schedulers.parallel()}, resolved at each subscription,
+     * so {@code StepVerifier.withVirtualTime} drives them.
+     *
+     * <pre>{@code
+     * Bulkhead bulkhead = Bulkhead.builder("inventory")
+     *     .maxConcurrent(10)
+     *     .maxWait(Duration.ofMillis(250))
+     *     .build();
+     *
+     * Mono<Stock> stock = client.stock(sku)
+     *     .transform(NineLives.breaker(breaker))
+     *     .transform(NineLives.retry(retry))
+     *     .transform(NineLives.bulkhead(bulkhead));   // outermost: a retrying call keeps its permit
+     * }</pre>
+     *
+     * <p>What the operator does on each subscription:
+     * <ul>
+     *   <li><b>a permit is free and nobody waits</b>: the source is subscribed at once, on the
+     *       subscribing thread (one CAS on the bulkhead).</li>
+     *   <li><b>every permit is taken</b>, waiting on: the subscriber gets {@code onSubscribe} at
+     *       once, so it can request and cancel while it waits, and waits in the queue. When a
+     *       permit is handed to it, the source is subscribed <em>on the thread that returned
+     *       the permit</em> (where an earlier call ended or was cancelled): no thread hop, no
+     *       blocked thread. Add {@code subscribeOn} after the operator to choose another thread.
+     *       After {@code maxWait} without a permit it gets
+     *       {@code onError(BulkheadFullException)} with reason {@code WAIT_TIMED_OUT}.</li>
+     *   <li><b>refused</b> (waiting off, or the queue full): {@code onSubscribe} then
+     *       {@code onError(BulkheadFullException)}; the source is never subscribed.</li>
+     * </ul>
+     * A Mono returns its permit at its first value (before passing it on), completion, error or
+     * cancel; a Flux at its terminal signal or cancel. Each permit is returned exactly once on
+     * every path, including a source whose {@code subscribe} throws, and a waiter that is
+     * cancelled or times out never takes a permit.
+     *
+     * @param bulkhead the bulkhead; one is usually shared by every call to a dependency
+     * @param <T>      the element type
+     * @return a function for {@link Mono#transform} and {@link Flux#transform}
+     * @throws NullPointerException if {@code bulkhead} is null
+     */
+    public static <T> Function<Publisher<T>, Publisher<T>> bulkhead(Bulkhead bulkhead) {
+        return bulkheadOn(bulkhead, null);
+    }
+
+    /**
+     * As {@link #bulkhead(Bulkhead)}, with wait timeouts on {@code scheduler}.
+     *
+     * @param bulkhead  the bulkhead
+     * @param scheduler where wait timeouts run
+     * @param <T>       the element type
+     * @return a function for {@link Mono#transform} and {@link Flux#transform}
+     * @throws NullPointerException if an argument is null
+     */
+    public static <T> Function<Publisher<T>, Publisher<T>> bulkhead(Bulkhead bulkhead, Scheduler scheduler) {
+        return bulkheadOn(bulkhead, Check.notNull(scheduler, "scheduler"));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> Function<Publisher<T>, Publisher<T>> bulkheadOn(Bulkhead bulkhead, Scheduler scheduler) {
+        Check.notNull(bulkhead, "bulkhead");
+        return source -> {
+            if (source instanceof Mono) {
+                return MonoBulkhead.assemble((Mono<T>) source, bulkhead, scheduler);
+            }
+            return FluxBulkhead.assemble(Flux.from(source), bulkhead, scheduler);
+        };
+    }
+
+    /**
+     * Tells whether {@code error} is a bulkhead's refusal (full, queue full, or wait timed out).
+     *
+     * @param error any throwable, possibly null
+     * @return true if it is a {@link BulkheadFullException}
+     */
+    public static boolean isBulkheadFull(Throwable error) {
+        return error instanceof BulkheadFullException;
     }
 
     /**

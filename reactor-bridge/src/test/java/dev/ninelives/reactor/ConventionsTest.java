@@ -51,10 +51,21 @@ class ConventionsTest {
             "dev.ninelives.retry.RetryOnResultException",
             "dev.ninelives.retry.RetryBudget",
             "dev.ninelives.retry.RetryBudgetBuilder",
+            "dev.ninelives.bulkhead.Bulkhead",
+            "dev.ninelives.bulkhead.Bulkhead$QueueOrder",
+            "dev.ninelives.bulkhead.BulkheadBuilder",
+            "dev.ninelives.bulkhead.BulkheadConfig",
+            "dev.ninelives.bulkhead.BulkheadEvent",
+            "dev.ninelives.bulkhead.BulkheadEvent$Type",
+            "dev.ninelives.bulkhead.BulkheadFullException",
+            "dev.ninelives.bulkhead.BulkheadFullException$Reason",
+            "dev.ninelives.bulkhead.BulkheadMetrics",
             "dev.ninelives.reactor.NineLives",
             // exported only to dev.ninelives.reactor
             "dev.ninelives.internal.Check",
-            "dev.ninelives.internal.Guard");
+            "dev.ninelives.internal.Guard",
+            "dev.ninelives.internal.Waiter",
+            "dev.ninelives.internal.WaitingBulkhead");
 
     private static Path root(Class<?> anchor) throws URISyntaxException {
         return Path.of(anchor.getProtectionDomain().getCodeSource().getLocation().toURI());
@@ -114,7 +125,7 @@ class ConventionsTest {
             }
         });
         assertThat(operators.exports().stream().map(ModuleDescriptor.Exports::source))
-                .containsExactlyInAnyOrder("dev.ninelives.core", "dev.ninelives.breaker", "dev.ninelives.retry",
+                .containsExactlyInAnyOrder("dev.ninelives.core", "dev.ninelives.breaker", "dev.ninelives.retry", "dev.ninelives.bulkhead",
                         "dev.ninelives.internal");
         assertThat(reactor.exports().stream().map(ModuleDescriptor.Exports::source)).containsExactly("dev.ninelives.reactor");
     }

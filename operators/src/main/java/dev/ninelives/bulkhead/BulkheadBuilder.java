@@ -1,0 +1,139 @@
+package dev.ninelives.bulkhead;
+
+import dev.ninelives.core.Ticker;
+import dev.ninelives.internal.Check;
+
+import java.time.Duration;
+
+/**
+ * Builds a {@link Bulkhead}. Every method checks its argument at the call and throws an
+ * exception that names the parameter and quotes the value; {@link #build()} freezes an
+ * immutable {@link BulkheadConfig}, so reusing the builder never changes a built bulkhead.
+ *
+ * <p>Defaults: 25 concurrent calls, no waiting (a call that finds every permit taken is refused
+ * at once), a queue of at most 1,000 waiting callers once waiting is on, FIFO order, the system
+ * ticker, no rejection stack traces.
+ *
+ * <pre>{@code
+ * Bulkhead bulkhead = Bulkhead.builder("inventory")
+ *     .maxConcurrent(10)                    // at most 10 calls in flight
+ *     .maxWait(Duration.ofMillis(200))      // a caller waits up to 200 ms for a permit
+ *     .maxQueued(100)                       // and at most 100 callers wait
+ *     .queueOrder(Bulkhead.QueueOrder.LIFO) // under overload, serve the newest first
+ *     .build();
+ * }</pre>
+ */
+public final class BulkheadBuilder {
+
+    /** The largest limit of concurrent calls (permits are counted in half of a 64-bit word). */
+    public static final int MAX_CONCURRENT = 1 << 30;
+
+    final String name;
+    int maxConcurrent = 25;
+    Duration maxWait = Duration.ZERO;
+    int maxQueued = 1_000;
+    Bulkhead.QueueOrder queueOrder = Bulkhead.QueueOrder.FIFO;
+    Ticker ticker = Ticker.system();
+    boolean rejectionStackTraces;
+
+    BulkheadBuilder(String name) {
+        Check.notNull(name, "name");
+        if (name.isBlank()) {
+            throw new IllegalArgumentException("name must not be blank, but was '" + name + "'");
+        }
+        this.name = name;
+    }
+
+    /**
+     * Sets how many calls may be in flight at once.
+     *
+     * @param calls the limit, 1 to {@value #MAX_CONCURRENT}
+     * @return this builder
+     * @throws IllegalArgumentException if {@code calls} is out of range
+     */
+    public BulkheadBuilder maxConcurrent(int calls) {
+        this.maxConcurrent = Check.inRange(calls, 1, MAX_CONCURRENT, "maxConcurrent");
+        return this;
+    }
+
+    /**
+     * Sets how long a caller that finds every permit taken waits in the queue for one. Zero
+     * turns waiting off: such a caller is refused at once ({@link BulkheadFullException.Reason#FULL}).
+     * With Reactor, the wait never blocks a thread: the subscriber is parked in the queue and
+     * the timeout runs on a Scheduler.
+     *
+     * @param maxWait the maximum wait, zero or positive
+     * @return this builder
+     * @throws NullPointerException     if {@code maxWait} is null
+     * @throws IllegalArgumentException if {@code maxWait} is negative
+     */
+    public BulkheadBuilder maxWait(Duration maxWait) {
+        Check.notNull(maxWait, "maxWait");
+        if (maxWait.isNegative()) {
+            throw new IllegalArgumentException("maxWait must be zero or positive, but was " + maxWait);
+        }
+        this.maxWait = maxWait;
+        return this;
+    }
+
+    /**
+     * Sets how many callers may wait at once; a caller beyond it is refused at once
+     * ({@link BulkheadFullException.Reason#QUEUE_FULL}). Only matters when {@link #maxWait}
+     * is positive.
+     *
+     * @param callers the limit, 1 to {@link Integer#MAX_VALUE}
+     * @return this builder
+     * @throws IllegalArgumentException if {@code callers} is below 1
+     */
+    public BulkheadBuilder maxQueued(int callers) {
+        this.maxQueued = Check.inRange(callers, 1, Integer.MAX_VALUE, "maxQueued");
+        return this;
+    }
+
+    /**
+     * Sets which waiting caller a released permit goes to.
+     *
+     * @param order {@link Bulkhead.QueueOrder#FIFO} (the default: the longest waiting) or
+     *              {@link Bulkhead.QueueOrder#LIFO} (the newest: under overload the newest are
+     *              served while the oldest time out)
+     * @return this builder
+     * @throws NullPointerException if {@code order} is null
+     */
+    public BulkheadBuilder queueOrder(Bulkhead.QueueOrder order) {
+        this.queueOrder = Check.notNull(order, "queueOrder");
+        return this;
+    }
+
+    /**
+     * Sets the clock used to measure waits for events. Tests pass a manual ticker.
+     *
+     * @param ticker the ticker
+     * @return this builder
+     * @throws NullPointerException if {@code ticker} is null
+     */
+    public BulkheadBuilder ticker(Ticker ticker) {
+        this.ticker = Check.notNull(ticker, "ticker");
+        return this;
+    }
+
+    /**
+     * Sets whether each refusal gets a fresh {@link BulkheadFullException} with a stack trace.
+     * Off by default: one shared instance per reason, without a stack trace, costs nothing.
+     *
+     * @param enabled true for a fresh exception with a stack trace per refusal
+     * @return this builder
+     */
+    public BulkheadBuilder rejectionStackTraces(boolean enabled) {
+        this.rejectionStackTraces = enabled;
+        return this;
+    }
+
+    /**
+     * Builds a bulkhead with this builder's current settings.
+     *
+     * @return a new bulkhead with every permit free
+     */
+    public Bulkhead build() {
+        return new LockFreeBulkhead(new BulkheadConfig(this));
+    }
+}

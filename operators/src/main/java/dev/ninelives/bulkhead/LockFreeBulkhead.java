@@ -1,0 +1,371 @@
+package dev.ninelives.bulkhead;
+
+import dev.ninelives.internal.Check;
+import dev.ninelives.internal.Guard;
+import dev.ninelives.internal.Waiter;
+import dev.ninelives.internal.WaitingBulkhead;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.function.Consumer;
+
+/*
+ * A lock-free bulkhead: one state word for permits and the queue length, a wait queue, and a
+ * drain that hands released permits to waiters.
+ *
+ * The state word. `state` packs the free permits (high 32 bits, signed: negative after the
+ * limit shrank below the calls in flight) and the live waiters (low 32 bits: callers counted
+ * into the queue that have neither been granted nor given up). Every decision a newcomer makes
+ * is one CAS on it: a permit when no one waits and one is free, else a place in the queue, else
+ * a refusal. Because the queue length sits in the same word, a newcomer can never take a permit
+ * a waiter is owed: any permit freed while someone waits is seen, by the releasing thread, with
+ * that waiter counted, and goes to the drain. A release is one getAndAdd; a call that never
+ * waits costs one CAS and one getAndAdd in all.
+ *
+ * Queueing. admit() counts the place first; the caller then offers its Waiter and runs the
+ * drain. Between the two a drain can see the count but no node: it gives the permit it
+ * reserved back and stops, and the offerer's own drain, which always follows its offer, picks
+ * the waiter up. So a permit is never parked while a live waiter is queued.
+ *
+ * The drain (serialized by `wip`, as in Reactor's drain loops; whoever increments it from zero
+ * runs the loop, everyone else leaves a missed pass): while a permit is free and a waiter is
+ * counted, reserve the permit (CAS), poll waiters until one accepts the claim (dead ones are
+ * skipped: they gave up and uncounted themselves), uncount it, and start it. A waiter is
+ * claimed or gives up by one CAS on its own state, so a cancelled or timed-out waiter can never
+ * take a permit away with it, and a claimed one can no longer time out. A granted waiter's call
+ * starts on the draining thread; when it ends synchronously its release only increments `wip`,
+ * so a long queue of synchronous calls is a loop, never a deep stack.
+ *
+ * Resizing. changeMaxConcurrent adds the difference to the free permits with one getAndAdd;
+ * shrinking can drive them negative, and releases then refill the deficit before any permit is
+ * free again. Growth runs the drain. Nothing is lost or invented: every permit change is one
+ * atomic add of a known amount.
+ *
+ * Dead nodes. Waiters that gave up stay in the queue until polled; when they outnumber the live
+ * ones (and are more than PURGE_AT), the drain purges them, which bounds the garbage a long
+ * overload can leave (see WaitQueue).
+ */
+final class LockFreeBulkhead implements Bulkhead, WaitingBulkhead {
+
+    private static final VarHandle STATE;
+    private static final VarHandle WIP;
+    private static final VarHandle DEAD;
+    private static final VarHandle REJECTED;
+    private static final VarHandle MAX_CONCURRENT;
+    private static final VarHandle PERMITTED_LISTENERS;
+    private static final VarHandle REJECTED_LISTENERS;
+    private static final VarHandle FINISHED_LISTENERS;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            STATE = l.findVarHandle(LockFreeBulkhead.class, "state", long.class);
+            WIP = l.findVarHandle(LockFreeBulkhead.class, "wip", int.class);
+            DEAD = l.findVarHandle(LockFreeBulkhead.class, "dead", int.class);
+            REJECTED = l.findVarHandle(LockFreeBulkhead.class, "rejected", long.class);
+            MAX_CONCURRENT = l.findVarHandle(LockFreeBulkhead.class, "maxConcurrent", int.class);
+            PERMITTED_LISTENERS = l.findVarHandle(LockFreeBulkhead.class, "permittedListeners", Consumer[].class);
+            REJECTED_LISTENERS = l.findVarHandle(LockFreeBulkhead.class, "rejectedListeners", Consumer[].class);
+            FINISHED_LISTENERS = l.findVarHandle(LockFreeBulkhead.class, "finishedListeners", Consumer[].class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** One free permit in the state word. */
+    private static final long PERMIT = 1L << 32;
+    /** Dead waiters tolerated before a purge is considered. */
+    static final int PURGE_AT = 64;
+
+    @SuppressWarnings("unchecked")
+    private static final Consumer<? super BulkheadEvent>[] NONE = new Consumer[0];
+
+    private final BulkheadConfig config;
+    private final String name;
+    private final int maxQueued;
+    private final long maxWaitNanos;
+    private final WaitQueue queue;
+    private final BulkheadFullException full;
+    private final BulkheadFullException queueFull;
+    private final BulkheadFullException timedOut;
+
+    private volatile long state;          // free permits (high, signed) | live waiters (low)
+    private volatile int wip;             // the drain's work-in-progress counter
+    private volatile int dead;            // waiters that gave up and may still sit in the queue
+    private volatile long rejected;
+    private volatile int maxConcurrent;
+    private volatile Consumer<? super BulkheadEvent>[] permittedListeners = NONE;
+    private volatile Consumer<? super BulkheadEvent>[] rejectedListeners = NONE;
+    private volatile Consumer<? super BulkheadEvent>[] finishedListeners = NONE;
+
+    LockFreeBulkhead(BulkheadConfig config) {
+        this.config = config;
+        this.name = config.name();
+        this.maxQueued = config.maxQueued();
+        this.maxWaitNanos = Check.nanos(config.maxWait());
+        this.queue = WaitQueue.of(config.queueOrder());
+        this.full = newRejection(BulkheadFullException.Reason.FULL);
+        this.queueFull = newRejection(BulkheadFullException.Reason.QUEUE_FULL);
+        this.timedOut = newRejection(BulkheadFullException.Reason.WAIT_TIMED_OUT);
+        this.maxConcurrent = config.maxConcurrent();
+        this.state = (long) config.maxConcurrent() << 32;
+    }
+
+    private static int permits(long s) {
+        return (int) (s >> 32);
+    }
+
+    private static int waiters(long s) {
+        return (int) s;
+    }
+
+    // ---------------------------------------------------------------- permits
+
+    @Override
+    public boolean tryAcquire() {
+        for (;;) {
+            long s = state;
+            if (waiters(s) != 0 || permits(s) <= 0) {
+                refused(BulkheadFullException.Reason.FULL);
+                return false;
+            }
+            if (STATE.compareAndSet(this, s, s - PERMIT)) {
+                permitted(0L);
+                return true;
+            }
+        }
+    }
+
+    @Override
+    public int admit() {
+        for (;;) {
+            long s = state;
+            int waiting = waiters(s);
+            if (waiting == 0 && permits(s) > 0) {
+                if (STATE.compareAndSet(this, s, s - PERMIT)) {
+                    permitted(0L);
+                    return PERMITTED;
+                }
+            } else if (maxWaitNanos == 0L) {
+                refused(BulkheadFullException.Reason.FULL);
+                return REJECTED_FULL;
+            } else if (waiting >= maxQueued) {
+                refused(BulkheadFullException.Reason.QUEUE_FULL);
+                return REJECTED_QUEUE_FULL;
+            } else if (STATE.compareAndSet(this, s, s + 1)) {
+                return QUEUED;
+            }
+            // lost a race with another caller, a release or a resize: decide again
+        }
+    }
+
+    @Override
+    public void enqueue(Waiter waiter) {
+        queue.offer(waiter);
+        drain();
+    }
+
+    @Override
+    public void leave(boolean timedOut) {
+        long s = (long) STATE.getAndAdd(this, -1L);
+        if (timedOut) {
+            refused(BulkheadFullException.Reason.WAIT_TIMED_OUT);
+        }
+        int d = (int) DEAD.getAndAdd(this, 1) + 1;
+        if (d > PURGE_AT && d > waiters(s)) {
+            drain();
+        }
+    }
+
+    @Override
+    public void release() {
+        long s = (long) STATE.getAndAdd(this, PERMIT);
+        Consumer<? super BulkheadEvent>[] listeners = finishedListeners;
+        if (listeners.length != 0) {
+            Guard.notifyAll(name, listeners, new BulkheadEvent(name, BulkheadEvent.Type.FINISHED, null, 0L));
+        }
+        if (waiters(s) != 0) {
+            drain();
+        }
+    }
+
+    @Override
+    public void changeMaxConcurrent(int newMax) {
+        Check.inRange(newMax, 1, BulkheadBuilder.MAX_CONCURRENT, "maxConcurrent");
+        int old = (int) MAX_CONCURRENT.getAndSet(this, newMax);
+        long delta = (long) newMax - old;
+        if (delta == 0) {
+            return;
+        }
+        long s = (long) STATE.getAndAdd(this, delta * PERMIT);
+        if (delta > 0 && waiters(s) != 0) {
+            drain();
+        }
+    }
+
+    private void drain() {
+        if ((int) WIP.getAndAdd(this, 1) != 0) {
+            return;                                    // the running drain makes another pass
+        }
+        int missed = 1;
+        for (;;) {
+            grantWhilePermitsAndWaiters();
+            int d = dead;
+            if (d > PURGE_AT && d > waiters(state)) {
+                DEAD.getAndAdd(this, -queue.purge());
+            }
+            missed = (int) WIP.getAndAdd(this, -missed) - missed;
+            if (missed == 0) {
+                return;
+            }
+        }
+    }
+
+    private void grantWhilePermitsAndWaiters() {
+        for (;;) {
+            long s = state;
+            if (waiters(s) == 0 || permits(s) <= 0) {
+                return;
+            }
+            if (!STATE.compareAndSet(this, s, s - PERMIT)) {
+                continue;                              // reserve the permit for the next waiter
+            }
+            Waiter w;
+            for (;;) {
+                w = queue.poll();
+                if (w == null || w.claim()) {
+                    break;
+                }
+                DEAD.getAndAdd(this, -1);              // gave up; it already uncounted itself
+            }
+            if (w == null) {
+                // the counted waiter has not been offered yet: its offerer drains after offering
+                STATE.getAndAdd(this, PERMIT);
+                return;
+            }
+            STATE.getAndAdd(this, -1L);                // claimed: no longer waiting
+            Consumer<? super BulkheadEvent>[] listeners = permittedListeners;
+            if (listeners.length != 0) {
+                long waited = Math.max(0L, config.ticker().read() - w.queuedAtNanos());
+                Guard.notifyAll(name, listeners, new BulkheadEvent(name, BulkheadEvent.Type.PERMITTED, null, waited));
+            }
+            w.granted();
+        }
+    }
+
+    // ---------------------------------------------------------------- refusals and events
+
+    private BulkheadFullException newRejection(BulkheadFullException.Reason reason) {
+        String why;
+        switch (reason) {
+            case FULL:
+                why = "every permit is taken and waiting is off";
+                break;
+            case QUEUE_FULL:
+                why = "every permit is taken and " + config.maxQueued() + " callers already wait";
+                break;
+            case WAIT_TIMED_OUT:
+                why = "no permit came within " + config.maxWait();
+                break;
+            default:
+                throw new IllegalStateException("invalid reason: " + reason);
+        }
+        return new BulkheadFullException(name, reason, "Bulkhead '" + name + "' is full: " + why,
+                config.rejectionStackTraces());
+    }
+
+    @Override
+    public BulkheadFullException rejection() {
+        return rejection(REJECTED_FULL);
+    }
+
+    @Override
+    public BulkheadFullException rejection(int admitted) {
+        BulkheadFullException shared;
+        switch (admitted) {
+            case REJECTED_FULL:
+                shared = full;
+                break;
+            case REJECTED_QUEUE_FULL:
+                shared = queueFull;
+                break;
+            case -1:
+                shared = timedOut;
+                break;
+            default:
+                throw new IllegalArgumentException("admitted must be a refusal code, but was " + admitted);
+        }
+        return config.rejectionStackTraces() ? newRejection(shared.reason()) : shared;
+    }
+
+    @Override
+    public long maxWaitNanos() {
+        return maxWaitNanos;
+    }
+
+    private void permitted(long waitedNanos) {
+        Consumer<? super BulkheadEvent>[] listeners = permittedListeners;
+        if (listeners.length != 0) {
+            Guard.notifyAll(name, listeners, new BulkheadEvent(name, BulkheadEvent.Type.PERMITTED, null, waitedNanos));
+        }
+    }
+
+    private void refused(BulkheadFullException.Reason reason) {
+        REJECTED.getAndAdd(this, 1L);
+        Consumer<? super BulkheadEvent>[] listeners = rejectedListeners;
+        if (listeners.length != 0) {
+            Guard.notifyAll(name, listeners, new BulkheadEvent(name, BulkheadEvent.Type.REJECTED, reason, 0L));
+        }
+    }
+
+    @Override
+    public void onPermitted(Consumer<? super BulkheadEvent> listener) {
+        register(PERMITTED_LISTENERS, listener);
+    }
+
+    @Override
+    public void onRejected(Consumer<? super BulkheadEvent> listener) {
+        register(REJECTED_LISTENERS, listener);
+    }
+
+    @Override
+    public void onFinished(Consumer<? super BulkheadEvent> listener) {
+        register(FINISHED_LISTENERS, listener);
+    }
+
+    @SuppressWarnings("unchecked")
+    private void register(VarHandle listeners, Consumer<? super BulkheadEvent> listener) {
+        Check.notNull(listener, "listener");
+        for (;;) {
+            Consumer<Object>[] current = (Consumer<Object>[]) listeners.getVolatile(this);
+            if (listeners.compareAndSet(this, current, Guard.append(current, (Consumer<Object>) (Consumer<?>) listener))) {
+                return;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- reading
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public BulkheadConfig config() {
+        return config;
+    }
+
+    @Override
+    public BulkheadMetrics metrics() {
+        long s = state;
+        return new BulkheadMetrics(maxConcurrent, permits(s), waiters(s), rejected);
+    }
+
+    @Override
+    public String toString() {
+        long s = state;
+        return "Bulkhead{" + name + ", maxConcurrent=" + maxConcurrent + ", free=" + permits(s)
+                + ", queued=" + waiters(s) + '}';
+    }
+}

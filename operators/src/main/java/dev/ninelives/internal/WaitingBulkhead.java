@@ -1,0 +1,65 @@
+package dev.ninelives.internal;
+
+import dev.ninelives.bulkhead.BulkheadFullException;
+
+/**
+ * The waiting side of a bulkhead, for the Reactor bridge. Not API: every
+ * {@link dev.ninelives.bulkhead.Bulkhead} implements it.
+ *
+ * <p>The protocol: {@link #admit()} decides in one CAS between a permit now, a place in the
+ * queue and a rejection. A caller given {@link #QUEUED} has a place counted but not yet taken:
+ * it signals its subscriber, arms its timeout, then calls {@link #enqueue(Waiter)}, from which
+ * point a released permit may be handed to it on any thread. A waiter that gives up wins the
+ * CAS on its own state and calls {@link #leave(boolean)}; one that was granted calls
+ * {@link dev.ninelives.bulkhead.Bulkhead#release()} when its call ends.
+ */
+public interface WaitingBulkhead {
+
+    /** {@link #admit()}: a permit is held; release it when the call ends. */
+    int PERMITTED = 0;
+    /** {@link #admit()}: a place in the queue is counted; call {@link #enqueue(Waiter)}. */
+    int QUEUED = 1;
+    /** {@link #admit()}: refused, every permit is taken and waiting is off. */
+    int REJECTED_FULL = 2;
+    /** {@link #admit()}: refused, the queue is full. */
+    int REJECTED_QUEUE_FULL = 3;
+
+    /**
+     * Takes a permit, or counts a place in the queue, or refuses. Never blocks, never
+     * allocates. A refusal is counted and announced.
+     *
+     * @return {@link #PERMITTED}, {@link #QUEUED}, {@link #REJECTED_FULL} or {@link #REJECTED_QUEUE_FULL}
+     */
+    int admit();
+
+    /**
+     * Puts a waiter into the place {@link #admit()} counted for it; a free permit is handed to
+     * it at once, on this thread, if it is next in line.
+     *
+     * @param waiter the waiter
+     */
+    void enqueue(Waiter waiter);
+
+    /**
+     * A waiter that won the CAS on its own state gave up: its place is no longer counted.
+     *
+     * @param timedOut true for a wait timeout (counted and announced as a rejection), false for
+     *                 a cancel
+     */
+    void leave(boolean timedOut);
+
+    /**
+     * Returns the wait limit, zero when waiting is off.
+     *
+     * @return the maximum wait in nanoseconds
+     */
+    long maxWaitNanos();
+
+    /**
+     * Returns the exception for a refusal.
+     *
+     * @param admitted the refusal code from {@link #admit()}, or {@code -1} for a wait timeout
+     * @return the exception to signal
+     */
+    BulkheadFullException rejection(int admitted);
+}

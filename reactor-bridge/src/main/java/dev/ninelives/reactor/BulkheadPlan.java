@@ -1,0 +1,49 @@
+package dev.ninelives.reactor;
+
+import dev.ninelives.bulkhead.Bulkhead;
+import dev.ninelives.internal.WaitingBulkhead;
+import reactor.core.CorePublisher;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+/** What a bulkhead operator fixes at assembly; one instance per assembled operator, shared by its subscriptions. */
+final class BulkheadPlan<T> {
+
+    final CorePublisher<? extends T> source;
+    final Bulkhead bulkhead;
+    final WaitingBulkhead permits;
+    /** The scheduler for wait timeouts, or null for {@code Schedulers.parallel()} looked up at each wait. */
+    final Scheduler scheduler;
+    /** A Mono returns its permit at its first outcome; a Flux at its terminal signal. */
+    final boolean mono;
+
+    BulkheadPlan(CorePublisher<? extends T> source, Bulkhead bulkhead, Scheduler scheduler, boolean mono) {
+        this.source = source;
+        this.bulkhead = bulkhead;
+        this.permits = (WaitingBulkhead) bulkhead;     // Bulkhead is sealed: every one is a WaitingBulkhead
+        this.scheduler = scheduler;
+        this.mono = mono;
+    }
+
+    Scheduler scheduler() {
+        return scheduler != null ? scheduler : Schedulers.parallel();
+    }
+
+    /**
+     * Runs one subscription: a permit now (the source is subscribed on this thread), a place in
+     * the queue (the subscriber gets onSubscribe at once and the source is subscribed when a
+     * permit is handed over), or a refusal (onSubscribe and onError, and the source is never
+     * subscribed).
+     */
+    void subscribe(reactor.core.CoreSubscriber<? super T> actual) {
+        int admitted = permits.admit();
+        if (admitted == WaitingBulkhead.PERMITTED) {
+            BulkheadSubscriber<T> inner = new BulkheadSubscriber<>(actual, this, BulkheadSubscriber.HELD);
+            inner.subscribeSource();
+        } else if (admitted == WaitingBulkhead.QUEUED) {
+            new WaitingBulkheadSubscriber<>(actual, this).await();
+        } else {
+            reactor.core.publisher.Operators.error(actual, permits.rejection(admitted));
+        }
+    }
+}

@@ -1,0 +1,183 @@
+package dev.ninelives.reactor;
+
+import org.reactivestreams.Subscription;
+import reactor.core.CoreSubscriber;
+import reactor.core.Scannable;
+import reactor.core.publisher.Operators;
+import reactor.util.context.Context;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/*
+ * The per-subscription half of the bulkhead operators: it holds one permit and returns it
+ * exactly once.
+ *
+ * Protocol. `state` is the permit and the once-gate. HELD is a live permit; the signal that
+ * ends it swaps in another value:
+ *   VALUE       a Mono's value returned the permit; the Mono has not terminated yet
+ *   TERMINATED  onComplete / onError arrived
+ *   CANCELLED   cancel arrived
+ * Who races: onNext / onComplete / onError (serialized among themselves by the Reactive
+ * Streams rules) against cancel (any thread). Each claims the state with a CAS or getAndSet
+ * from HELD; exactly one claim sees HELD and releases the permit, so a permit is never returned
+ * twice and never leaks. Later markers may overwrite earlier ones; they only serve the `done`
+ * checks and Scannable. WaitingBulkheadSubscriber adds the states before the permit (waiting,
+ * left).
+ *
+ * A Mono returns its permit at its first value, before passing the value on: downstream work
+ * does not hold the dependency's permit. A Flux returns it at its terminal signal or cancel and
+ * its elements cost one plain read.
+ *
+ * Layout: actual, plan, s and the int state keep the subscriber of a call that did not wait at
+ * 32 bytes with compressed oops; what waiting needs lives in the subclass.
+ */
+class BulkheadSubscriber<T> implements CoreSubscriber<T>, Subscription, Scannable {
+
+    static final int HELD = 0;
+    static final int VALUE = 1;
+    static final int TERMINATED = 2;
+    static final int CANCELLED = 3;
+
+    static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(BulkheadSubscriber.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    final CoreSubscriber<? super T> actual;
+    final BulkheadPlan<T> plan;
+    Subscription s;
+    volatile int state;
+
+    BulkheadSubscriber(CoreSubscriber<? super T> actual, BulkheadPlan<T> plan, int state) {
+        this.actual = actual;
+        this.plan = plan;
+        STATE.set(this, state);   // plain: published by the subscribe call that hands `this` on
+    }
+
+    /** Subscribes the source; if its subscribe throws, the permit still returns exactly once. */
+    final void subscribeSource() {
+        try {
+            plan.source.subscribe(this);
+        } catch (Throwable e) {
+            subscribeFailed(e);
+        }
+    }
+
+    void subscribeFailed(Throwable e) {
+        if (s == null) {
+            onSubscribe(Operators.emptySubscription());
+        }
+        onError(Operators.onOperatorError(e, actual.currentContext()));
+    }
+
+    final void releasePermit() {
+        plan.bulkhead.release();
+    }
+
+    @Override
+    public void onSubscribe(Subscription s) {
+        if (Operators.validate(this.s, s)) {
+            this.s = s;
+            actual.onSubscribe(this);
+        }
+    }
+
+    @Override
+    public final void onNext(T t) {
+        int p = (int) STATE.get(this);                 // plain: only this signalling thread writes TERMINATED
+        if (p == TERMINATED) {
+            Operators.onNextDropped(t, actual.currentContext());
+            return;
+        }
+        if (plan.mono && p == HELD && STATE.compareAndSet(this, HELD, VALUE)) { // fails only if cancel took the permit
+            releasePermit();
+        }
+        actual.onNext(t);
+    }
+
+    @Override
+    public final void onError(Throwable t) {
+        int p = (int) STATE.getAndSet(this, TERMINATED);
+        if (p == TERMINATED) {
+            Operators.onErrorDropped(t, actual.currentContext());
+            return;
+        }
+        if (p == HELD) {
+            releasePermit();
+        }
+        actual.onError(t);
+    }
+
+    @Override
+    public final void onComplete() {
+        int p = (int) STATE.getAndSet(this, TERMINATED);
+        if (p == TERMINATED) {
+            return;
+        }
+        if (p == HELD) {
+            releasePermit();
+        }
+        actual.onComplete();
+    }
+
+    @Override
+    public void request(long n) {
+        s.request(n);
+    }
+
+    @Override
+    public void cancel() {
+        if (claimOnCancel()) {
+            releasePermit();
+        }
+        s.cancel();
+    }
+
+    /** Moves the state to CANCELLED; true if this cancel took a live permit. */
+    final boolean claimOnCancel() {
+        for (;;) {
+            int p = (int) STATE.getVolatile(this);
+            if (p == TERMINATED || p == CANCELLED) {
+                return false;
+            }
+            if (STATE.compareAndSet(this, p, CANCELLED)) { // lost only to a terminal signal or a Mono value
+                return p == HELD;
+            }
+        }
+    }
+
+    @Override
+    public final Context currentContext() {
+        return actual.currentContext();
+    }
+
+    @Override
+    @SuppressWarnings("rawtypes") // Scannable declares the raw type
+    public Object scanUnsafe(Attr key) {
+        if (key == Attr.PARENT) {
+            return s;
+        }
+        if (key == Attr.ACTUAL) {
+            return actual;
+        }
+        if (key == Attr.TERMINATED) {
+            return state == TERMINATED;
+        }
+        if (key == Attr.CANCELLED) {
+            return state == CANCELLED;
+        }
+        if (key == Attr.RUN_STYLE) {
+            return Attr.RunStyle.ASYNC;
+        }
+        if (key == Attr.NAME) {
+            return plan.bulkhead.name();
+        }
+        return null;
+    }
+}
