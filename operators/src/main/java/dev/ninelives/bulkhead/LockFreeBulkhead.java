@@ -130,7 +130,7 @@ final class LockFreeBulkhead implements Bulkhead, WaitingBulkhead {
                 return false;
             }
             if (STATE.compareAndSet(this, s, s - PERMIT)) {
-                permitted(0L);
+                permittedOrGiveBack();
                 return true;
             }
         }
@@ -143,7 +143,7 @@ final class LockFreeBulkhead implements Bulkhead, WaitingBulkhead {
             int waiting = waiters(s);
             if (waiting == 0 && permits(s) > 0) {
                 if (STATE.compareAndSet(this, s, s - PERMIT)) {
-                    permitted(0L);
+                    permittedOrGiveBack();
                     return PERMITTED;
                 }
             } else if (maxWaitNanos == 0L) {
@@ -168,22 +168,27 @@ final class LockFreeBulkhead implements Bulkhead, WaitingBulkhead {
     @Override
     public void leave(boolean timedOut) {
         long s = (long) STATE.getAndAdd(this, -1L);
-        if (timedOut) {
-            refused(BulkheadFullException.Reason.WAIT_TIMED_OUT);
-        }
         int d = (int) DEAD.getAndAdd(this, 1) + 1;
         if (d > PURGE_AT && d > waiters(s)) {
             drain();
+        }
+        if (timedOut) {
+            refused(BulkheadFullException.Reason.WAIT_TIMED_OUT);   // last: a listener's fatal error leaves the counts right
         }
     }
 
     @Override
     public void release() {
-        long s = (long) STATE.getAndAdd(this, PERMIT);
+        giveBack();
         Consumer<? super BulkheadEvent>[] listeners = finishedListeners;
         if (listeners.length != 0) {
             Guard.notifyAll(name, listeners, new BulkheadEvent(name, BulkheadEvent.Type.FINISHED, null, 0L));
         }
+    }
+
+    /** Returns one permit: to the drain, for the next waiter, if anyone waits. */
+    private void giveBack() {
+        long s = (long) STATE.getAndAdd(this, PERMIT);
         if (waiters(s) != 0) {
             drain();
         }
@@ -208,24 +213,36 @@ final class LockFreeBulkhead implements Bulkhead, WaitingBulkhead {
             return;                                    // the running drain makes another pass
         }
         int missed = 1;
+        Throwable failure = null;
         for (;;) {
-            grantWhilePermitsAndWaiters();
+            failure = grantWhilePermitsAndWaiters(failure);
             int d = dead;
             if (d > PURGE_AT && d > waiters(state)) {
                 DEAD.getAndAdd(this, -queue.purge());
             }
             missed = (int) WIP.getAndAdd(this, -missed) - missed;
             if (missed == 0) {
-                return;
+                break;
             }
+        }
+        if (failure instanceof RuntimeException) {
+            throw (RuntimeException) failure;
+        }
+        if (failure != null) {
+            throw (Error) failure;
         }
     }
 
-    private void grantWhilePermitsAndWaiters() {
+    /*
+     * A granted waiter's call or a permitted listener may throw (only a JVM-fatal error gets
+     * past the bridge and Guard). The drain keeps going, so `wip` returns to zero and no waiter
+     * is stranded, and the first such error is rethrown once the drain is done.
+     */
+    private Throwable grantWhilePermitsAndWaiters(Throwable failure) {
         for (;;) {
             long s = state;
             if (waiters(s) == 0 || permits(s) <= 0) {
-                return;
+                return failure;
             }
             if (!STATE.compareAndSet(this, s, s - PERMIT)) {
                 continue;                              // reserve the permit for the next waiter
@@ -241,15 +258,23 @@ final class LockFreeBulkhead implements Bulkhead, WaitingBulkhead {
             if (w == null) {
                 // the counted waiter has not been offered yet: its offerer drains after offering
                 STATE.getAndAdd(this, PERMIT);
-                return;
+                return failure;
             }
             STATE.getAndAdd(this, -1L);                // claimed: no longer waiting
             Consumer<? super BulkheadEvent>[] listeners = permittedListeners;
             if (listeners.length != 0) {
-                long waited = Math.max(0L, config.ticker().read() - w.queuedAtNanos());
-                Guard.notifyAll(name, listeners, new BulkheadEvent(name, BulkheadEvent.Type.PERMITTED, null, waited));
+                try {
+                    long waited = Math.max(0L, config.ticker().read() - w.queuedAtNanos());
+                    Guard.notifyAll(name, listeners, new BulkheadEvent(name, BulkheadEvent.Type.PERMITTED, null, waited));
+                } catch (Throwable fatal) {
+                    failure = failure != null ? failure : fatal;
+                }
             }
-            w.granted();
+            try {
+                w.granted();
+            } catch (Throwable fatal) {
+                failure = failure != null ? failure : fatal;
+            }
         }
     }
 
@@ -303,10 +328,16 @@ final class LockFreeBulkhead implements Bulkhead, WaitingBulkhead {
         return maxWaitNanos;
     }
 
-    private void permitted(long waitedNanos) {
+    /** Announces a permit taken without waiting; a listener's fatal error gives the permit back first. */
+    private void permittedOrGiveBack() {
         Consumer<? super BulkheadEvent>[] listeners = permittedListeners;
         if (listeners.length != 0) {
-            Guard.notifyAll(name, listeners, new BulkheadEvent(name, BulkheadEvent.Type.PERMITTED, null, waitedNanos));
+            try {
+                Guard.notifyAll(name, listeners, new BulkheadEvent(name, BulkheadEvent.Type.PERMITTED, null, 0L));
+            } catch (Throwable fatal) {
+                giveBack();
+                throw fatal;
+            }
         }
     }
 

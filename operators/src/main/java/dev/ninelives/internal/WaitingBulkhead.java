@@ -8,8 +8,10 @@ import dev.ninelives.bulkhead.BulkheadFullException;
  *
  * <p>The protocol: {@link #admit()} decides in one CAS between a permit now, a place in the
  * queue and a rejection. A caller given {@link #QUEUED} has a place counted but not yet taken:
- * it signals its subscriber, arms its timeout, then calls {@link #enqueue(Waiter)}, from which
- * point a released permit may be handed to it on any thread. A waiter that gives up wins the
+ * it signals its subscriber, arms its timeout, then calls {@link #enqueue(Waiter)} exactly once,
+ * from which point a released permit may be handed to it on any thread. It enqueues even if it
+ * gave up before (say, cancelled inside onSubscribe): {@link #leave(boolean)} counted it among the
+ * dead waiters, and the drain uncounts it only when it skips or purges the node. A waiter that gives up wins the
  * CAS on its own state and calls {@link #leave(boolean)}; one that was granted calls
  * {@link dev.ninelives.bulkhead.Bulkhead#release()} when its call ends.
  */

@@ -134,7 +134,17 @@ abstract class BreakerSubscriber<T> implements CoreSubscriber<T>, Subscription, 
         if (s == null) {
             onSubscribe(Operators.emptySubscription());
         }
-        onError(Operators.onOperatorError(e, actual.currentContext()));
+        Throwable t;
+        try {
+            t = Operators.onOperatorError(e, actual.currentContext());
+        } catch (Throwable fatal) {                       // Reactor rethrows JVM-fatal errors: end the permit first
+            long p = (long) PERMIT.getAndSet(this, TERMINATED);
+            if (p >= 0) {
+                breaker.release(p & ~DELIVERED);
+            }
+            throw fatal;
+        }
+        onError(t);
     }
 
     @Override

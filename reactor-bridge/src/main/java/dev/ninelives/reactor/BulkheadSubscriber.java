@@ -73,7 +73,19 @@ class BulkheadSubscriber<T> implements CoreSubscriber<T>, Subscription, Scannabl
         if (s == null) {
             onSubscribe(Operators.emptySubscription());
         }
-        onError(Operators.onOperatorError(e, actual.currentContext()));
+        onError(operatorError(e));
+    }
+
+    /** Reactor's handling of an operator error; a JVM-fatal one, which it rethrows, returns the permit first. */
+    final Throwable operatorError(Throwable e) {
+        try {
+            return Operators.onOperatorError(e, actual.currentContext());
+        } catch (Throwable fatal) {
+            if ((int) STATE.getAndSet(this, TERMINATED) == HELD) {
+                releasePermit();
+            }
+            throw fatal;
+        }
     }
 
     final void releasePermit() {

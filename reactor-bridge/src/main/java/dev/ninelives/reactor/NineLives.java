@@ -174,7 +174,8 @@ public final class NineLives {
      *       once, so it can request and cancel while it waits, and waits in the queue. When a
      *       permit is handed to it, the source is subscribed <em>on the thread that returned
      *       the permit</em> (where an earlier call ended or was cancelled): no thread hop, no
-     *       blocked thread. Add {@code subscribeOn} after the operator to choose another thread.
+     *       blocked thread. To choose another thread, put {@code subscribeOn} before the operator,
+     *       on the source: a {@code subscribeOn} after it moves only the request for a permit.
      *       After {@code maxWait} without a permit it gets
      *       {@code onError(BulkheadFullException)} with reason {@code WAIT_TIMED_OUT}.</li>
      *   <li><b>refused</b> (waiting off, or the queue full): {@code onSubscribe} then

@@ -25,8 +25,9 @@ import java.util.concurrent.TimeUnit;
  * the thread on which an earlier call returned its permit (its terminal signal, a Mono's value,
  * or a cancel), or the thread of a resize. That thread is already running this dependency's
  * signals, so no hop to another thread is paid, and the bulkhead's drain loop makes a long
- * queue of synchronous calls a loop instead of a deep stack. Add subscribeOn after the operator
- * to move the source elsewhere.
+ * queue of synchronous calls a loop instead of a deep stack. To run the source elsewhere, put
+ * subscribeOn before the operator (on the source): one after it moves only the request for a
+ * permit, not a call that waited.
  *
  * Demand before the source exists. request(n) adds to `requested` until the source's
  * Subscription arrives; onSubscribe publishes it (CAS) and then takes whatever was requested,
@@ -62,19 +63,32 @@ final class WaitingBulkheadSubscriber<T> extends BulkheadSubscriber<T> implement
     /** Signals onSubscribe, arms the timeout and takes the place admit() counted. */
     void await() {
         queuedAt = plan.bulkhead.config().ticker().read();
-        actual.onSubscribe(this);
-        if (state != WAITING) {
-            return;                                    // cancelled inside onSubscribe: the place is already given back
-        }
         try {
-            timeout = plan.scheduler().schedule(this, plan.permits.maxWaitNanos(), TimeUnit.NANOSECONDS);
-        } catch (Throwable rejected) {
+            actual.onSubscribe(this);
+        } catch (Throwable e) {
+            // a subscriber that throws from onSubscribe (Reactive Streams rule 2.13 forbids it)
+            // still gives its place back
             if (STATE.compareAndSet(this, WAITING, TERMINATED)) {
                 plan.permits.leave(false);
-                actual.onError(Operators.onRejectedExecution(rejected, actual.currentContext()));
+                plan.permits.enqueue(this);
+                actual.onError(Operators.onOperatorError(e, actual.currentContext()));
+            } else {
+                plan.permits.enqueue(this);
             }
             return;
         }
+        if (state == WAITING) {                        // not cancelled inside onSubscribe
+            try {
+                timeout = plan.scheduler().schedule(this, plan.permits.maxWaitNanos(), TimeUnit.NANOSECONDS);
+            } catch (Throwable rejected) {
+                if (STATE.compareAndSet(this, WAITING, TERMINATED)) {
+                    plan.permits.leave(false);
+                    actual.onError(Operators.onRejectedExecution(rejected, actual.currentContext()));
+                }
+            }
+        }
+        // Always take the place admit() counted, even as a waiter that already left: leave()
+        // counted it among the dead, and the drain uncounts it when it skips or purges the node.
         plan.permits.enqueue(this);
     }
 
@@ -179,7 +193,7 @@ final class WaitingBulkheadSubscriber<T> extends BulkheadSubscriber<T> implement
         if (S.getVolatile(this) == null) {
             onSubscribe(Operators.emptySubscription());
         }
-        onError(Operators.onOperatorError(e, actual.currentContext()));
+        onError(operatorError(e));
     }
 
     @Override

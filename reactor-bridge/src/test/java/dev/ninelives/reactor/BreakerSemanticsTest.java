@@ -299,6 +299,30 @@ class BreakerSemanticsTest {
         assertThat(m().calls()).as("IllegalStateException is not recorded by this breaker's predicate").isZero();
     }
 
+    /**
+     * Reactor rethrows a JVM-fatal error (here a LinkageError) from the source's subscribe
+     * instead of signalling it; the trial permit must still come back, or HALF_OPEN would wait
+     * for it forever.
+     */
+    @Test
+    void aSourceWhoseSubscribeThrowsAFatalErrorStillReturnsTheTrialPermit() {
+        CircuitBreaker trial = halfOpenWithOneTrial();
+        Mono<String> fatal = new Mono<>() {
+            @Override
+            public void subscribe(reactor.core.CoreSubscriber<? super String> actual) {
+                throw new NoClassDefFoundError("gone");
+            }
+        };
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> fatal.transform(NineLives.breaker(trial)).subscribe())
+                .isInstanceOf(NoClassDefFoundError.class);
+        assertThat(trial.state()).isEqualTo(State.HALF_OPEN);
+        StepVerifier.create(Mono.just("next").transform(NineLives.breaker(trial)))
+                .as("the trial permit came back unrecorded, so the next call is the trial")
+                .expectNext("next")
+                .verifyComplete();
+        assertThat(trial.state()).isEqualTo(State.CLOSED);
+    }
+
     private static CircuitBreaker halfOpenWithOneTrial() {
         CircuitBreaker trial = CircuitBreaker.builder("trial").permittedCallsInHalfOpen(1).build();
         trial.transitionTo(State.HALF_OPEN);

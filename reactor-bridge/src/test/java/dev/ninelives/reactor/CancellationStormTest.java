@@ -3,10 +3,12 @@ package dev.ninelives.reactor;
 import dev.ninelives.breaker.CircuitBreaker;
 import dev.ninelives.breaker.CircuitBreaker.State;
 import dev.ninelives.breaker.CircuitBreakerMetrics;
+import dev.ninelives.bulkhead.Bulkhead;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
+import reactor.test.scheduler.VirtualTimeScheduler;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -20,7 +22,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * #1681 and #2120: a breaker stuck in HALF_OPEN because {@code Mono.zip} cancelled siblings or a
  * {@code flatMap} fan-out was cut short, and trial permits that leak on cancel. After each storm
  * the breaker must be where the semantics table says and every trial slot must be accounted for:
- * exactly {@code permitted - recorded} further permits are granted.
+ * exactly {@code permitted - recorded} further permits are granted. The bulkhead goes through
+ * the same storms saturated, with callers waiting in its queue: whatever cancels whom on which
+ * thread, every permit comes back exactly once and nobody is left counted in the queue.
  */
 class CancellationStormTest {
 
@@ -34,6 +38,9 @@ class CancellationStormTest {
     private final java.util.concurrent.ExecutorService executor = java.util.concurrent.Executors.newFixedThreadPool(4);
     private final reactor.core.scheduler.Scheduler pool = Schedulers.fromExecutorService(executor);
 
+    /** Bulkhead wait timeouts on a clock that never moves: a waiter leaves the queue only by a permit or a cancel. */
+    private final VirtualTimeScheduler frozen = VirtualTimeScheduler.create();
+
     /** Waits until every task of the storm has finished (a happens-before edge, not a sleep). */
     private void quiesce() throws InterruptedException {
         executor.shutdown();
@@ -43,6 +50,7 @@ class CancellationStormTest {
     @org.junit.jupiter.api.AfterEach
     void stopPool() {
         executor.shutdownNow();
+        frozen.dispose();
     }
 
     private static CircuitBreaker halfOpen(int permitted) {
@@ -169,5 +177,76 @@ class CancellationStormTest {
         assertThat(admitted).hasSize(400);
         assertThat(b.state()).isEqualTo(State.HALF_OPEN);
         assertThat(freeTrialSlots(b)).as("every timed-out trial came back").isEqualTo(5);
+    }
+
+    // ------------------------------------------------------------------ a saturated bulkhead
+
+    private static Bulkhead saturated(String name, int permits) {
+        // FIFO: a zip's failing member always queues before its own siblings, so the storm cannot deadlock
+        return Bulkhead.builder(name).maxConcurrent(permits).maxWait(Duration.ofMinutes(1)).maxQueued(10_000).build();
+    }
+
+    private void assertEveryPermitBack(Bulkhead b, BulkheadTestSupport.Events events) {
+        BulkheadTestSupport.assertAllPermitsBack(b);
+        assertThat(events.finished).as("each permit returned exactly once").hasValue(events.permitted.size());
+        assertThat(events.rejected).as("nobody was refused or timed out").isEmpty();
+    }
+
+    /**
+     * Guards against permits lost when {@code Mono.zip} cancels siblings that hold a permit or
+     * wait for one, while the failing member's error (on a pool thread) hands its permit to the
+     * next waiter.
+     */
+    @Test
+    void zipCancellingSiblingsInASaturatedBulkheadReturnsEveryPermit() throws InterruptedException {
+        Bulkhead b = saturated("zipStorm", 4);
+        BulkheadTestSupport.Events events = new BulkheadTestSupport.Events(b);
+        List<Integer> results = Flux.range(0, 300)
+                .flatMap(i -> Mono.zip(
+                                Mono.<Integer>error(new IOException("down")).subscribeOn(pool).transform(NineLives.bulkhead(b, frozen)),
+                                Mono.<Integer>never().transform(NineLives.bulkhead(b, frozen)),
+                                Mono.<Integer>never().transform(NineLives.bulkhead(b, frozen)))
+                        .map(t -> 1)
+                        .onErrorResume(IOException.class, e -> Mono.just(0)), 16)
+                .collectList().block(SAFETY);
+        quiesce();
+        assertThat(results).hasSize(300).containsOnly(0);
+        assertEveryPermitBack(b, events);
+    }
+
+    /**
+     * Guards against a leak when downstream timeouts, firing on pool threads, cancel calls that
+     * hold a permit and calls still waiting, while those cancels hand permits to other waiters.
+     */
+    @Test
+    void downstreamTimeoutsCancellingHoldersAndWaitersReturnEveryPermit() throws InterruptedException {
+        Bulkhead b = saturated("timeoutStorm", 5);
+        BulkheadTestSupport.Events events = new BulkheadTestSupport.Events(b);
+        List<Integer> results = Flux.range(0, 600)
+                .flatMap(i -> Mono.<Integer>never().transform(NineLives.bulkhead(b, frozen))
+                        .timeout(Mono.just(0L).subscribeOn(pool))
+                        .onErrorResume(java.util.concurrent.TimeoutException.class, e -> Mono.just(-1)), 64)
+                .collectList().block(SAFETY);
+        quiesce();
+        assertThat(results).hasSize(600).containsOnly(-1);
+        assertEveryPermitBack(b, events);
+        assertThat(events.permitted.size()).as("some calls got a permit before their timeout").isPositive();
+    }
+
+    /**
+     * Guards against a leak when {@code take(1)} cancels a Flux right after its first element,
+     * emitted on a pool thread, racing the permit's hand-over to the next waiting Flux.
+     */
+    @Test
+    void takeOneOnFluxesInASaturatedBulkheadReturnsEveryPermit() throws InterruptedException {
+        Bulkhead b = saturated("takeStorm", 3);
+        BulkheadTestSupport.Events events = new BulkheadTestSupport.Events(b);
+        List<Integer> firsts = Flux.range(0, 500)
+                .flatMap(i -> Flux.range(i * 10, 10).subscribeOn(pool).transform(NineLives.bulkhead(b, frozen)).take(1), 16)
+                .collectList().block(SAFETY);
+        quiesce();
+        assertThat(firsts).hasSize(500).allSatisfy(v -> assertThat(v % 10).isZero());
+        assertEveryPermitBack(b, events);
+        assertThat(events.permitted).as("every call ran, once").hasSize(500);
     }
 }

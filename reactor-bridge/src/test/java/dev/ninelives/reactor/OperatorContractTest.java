@@ -2,20 +2,25 @@ package dev.ninelives.reactor;
 
 import dev.ninelives.breaker.CircuitBreaker;
 import dev.ninelives.breaker.CircuitBreaker.State;
+import dev.ninelives.bulkhead.Bulkhead;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.reactivestreams.Publisher;
 import reactor.core.CoreSubscriber;
+import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Hooks;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 import reactor.test.publisher.TestPublisher;
+import reactor.test.scheduler.VirtualTimeScheduler;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -92,8 +97,124 @@ class OperatorContractTest {
         }
     }
 
+    /**
+     * A bulkhead whose calls get their permit at once. Every permit taken must come back exactly
+     * once: all permits free, nobody queued, as many FINISHED events as PERMITTED ones.
+     */
+    static class BulkheadProtection implements Protection {
+        final Bulkhead bulkhead;
+        final BulkheadTestSupport.Events events;
+
+        BulkheadProtection() {
+            this(Bulkhead.builder("contract").maxConcurrent(2).build());
+        }
+
+        BulkheadProtection(Bulkhead bulkhead) {
+            this.bulkhead = bulkhead;
+            this.events = new BulkheadTestSupport.Events(bulkhead);
+        }
+
+        @Override
+        public <T> Function<Publisher<T>, Publisher<T>> operator() {
+            return NineLives.bulkhead(bulkhead);
+        }
+
+        @Override
+        public void assertAccounted() {
+            BulkheadTestSupport.assertAllPermitsBack(bulkhead);
+            assertThat(events.permitted).as("permits handed out").isNotEmpty();
+            assertThat(events.finished).as("each permit returned exactly once").hasValue(events.permitted.size());
+            assertThat(events.rejected).isEmpty();
+        }
+
+        @Override
+        public String toString() {
+            return "bulkhead";
+        }
+    }
+
+    /**
+     * A bulkhead whose every call waits: at subscribe a holder takes the only permit, and lets it
+     * go once the waiting subscriber has been handed its onSubscribe, so the call runs through the
+     * queue and the waiting subscriber. The accounting also checks that every call did wait.
+     */
+    static final class WaitingBulkheadProtection extends BulkheadProtection {
+        final VirtualTimeScheduler clock = VirtualTimeScheduler.create();
+        final AtomicInteger calls = new AtomicInteger();
+        final AtomicInteger waited = new AtomicInteger();
+
+        WaitingBulkheadProtection() {
+            super(Bulkhead.builder("contractWaiting").maxConcurrent(1).maxWait(Duration.ofSeconds(1)).build());
+        }
+
+        @Override
+        public <T> Function<Publisher<T>, Publisher<T>> operator() {
+            Function<Publisher<T>, Publisher<T>> bulkheadOperator = NineLives.bulkhead(bulkhead, clock);
+            return source -> {
+                Publisher<T> guarded = bulkheadOperator.apply(source);
+                if (guarded instanceof Mono<T> mono) {
+                    return Mono.defer(() -> {
+                        Disposable holder = takeThePermit();
+                        return mono.doOnSubscribe(s -> handOver(holder));
+                    });
+                }
+                return Flux.defer(() -> {
+                    Disposable holder = takeThePermit();
+                    return Flux.from(guarded).doOnSubscribe(s -> handOver(holder));
+                });
+            };
+        }
+
+        private Disposable takeThePermit() {
+            calls.incrementAndGet();
+            return Mono.never().transform(NineLives.bulkhead(bulkhead, clock)).subscribe();
+        }
+
+        private void handOver(Disposable holder) {
+            if (bulkhead.metrics().queued() == 1) {
+                waited.incrementAndGet();
+            }
+            holder.dispose();
+        }
+
+        @Override
+        public void assertAccounted() {
+            super.assertAccounted();
+            assertThat(waited).as("every call waited for its permit").hasValue(calls.get());
+            clock.advanceTimeBy(Duration.ofMinutes(1));
+            assertThat(events.rejected).as("no timeout fires for a call that got its permit").isEmpty();
+            clock.dispose();
+        }
+
+        @Override
+        public String toString() {
+            return "waiting bulkhead";
+        }
+    }
+
+    /** A retry inside the bulkhead: all attempts of a call share one permit, which still comes back exactly once. */
+    static final class RetryInsideBulkheadProtection extends BulkheadProtection {
+        final dev.ninelives.retry.Retry retry = dev.ninelives.retry.Retry.builder().maxAttempts(3).noBackoff().build();
+
+        RetryInsideBulkheadProtection() {
+            super(Bulkhead.builder("contractRetry").maxConcurrent(1).build());
+        }
+
+        @Override
+        public <T> Function<Publisher<T>, Publisher<T>> operator() {
+            Function<Publisher<T>, Publisher<T>> retrying = NineLives.retry(retry);
+            return retrying.andThen(NineLives.bulkhead(bulkhead));
+        }
+
+        @Override
+        public String toString() {
+            return "retry inside bulkhead";
+        }
+    }
+
     static Stream<Arguments> protections() {
-        List<Supplier<Protection>> all = List.of(BreakerProtection::new, RetryOverBreakerProtection::new);
+        List<Supplier<Protection>> all = List.of(BreakerProtection::new, RetryOverBreakerProtection::new,
+                BulkheadProtection::new, WaitingBulkheadProtection::new, RetryInsideBulkheadProtection::new);
         return all.stream().flatMap(p -> Stream.of(Arguments.of(p.get(), true), Arguments.of(p.get(), false)));
     }
 

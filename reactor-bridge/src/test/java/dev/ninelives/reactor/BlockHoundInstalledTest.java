@@ -1,0 +1,101 @@
+package dev.ninelives.reactor;
+
+import dev.ninelives.bulkhead.Bulkhead;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import reactor.blockhound.BlockingOperationError;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Hooks;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+import reactor.test.StepVerifier;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static dev.ninelives.reactor.BulkheadTestSupport.assertAllPermitsBack;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * BlockHound watches the whole reactor-bridge test suite: {@code blockhound-junit-platform}
+ * installs it before the first test (the surefire argLine carries
+ * {@code -XX:+AllowRedefinitionToAddDeleteMethods}, which it needs on JDK 13+), with Reactor's
+ * integration marking the threads of {@code Schedulers.parallel()} non-blocking. Any blocking
+ * call there, in our operators or in a test, fails with {@link BlockingOperationError}.
+ */
+class BlockHoundInstalledTest {
+
+    private static final Duration SAFETY = Duration.ofSeconds(60); // a hang fails the test instead of the build
+
+    @AfterEach
+    void resetHooks() {
+        Hooks.resetOnErrorDropped();
+        Schedulers.resetOnHandleError();
+    }
+
+    /** Proves the agent is active: without it this test would pass through the sleep and fail. */
+    @Test
+    void blockingOnAParallelThreadIsCaught() {
+        Mono<Object> blocking = Mono.fromRunnable(() -> {
+            try {
+                Thread.sleep(1);                           // the probe BlockHound must refuse
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }).subscribeOn(Schedulers.parallel());
+        StepVerifier.create(blocking)
+                .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(BlockingOperationError.class)
+                        .hasMessageContaining("java.lang.Thread.sleep"))
+                .verify(SAFETY);
+    }
+
+    /**
+     * Guards against a blocking call anywhere on the bulkhead's paths: permits taken, waiters
+     * queued with their timeouts armed and disposed, permits handed over, cancels and errors,
+     * every one of them on {@code Schedulers.parallel()} threads. Errors that a blocking call
+     * would raise inside a scheduled task or after cancellation (dropped) are caught by hooks.
+     */
+    @Test
+    void aSaturatedBulkheadWithWaitersOnParallelThreadsNeverBlocks() {
+        List<Throwable> escaped = new CopyOnWriteArrayList<>();
+        Hooks.onErrorDropped(escaped::add);
+        Schedulers.onHandleError("blockhound-probe", (thread, error) -> escaped.add(error));
+        Bulkhead b = Bulkhead.builder("nonBlocking").maxConcurrent(3).maxWait(Duration.ofMinutes(1)).maxQueued(10_000).build();
+        AtomicInteger waited = new AtomicInteger();
+        b.onPermitted(e -> {
+            if (e.waitNanos() > 0) {
+                waited.incrementAndGet();
+            }
+        });
+        List<String> outcomes = Flux.range(0, 3_000)
+                .flatMap(i -> call(b, i)
+                        .subscribeOn(Schedulers.parallel())        // the bulkhead's subscribe on a parallel thread
+                        .onErrorResume(e -> e instanceof IOException || e instanceof TimeoutException,
+                                e -> Mono.just(e.getClass().getSimpleName())), 256)
+                .collectList()
+                .block(SAFETY);
+        assertThat(outcomes).hasSize(3_000);
+        assertThat(outcomes).contains("value", "IOException", "TimeoutException");
+        assertThat(escaped).isEmpty();
+        assertThat(waited).as("calls waited in the queue and were handed a permit").hasPositiveValue();
+        assertThat(b.metrics().rejectedCalls()).as("nobody was refused").isZero();
+        assertAllPermitsBack(b);
+    }
+
+    /** A value, an error, or a cancel by a timeout racing the call; each ends on a parallel thread. */
+    private static Mono<String> call(Bulkhead b, int i) {
+        switch (i % 3) {
+            case 0:
+                return Mono.just("value").publishOn(Schedulers.parallel()).transform(NineLives.bulkhead(b));
+            case 1:
+                return Mono.<String>error(new IOException("down")).publishOn(Schedulers.parallel()).transform(NineLives.bulkhead(b));
+            default:
+                return Mono.<String>never().transform(NineLives.bulkhead(b))
+                        .timeout(Mono.just(0L).publishOn(Schedulers.parallel()));
+        }
+    }
+}
