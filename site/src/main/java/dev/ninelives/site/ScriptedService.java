@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * An in-process fake of a remote service whose behaviour follows a {@link Script} over time:
- * healthy, then an outage, then recovered. Each call is a {@link Mono} that answers (or fails)
+ * for example healthy, then slow, then an outage, then recovered. Each call is a {@link Mono} that answers (or fails)
  * after the current phase's latency, on the given {@link Scheduler}; with a
  * {@code VirtualTimeScheduler} a whole script plays out instantly.
  *
@@ -210,16 +210,18 @@ public final class ScriptedService {
         }
 
         /**
-         * The tour's script, 16 s: healthy with a little noise, a 5 s outage in which every
-         * call fails slowly, then healthy again.
+         * The tour's script, 16 s: healthy with a little noise, 3 s in which every call
+         * succeeds but takes 400 ms, a 4 s outage in which every call fails slowly, then healthy
+         * again.
          *
          * @return the standard script
          */
         public static Script standard() {
             return of(
-                    new Phase("healthy", Duration.ofSeconds(5), Duration.ofMillis(20), 20),
-                    Phase.down("OUTAGE", Duration.ofSeconds(5), Duration.ofMillis(150)),
-                    new Phase("recovered", Duration.ofSeconds(6), Duration.ofMillis(20), 0));
+                    new Phase("healthy", Duration.ofSeconds(4), Duration.ofMillis(20), 20),
+                    new Phase("SLOW", Duration.ofSeconds(3), Duration.ofMillis(400), 0),
+                    Phase.down("OUTAGE", Duration.ofSeconds(4), Duration.ofMillis(150)),
+                    new Phase("recovered", Duration.ofSeconds(5), Duration.ofMillis(20), 0));
         }
 
         /**

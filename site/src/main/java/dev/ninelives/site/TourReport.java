@@ -2,6 +2,7 @@ package dev.ninelives.site;
 
 import dev.ninelives.breaker.CircuitBreaker;
 import dev.ninelives.breaker.StateTransitionEvent;
+import dev.ninelives.bulkhead.BulkheadMetrics;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,6 +21,7 @@ import java.util.stream.Collectors;
  * @param rejectedByOpen     calls the breaker refused while OPEN, on their first attempt or a retry
  * @param rejectedByHalfOpen calls the breaker refused in HALF_OPEN, all trial calls being taken
  * @param retries            what the retry did
+ * @param queueing           what the bulkhead did, and its permits at the end
  * @param issuedWhileDown    calls issued while the service was down
  * @param attemptsWhileDown  attempts (first ones and retries) made while the service was down
  * @param reachedWhileDown   attempts that reached the service while it was down
@@ -31,13 +33,13 @@ import java.util.stream.Collectors;
  * @param finalState         the breaker's state at the end
  */
 public record TourReport(Duration elapsed, long calls, long ok, long failed, long rejectedByOpen,
-                         long rejectedByHalfOpen, Retries retries, long issuedWhileDown, long attemptsWhileDown,
-                         long reachedWhileDown, long sparedWhileDown, long rejectedWhileUp,
+                         long rejectedByHalfOpen, Retries retries, Queueing queueing, long issuedWhileDown,
+                         long attemptsWhileDown, long reachedWhileDown, long sparedWhileDown, long rejectedWhileUp,
                          Map<CircuitBreaker.State, Duration> timeInState, List<Transition> transitions,
                          List<Row> rows, CircuitBreaker.State finalState) {
 
     /**
-     * Returns all refused calls.
+     * Returns all calls the breaker refused (the bulkhead's refusals are in {@link #queueing()}).
      *
      * @return {@code rejectedByOpen + rejectedByHalfOpen}
      */
@@ -65,8 +67,19 @@ public record TourReport(Duration elapsed, long calls, long ok, long failed, lon
         lines.add("");
         lines.add("Summary after " + TourScenario.seconds(elapsed, 1));
         lines.add(String.format(Locale.ROOT,
-                "  calls        %d issued: %d succeeded (%d after a retry), %d failed, %d rejected (%d by OPEN, %d by HALF_OPEN)",
+                "  calls        %d issued: %d succeeded (%d after a retry), %d failed, %d rejected by the breaker"
+                        + " (%d by OPEN, %d by HALF_OPEN),",
                 calls, ok, retries.rescued(), failed, rejected(), rejectedByOpen, rejectedByHalfOpen));
+        lines.add(String.format(Locale.ROOT,
+                "               %d timed out waiting for a permit of the bulkhead, %d refused by it with its queue full",
+                queueing.timedOut(), queueing.queueFull()));
+        lines.add(String.format(Locale.ROOT,
+                "  bulkhead     %d calls at once: %d calls got a permit after waiting for it (the longest for %d ms),"
+                        + " at most %d waited at once;",
+                queueing.maxConcurrent(), queueing.waited(), queueing.longestWait().toMillis(), queueing.peakQueue()));
+        lines.add(String.format(Locale.ROOT,
+                "               %d gave up after %d ms without a permit, before reaching the retry or the breaker",
+                queueing.timedOut(), queueing.maxWait().toMillis()));
         lines.add(String.format(Locale.ROOT,
                 "  retries      %d made, %d of them during the outage; %d denied by the budget; calls ended by the attempt limit: %d, by the deadline: %d",
                 retries.made(), retries.duringOutage(), retries.denied(), retries.outOfAttempts(), retries.outOfTime()));
@@ -84,7 +97,9 @@ public record TourReport(Duration elapsed, long calls, long ok, long failed, lon
         lines.add(String.format(Locale.ROOT,
                 "  cost         %d calls were refused after the service had recovered, until trial calls proved it",
                 rejectedWhileUp));
-        lines.add("  final state  " + finalState);
+        BulkheadMetrics end = queueing.atEnd();
+        lines.add(String.format(Locale.ROOT, "  final state  %s; bulkhead: %d calls in flight, %d waiting, %d of %d permits free",
+                finalState, end.inFlight(), end.queued(), end.availablePermits(), end.maxConcurrent()));
         return lines;
     }
 
@@ -112,6 +127,22 @@ public record TourReport(Duration elapsed, long calls, long ok, long failed, lon
     }
 
     /**
+     * What the bulkhead in front of the retry did during the run.
+     *
+     * @param maxConcurrent the bulkhead's limit of calls at once
+     * @param maxWait       how long a caller waits for a permit before it gives up
+     * @param waited        calls that got a permit after waiting for it
+     * @param longestWait   the longest wait that ended with a permit
+     * @param timedOut      calls that waited {@code maxWait} without a permit ({@code WAIT_TIMED_OUT})
+     * @param queueFull     calls refused at once because the queue was full ({@code QUEUE_FULL})
+     * @param peakQueue     the most callers waiting at once
+     * @param atEnd         the bulkhead's permits and queue once every call had ended
+     */
+    public record Queueing(int maxConcurrent, Duration maxWait, long waited, Duration longestWait, long timedOut,
+                           long queueFull, int peakQueue, BulkheadMetrics atEnd) {
+    }
+
+    /**
      * One row of the timeline: what happened since the previous row.
      *
      * @param at       the time since the start of the run, at the end of the row's interval
@@ -119,13 +150,15 @@ public record TourReport(Duration elapsed, long calls, long ok, long failed, lon
      * @param calls    calls issued in the interval
      * @param ok       calls that succeeded in the interval
      * @param failed   calls that failed in the interval
-     * @param rejected calls refused in the interval
+     * @param rejected calls the breaker refused in the interval
+     * @param timedOut calls whose wait for a permit of the bulkhead timed out in the interval
      * @param retried  retries made in the interval
      * @param denied   retries the budget refused in the interval
+     * @param queued   the most callers waiting for a permit at once during the interval
      * @param state    the breaker's state at the end of the interval
      * @param note     what the breaker is doing or waiting for
      */
     public record Row(Duration at, String phase, long calls, long ok, long failed, long rejected,
-                      long retried, long denied, CircuitBreaker.State state, String note) {
+                      long timedOut, long retried, long denied, long queued, CircuitBreaker.State state, String note) {
     }
 }

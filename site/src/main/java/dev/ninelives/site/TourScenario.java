@@ -6,6 +6,11 @@ import dev.ninelives.breaker.CircuitBreakerBuilder;
 import dev.ninelives.breaker.CircuitBreakerConfig;
 import dev.ninelives.breaker.CircuitBreakerMetrics;
 import dev.ninelives.breaker.StateTransitionEvent;
+import dev.ninelives.bulkhead.Bulkhead;
+import dev.ninelives.bulkhead.BulkheadBuilder;
+import dev.ninelives.bulkhead.BulkheadConfig;
+import dev.ninelives.bulkhead.BulkheadEvent;
+import dev.ninelives.bulkhead.BulkheadFullException;
 import dev.ninelives.core.Ticker;
 import dev.ninelives.reactor.NineLives;
 import dev.ninelives.retry.Jitter;
@@ -34,23 +39,26 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
- * The tour's scenario: a {@link ScriptedService} called at a steady rate through a retry in
- * front of a circuit breaker, with a timeline of what happens.
+ * The tour's scenario: a {@link ScriptedService} called at a steady rate through a bulkhead, a
+ * retry and a circuit breaker, with a timeline of what happens.
  *
  * <p>Each call is {@code service.call().transform(NineLives.breaker(breaker))
- * .transform(NineLives.retry(retry, scheduler))}: the retry is outside, so every attempt goes
- * through the breaker, and a refusal ends the call without a retry.
+ * .transform(NineLives.retry(retry, scheduler)).transform(NineLives.bulkhead(bulkhead, scheduler))}:
+ * the retry is outside the breaker, so every attempt goes through the breaker, and a refusal
+ * ends the call without a retry; the bulkhead is outermost, so a call holds one permit from its
+ * first attempt to its last, and a call that finds every permit taken waits for one, or gives up
+ * after the bulkhead's maximum wait, without ever reaching the retry or the breaker.
  *
  * <p>Everything is timed by one {@link Scheduler}: the steady calls, the service's latency, the
- * retry's delays, the timeline's rows, and the {@link Ticker} of the breaker, of the retry's
- * deadline and of its budget. The jitter of the retry's delays comes from a generator seeded
- * with {@link #JITTER_SEED}. Give it a real scheduler and the scenario takes as long as its
- * script; give it a {@code VirtualTimeScheduler} and a test plays it out in milliseconds with
- * exactly the same sequence of events.
+ * retry's delays, the bulkhead's wait timeouts, the timeline's rows, and the {@link Ticker} of
+ * the breaker, of the retry's deadline and of its budget, and of the bulkhead. The jitter of the
+ * retry's delays comes from a generator seeded with {@link #JITTER_SEED}. Give it a real
+ * scheduler and the scenario takes as long as its script; give it a {@code VirtualTimeScheduler}
+ * and a test plays it out in milliseconds with exactly the same sequence of events.
  *
  * <p>Each subscription to {@link #run()} is a fresh run: a new service, a new breaker, a new
- * retry and budget, new counts. Lines of output go to the consumer given to the constructor, as
- * they happen.
+ * retry and budget, a new bulkhead, new counts. Lines of output go to the consumer given to the
+ * constructor, as they happen.
  */
 public final class TourScenario {
 
@@ -62,9 +70,9 @@ public final class TourScenario {
     private static final Duration RETRY_MAX_DELAY = Duration.ofMillis(200);
     private static final Duration RETRY_DEADLINE = Duration.ofMillis(400);
 
-    private static final String HEADER = "%8s  %-10s %5s %5s %6s %8s %7s %6s  %-9s  %s";
+    private static final String HEADER = "%8s  %-10s %5s %5s %6s %8s %8s %7s %6s %6s  %-9s  %s";
     /** The format of a row of the timeline. */
-    static final String ROW = "%8s  %-10s %5d %5d %6d %8d %7d %6d  %-9s  %s";
+    static final String ROW = "%8s  %-10s %5d %5d %6d %8d %8d %7d %6d %6d  %-9s  %s";
 
     private final ScriptedService.Script script;
     private final Duration callInterval;
@@ -129,6 +137,22 @@ public final class TourScenario {
     }
 
     /**
+     * The bulkhead settings of the tour, without a ticker: 4 calls at once; a caller that finds
+     * every permit taken waits up to 250 ms for one, at most 10 callers at once, the longest
+     * waiting served first.
+     *
+     * @param name the bulkhead's name
+     * @return a builder with the tour's settings
+     */
+    public static BulkheadBuilder bulkheadSettings(String name) {
+        return Bulkhead.builder(name)
+                .maxConcurrent(4)
+                .maxWait(Duration.ofMillis(250))
+                .maxQueued(10)
+                .queueOrder(Bulkhead.QueueOrder.FIFO);
+    }
+
+    /**
      * The retry budget settings of the tour, without a ticker: each call adds a tenth of a retry,
      * time adds one retry a second, and the bucket holds 5 retries.
      *
@@ -161,9 +185,9 @@ public final class TourScenario {
     }
 
     /** What became of one call. */
-    enum Outcome { OK, OK_AFTER_RETRY, FAILED, REJECTED_BY_OPEN, REJECTED_BY_HALF_OPEN }
+    enum Outcome { OK, OK_AFTER_RETRY, FAILED, REJECTED_BY_OPEN, REJECTED_BY_HALF_OPEN, WAIT_TIMED_OUT, QUEUE_FULL }
 
-    /** The state of one run: its service, its breaker, its retry and its counts. */
+    /** The state of one run: its service, its bulkhead, its breaker, its retry and its counts. */
     private final class Run {
         final Ticker ticker = () -> scheduler.now(TimeUnit.NANOSECONDS);
         final ScriptedService service = new ScriptedService(script, scheduler);
@@ -171,6 +195,7 @@ public final class TourScenario {
         final RetryBudget budget = budgetSettings().ticker(ticker).build();
         final Retry retry = retrySettings("inventory").ticker(ticker).budget(budget)
                 .random(new Random(JITTER_SEED)).build();
+        final Bulkhead bulkhead = bulkheadSettings("inventory").ticker(ticker).build();
         final long startNanos = ticker.read();
 
         final AtomicLong calls = new AtomicLong();
@@ -190,12 +215,20 @@ public final class TourScenario {
         final AtomicLong outOfAttempts = new AtomicLong();
         final AtomicLong outOfTime = new AtomicLong();
 
+        final AtomicLong timedOut = new AtomicLong();
+        final AtomicLong queueFull = new AtomicLong();
+        final AtomicLong waited = new AtomicLong();
+        final AtomicLong longestWaitNanos = new AtomicLong();
+        /** The longest queue since the last row, and since the start. */
+        int rowPeakQueue;
+        int peakQueue;
+
         final List<TourReport.Transition> transitions = Collections.synchronizedList(new ArrayList<>());
         final List<TourReport.Row> rows = Collections.synchronizedList(new ArrayList<>());
         final Map<CircuitBreaker.State, Duration> timeInState = new EnumMap<>(CircuitBreaker.State.class);
         CircuitBreaker.State since = CircuitBreaker.State.CLOSED;
         Duration sinceAt = Duration.ZERO;
-        long[] lastRow = new long[6];
+        long[] lastRow = new long[7];
 
         Mono<TourReport> start() {
             printHeader();
@@ -204,6 +237,7 @@ public final class TourScenario {
             retry.onBudgetRefused(event -> denied.incrementAndGet());
             retry.onExhausted(event -> (event.attempt() < retry.maxAttempts() ? outOfTime : outOfAttempts)
                     .incrementAndGet());
+            bulkhead.onPermitted(this::onPermitted);
 
             long callCount = Math.max(1, script.length().toNanos() / callInterval.toNanos());
             // Calls go out half an interval off the beat, so that none coincides with a row or
@@ -221,8 +255,9 @@ public final class TourScenario {
         }
 
         /**
-         * One call: every attempt through the breaker, the retry outside. Only the fake's 503 and
-         * a refusal are expected errors.
+         * One call: every attempt through the breaker, the retry outside it, and the bulkhead
+         * outermost. Only the fake's 503, a breaker's refusal and a bulkhead's refusal are
+         * expected errors.
          */
         Mono<Outcome> oneCall() {
             calls.incrementAndGet();
@@ -234,10 +269,29 @@ public final class TourScenario {
                     .transform(NineLives.breaker(breaker))
                     .doOnSubscribe(s -> onAttempt(attempts))         // every attempt, refused or not
                     .transform(NineLives.retry(retry, scheduler))
+                    .transform(NineLives.bulkhead(bulkhead, scheduler))
+                    .doOnSubscribe(s -> onAdmitted())                // running, or counted in the queue
                     .map(answer -> attempts.get() > 1 ? Outcome.OK_AFTER_RETRY : Outcome.OK)
                     .onErrorResume(ScriptedService.ServiceUnavailableException.class, e -> Mono.just(Outcome.FAILED))
                     .onErrorResume(NineLives::isCallNotPermitted, e -> Mono.just(refused((CallNotPermittedException) e)))
+                    .onErrorResume(NineLives::isBulkheadFull, e -> Mono.just(
+                            ((BulkheadFullException) e).reason() == BulkheadFullException.Reason.WAIT_TIMED_OUT
+                                    ? Outcome.WAIT_TIMED_OUT : Outcome.QUEUE_FULL))
                     .doOnNext(this::count);
+        }
+
+        /** The queue only grows when a call is admitted: sampled here, its longest is seen. */
+        synchronized void onAdmitted() {
+            int queued = bulkhead.metrics().queued();
+            rowPeakQueue = Math.max(rowPeakQueue, queued);
+            peakQueue = Math.max(peakQueue, queued);
+        }
+
+        void onPermitted(BulkheadEvent event) {
+            if (event.waitNanos() > 0) {
+                waited.incrementAndGet();
+                longestWaitNanos.accumulateAndGet(event.waitNanos(), Math::max);
+            }
         }
 
         void onAttempt(AtomicInteger attempts) {
@@ -270,6 +324,8 @@ public final class TourScenario {
                 case FAILED -> failed.incrementAndGet();
                 case REJECTED_BY_OPEN -> rejectedByOpen.incrementAndGet();
                 case REJECTED_BY_HALF_OPEN -> rejectedByHalfOpen.incrementAndGet();
+                case WAIT_TIMED_OUT -> timedOut.incrementAndGet();
+                case QUEUE_FULL -> queueFull.incrementAndGet();
             }
         }
 
@@ -289,7 +345,7 @@ public final class TourScenario {
 
         long[] totals() {
             return new long[] {calls.get(), ok.get(), failed.get(), rejectedByOpen.get() + rejectedByHalfOpen.get(),
-                    retries.get(), denied.get()};
+                    timedOut.get(), retries.get(), denied.get()};
         }
 
         synchronized void row(Duration at) {
@@ -297,12 +353,13 @@ public final class TourScenario {
             CircuitBreaker.State state = breaker.state();
             TourReport.Row row = new TourReport.Row(at, script.phaseAt(at.minus(reportInterval)).name(),
                     now[0] - lastRow[0], now[1] - lastRow[1], now[2] - lastRow[2], now[3] - lastRow[3],
-                    now[4] - lastRow[4], now[5] - lastRow[5], state, note(state));
+                    now[4] - lastRow[4], now[5] - lastRow[5], now[6] - lastRow[6], rowPeakQueue, state, note(state));
             lastRow = now;
+            rowPeakQueue = bulkhead.metrics().queued();      // whoever still waits starts the next row's count
             rows.add(row);
             out.accept(String.format(Locale.ROOT, ROW,
                     seconds(at, 0), row.phase(), row.calls(), row.ok(), row.failed(), row.rejected(),
-                    row.retried(), row.denied(), row.state(), row.note()));
+                    row.timedOut(), row.retried(), row.denied(), row.queued(), row.state(), row.note()));
         }
 
         /** What the breaker is waiting for, in a few words. */
@@ -325,7 +382,7 @@ public final class TourScenario {
 
         void printHeader() {
             CircuitBreakerConfig c = breaker.config();
-            out.accept("NineLives tour: a retry and a circuit breaker in front of a flaky in-process service");
+            out.accept("NineLives tour: a bulkhead, a retry and a circuit breaker in front of a flaky in-process service");
             out.accept("");
             List<ScriptedService.Phase> phases = script.phases();
             for (int i = 0; i < phases.size(); i++) {
@@ -333,6 +390,14 @@ public final class TourScenario {
                 out.accept(String.format(Locale.ROOT, "  %-9s %-10s %5s to %5s  %s", i == 0 ? "service" : "",
                         p.name(), seconds(script.startOf(i), 0), seconds(script.startOf(i + 1), 0), p.behaviour()));
             }
+            BulkheadConfig k = bulkhead.config();
+            out.accept(String.format(Locale.ROOT,
+                    "  %-9s '%s': %d calls at once; a caller that finds every permit taken waits up to %d ms for one,",
+                    "bulkhead", bulkhead.name(), k.maxConcurrent(), k.maxWait().toMillis()));
+            out.accept(String.format(Locale.ROOT,
+                    "  %-9s at most %d callers at once, %s", "", k.maxQueued(),
+                    k.queueOrder() == Bulkhead.QueueOrder.FIFO ? "the longest waiting served first (FIFO)"
+                            : "the newest served first (LIFO)"));
             out.accept(String.format(Locale.ROOT,
                     "  %-9s '%s': judges the last %d calls (once it has %d), opens at %.0f%% failures,",
                     "breaker", breaker.name(), c.windowSize(), c.minimumNumberOfCalls(), c.failureRateThreshold()));
@@ -351,14 +416,17 @@ public final class TourScenario {
             out.accept(String.format(Locale.ROOT, "  %-9s one call every %d ms, each", "load", callInterval.toMillis()));
             out.accept(String.format(Locale.ROOT,
                     "  %-9s service.call().transform(NineLives.breaker(breaker)).transform(NineLives.retry(retry, scheduler))", ""));
+            out.accept(String.format(Locale.ROOT,
+                    "  %-9s               .transform(NineLives.bulkhead(bulkhead, scheduler))", ""));
             out.accept("");
-            out.accept("  each second: calls issued; calls that ended ok, failed or rejected by the breaker;");
-            out.accept("  retries made (retried) and retries the budget refused (denied)");
+            out.accept("  each second: calls issued; calls that ended ok, failed, rejected by the breaker, or timed out");
+            out.accept("  waiting for a permit of the bulkhead (timedout); retries made (retried) and retries the budget");
+            out.accept("  refused (denied); the most callers waiting for a permit at once (queued)");
             out.accept("");
-            out.accept(String.format(Locale.ROOT, HEADER,
-                    "time", "service", "calls", "ok", "failed", "rejected", "retried", "denied", "state", "breaker"));
-            out.accept(String.format(Locale.ROOT, HEADER,
-                    "--------", "----------", "-----", "-----", "------", "--------", "-------", "------", "---------", "-------"));
+            out.accept(String.format(Locale.ROOT, HEADER, "time", "service", "calls", "ok", "failed", "rejected",
+                    "timedout", "retried", "denied", "queued", "state", "breaker"));
+            out.accept(String.format(Locale.ROOT, HEADER, "--------", "----------", "-----", "-----", "------", "--------",
+                    "--------", "-------", "------", "------", "---------", "-------"));
         }
 
         synchronized TourReport finish() {
@@ -369,8 +437,12 @@ public final class TourScenario {
             timeInState.merge(since, end.minus(sinceAt), Duration::plus);
             TourReport.Retries retried = new TourReport.Retries(retries.get(), retriesWhileDown.get(), rescued.get(),
                     denied.get(), outOfAttempts.get(), outOfTime.get());
+            BulkheadConfig k = bulkhead.config();
+            TourReport.Queueing queueing = new TourReport.Queueing(k.maxConcurrent(), k.maxWait(), waited.get(),
+                    Duration.ofNanos(longestWaitNanos.get()), timedOut.get(), queueFull.get(), peakQueue,
+                    bulkhead.metrics());
             TourReport report = new TourReport(end, calls.get(), ok.get(), failed.get(),
-                    rejectedByOpen.get(), rejectedByHalfOpen.get(), retried, issuedWhileDown.get(),
+                    rejectedByOpen.get(), rejectedByHalfOpen.get(), retried, queueing, issuedWhileDown.get(),
                     attemptsWhileDown.get(), service.invocationsWhileDown(), rejectedWhileDown.get(), rejectedWhileUp.get(),
                     Map.copyOf(timeInState), List.copyOf(transitions), List.copyOf(rows), breaker.state());
             report.summary().forEach(out);

@@ -63,7 +63,7 @@ class SitePagesTest {
                     .toList();
         }
         assertThat(pages).extracting(p -> p.getFileName().toString())
-                .contains("index.adoc", "getting-started.adoc", "retry.adoc");
+                .contains("index.adoc", "getting-started.adoc", "retry.adoc", "bulkhead.adoc");
     }
 
     static Path htmlOf(Path page) {
@@ -242,7 +242,9 @@ class SitePagesTest {
         assertThat(shown).containsKeys(attributes.get("snippets").resolve("GettingStartedSnippets.java"),
                 attributes.get("test-snippets").resolve("GettingStartedSnippetsTest.java"),
                 attributes.get("snippets").resolve("RetrySnippets.java"),
-                attributes.get("test-snippets").resolve("RetrySnippetsTest.java"));
+                attributes.get("test-snippets").resolve("RetrySnippetsTest.java"),
+                attributes.get("snippets").resolve("BulkheadSnippets.java"),
+                attributes.get("test-snippets").resolve("BulkheadSnippetsTest.java"));
         SoftAssertions soft = new SoftAssertions();
         for (Map.Entry<Path, Set<String>> e : shown.entrySet()) {
             Set<String> declared = new LinkedHashSet<>();

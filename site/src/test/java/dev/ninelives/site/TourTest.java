@@ -2,6 +2,7 @@ package dev.ninelives.site;
 
 import dev.ninelives.breaker.CircuitBreaker.State;
 import dev.ninelives.breaker.StateTransitionEvent.Reason;
+import dev.ninelives.bulkhead.BulkheadMetrics;
 import dev.ninelives.site.ScriptedService.Phase;
 import dev.ninelives.site.ScriptedService.Script;
 import org.junit.jupiter.api.Test;
@@ -18,7 +19,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Plays the tour's scenario under virtual time: seconds of script in milliseconds, no sleeping,
- * the same sequence of events as the real-time tour (the retry's jitter is seeded).
+ * the same sequence of events as the real-time tour (the retry's jitter is seeded). Every run is
+ * also checked for a leaked permit of the bulkhead once all its calls have ended.
  */
 class TourTest {
 
@@ -40,7 +42,19 @@ class TourTest {
                 .thenAwait(script.length().plusSeconds(1))
                 .consumeNextWith(report::set)
                 .verifyComplete();
+        assertNoPermitLeaked(report.get());
         return report.get();
+    }
+
+    /** Every call has ended: no call holds a permit, nobody waits, every permit is free. */
+    static void assertNoPermitLeaked(TourReport r) {
+        BulkheadMetrics end = r.queueing().atEnd();
+        assertThat(end.inFlight()).as("calls in flight at the end").isZero();
+        assertThat(end.queued()).as("callers waiting at the end").isZero();
+        assertThat(end.maxConcurrent()).isEqualTo(r.queueing().maxConcurrent());
+        assertThat(end.availablePermits()).as("free permits at the end").isEqualTo(r.queueing().maxConcurrent());
+        assertThat(end.rejectedCalls()).as("the bulkhead's refusals are the calls counted as refused by it")
+                .isEqualTo(r.queueing().timedOut() + r.queueing().queueFull());
     }
 
     @Test
@@ -133,9 +147,11 @@ class TourTest {
         TourReport r = play(SHORT);
 
         assertThat(r.calls()).isEqualTo(SHORT.length().toNanos() / CALL_INTERVAL.toNanos());
-        assertThat(r.ok() + r.failed() + r.rejected()).isEqualTo(r.calls());
+        assertThat(r.ok() + r.failed() + r.rejected() + r.queueing().timedOut() + r.queueing().queueFull())
+                .isEqualTo(r.calls());
         assertThat(r.rows().stream().mapToLong(TourReport.Row::calls).sum()).isEqualTo(r.calls());
         assertThat(r.rows().stream().mapToLong(TourReport.Row::rejected).sum()).isEqualTo(r.rejected());
+        assertThat(r.rows().stream().mapToLong(TourReport.Row::timedOut).sum()).isEqualTo(r.queueing().timedOut());
         assertThat(r.rows().stream().mapToLong(TourReport.Row::retried).sum()).isEqualTo(r.retries().made());
         assertThat(r.rows().stream().mapToLong(TourReport.Row::denied).sum()).isEqualTo(r.retries().denied());
         assertThat(r.rows()).hasSize((int) SHORT.length().toSeconds());
@@ -158,10 +174,11 @@ class TourTest {
         for (TourReport.Row row : r.rows()) {
             assertThat(lines).contains(String.format(Locale.ROOT, TourScenario.ROW,
                     TourScenario.seconds(row.at(), 0), row.phase(), row.calls(), row.ok(), row.failed(), row.rejected(),
-                    row.retried(), row.denied(), row.state(), row.note()));
+                    row.timedOut(), row.retried(), row.denied(), row.queued(), row.state(), row.note()));
         }
-        assertThat(lines).anySatisfy(line -> assertThat(line).contains("retried").contains("denied").contains("rejected"));
-        assertThat(lines).contains("  final state  CLOSED");
+        assertThat(lines).anySatisfy(line -> assertThat(line).contains("retried").contains("denied").contains("rejected")
+                .contains("timedout").contains("queued"));
+        assertThat(lines).contains("  final state  CLOSED; bulkhead: 0 calls in flight, 0 waiting, 4 of 4 permits free");
         assertThat(lines).anySatisfy(line -> assertThat(line)
                 .startsWith("  spared       " + r.sparedWhileDown() + " of the " + r.attemptsWhileDown() + " attempts"));
         assertThat(lines).anySatisfy(line -> assertThat(line)
@@ -182,6 +199,55 @@ class TourTest {
         assertThat(r.retries().rescued()).isEqualTo(4);
         assertThat(r.retries().denied()).isZero();
         assertThat(r.finalState()).isEqualTo(State.CLOSED);
+        // 20 ms calls, one every 50 ms: never more than one in flight, so nobody waits.
+        assertThat(r.queueing().waited()).isZero();
+        assertThat(r.queueing().peakQueue()).isZero();
+        assertThat(r.queueing().timedOut()).isZero();
+    }
+
+    @Test
+    void callersQueueWhileTheServiceIsSlowAndSomeTimeOutWithoutTrippingTheBreaker() {
+        Script standard = Script.standard();
+        TourReport r = play(standard);
+        TourReport.Queueing q = r.queueing();
+        Duration slowStart = standard.startOf(1);
+        Duration outageStart = standard.startOf(2);
+        assertThat(standard.phases().get(1).name()).isEqualTo("SLOW");
+
+        // 400 ms calls, one every 50 ms, 4 at once: every second of the slow phase, callers queue
+        // and some of them give up waiting, while others get a permit and succeed.
+        List<TourReport.Row> slow = r.rows().stream().filter(row -> row.phase().equals("SLOW")).toList();
+        assertThat(slow).hasSize(3).allSatisfy(row -> {
+            assertThat(row.queued()).as("%s", row).isPositive().isLessThanOrEqualTo(10);
+            assertThat(row.timedOut()).as("%s", row).isPositive();
+            assertThat(row.ok()).as("%s", row).isPositive();
+            assertThat(row.failed() + row.rejected()).as("%s", row).isZero();
+            assertThat(row.state()).as("%s", row).isEqualTo(State.CLOSED);
+        });
+        // Nobody waits while the service is fast; waits end with the tail of the slow calls.
+        assertThat(r.rows()).filteredOn(row -> row.phase().equals("healthy")).isNotEmpty()
+                .allSatisfy(row -> assertThat(row.queued() + row.timedOut()).as("%s", row).isZero());
+        assertThat(r.rows()).filteredOn(row -> row.timedOut() > 0)
+                .allSatisfy(row -> assertThat(row.at()).isGreaterThan(slowStart)
+                        .isLessThanOrEqualTo(outageStart.plusSeconds(1)));
+
+        // Timeouts are counted apart from the breaker's refusals, and never reach the breaker:
+        // it stays CLOSED through the slow phase and first opens in the outage.
+        assertThat(q.timedOut()).isPositive();
+        assertThat(q.queueFull()).as("at most 5 callers arrive in 250 ms: the queue of 10 never fills").isZero();
+        assertThat(q.waited()).as("callers that waited and got a permit").isPositive();
+        assertThat(q.longestWait()).isPositive().isLessThanOrEqualTo(q.maxWait());
+        assertThat(q.peakQueue()).isBetween(1, 10);
+        assertThat(r.transitions()).isNotEmpty();
+        assertThat(r.transitions().get(0).at()).isGreaterThan(outageStart);
+        assertThat(r.transitions().get(0).event().reason()).isEqualTo(Reason.FAILURE_RATE_EXCEEDED);
+
+        assertThat(lines).anySatisfy(line -> assertThat(line)
+                .startsWith("               " + q.timedOut() + " timed out waiting for a permit of the bulkhead"));
+        assertThat(lines).anySatisfy(line -> assertThat(line)
+                .startsWith("  bulkhead     4 calls at once: " + q.waited() + " calls got a permit after waiting"));
+        assertThat(lines).anySatisfy(line -> assertThat(line)
+                .startsWith("               " + q.timedOut() + " gave up after 250 ms without a permit"));
     }
 
     @Test
