@@ -21,8 +21,9 @@ final class SmokeRun {
 
     /**
      * Runs the benchmarks whose names match {@code include} with no fork, no warm-up and one
-     * 150 ms iteration, asserts each score is a finite positive ns/op and the run took less than
-     * {@code limit}, and returns the labels "Class.method impl=X[ state=Y]" of what ran.
+     * 150 ms iteration, asserts each score is finite and positive (ns/op, or ops/s for the
+     * throughput benchmarks) and the run took less than {@code limit}, and returns the labels
+     * "Class.method impl=X[ state=Y][ mode=Z]" of what ran.
      */
     static List<String> run(String include, Duration limit) throws RunnerException {
         long start = System.nanoTime();
@@ -37,11 +38,13 @@ final class SmokeRun {
                 .verbosity(VerboseMode.SILENT)
                 .build()).run()) {
             String state = r.getParams().getParam("state");
+            String mode = r.getParams().getParam("mode");
             String label = r.getParams().getBenchmark().replace("dev.ninelives.jmh.", "")
-                    + " impl=" + r.getParams().getParam("impl") + (state == null ? "" : " state=" + state);
+                    + " impl=" + r.getParams().getParam("impl") + (state == null ? "" : " state=" + state)
+                    + (mode == null ? "" : " mode=" + mode);
             ran.add(label);
             assertThat(r.getPrimaryResult().getScore()).as(label).isPositive().isFinite();
-            assertThat(r.getPrimaryResult().getScoreUnit()).as(label).isEqualTo("ns/op");
+            assertThat(r.getPrimaryResult().getScoreUnit()).as(label).isIn("ns/op", "ops/s");
         }
         assertThat(Duration.ofNanos(System.nanoTime() - start)).as("the smoke run").isLessThan(limit);
         return ran;
