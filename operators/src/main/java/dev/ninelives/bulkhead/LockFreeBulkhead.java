@@ -169,20 +169,26 @@ final class LockFreeBulkhead implements Bulkhead, WaitingBulkhead {
     public void leave(boolean timedOut) {
         long s = (long) STATE.getAndAdd(this, -1L);
         int d = (int) DEAD.getAndAdd(this, 1) + 1;
-        if (d > PURGE_AT && d > waiters(s)) {
-            drain();
-        }
-        if (timedOut) {
-            refused(BulkheadFullException.Reason.WAIT_TIMED_OUT);   // last: a listener's fatal error leaves the counts right
+        try {
+            if (d > PURGE_AT && d > waiters(s)) {
+                drain();
+            }
+        } finally {
+            if (timedOut) {
+                refused(BulkheadFullException.Reason.WAIT_TIMED_OUT);   // last, and even if the drain rethrows a granted call's error
+            }
         }
     }
 
     @Override
     public void release() {
-        giveBack();
-        Consumer<? super BulkheadEvent>[] listeners = finishedListeners;
-        if (listeners.length != 0) {
-            Guard.notifyAll(name, listeners, new BulkheadEvent(name, BulkheadEvent.Type.FINISHED, null, 0L));
+        try {
+            giveBack();
+        } finally {                                    // announced even if the drain rethrows a granted call's error
+            Consumer<? super BulkheadEvent>[] listeners = finishedListeners;
+            if (listeners.length != 0) {
+                Guard.notifyAll(name, listeners, new BulkheadEvent(name, BulkheadEvent.Type.FINISHED, null, 0L));
+            }
         }
     }
 
@@ -225,12 +231,15 @@ final class LockFreeBulkhead implements Bulkhead, WaitingBulkhead {
                 break;
             }
         }
-        if (failure instanceof RuntimeException) {
-            throw (RuntimeException) failure;
-        }
         if (failure != null) {
-            throw (Error) failure;
+            throw LockFreeBulkhead.<RuntimeException>rethrow(failure);
         }
+    }
+
+    /** Rethrows {@code t} as it is, checked or not (a granted call may throw a checked exception undeclared). */
+    @SuppressWarnings("unchecked")
+    private static <E extends Throwable> E rethrow(Throwable t) throws E {
+        throw (E) t;
     }
 
     /*
