@@ -189,6 +189,21 @@ public interface CircuitBreaker {
      */
     void onCallNotPermitted(Consumer<? super CallNotPermittedEvent> listener);
 
+    /**
+     * Registers a listener for the outcome of every call that held a permit, called from the
+     * thread that reports it, after the outcome has been recorded (and after any transition it
+     * caused has been announced). A listener that throws is logged and does not affect the
+     * breaker.
+     *
+     * <p>Only when at least one is registered does reporting an outcome allocate its event:
+     * without listeners the whole cost is one volatile read. A permit returned through
+     * {@link #release} announces nothing; see {@link CallRecordedEvent} for what is announced.
+     *
+     * @param listener the listener
+     * @throws NullPointerException if {@code listener} is null
+     */
+    void onCallRecorded(Consumer<? super CallRecordedEvent> listener);
+
     /** The states of a circuit breaker. */
     enum State {
         /** Calls are permitted and their outcomes recorded; the breaker opens when a rate reaches its threshold. */

@@ -57,7 +57,9 @@ import java.util.function.Consumer;
  * CLOSED costs: tryAcquire is three dependent loads (word, phase, window latch); an outcome is
  * one volatile load while the window is full of fast successes, otherwise two CASes in the
  * window (reserve a slot, advance the totals), and a transition when a threshold is crossed. No lock and
- * no allocation on these paths; transitions and listener events allocate.
+ * no allocation on these paths; transitions and listener events allocate. Announcing an outcome
+ * to call listeners (onCallRecorded) costs one volatile read and a length check when none is
+ * registered; the event is created only for a registered listener.
  */
 final class LockFreeCircuitBreaker implements CircuitBreaker {
 
@@ -85,6 +87,7 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
     private static final VarHandle PHASE;
     private static final VarHandle TRANSITION_LISTENERS;
     private static final VarHandle REJECTION_LISTENERS;
+    private static final VarHandle CALL_LISTENERS;
 
     static {
         try {
@@ -93,6 +96,7 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
             PHASE = l.findVarHandle(LockFreeCircuitBreaker.class, "phase", Phase.class);
             TRANSITION_LISTENERS = l.findVarHandle(LockFreeCircuitBreaker.class, "transitionListeners", Consumer[].class);
             REJECTION_LISTENERS = l.findVarHandle(LockFreeCircuitBreaker.class, "rejectionListeners", Consumer[].class);
+            CALL_LISTENERS = l.findVarHandle(LockFreeCircuitBreaker.class, "callListeners", Consumer[].class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -114,6 +118,7 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
     private volatile Phase phase;
     private volatile Consumer<? super StateTransitionEvent>[] transitionListeners;
     private volatile Consumer<? super CallNotPermittedEvent>[] rejectionListeners;
+    private volatile Consumer<? super CallRecordedEvent>[] callListeners;
 
     @SuppressWarnings("unchecked")
     LockFreeCircuitBreaker(String name, CircuitBreakerConfig config) {
@@ -125,6 +130,7 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
         this.slowNanos = slowCalls ? Check.nanos(config.slowCallDuration()) : Long.MAX_VALUE;
         this.transitionListeners = (Consumer<? super StateTransitionEvent>[]) NO_LISTENERS;
         this.rejectionListeners = (Consumer<? super CallNotPermittedEvent>[]) NO_LISTENERS;
+        this.callListeners = (Consumer<? super CallRecordedEvent>[]) NO_LISTENERS;
         this.phase = new Phase(0, CLOSED, 0L, SlidingWindow.create(config, true), null);
         STATE.setRelease(this, word(CLOSED, 0, 0));
     }
@@ -245,7 +251,12 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
 
     @Override
     public void onSuccess(long permit, long durationNanos) {
-        record(permit, false, slowCalls && durationNanos >= slowNanos);
+        boolean slow = slowCalls && durationNanos >= slowNanos;
+        record(permit, false, slow);
+        Consumer<? super CallRecordedEvent>[] listeners = callListeners;
+        if (listeners.length != 0) {
+            announceCall(listeners, permit, CallRecordedEvent.Outcome.SUCCESS, slow, durationNanos);
+        }
     }
 
     @Override
@@ -262,10 +273,16 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
                     "recordFailureIf predicate of '" + name + "' threw; counting the error as a failure", t);
             failure = true;
         }
+        boolean slow = slowCalls && durationNanos >= slowNanos;
         if (failure) {
-            record(permit, true, slowCalls && durationNanos >= slowNanos);
+            record(permit, true, slow);
         } else {
             release(permit);
+        }
+        Consumer<? super CallRecordedEvent>[] listeners = callListeners;
+        if (listeners.length != 0) {
+            announceCall(listeners, permit, failure ? CallRecordedEvent.Outcome.FAILURE : CallRecordedEvent.Outcome.IGNORED,
+                    slow, durationNanos);
         }
     }
 
@@ -595,6 +612,28 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
                 return;
             }
         }
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public void onCallRecorded(Consumer<? super CallRecordedEvent> listener) {
+        Check.notNull(listener, "listener");
+        for (;;) {
+            Consumer<? super CallRecordedEvent>[] current = callListeners;
+            if (CALL_LISTENERS.compareAndSet(this, current, Guard.append((Consumer<Object>[]) (Object[]) current,
+                    (Consumer<Object>) (Consumer<?>) listener))) {
+                return;
+            }
+        }
+    }
+
+    /** Announces a reported outcome to {@code listeners} (not empty): the event is the only allocation. */
+    private void announceCall(Consumer<? super CallRecordedEvent>[] listeners, long permit,
+                              CallRecordedEvent.Outcome outcome, boolean slow, long durationNanos) {
+        if (permit < 0) {
+            return;                                          // NOT_PERMITTED passed back: there was no call
+        }
+        Guard.notifyAll(name, listeners, new CallRecordedEvent(name, outcome, slow, durationNanos));
     }
 
     private void announce(int from, int to, StateTransitionEvent.Reason reason, String detail, long now) {

@@ -45,6 +45,8 @@ public final class Retry {
     private static final VarHandle RETRY_LISTENERS;
     private static final VarHandle EXHAUSTED_LISTENERS;
     private static final VarHandle REFUSED_LISTENERS;
+    private static final VarHandle SUCCEEDED_LISTENERS;
+    private static final VarHandle FAILED_LISTENERS;
     private static final Consumer<?>[] NO_LISTENERS = new Consumer<?>[0];
 
     static {
@@ -53,6 +55,8 @@ public final class Retry {
             RETRY_LISTENERS = l.findVarHandle(Retry.class, "retryListeners", Consumer[].class);
             EXHAUSTED_LISTENERS = l.findVarHandle(Retry.class, "exhaustedListeners", Consumer[].class);
             REFUSED_LISTENERS = l.findVarHandle(Retry.class, "refusedListeners", Consumer[].class);
+            SUCCEEDED_LISTENERS = l.findVarHandle(Retry.class, "succeededListeners", Consumer[].class);
+            FAILED_LISTENERS = l.findVarHandle(Retry.class, "failedListeners", Consumer[].class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -82,6 +86,8 @@ public final class Retry {
     private volatile Consumer<? super RetryEvent>[] retryListeners;
     private volatile Consumer<? super RetryEvent>[] exhaustedListeners;
     private volatile Consumer<? super RetryEvent>[] refusedListeners;
+    private volatile Consumer<? super RetryEvent>[] succeededListeners;
+    private volatile Consumer<? super RetryEvent>[] failedListeners;
 
     @SuppressWarnings("unchecked")
     Retry(RetryBuilder b) {
@@ -108,6 +114,8 @@ public final class Retry {
         this.retryListeners = (Consumer<? super RetryEvent>[]) NO_LISTENERS;
         this.exhaustedListeners = (Consumer<? super RetryEvent>[]) NO_LISTENERS;
         this.refusedListeners = (Consumer<? super RetryEvent>[]) NO_LISTENERS;
+        this.succeededListeners = (Consumer<? super RetryEvent>[]) NO_LISTENERS;
+        this.failedListeners = (Consumer<? super RetryEvent>[]) NO_LISTENERS;
     }
 
     /**
@@ -391,6 +399,38 @@ public final class Retry {
         register(REFUSED_LISTENERS, listener);
     }
 
+    /**
+     * Registers a listener called when a call succeeds: a Mono with its value or empty, a Flux
+     * when it completes. The event's {@link RetryEvent#attempt() attempt} is the attempt that
+     * succeeded (1 when no retry was needed). A call that is cancelled announces nothing.
+     *
+     * <p>Only when at least one is registered does a success allocate its event: without
+     * listeners an operator pays one volatile read and a length check per call.
+     *
+     * @param listener the listener; one that throws is logged and ignored
+     * @throws NullPointerException if {@code listener} is null
+     */
+    public void onSucceeded(Consumer<? super RetryEvent> listener) {
+        register(SUCCEEDED_LISTENERS, listener);
+    }
+
+    /**
+     * Registers a listener called when a call ends with an error the policy does not retry: an
+     * error {@link #isRetryable} rejects, a Flux error after elements when
+     * {@link #retryAfterElements()} is off, a custom backoff that returned null, or an error of
+     * the retry machinery itself (a backoff function that threw, a scheduler that refused the
+     * retry). Calls that run out of attempts or time are announced to
+     * {@linkplain #onExhausted exhaustion listeners} and budget refusals to
+     * {@linkplain #onBudgetRefused budget listeners} instead, never here. The event's
+     * {@link RetryEvent#attempt() attempt} is the attempt that failed.
+     *
+     * @param listener the listener; one that throws is logged and ignored
+     * @throws NullPointerException if {@code listener} is null
+     */
+    public void onFailed(Consumer<? super RetryEvent> listener) {
+        register(FAILED_LISTENERS, listener);
+    }
+
     @SuppressWarnings("unchecked")
     private void register(VarHandle handle, Consumer<? super RetryEvent> listener) {
         Check.notNull(listener, "listener");
@@ -404,19 +444,40 @@ public final class Retry {
 
     /**
      * Announces an event to the listeners of its type. Allocates the event only when someone
-     * listens.
+     * listens: without listeners the cost is one volatile read and a length check.
      *
      * @param type    what happened
-     * @param attempt the failed attempt
+     * @param attempt the attempt that failed (for {@link RetryEvent.Type#SUCCEEDED}, the attempt
+     *                that succeeded), 1 for the first call
      * @param delay   the delay before the next attempt, in nanoseconds
-     * @param error   the failed attempt's error
+     * @param error   the failed attempt's error; null for {@link RetryEvent.Type#SUCCEEDED}
+     * @throws NullPointerException if {@code type} is null
      */
     public void announce(RetryEvent.Type type, int attempt, long delay, Throwable error) {
-        Consumer<? super RetryEvent>[] listeners = type == RetryEvent.Type.RETRY ? retryListeners
-                : type == RetryEvent.Type.EXHAUSTED ? exhaustedListeners : refusedListeners;
+        Consumer<? super RetryEvent>[] listeners = listeners(type);
         if (listeners.length != 0) {
             Guard.notifyAll(name, listeners, new RetryEvent(name, type, attempt, Duration.ofNanos(delay), error));
         }
+    }
+
+    /** Identity tests, not a switch: once inlined with a constant type, the JIT folds this to one field read. */
+    private Consumer<? super RetryEvent>[] listeners(RetryEvent.Type type) {
+        if (type == RetryEvent.Type.SUCCEEDED) {
+            return succeededListeners;
+        }
+        if (type == RetryEvent.Type.RETRY) {
+            return retryListeners;
+        }
+        if (type == RetryEvent.Type.EXHAUSTED) {
+            return exhaustedListeners;
+        }
+        if (type == RetryEvent.Type.BUDGET_REFUSED) {
+            return refusedListeners;
+        }
+        if (type == RetryEvent.Type.FAILED) {
+            return failedListeners;
+        }
+        throw new NullPointerException("type must not be null");
     }
 
     @Override

@@ -4,6 +4,7 @@ import dev.ninelives.bulkhead.Bulkhead.QueueOrder;
 import dev.ninelives.bulkhead.BulkheadEvent.Type;
 import dev.ninelives.bulkhead.BulkheadFullException.Reason;
 import dev.ninelives.internal.WaitingBulkhead;
+import dev.ninelives.testing.LogCapture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;

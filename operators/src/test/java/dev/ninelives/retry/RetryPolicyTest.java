@@ -149,4 +149,38 @@ class RetryPolicyTest {
         assertThat(events.get(0).delay()).isEqualTo(Duration.ofMillis(5));
         assertThat(events.get(0).toString()).contains("listened").contains("RETRY").contains("attempt 1");
     }
+
+    @Test
+    void endingsGoToTheirOwnListeners() {
+        Retry r = Retry.builder().name("endings").build();
+        List<RetryEvent> succeeded = new ArrayList<>();
+        List<RetryEvent> failed = new ArrayList<>();
+        List<RetryEvent> others = new ArrayList<>();
+        r.onSucceeded(e -> {
+            throw new IllegalStateException("listener bug");
+        });
+        r.onSucceeded(succeeded::add);
+        r.onFailed(failed::add);
+        r.onRetry(others::add);
+        r.onExhausted(others::add);
+        r.onBudgetRefused(others::add);
+        r.announce(RetryEvent.Type.SUCCEEDED, 3, 0, null);
+        r.announce(RetryEvent.Type.FAILED, 2, 0, E);
+        assertThat(succeeded).containsExactly(new RetryEvent("endings", RetryEvent.Type.SUCCEEDED, 3, Duration.ZERO, null));
+        assertThat(failed).containsExactly(new RetryEvent("endings", RetryEvent.Type.FAILED, 2, Duration.ZERO, E));
+        assertThat(others).isEmpty();
+        assertThat(succeeded.get(0).toString()).isEqualTo("Retry 'endings' SUCCEEDED at attempt 3");
+        assertThat(failed.get(0).toString()).contains("FAILED after attempt 2");
+    }
+
+    @Test
+    void announcingWithoutListenersOrANullTypeAndRegisteringNull() {
+        Retry r = Retry.builder().build();
+        for (RetryEvent.Type type : RetryEvent.Type.values()) {
+            r.announce(type, 1, 0, E);                                  // nobody listens: nothing happens
+        }
+        assertThatThrownBy(() -> r.announce(null, 1, 0, E)).isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> r.onSucceeded(null)).isInstanceOf(NullPointerException.class).hasMessageContaining("listener");
+        assertThatThrownBy(() -> r.onFailed(null)).isInstanceOf(NullPointerException.class).hasMessageContaining("listener");
+    }
 }

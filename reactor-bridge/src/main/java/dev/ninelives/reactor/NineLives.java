@@ -113,6 +113,10 @@ public final class NineLives {
      * may emit them again, unless the policy says otherwise. A circuit breaker's refusal is not
      * retried unless the policy says so. When the attempts run out, the last error is signalled
      * with the earlier ones attached as suppressed (or a {@code RetryExhaustedException}).
+     * A Mono's value ends the call: downstream gets the value and its completion at once. Each
+     * call's ending is announced to the policy's listeners ({@code onSucceeded},
+     * {@code onFailed}, {@code onExhausted}, {@code onBudgetRefused}); a cancelled call
+     * announces none.
      *
      * @param retry the policy; one policy can serve any number of pipelines
      * @param <T>   the element type

@@ -49,6 +49,14 @@ import java.util.concurrent.TimeUnit;
  * after it was cancelled). Such a policy subscribes each attempt through its own small
  * `ResultAttempt`, and the parent ignores every attempt but the current one.
  *
+ * Endings. A call ends once, and the policy's listeners hear how: SUCCEEDED at a Mono's value
+ * (downstream is completed right behind it: a Mono has nothing after its value, so the call is
+ * over and a late error of that attempt is dropped, never retried into a second value) or at a
+ * completion; FAILED for an error that is not retried; EXHAUSTED or BUDGET_REFUSED from the retry
+ * decision. Retry.announce reads the listener array before anything else, so while nobody
+ * listens an ending allocates nothing and the subscriber needs no field for it: the attempt
+ * number is 1 without a Cold, the Cold's otherwise.
+ *
  * Demand across attempts is the subclasses' business: FluxRetrySubscriber runs the classic
  * multi-subscription arbiter, MonoRetrySubscriber a two-field one (a Mono wants one value).
  */
@@ -174,20 +182,29 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
         set(s);
     }
 
+    /**
+     * A Mono's value (FluxRetrySubscriber overrides this): it ends the call. The value is the
+     * call's success, so the retry is done: downstream gets the value and its completion now,
+     * and the attempt's own completion, which follows, finds the call TERMINATED. (A Mono that
+     * signalled an error after its value would otherwise be retried and emit a second value.)
+     */
     @Override
     public void onNext(T t) {
-        if (cold == TERMINATED) {
+        Cold c = cold;
+        if (c == TERMINATED) {
             Operators.onNextDropped(t, actual.currentContext());
             return;
         }
         if (plan.testsResults && plan.retry.isRetryableResult(t)) {
-            Cold c = cold;
             c.current = null;                         // the rest of this attempt is ignored
             c.attemptSubscription.cancel();
             failed(new RetryOnResultException(t));
             return;
         }
+        cold = TERMINATED;
+        succeeded(c);
         actual.onNext(t);
+        actual.onComplete();
     }
 
     @Override
@@ -199,13 +216,25 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
         failed(t);
     }
 
+    /** A Flux's completion, or an empty Mono's: the call succeeded. */
     @Override
     public void onComplete() {
-        if (cold == TERMINATED) {
+        Cold c = cold;
+        if (c == TERMINATED) {
             return;
         }
         cold = TERMINATED;
+        succeeded(c);
         actual.onComplete();
+    }
+
+    /**
+     * Announces the call's success. Without a listener this is a volatile read and a length
+     * check in {@link Retry#announce}: no allocation. A call that never failed has no Cold
+     * and made one attempt.
+     */
+    private void succeeded(Cold c) {
+        plan.retry.announce(RetryEvent.Type.SUCCEEDED, c == null ? 1 : c.attempt, 0L, null);
     }
 
     /** One attempt of a Mono whose values are tested; forwards only while it is the current attempt. */
@@ -272,7 +301,7 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
             return;
         }
         if (!retry.isRetryable(t) || (!plan.mono && c.emitted && !retry.retryAfterElements())) {
-            end(t, false);
+            notRetried(t, c.attempt);
             return;
         }
         int attempt = c.attempt;
@@ -286,11 +315,11 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
             delay = retry.delayNanos(attempt, t, c.lastDelay);
         } catch (RuntimeException e) {
             e.addSuppressed(t);
-            end(e, false);
+            notRetried(e, c.attempt);
             return;
         }
         if (delay == Retry.NO_RETRY) {
-            end(t, false);
+            notRetried(t, c.attempt);
             return;
         }
         long deadline = retry.deadlineNanos();
@@ -325,7 +354,8 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
         try {
             task = plan.scheduler().schedule(this, delay, TimeUnit.NANOSECONDS);
         } catch (Throwable rejected) {
-            end(Operators.onRejectedExecution(rejected, actual.currentContext()), false);
+            // the retry was announced and counted: the failed attempt is the one before it
+            notRetried(Operators.onRejectedExecution(rejected, actual.currentContext()), cold.attempt - 1);
             return;
         }
         if (!SLOT.compareAndSet(this, current, task)) {
@@ -346,6 +376,12 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
         if (c.earlierCount < e.length && (c.earlierCount == 0 || e[c.earlierCount - 1] != t)) {
             e[c.earlierCount++] = t;
         }
+    }
+
+    /** Ends the call with an error that is not retried (not exhausted, not refused by the budget). */
+    private void notRetried(Throwable t, int attempt) {
+        plan.retry.announce(RetryEvent.Type.FAILED, attempt, 0L, t);
+        end(t, false);
     }
 
     /** Ends the call: the value of a retried result, or the (possibly wrapped) error. */

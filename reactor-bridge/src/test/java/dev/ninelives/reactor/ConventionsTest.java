@@ -10,6 +10,7 @@ import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystem;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
@@ -40,6 +41,8 @@ class ConventionsTest {
             "dev.ninelives.breaker.CircuitBreakerMetrics",
             "dev.ninelives.breaker.CallNotPermittedException",
             "dev.ninelives.breaker.CallNotPermittedEvent",
+            "dev.ninelives.breaker.CallRecordedEvent",
+            "dev.ninelives.breaker.CallRecordedEvent$Outcome",
             "dev.ninelives.breaker.StateTransitionEvent",
             "dev.ninelives.breaker.StateTransitionEvent$Reason",
             "dev.ninelives.retry.Retry",
@@ -61,6 +64,7 @@ class ConventionsTest {
             "dev.ninelives.bulkhead.BulkheadFullException$Reason",
             "dev.ninelives.bulkhead.BulkheadMetrics",
             "dev.ninelives.reactor.NineLives",
+            "dev.ninelives.reactor.micrometer.NineLivesMeters",
             // exported only to dev.ninelives.reactor
             "dev.ninelives.internal.Check",
             "dev.ninelives.internal.Guard",
@@ -127,7 +131,68 @@ class ConventionsTest {
         assertThat(operators.exports().stream().map(ModuleDescriptor.Exports::source))
                 .containsExactlyInAnyOrder("dev.ninelives.core", "dev.ninelives.breaker", "dev.ninelives.retry", "dev.ninelives.bulkhead",
                         "dev.ninelives.internal");
-        assertThat(reactor.exports().stream().map(ModuleDescriptor.Exports::source)).containsExactly("dev.ninelives.reactor");
+        assertThat(reactor.exports().stream().map(ModuleDescriptor.Exports::source))
+                .containsExactlyInAnyOrder("dev.ninelives.reactor", "dev.ninelives.reactor.micrometer");
+        assertThat(reactor.exports()).allSatisfy(e -> assertThat(e.isQualified()).isFalse());
+    }
+
+    /**
+     * Micrometer is optional: the module reads it only statically (so the module resolves
+     * without it), and the Maven dependency is optional (so it never reaches a user's class path
+     * by itself). Transitive, because the exported binder API returns Micrometer's types.
+     */
+    @Test
+    void micrometerIsAnOptionalDependency() throws Exception {
+        ModuleDescriptor reactor = descriptor(root(NineLives.class));
+        assertThat(reactor.requires()).filteredOn(r -> r.name().equals("micrometer.core")).singleElement()
+                .satisfies(r -> assertThat(r.modifiers()).containsExactlyInAnyOrder(
+                        ModuleDescriptor.Requires.Modifier.STATIC, ModuleDescriptor.Requires.Modifier.TRANSITIVE));
+        assertThat(reactor.requires()).filteredOn(r -> r.name().startsWith("micrometer") || r.name().startsWith("io.micrometer"))
+                .hasSize(1);
+    }
+
+    /**
+     * Only the micrometer package may refer to Micrometer, so every other class loads without
+     * the jar: no class file outside it names an {@code io/micrometer} type in its constant pool.
+     */
+    @Test
+    void onlyTheMicrometerPackageUsesMicrometer() throws Exception {
+        List<String> checked = new ArrayList<>();
+        for (Path location : List.of(root(CircuitBreaker.class), root(NineLives.class))) {
+            forEachClassFile(location, (name, bytes) -> {
+                String text = new String(bytes, StandardCharsets.ISO_8859_1);
+                boolean micrometerPackage = name.startsWith("dev/ninelives/reactor/micrometer/");
+                if (!micrometerPackage) {
+                    assertThat(text).as(name).doesNotContain("io/micrometer");
+                }
+                checked.add(name);
+            });
+        }
+        assertThat(checked).hasSizeGreaterThan(15).anyMatch(n -> n.endsWith("micrometer/NineLivesMeters.class"));
+    }
+
+    private interface ClassFileVisitor {
+        void visit(String name, byte[] bytes) throws IOException;
+    }
+
+    private static void forEachClassFile(Path location, ClassFileVisitor visitor) throws IOException {
+        if (Files.isDirectory(location)) {
+            visitClassFiles(location, visitor);
+        } else {
+            try (FileSystem jar = FileSystems.newFileSystem(location, Map.of())) {
+                visitClassFiles(jar.getPath("/"), visitor);
+            }
+        }
+    }
+
+    private static void visitClassFiles(Path base, ClassFileVisitor visitor) throws IOException {
+        List<Path> files;
+        try (Stream<Path> all = Files.walk(base)) {
+            files = all.filter(p -> p.toString().endsWith(".class")).collect(Collectors.toList());
+        }
+        for (Path f : files) {
+            visitor.visit(base.relativize(f).toString().replace('\\', '/'), Files.readAllBytes(f));
+        }
     }
 
     private static ModuleDescriptor descriptor(Path location) throws IOException {

@@ -1,4 +1,4 @@
-package dev.ninelives.bulkhead;
+package dev.ninelives.testing;
 
 import java.io.ByteArrayOutputStream;
 import java.lang.reflect.Method;
@@ -11,14 +11,19 @@ import java.nio.charset.StandardCharsets;
  * handler is attached by reflection (the tests themselves run on the class path, where it is
  * readable).
  */
-final class LogCapture implements AutoCloseable {
+public final class LogCapture implements AutoCloseable {
 
     private final Object logger;
     private final Object handler;
     private final boolean parents;
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
 
-    LogCapture() throws ReflectiveOperationException {
+    /**
+     * Starts capturing; close to stop.
+     *
+     * @throws ReflectiveOperationException if java.util.logging cannot be reached
+     */
+    public LogCapture() throws ReflectiveOperationException {
         Class<?> loggerType = Class.forName("java.util.logging.Logger");
         Class<?> handlerType = Class.forName("java.util.logging.Handler");
         Class<?> formatterType = Class.forName("java.util.logging.Formatter");
@@ -32,7 +37,7 @@ final class LogCapture implements AutoCloseable {
     }
 
     /** Everything logged so far, formatted by java.util.logging's SimpleFormatter. */
-    String text() throws ReflectiveOperationException {
+    public String text() throws ReflectiveOperationException {
         handler.getClass().getMethod("flush").invoke(handler);
         return out.toString(StandardCharsets.UTF_8);
     }

@@ -1,0 +1,186 @@
+package dev.ninelives.reactor.micrometer;
+
+import dev.ninelives.breaker.CircuitBreaker;
+import dev.ninelives.bulkhead.Bulkhead;
+import dev.ninelives.internal.Check;
+import dev.ninelives.retry.Retry;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.MeterBinder;
+
+/**
+ * Publishes circuit breakers, retry policies and bulkheads to a Micrometer
+ * {@code MeterRegistry}. Each factory returns a {@link MeterBinder}; binding it to a registry
+ * registers the policy's meters there.
+ *
+ * <pre>{@code
+ * MeterRegistry registry = ...;
+ * NineLivesMeters.breaker(breaker).bindTo(registry);
+ * NineLivesMeters.retry(retry).bindTo(registry);
+ * NineLivesMeters.bulkhead(bulkhead, Tags.of("region", "eu-west")).bindTo(registry);
+ * }</pre>
+ * With Spring Boot, declare each binder as a bean and Boot binds it to its registry.
+ *
+ * <h2>Cost</h2>
+ * Nothing is registered until a binder is bound: a policy that is never bound pays nothing, and
+ * an application without Micrometer never loads this package. Binding registers listeners on
+ * the policy; that is the only thing that reaches a policy's hot path. From then on each event
+ * a listener counts (a recorded call, a refusal, a retry, a permit) allocates one small event
+ * object and increments a counter; gauges cost nothing until the registry reads them, when they
+ * take a {@code metrics()} snapshot or read the breaker's state. Binding the same binder to the
+ * same registry again does nothing; bind each policy through one binder per registry, since two
+ * binders of one policy in one registry feed the same counters twice.
+ *
+ * <h2>Meters</h2>
+ * Names are dot-separated lower case, so every registry renders them in its own convention
+ * (Prometheus: {@code ninelives_breaker_calls_total}, {@code ninelives_bulkhead_wait_seconds},
+ * {@code ninelives_breaker_failure_rate_percent}). Every meter carries the tag {@code name}, the
+ * policy's name, after any extra tags given to the factory (an extra tag cannot replace
+ * {@code name} or a meter's own tags). Every series of a meter is registered when the binder is
+ * bound, at zero, so all series of one name have the same tag keys.
+ *
+ * <table class="striped">
+ * <caption>Meters registered by each binder</caption>
+ * <thead>
+ * <tr><th scope="col">Name</th><th scope="col">Type</th><th scope="col">Tags (besides {@code name})</th><th scope="col">Meaning</th></tr>
+ * </thead>
+ * <tbody>
+ * <tr><td>{@code ninelives.breaker.state}</td><td>gauge</td>
+ *     <td>{@code state}: {@code closed}, {@code open}, {@code half_open}, {@code forced_open},
+ *         {@code disabled}, {@code metrics_only}</td>
+ *     <td>1 for the breaker's current state, 0 for the five others.</td></tr>
+ * <tr><td>{@code ninelives.breaker.calls}</td><td>counter</td>
+ *     <td>{@code outcome}: {@code success}, {@code failure}, {@code ignored},
+ *         {@code not_permitted};<br>{@code kind}: {@code fast}, {@code slow}, or {@code none}
+ *         for {@code not_permitted}</td>
+ *     <td>Calls by outcome. {@code failure}: an error the breaker's failure predicate counts;
+ *         {@code ignored}: an error it does not count (the permit is returned unrecorded);
+ *         {@code not_permitted}: a call the breaker refused. {@code slow}: the call took at least
+ *         the slow-call duration (always {@code fast} without slow-call detection). A cancelled
+ *         call is not counted. Every reported outcome counts, also while the breaker is
+ *         {@code disabled}.</td></tr>
+ * <tr><td>{@code ninelives.breaker.failure.rate}</td><td>gauge, percent</td><td></td>
+ *     <td>Failures as a percentage of the calls in the sliding window (in {@code half_open}, of
+ *         the trial calls recorded so far); -1 while fewer than the minimum number of calls have
+ *         been recorded.</td></tr>
+ * <tr><td>{@code ninelives.breaker.slow.call.rate}</td><td>gauge, percent</td><td></td>
+ *     <td>Slow calls as a percentage of the calls in the sliding window; -1 as for the failure
+ *         rate.</td></tr>
+ * <tr><td>{@code ninelives.retry.calls}</td><td>counter</td>
+ *     <td>{@code outcome}: {@code success_without_retry}, {@code success_after_retry},
+ *         {@code failed_without_retry}, {@code failed_after_retry}</td>
+ *     <td>Calls by how they ended: with success (a Mono's value or empty completion, a Flux's
+ *         completion) or with an error (not retryable, attempts or deadline exhausted, or the
+ *         budget refused the retry), at the first attempt or after retries. A cancelled call is
+ *         not counted.</td></tr>
+ * <tr><td>{@code ninelives.retry.retries}</td><td>counter</td><td></td>
+ *     <td>Retries scheduled: every attempt after the first.</td></tr>
+ * <tr><td>{@code ninelives.retry.budget.refusals}</td><td>counter</td><td></td>
+ *     <td>Retries the retry budget refused. Each such call also counts as failed in
+ *         {@code ninelives.retry.calls}.</td></tr>
+ * <tr><td>{@code ninelives.bulkhead.in.flight}</td><td>gauge</td><td></td>
+ *     <td>Calls holding a permit.</td></tr>
+ * <tr><td>{@code ninelives.bulkhead.queued}</td><td>gauge</td><td></td>
+ *     <td>Calls waiting for a permit.</td></tr>
+ * <tr><td>{@code ninelives.bulkhead.available.permits}</td><td>gauge</td><td></td>
+ *     <td>Free permits; negative after the limit shrank below the calls in flight.</td></tr>
+ * <tr><td>{@code ninelives.bulkhead.max.concurrent}</td><td>gauge</td><td></td>
+ *     <td>The current limit of concurrent calls.</td></tr>
+ * <tr><td>{@code ninelives.bulkhead.rejected}</td><td>counter</td>
+ *     <td>{@code reason}: {@code full}, {@code queue_full}, {@code wait_timed_out}</td>
+ *     <td>Calls the bulkhead refused: every permit taken and waiting off, the queue full, or
+ *         the wait ran out.</td></tr>
+ * <tr><td>{@code ninelives.bulkhead.wait}</td><td>timer</td><td></td>
+ *     <td>How long each permitted call waited for its permit, by the bulkhead's ticker; a call
+ *         that got a permit at once records zero, so the count is the number of permitted
+ *         calls.</td></tr>
+ * </tbody>
+ * </table>
+ *
+ * <p>Counters start when the binder is bound; gauges always show the policy's current values.
+ * The gauges hold the policy weakly, as Micrometer's gauges do: a policy that is no longer used
+ * anywhere else reports NaN.
+ */
+public final class NineLivesMeters {
+
+    private NineLivesMeters() {
+    }
+
+    /**
+     * Returns a binder for a circuit breaker's meters: {@code ninelives.breaker.*}, tagged with
+     * the breaker's name.
+     *
+     * @param breaker the breaker
+     * @return a binder; binding it registers the meters and the breaker listeners that feed them
+     * @throws NullPointerException if {@code breaker} is null
+     */
+    public static MeterBinder breaker(CircuitBreaker breaker) {
+        return breaker(breaker, Tags.empty());
+    }
+
+    /**
+     * Returns a binder for a circuit breaker's meters, with extra tags on every meter.
+     *
+     * @param breaker the breaker
+     * @param tags    tags added to every meter, such as {@code Tags.of("service", "quotes")}
+     * @return a binder; binding it registers the meters and the breaker listeners that feed them
+     * @throws NullPointerException if {@code breaker} or {@code tags} is null
+     */
+    public static MeterBinder breaker(CircuitBreaker breaker, Iterable<Tag> tags) {
+        Check.notNull(breaker, "breaker");
+        Check.notNull(tags, "tags");
+        return new BreakerMeters(breaker, tags);
+    }
+
+    /**
+     * Returns a binder for a retry policy's meters: {@code ninelives.retry.*}, tagged with the
+     * policy's name.
+     *
+     * @param retry the retry policy
+     * @return a binder; binding it registers the meters and the policy listeners that feed them
+     * @throws NullPointerException if {@code retry} is null
+     */
+    public static MeterBinder retry(Retry retry) {
+        return retry(retry, Tags.empty());
+    }
+
+    /**
+     * Returns a binder for a retry policy's meters, with extra tags on every meter.
+     *
+     * @param retry the retry policy
+     * @param tags  tags added to every meter
+     * @return a binder; binding it registers the meters and the policy listeners that feed them
+     * @throws NullPointerException if {@code retry} or {@code tags} is null
+     */
+    public static MeterBinder retry(Retry retry, Iterable<Tag> tags) {
+        Check.notNull(retry, "retry");
+        Check.notNull(tags, "tags");
+        return new RetryMeters(retry, tags);
+    }
+
+    /**
+     * Returns a binder for a bulkhead's meters: {@code ninelives.bulkhead.*}, tagged with the
+     * bulkhead's name.
+     *
+     * @param bulkhead the bulkhead
+     * @return a binder; binding it registers the meters and the bulkhead listeners that feed them
+     * @throws NullPointerException if {@code bulkhead} is null
+     */
+    public static MeterBinder bulkhead(Bulkhead bulkhead) {
+        return bulkhead(bulkhead, Tags.empty());
+    }
+
+    /**
+     * Returns a binder for a bulkhead's meters, with extra tags on every meter.
+     *
+     * @param bulkhead the bulkhead
+     * @param tags     tags added to every meter
+     * @return a binder; binding it registers the meters and the bulkhead listeners that feed them
+     * @throws NullPointerException if {@code bulkhead} or {@code tags} is null
+     */
+    public static MeterBinder bulkhead(Bulkhead bulkhead, Iterable<Tag> tags) {
+        Check.notNull(bulkhead, "bulkhead");
+        Check.notNull(tags, "tags");
+        return new BulkheadMeters(bulkhead, tags);
+    }
+}
