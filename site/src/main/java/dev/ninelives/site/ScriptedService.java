@@ -1,31 +1,32 @@
 package dev.ninelives.site;
 
+import dev.ninelives.core.Ticker;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * An in-process fake of a remote service whose behaviour follows a {@link Script} over time:
- * for example healthy, then slow, then an outage, then recovered. Each call is a {@link Mono} that answers (or fails)
- * after the current phase's latency, on the given {@link Scheduler}; with a
- * {@code VirtualTimeScheduler} a whole script plays out instantly.
+ * for example healthy, then slow, then failing, then overloaded, then recovered. Each call is a
+ * {@link Mono} that answers (or fails with a {@link ServiceException}) after the current phase's
+ * latency, on the given {@link Scheduler}; with a {@code VirtualTimeScheduler} a whole script
+ * plays out instantly. It behaves as the HTTP {@link ScriptedHttpServer} does, request for
+ * request: a 503 is a {@link ServiceException.Kind#UNAVAILABLE}, a connection the server closes
+ * is a {@link ServiceException.Kind#CONNECTION_LOST}, a request beyond an overloaded phase's
+ * capacity fails at once with a {@link ServiceException.Kind#OVERLOADED}.
  *
  * <p>The service counts the calls that actually reach it: a call refused by a circuit breaker
  * is never subscribed, so it never shows up here.
  */
-public final class ScriptedService {
+public final class ScriptedService implements TourService {
 
-    private final Script script;
+    private final ScriptedBehaviour behaviour;
     private final Scheduler scheduler;
-    private final long startNanos;
-    private final AtomicLong invocations = new AtomicLong();
-    private final AtomicLong invocationsWhileDown = new AtomicLong();
 
     /**
      * Creates a service whose script starts now, by the scheduler's clock.
@@ -34,29 +35,46 @@ public final class ScriptedService {
      * @param scheduler the scheduler whose clock drives the script and that delays the answers
      */
     public ScriptedService(Script script, Scheduler scheduler) {
-        this.script = Objects.requireNonNull(script, "script");
+        this(script, () -> scheduler.now(TimeUnit.NANOSECONDS), scheduler);
+    }
+
+    /**
+     * Creates a service whose script starts now, by the ticker's clock.
+     *
+     * @param script    what the service does, and when
+     * @param ticker    the clock of the script
+     * @param scheduler the scheduler that delays the answers
+     */
+    public ScriptedService(Script script, Ticker ticker, Scheduler scheduler) {
         this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
-        this.startNanos = scheduler.now(TimeUnit.NANOSECONDS);
+        this.behaviour = new ScriptedBehaviour(script, ticker);
     }
 
     /**
      * Returns one call to the service. Nothing happens until subscription; each subscription
      * is one call, which behaves according to the phase the script is in at that moment.
      *
-     * @return a Mono of the answer, or of a {@link ServiceUnavailableException}
+     * @return a Mono of the answer, or of a {@link ServiceException}
      */
+    @Override
     public Mono<String> call() {
         return Mono.defer(() -> {
-            long n = invocations.incrementAndGet();
-            Phase phase = phaseNow();
-            if (phase.down()) {
-                invocationsWhileDown.incrementAndGet();
+            ScriptedBehaviour.Reply reply = behaviour.admit();
+            String phase = reply.phase().name();
+            if (reply.kind() == ScriptedBehaviour.Kind.OVERLOADED) {
+                return Mono.error(ServiceException.overloaded(phase, reply.n()));
             }
-            Mono<Long> latency = Mono.delay(phase.latency(), scheduler);
-            if (phase.fails(n)) {
-                return latency.then(Mono.error(new ServiceUnavailableException(phase.name(), n)));
-            }
-            return latency.thenReturn("answer #" + n);
+            // The request stops being active once its latency is over, before its caller hears of it.
+            Runnable done = behaviour.doneOnce();
+            Mono<Long> latency = Mono.delay(reply.latency(), scheduler).doOnNext(tick -> done.run());
+            Mono<String> answer = switch (reply.kind()) {
+                case ANSWER -> latency.thenReturn("answer #" + reply.n());
+                case UNAVAILABLE -> latency.then(Mono.error(ServiceException.unavailable(phase, reply.n())));
+                case CONNECTION_LOST -> latency.then(Mono.error(ServiceException.connectionLost(
+                        "request #" + reply.n() + ", " + phase + ": the service closed the connection")));
+                default -> throw new IllegalStateException("invalid reply: " + reply);
+            };
+            return answer.doFinally(signal -> done.run());
         });
     }
 
@@ -65,17 +83,18 @@ public final class ScriptedService {
      *
      * @return the current phase (the last one once the script has run out)
      */
+    @Override
     public Phase phaseNow() {
-        return script.phaseAt(elapsed());
+        return behaviour.phaseNow();
     }
 
     /**
-     * Returns the time since the script started, by the scheduler's clock.
+     * Returns the time since the script started, by the service's clock.
      *
      * @return the elapsed time
      */
     public Duration elapsed() {
-        return Duration.ofNanos(scheduler.now(TimeUnit.NANOSECONDS) - startNanos);
+        return behaviour.elapsed();
     }
 
     /**
@@ -84,7 +103,7 @@ public final class ScriptedService {
      * @return the number of subscriptions to {@link #call()} Monos
      */
     public long invocations() {
-        return invocations.get();
+        return behaviour.requests();
     }
 
     /**
@@ -93,30 +112,54 @@ public final class ScriptedService {
      * @return the number of calls that hit the outage
      */
     public long invocationsWhileDown() {
-        return invocationsWhileDown.get();
+        return behaviour.requestsWhileDown();
+    }
+
+    @Override
+    public Stats stats() {
+        return behaviour.stats();
+    }
+
+    @Override
+    public String description() {
+        return "an in-process fake";
+    }
+
+    /** Nothing to release: the fake holds no thread and no connection. */
+    @Override
+    public void close() {
     }
 
     /**
      * One stretch of the script.
      *
-     * @param name      a short label, shown in the tour's timeline
-     * @param length    how long the phase lasts
-     * @param latency   how long each call takes, successful or not
-     * @param failOneIn 0 for no failures, 1 for every call failing (the service is down), n for
-     *                  every n-th call failing
+     * @param name                a short label, shown in the tour's timeline
+     * @param length              how long the phase lasts
+     * @param latency             how long each request takes, successful or not
+     * @param failOneIn           0 for no failures, 1 for every request failing (the service is
+     *                            down), n for every n-th request failing; a failure is a 503, or
+     *                            a lost connection where {@code loseConnectionOneIn} says so
+     * @param loseConnectionOneIn 0 for none, n for every n-th request's connection closed by the
+     *                            service, after the latency, without an answer
+     * @param capacity            0 for no limit, n for at most n requests at once: the service
+     *                            answers a request beyond that at once with a 429
      */
-    public record Phase(String name, Duration length, Duration latency, int failOneIn) {
+    public record Phase(String name, Duration length, Duration latency, int failOneIn, int loseConnectionOneIn,
+                        int capacity) {
 
         /**
          * Checks the arguments.
          *
-         * @param name      a short label, shown in the tour's timeline
-         * @param length    how long the phase lasts
-         * @param latency   how long each call takes, successful or not
-         * @param failOneIn 0 for no failures, 1 for every call failing, n for every n-th call failing
+         * @param name                a short label, shown in the tour's timeline
+         * @param length              how long the phase lasts
+         * @param latency             how long each request takes, successful or not
+         * @param failOneIn           0 for no failures, 1 for every request failing, n for every
+         *                            n-th request failing
+         * @param loseConnectionOneIn 0 for none, n for every n-th request's connection closed
+         * @param capacity            0 for no limit, n for at most n requests at once
          * @throws NullPointerException     if an argument is null
          * @throws IllegalArgumentException if a duration is negative or zero where it must not
-         *                                  be, or {@code failOneIn} is negative
+         *                                  be, or a count is negative
          */
         public Phase {
             Objects.requireNonNull(name, "name");
@@ -131,14 +174,37 @@ public final class ScriptedService {
             if (failOneIn < 0) {
                 throw new IllegalArgumentException("failOneIn must not be negative, but was " + failOneIn);
             }
+            if (loseConnectionOneIn < 0) {
+                throw new IllegalArgumentException("loseConnectionOneIn must not be negative, but was "
+                        + loseConnectionOneIn);
+            }
+            if (capacity < 0) {
+                throw new IllegalArgumentException("capacity must not be negative, but was " + capacity);
+            }
         }
 
         /**
-         * A phase in which every call fails after {@code latency}.
+         * A phase without lost connections or a limit of requests at once.
+         *
+         * @param name      a short label, shown in the tour's timeline
+         * @param length    how long the phase lasts
+         * @param latency   how long each request takes, successful or not
+         * @param failOneIn 0 for no failures, 1 for every request failing with a 503, n for every
+         *                  n-th request failing with a 503
+         * @throws NullPointerException     if an argument is null
+         * @throws IllegalArgumentException if a duration is negative or zero where it must not
+         *                                  be, or {@code failOneIn} is negative
+         */
+        public Phase(String name, Duration length, Duration latency, int failOneIn) {
+            this(name, length, latency, failOneIn, 0, 0);
+        }
+
+        /**
+         * A phase in which every request fails with a 503 after {@code latency}.
          *
          * @param name    the label
          * @param length  how long the outage lasts
-         * @param latency how long each call takes to fail
+         * @param latency how long each request takes to fail
          * @return the phase
          */
         public static Phase down(String name, Duration length, Duration latency) {
@@ -146,7 +212,40 @@ public final class ScriptedService {
         }
 
         /**
-         * Tells whether every call fails in this phase.
+         * A phase in which every request fails after {@code latency}: every
+         * {@code loseConnectionOneIn}-th one by a connection closed without an answer, the
+         * others with a 503.
+         *
+         * @param name                the label
+         * @param length              how long the outage lasts
+         * @param latency             how long each request takes to fail
+         * @param loseConnectionOneIn n for every n-th request's connection closed
+         * @return the phase
+         */
+        public static Phase failing(String name, Duration length, Duration latency, int loseConnectionOneIn) {
+            return new Phase(name, length, latency, 1, loseConnectionOneIn, 0);
+        }
+
+        /**
+         * A phase in which the service answers every request after {@code latency}, but works
+         * on at most {@code capacity} at once and answers those beyond at once with a 429.
+         *
+         * @param name     the label
+         * @param length   how long the phase lasts
+         * @param latency  how long each request it works on takes
+         * @param capacity how many requests it works on at once, at least 1
+         * @return the phase
+         * @throws IllegalArgumentException if {@code capacity} is below 1
+         */
+        public static Phase overloaded(String name, Duration length, Duration latency, int capacity) {
+            if (capacity < 1) {
+                throw new IllegalArgumentException("capacity must be at least 1, but was " + capacity);
+            }
+            return new Phase(name, length, latency, 0, 0, capacity);
+        }
+
+        /**
+         * Tells whether every request fails in this phase.
          *
          * @return true for an outage
          */
@@ -155,9 +254,10 @@ public final class ScriptedService {
         }
 
         /**
-         * Tells whether the {@code n}-th call to the service fails in this phase.
+         * Tells whether the {@code n}-th request to the service fails in this phase, with a 503
+         * or a lost connection.
          *
-         * @param n the call's number, from 1
+         * @param n the request's number, from 1
          * @return true if it fails
          */
         public boolean fails(long n) {
@@ -165,16 +265,41 @@ public final class ScriptedService {
         }
 
         /**
+         * Tells whether the service closes the connection of the {@code n}-th request without
+         * an answer, in this phase.
+         *
+         * @param n the request's number, from 1
+         * @return true if its connection is lost
+         */
+        public boolean losesConnection(long n) {
+            return loseConnectionOneIn > 0 && n % loseConnectionOneIn == 0;
+        }
+
+        /**
          * Describes the behaviour in a few words.
          *
-         * @return for example {@code "answers in 20 ms, 1 call in 20 fails"}
+         * @return for example {@code "answers in 20 ms, 1 request in 20 fails (503)"}
          */
         public String behaviour() {
             String ms = latency.toMillis() + " ms";
+            List<String> parts = new ArrayList<>();
             if (down()) {
-                return "every call fails after " + ms;
+                parts.add("every request fails after " + ms + (loseConnectionOneIn == 0 ? " (503)"
+                        : loseConnectionOneIn == 1 ? " (connection closed, no answer)"
+                        : ": 1 in " + loseConnectionOneIn + " by a connection closed without an answer, the others 503"));
+            } else {
+                parts.add("answers in " + ms);
+                if (failOneIn > 0) {
+                    parts.add("1 request in " + failOneIn + " fails (503)");
+                }
+                if (loseConnectionOneIn > 0) {
+                    parts.add("1 request in " + loseConnectionOneIn + " loses its connection");
+                }
             }
-            return "answers in " + ms + (failOneIn == 0 ? "" : ", 1 call in " + failOneIn + " fails");
+            if (capacity > 0) {
+                parts.add("at most " + capacity + " at once, 429 at once for the others");
+            }
+            return String.join(", ", parts);
         }
     }
 
@@ -210,9 +335,11 @@ public final class ScriptedService {
         }
 
         /**
-         * The tour's script, 16 s: healthy with a little noise, 3 s in which every call
-         * succeeds but takes 400 ms, a 4 s outage in which every call fails slowly, then healthy
-         * again.
+         * The tour's script, 21 s: 4 s healthy with a little noise; 3 s slow, every request
+         * answered but in 400 ms, above the breaker's slow-call threshold; a 3 s outage in which
+         * every request fails after 150 ms, most with a 503, every third by a connection closed
+         * without an answer; 5 s overloaded, at most 2 requests at once answered in 250 ms and a
+         * 429 at once for any more; then 6 s healthy again.
          *
          * @return the standard script
          */
@@ -220,8 +347,9 @@ public final class ScriptedService {
             return of(
                     new Phase("healthy", Duration.ofSeconds(4), Duration.ofMillis(20), 20),
                     new Phase("SLOW", Duration.ofSeconds(3), Duration.ofMillis(400), 0),
-                    Phase.down("OUTAGE", Duration.ofSeconds(4), Duration.ofMillis(150)),
-                    new Phase("recovered", Duration.ofSeconds(5), Duration.ofMillis(20), 0));
+                    Phase.failing("OUTAGE", Duration.ofSeconds(3), Duration.ofMillis(150), 3),
+                    Phase.overloaded("OVERLOAD", Duration.ofSeconds(5), Duration.ofMillis(250), 2),
+                    new Phase("recovered", Duration.ofSeconds(6), Duration.ofMillis(20), 0));
         }
 
         /**
@@ -262,22 +390,6 @@ public final class ScriptedService {
          */
         public Duration length() {
             return startOf(phases.size());
-        }
-    }
-
-    /** The error of a failed call: the fake's version of a 503. Cheap: no stack trace. */
-    public static final class ServiceUnavailableException extends RuntimeException {
-
-        private static final long serialVersionUID = 1L;
-
-        /**
-         * Creates the error of call {@code n}.
-         *
-         * @param phase the phase the call failed in
-         * @param n     the call's number
-         */
-        public ServiceUnavailableException(String phase, long n) {
-            super(String.format(Locale.ROOT, "503 Service Unavailable (call #%d, %s)", n, phase), null, false, false);
         }
     }
 }

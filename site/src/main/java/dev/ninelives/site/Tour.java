@@ -1,26 +1,41 @@
 package dev.ninelives.site;
 
+import dev.ninelives.core.Ticker;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
+import reactor.util.Loggers;
 
 import java.time.Duration;
+import java.util.Locale;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
- * The NineLives tour: a bulkhead in front of a retry in front of a circuit breaker protects a
- * scripted flaky service (healthy, 3 s slow, a 4 s outage, recovered) while calls arrive 20 times
- * a second, and a live timeline shows each second the calls, their outcomes, the callers that
- * queued for a permit of the bulkhead and those that gave up waiting, the retries and the retries
- * the budget denied, the breaker's state, and each transition with its reason. Takes about 16 s.
+ * The NineLives tour: a bulkhead in front of a retry in front of a circuit breaker protects calls
+ * to a real HTTP service, started in this JVM on the loopback address, whose behaviour follows a
+ * script (healthy, 3 s slow, a 3 s outage of 503s and connections closed without an answer, 5 s
+ * overloaded, recovered) while calls arrive 20 times a second. A live timeline shows each second the calls, their
+ * outcomes, the retries and those the budget denied, the refusals of the breaker and of the
+ * bulkhead, the longest queue for a permit, the p50 and p99 latency, the breaker's state, and
+ * each transition with its reason; a summary closes it. Takes about 22 s, then stops the server
+ * and ends by itself.
  *
  * <p>Run it from the root of the project with
  * {@code mvn -q -pl site -am -DskipTests package exec:java}.
  *
- * <p>The scenario itself is {@link TourScenario}; this class only gives it a real-time
- * scheduler and standard output. Everything, the retry's delays and the bulkhead's wait
- * timeouts included, runs on one daemon
- * thread, so the timeline's lines never interleave and nothing lingers once the tour is over.
+ * <p>The scenario itself is {@link TourScenario}, the service {@link HttpTourService}; this
+ * class gives them real time (a scheduler of two daemon threads and {@link Ticker#system()}) and
+ * standard output. Nothing but {@value ScriptedHttpServer#HOST} is ever listened on or called.
  */
 public final class Tour {
+
+    /**
+     * The logger of reactor-netty's HTTP client, which warns on standard error of every
+     * connection lost before an answer: the server loses some on purpose, and the timeline says
+     * so. Held here because java.util.logging keeps loggers weakly, and the level set on a
+     * logger that was collected is lost.
+     */
+    private static final Logger HTTP_CLIENT_LOG = Logger.getLogger("reactor.netty.http.client.HttpClientConnect");
 
     private Tour() {
     }
@@ -31,14 +46,40 @@ public final class Tour {
      * @param args ignored
      */
     public static void main(String[] args) {
-        Scheduler scheduler = Schedulers.newSingle("ninelives-tour", true);
+        // Before any Reactor class takes its logger: Reactor's logging goes to java.util.logging,
+        // where the client's warnings of the connections the script closes are turned off.
+        Loggers.useJdkLoggers();
+        HTTP_CLIENT_LOG.setLevel(Level.SEVERE);
+        Scheduler scheduler = Schedulers.newParallel("ninelives-tour", 2, true);
+        long start = System.nanoTime();
         try {
-            TourScenario scenario = new TourScenario(ScriptedService.Script.standard(),
-                    Duration.ofMillis(50), Duration.ofSeconds(1), scheduler, System.out::println);
-            scenario.run().block(Duration.ofMinutes(1));
+            TourReport report = new TourScenario(ScriptedService.Script.standard(), Duration.ofMillis(50),
+                    Duration.ofSeconds(1), scheduler, System.out::println)
+                    .withService(HttpTourService::start)
+                    .withTicker(Ticker.system())
+                    .withMetrics(metrics())
+                    .run()
+                    .block(Duration.ofMinutes(1));
+            if (report != null) {
+                System.out.println(String.format(Locale.ROOT, "  stopped      the server and the client (%s) after %s",
+                        report.service(), TourScenario.seconds(Duration.ofNanos(System.nanoTime() - start), 1)));
+            }
         } finally {
             scheduler.dispose();
         }
         System.out.flush();
+    }
+
+    /**
+     * HOOK (Micrometer): where the tour's meters will be bound and printed. Once reactor-bridge
+     * has its Micrometer binder, this returns a hook whose {@code bind} binds the run's breaker,
+     * retry and bulkhead to a {@code SimpleMeterRegistry} and whose {@code print} prints that
+     * registry's meters after the summary. Until then it does nothing, and the site does not
+     * depend on Micrometer.
+     *
+     * @return the hook; for now {@link TourScenario.MetricsHook#NONE}
+     */
+    static TourScenario.MetricsHook metrics() {
+        return TourScenario.MetricsHook.NONE;
     }
 }

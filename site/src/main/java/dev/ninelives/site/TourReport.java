@@ -18,25 +18,41 @@ import java.util.stream.Collectors;
  * @param calls              calls issued
  * @param ok                 calls that succeeded, with or without a retry
  * @param failed             calls that reached the service and failed on their last attempt
+ * @param failedBy           the failed calls by the kind of their last failure (every kind present)
  * @param rejectedByOpen     calls the breaker refused while OPEN, on their first attempt or a retry
  * @param rejectedByHalfOpen calls the breaker refused in HALF_OPEN, all trial calls being taken
  * @param retries            what the retry did
  * @param queueing           what the bulkhead did, and its permits at the end
+ * @param latency            the time the calls took, as their callers saw it
  * @param issuedWhileDown    calls issued while the service was down
  * @param attemptsWhileDown  attempts (first ones and retries) made while the service was down
  * @param reachedWhileDown   attempts that reached the service while it was down
  * @param sparedWhileDown    attempts refused while the service was down: load the breaker spared it
- * @param rejectedWhileUp    calls refused while the service was actually up (before trial calls proved it)
+ * @param rejectedAfterRecovery calls refused in the script's last phase, the service having recovered, until
+ *                              trial calls proved it
  * @param timeInState        how long the breaker spent in each state it entered
  * @param transitions        the breaker's transitions, in order
  * @param rows               the timeline's rows, in order
  * @param finalState         the breaker's state at the end
+ * @param service            the service the run called, in a few words
+ * @param server             what the service saw and answered
  */
-public record TourReport(Duration elapsed, long calls, long ok, long failed, long rejectedByOpen,
-                         long rejectedByHalfOpen, Retries retries, Queueing queueing, long issuedWhileDown,
-                         long attemptsWhileDown, long reachedWhileDown, long sparedWhileDown, long rejectedWhileUp,
-                         Map<CircuitBreaker.State, Duration> timeInState, List<Transition> transitions,
-                         List<Row> rows, CircuitBreaker.State finalState) {
+public record TourReport(Duration elapsed, long calls, long ok, long failed, Map<ServiceException.Kind, Long> failedBy,
+                         long rejectedByOpen, long rejectedByHalfOpen, Retries retries, Queueing queueing,
+                         Latency latency, long issuedWhileDown, long attemptsWhileDown, long reachedWhileDown,
+                         long sparedWhileDown, long rejectedAfterRecovery, Map<CircuitBreaker.State, Duration> timeInState,
+                         List<Transition> transitions, List<Row> rows, CircuitBreaker.State finalState,
+                         String service, TourService.Stats server) {
+
+    /**
+     * Returns the failed calls whose last failure was of a kind.
+     *
+     * @param kind the kind
+     * @return the number of calls
+     */
+    public long failedBy(ServiceException.Kind kind) {
+        return failedBy.getOrDefault(kind, 0L);
+    }
 
     /**
      * Returns all calls the breaker refused (the bulkhead's refusals are in {@link #queueing()}).
@@ -67,9 +83,13 @@ public record TourReport(Duration elapsed, long calls, long ok, long failed, lon
         lines.add("");
         lines.add("Summary after " + TourScenario.seconds(elapsed, 1));
         lines.add(String.format(Locale.ROOT,
-                "  calls        %d issued: %d succeeded (%d after a retry), %d failed, %d rejected by the breaker"
-                        + " (%d by OPEN, %d by HALF_OPEN),",
-                calls, ok, retries.rescued(), failed, rejected(), rejectedByOpen, rejectedByHalfOpen));
+                "  calls        %d issued: %d succeeded (%d after a retry), %d failed (%d by a 503, %d by a lost connection,"
+                        + " %d by a 429),",
+                calls, ok, retries.rescued(), failed, failedBy(ServiceException.Kind.UNAVAILABLE),
+                failedBy(ServiceException.Kind.CONNECTION_LOST), failedBy(ServiceException.Kind.OVERLOADED)));
+        lines.add(String.format(Locale.ROOT,
+                "               %d rejected by the breaker (%d by OPEN, %d by HALF_OPEN),",
+                rejected(), rejectedByOpen, rejectedByHalfOpen));
         lines.add(String.format(Locale.ROOT,
                 "               %d timed out waiting for a permit of the bulkhead, %d refused by it with its queue full",
                 queueing.timedOut(), queueing.queueFull()));
@@ -83,6 +103,12 @@ public record TourReport(Duration elapsed, long calls, long ok, long failed, lon
         lines.add(String.format(Locale.ROOT,
                 "  retries      %d made, %d of them during the outage; %d denied by the budget; calls ended by the attempt limit: %d, by the deadline: %d",
                 retries.made(), retries.duringOutage(), retries.denied(), retries.outOfAttempts(), retries.outOfTime()));
+        lines.add(String.format(Locale.ROOT,
+                "  latency      as the callers saw it: p50 %s ms, p90 %s ms, p99 %s ms, max %s ms over all %d calls;"
+                        + " p50 %s ms, p99 %s ms over the %d that succeeded",
+                TourScenario.millis(latency.p50()), TourScenario.millis(latency.p90()), TourScenario.millis(latency.p99()),
+                TourScenario.millis(latency.max()), latency.calls(), TourScenario.millis(latency.okP50()),
+                TourScenario.millis(latency.okP99()), latency.okCalls()));
         String times = timeInState.entrySet().stream()
                 .sorted(Map.Entry.comparingByKey())
                 .map(e -> e.getKey() + " " + TourScenario.seconds(e.getValue(), 1))
@@ -96,7 +122,12 @@ public record TourReport(Duration elapsed, long calls, long ok, long failed, lon
                 sparedWhileDown, attemptsWhileDown, issuedWhileDown, reachedWhileDown));
         lines.add(String.format(Locale.ROOT,
                 "  cost         %d calls were refused after the service had recovered, until trial calls proved it",
-                rejectedWhileUp));
+                rejectedAfterRecovery));
+        lines.add(String.format(Locale.ROOT,
+                "  service      %d requests reached it: %d answered, %d answered 503, %d closed without an answer,"
+                        + " %d answered 429 at its limit; it worked on at most %d at once",
+                server.requests(), server.answered(), server.unavailable(), server.connectionsLost(), server.overloaded(),
+                server.peakActive()));
         BulkheadMetrics end = queueing.atEnd();
         lines.add(String.format(Locale.ROOT, "  final state  %s; bulkhead: %d calls in flight, %d waiting, %d of %d permits free",
                 finalState, end.inFlight(), end.queued(), end.availablePermits(), end.maxConcurrent()));
@@ -121,9 +152,27 @@ public record TourReport(Duration elapsed, long calls, long ok, long failed, lon
      * @param denied        retries the budget refused
      * @param outOfAttempts calls that failed on their last allowed attempt
      * @param outOfTime     calls whose next retry would have started past the deadline
+     * @param budgetRefused the retries the budget itself counted as refused, at the end
      */
     public record Retries(long made, long duringOutage, long rescued, long denied, long outOfAttempts,
-                          long outOfTime) {
+                          long outOfTime, long budgetRefused) {
+    }
+
+    /**
+     * The time the calls took, from the moment each was issued to its outcome (a queue's wait and
+     * the retries included), as an HdrHistogram measured it, to three significant digits.
+     *
+     * @param calls   the calls measured: all that ended
+     * @param p50     the median over all calls
+     * @param p90     the 90th percentile over all calls
+     * @param p99     the 99th percentile over all calls
+     * @param max     the longest call
+     * @param okCalls the calls that succeeded
+     * @param okP50   the median over the calls that succeeded
+     * @param okP99   the 99th percentile over the calls that succeeded
+     */
+    public record Latency(long calls, Duration p50, Duration p90, Duration p99, Duration max, long okCalls,
+                          Duration okP50, Duration okP99) {
     }
 
     /**
@@ -151,14 +200,19 @@ public record TourReport(Duration elapsed, long calls, long ok, long failed, lon
      * @param ok       calls that succeeded in the interval
      * @param failed   calls that failed in the interval
      * @param rejected calls the breaker refused in the interval
-     * @param timedOut calls whose wait for a permit of the bulkhead timed out in the interval
-     * @param retried  retries made in the interval
-     * @param denied   retries the budget refused in the interval
-     * @param queued   the most callers waiting for a permit at once during the interval
-     * @param state    the breaker's state at the end of the interval
-     * @param note     what the breaker is doing or waiting for
+     * @param timedOut  calls whose wait for a permit of the bulkhead timed out in the interval
+     * @param queueFull calls the bulkhead refused at once in the interval, its queue being full
+     * @param retried   retries made in the interval
+     * @param denied    retries the budget refused in the interval
+     * @param queued    the most callers waiting for a permit at once during the interval
+     * @param p50       the median time of the calls that ended in the interval, as their callers
+     *                  saw it; null if none ended
+     * @param p99       the 99th percentile of the same; null if none ended
+     * @param state     the breaker's state at the end of the interval
+     * @param note      what the breaker is doing or waiting for
      */
     public record Row(Duration at, String phase, long calls, long ok, long failed, long rejected,
-                      long timedOut, long retried, long denied, long queued, CircuitBreaker.State state, String note) {
+                      long timedOut, long queueFull, long retried, long denied, long queued, Duration p50,
+                      Duration p99, CircuitBreaker.State state, String note) {
     }
 }

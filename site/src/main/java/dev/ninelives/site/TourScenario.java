@@ -19,6 +19,8 @@ import dev.ninelives.retry.RetryBudget;
 import dev.ninelives.retry.RetryBudgetBuilder;
 import dev.ninelives.retry.RetryBuilder;
 import dev.ninelives.retry.RetryEvent;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -39,8 +41,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
- * The tour's scenario: a {@link ScriptedService} called at a steady rate through a bulkhead, a
- * retry and a circuit breaker, with a timeline of what happens.
+ * The tour's scenario: a {@link TourService} that follows a script, called at a steady rate
+ * through a bulkhead, a retry and a circuit breaker, with a live timeline of what happens.
  *
  * <p>Each call is {@code service.call().transform(NineLives.breaker(breaker))
  * .transform(NineLives.retry(retry, scheduler)).transform(NineLives.bulkhead(bulkhead, scheduler))}:
@@ -49,16 +51,25 @@ import java.util.function.Consumer;
  * first attempt to its last, and a call that finds every permit taken waits for one, or gives up
  * after the bulkhead's maximum wait, without ever reaching the retry or the breaker.
  *
- * <p>Everything is timed by one {@link Scheduler}: the steady calls, the service's latency, the
- * retry's delays, the bulkhead's wait timeouts, the timeline's rows, and the {@link Ticker} of
- * the breaker, of the retry's deadline and of its budget, and of the bulkhead. The jitter of the
- * retry's delays comes from a generator seeded with {@link #JITTER_SEED}. Give it a real
- * scheduler and the scenario takes as long as its script; give it a {@code VirtualTimeScheduler}
- * and a test plays it out in milliseconds with exactly the same sequence of events.
+ * <p>The service is the in-process {@link ScriptedService} unless {@link #withService} says
+ * otherwise: the tour itself calls a real HTTP server, {@link HttpTourService}. The timeline
+ * gives, each second, the calls and their outcomes, the retries, the refusals of the breaker
+ * and of the bulkhead, the longest queue, the p50 and p99 of the latency the callers saw
+ * (HdrHistogram), the breaker's state, and each transition as it happens; a summary closes it.
  *
- * <p>Each subscription to {@link #run()} is a fresh run: a new service, a new breaker, a new
- * retry and budget, a new bulkhead, new counts. Lines of output go to the consumer given to the
- * constructor, as they happen.
+ * <p>Time comes from one {@link Scheduler} and one {@link Ticker}: the scheduler times the
+ * steady calls, the in-process service's latency, the retry's delays, the bulkhead's wait
+ * timeouts and the timeline's rows; the ticker is the clock of the breaker, of the retry's
+ * deadline and of its budget, of the bulkhead, of the script and of the latencies. By default
+ * the ticker reads the scheduler's clock: give the scenario a {@code VirtualTimeScheduler} and a
+ * test plays it out in milliseconds with exactly the same sequence of events (the jitter of the
+ * retry's delays comes from a generator seeded with {@link #JITTER_SEED}). The real tour gives it
+ * a real scheduler and {@link Ticker#system()}.
+ *
+ * <p>Each subscription to {@link #run()} is a fresh run: a new service (started before the first
+ * call, stopped once the last one has ended), a new breaker, a new retry and budget, a new
+ * bulkhead, new counts. Lines of output go to the consumer given to the constructor, as they
+ * happen. A scenario is immutable: each {@code withX} returns a new one.
  */
 public final class TourScenario {
 
@@ -70,18 +81,23 @@ public final class TourScenario {
     private static final Duration RETRY_MAX_DELAY = Duration.ofMillis(200);
     private static final Duration RETRY_DEADLINE = Duration.ofMillis(400);
 
-    private static final String HEADER = "%8s  %-10s %5s %5s %6s %8s %8s %7s %6s %6s  %-9s  %s";
-    /** The format of a row of the timeline. */
-    static final String ROW = "%8s  %-10s %5d %5d %6d %8d %8d %7d %6d %6d  %-9s  %s";
+    private static final String HEADER =
+            "%6s  %-9s %5s %5s %6s %7s %6s %8s %8s %4s %6s %6s %6s  %-9s  %s";
+    private static final String ROW =
+            "%6s  %-9s %5d %5d %6d %7d %6d %8d %8d %4d %6d %6s %6s  %-9s  %s";
 
     private final ScriptedService.Script script;
+    private final TourService.Factory serviceFactory;
     private final Duration callInterval;
     private final Duration reportInterval;
     private final Scheduler scheduler;
+    private final Ticker ticker;
     private final Consumer<String> out;
+    private final MetricsHook metrics;
 
     /**
-     * Describes a scenario.
+     * Describes a scenario against the in-process {@link ScriptedService}, timed by the
+     * scheduler alone: its clock is the ticker too.
      *
      * @param script         what the service does, and when
      * @param callInterval   the time between two calls (50 ms is 20 calls a second)
@@ -93,17 +109,68 @@ public final class TourScenario {
      */
     public TourScenario(ScriptedService.Script script, Duration callInterval, Duration reportInterval,
                         Scheduler scheduler, Consumer<String> out) {
-        this.script = Objects.requireNonNull(script, "script");
-        this.callInterval = positive(callInterval, "callInterval");
-        this.reportInterval = positive(reportInterval, "reportInterval");
-        this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
-        this.out = Objects.requireNonNull(out, "out");
+        this(Objects.requireNonNull(script, "script"), ScriptedService::new, positive(callInterval, "callInterval"),
+                positive(reportInterval, "reportInterval"), Objects.requireNonNull(scheduler, "scheduler"),
+                () -> scheduler.now(TimeUnit.NANOSECONDS), Objects.requireNonNull(out, "out"), MetricsHook.NONE);
+    }
+
+    private TourScenario(ScriptedService.Script script, TourService.Factory serviceFactory, Duration callInterval,
+                         Duration reportInterval, Scheduler scheduler, Ticker ticker, Consumer<String> out,
+                         MetricsHook metrics) {
+        this.script = script;
+        this.serviceFactory = serviceFactory;
+        this.callInterval = callInterval;
+        this.reportInterval = reportInterval;
+        this.scheduler = scheduler;
+        this.ticker = ticker;
+        this.out = out;
+        this.metrics = metrics;
+    }
+
+    /**
+     * Returns this scenario against another service, for example
+     * {@code withService(HttpTourService::start)}.
+     *
+     * @param factory starts the service of each run; the scenario stops it at the end of the run
+     * @return a new scenario
+     * @throws NullPointerException if {@code factory} is null
+     */
+    public TourScenario withService(TourService.Factory factory) {
+        return new TourScenario(script, Objects.requireNonNull(factory, "factory"), callInterval, reportInterval,
+                scheduler, ticker, out, metrics);
+    }
+
+    /**
+     * Returns this scenario with another clock for the policies, the script and the latencies,
+     * for example {@link Ticker#system()} in real time.
+     *
+     * @param ticker the clock
+     * @return a new scenario
+     * @throws NullPointerException if {@code ticker} is null
+     */
+    public TourScenario withTicker(Ticker ticker) {
+        return new TourScenario(script, serviceFactory, callInterval, reportInterval, scheduler,
+                Objects.requireNonNull(ticker, "ticker"), out, metrics);
+    }
+
+    /**
+     * Returns this scenario with a hook that sees each run's policies before the first call and
+     * prints after the summary: where a metrics registry is bound and printed.
+     *
+     * @param hook the hook
+     * @return a new scenario
+     * @throws NullPointerException if {@code hook} is null
+     */
+    public TourScenario withMetrics(MetricsHook hook) {
+        return new TourScenario(script, serviceFactory, callInterval, reportInterval, scheduler, ticker, out,
+                Objects.requireNonNull(hook, "hook"));
     }
 
     /**
      * The breaker settings of the tour, without a ticker: judge the last 20 calls once there are
-     * 10, open at 50 % failures, stay open 2 s (1.5 times longer for each reopening in a row,
-     * up to 10 s), then admit 3 trial calls.
+     * 10, open at 50 % failures or at 50 % slow calls (a call of 300 ms or more is slow), stay
+     * open 2 s (1.5 times longer for each reopening in a row, up to 10 s), then admit 3 trial
+     * calls.
      *
      * @param name the breaker's name
      * @return a builder with the tour's settings
@@ -113,6 +180,8 @@ public final class TourScenario {
                 .slidingWindow(20)
                 .minimumNumberOfCalls(10)
                 .failureRateThreshold(50)
+                .slowCallDuration(Duration.ofMillis(300))
+                .slowCallRateThreshold(50)
                 .openDuration(Duration.ofSeconds(2))
                 .openDurationBackoff(1.5, Duration.ofSeconds(10))
                 .permittedCallsInHalfOpen(3);
@@ -166,14 +235,19 @@ public final class TourScenario {
     }
 
     /**
-     * Returns a run of the scenario. Nothing happens until subscription; the Mono completes
-     * once the script has played out and every call has ended, with the run's report (whose
-     * summary has been printed too).
+     * Returns a run of the scenario. Nothing happens until subscription: then the service
+     * starts (for an HTTP service, on the subscribing thread, which may block while the server
+     * binds), the calls go out, and the Mono completes once the script has played out, every
+     * call has ended and the service has stopped, with the run's report (whose summary has been
+     * printed too).
      *
      * @return the run
      */
     public Mono<TourReport> run() {
-        return Mono.defer(() -> new Run().start());
+        return Mono.usingWhen(
+                Mono.fromCallable(() -> serviceFactory.start(script, ticker, scheduler)),
+                service -> new Run(service).start(),
+                TourService::stop);
     }
 
     private static Duration positive(Duration d, String name) {
@@ -184,29 +258,60 @@ public final class TourScenario {
         return d;
     }
 
+    /**
+     * Where metrics are bound to a run's policies and printed: the scenario calls
+     * {@link #bind} once the run's policies are built, before the first call, and {@link #print}
+     * right after the summary. Both do nothing by default.
+     */
+    public interface MetricsHook {
+
+        /** The hook that does nothing. */
+        MetricsHook NONE = new MetricsHook() {
+        };
+
+        /**
+         * Sees the run's policies before the first call: bind meters to them here.
+         *
+         * @param breaker  the run's breaker
+         * @param retry    the run's retry, with its budget
+         * @param bulkhead the run's bulkhead
+         */
+        default void bind(CircuitBreaker breaker, Retry retry, Bulkhead bulkhead) {
+        }
+
+        /**
+         * Prints after the summary: print the meters here.
+         *
+         * @param out where the tour's lines go
+         */
+        default void print(Consumer<String> out) {
+        }
+    }
+
     /** What became of one call. */
     enum Outcome { OK, OK_AFTER_RETRY, FAILED, REJECTED_BY_OPEN, REJECTED_BY_HALF_OPEN, WAIT_TIMED_OUT, QUEUE_FULL }
 
     /** The state of one run: its service, its bulkhead, its breaker, its retry and its counts. */
     private final class Run {
-        final Ticker ticker = () -> scheduler.now(TimeUnit.NANOSECONDS);
-        final ScriptedService service = new ScriptedService(script, scheduler);
+        final TourService service;
         final CircuitBreaker breaker = breakerSettings("inventory").ticker(ticker).build();
         final RetryBudget budget = budgetSettings().ticker(ticker).build();
         final Retry retry = retrySettings("inventory").ticker(ticker).budget(budget)
                 .random(new Random(JITTER_SEED)).build();
         final Bulkhead bulkhead = bulkheadSettings("inventory").ticker(ticker).build();
-        final long startNanos = ticker.read();
+        final long startNanos;
 
         final AtomicLong calls = new AtomicLong();
         final AtomicLong ok = new AtomicLong();
         final AtomicLong failed = new AtomicLong();
+        final Map<ServiceException.Kind, AtomicLong> failedBy = new EnumMap<>(ServiceException.Kind.class);
         final AtomicLong rejectedByOpen = new AtomicLong();
         final AtomicLong rejectedByHalfOpen = new AtomicLong();
         final AtomicLong issuedWhileDown = new AtomicLong();
         final AtomicLong attemptsWhileDown = new AtomicLong();
         final AtomicLong rejectedWhileDown = new AtomicLong();
-        final AtomicLong rejectedWhileUp = new AtomicLong();
+        final AtomicLong rejectedAfterRecovery = new AtomicLong();
+        final Duration recoveryStart = script.startOf(script.phases().size() - 1);
 
         final AtomicLong retries = new AtomicLong();
         final AtomicLong retriesWhileDown = new AtomicLong();
@@ -223,12 +328,28 @@ public final class TourScenario {
         int rowPeakQueue;
         int peakQueue;
 
+        /** The latency each caller saw, in microseconds: of every call, and of the successful ones. */
+        final Recorder latencies = new Recorder(3);
+        final Recorder okLatencies = new Recorder(3);
+        Histogram rowLatencies;
+        Histogram rowOkLatencies;
+        final Histogram allLatencies = new Histogram(3);
+        final Histogram allOkLatencies = new Histogram(3);
+
         final List<TourReport.Transition> transitions = Collections.synchronizedList(new ArrayList<>());
         final List<TourReport.Row> rows = Collections.synchronizedList(new ArrayList<>());
         final Map<CircuitBreaker.State, Duration> timeInState = new EnumMap<>(CircuitBreaker.State.class);
         CircuitBreaker.State since = CircuitBreaker.State.CLOSED;
         Duration sinceAt = Duration.ZERO;
-        long[] lastRow = new long[7];
+        long[] lastRow = new long[8];
+
+        Run(TourService service) {
+            this.service = service;
+            for (ServiceException.Kind kind : ServiceException.Kind.values()) {
+                failedBy.put(kind, new AtomicLong());
+            }
+            this.startNanos = ticker.read();
+        }
 
         Mono<TourReport> start() {
             printHeader();
@@ -238,6 +359,7 @@ public final class TourScenario {
             retry.onExhausted(event -> (event.attempt() < retry.maxAttempts() ? outOfTime : outOfAttempts)
                     .incrementAndGet());
             bulkhead.onPermitted(this::onPermitted);
+            metrics.bind(breaker, retry, bulkhead);
 
             long callCount = Math.max(1, script.length().toNanos() / callInterval.toNanos());
             // Calls go out half an interval off the beat, so that none coincides with a row or
@@ -256,11 +378,12 @@ public final class TourScenario {
 
         /**
          * One call: every attempt through the breaker, the retry outside it, and the bulkhead
-         * outermost. Only the fake's 503, a breaker's refusal and a bulkhead's refusal are
-         * expected errors.
+         * outermost. Only the service's failures, a breaker's refusal and a bulkhead's refusal
+         * are expected errors; anything else fails the run.
          */
         Mono<Outcome> oneCall() {
             calls.incrementAndGet();
+            long issuedAt = ticker.read();
             if (service.phaseNow().down()) {
                 issuedWhileDown.incrementAndGet();
             }
@@ -272,12 +395,12 @@ public final class TourScenario {
                     .transform(NineLives.bulkhead(bulkhead, scheduler))
                     .doOnSubscribe(s -> onAdmitted())                // running, or counted in the queue
                     .map(answer -> attempts.get() > 1 ? Outcome.OK_AFTER_RETRY : Outcome.OK)
-                    .onErrorResume(ScriptedService.ServiceUnavailableException.class, e -> Mono.just(Outcome.FAILED))
+                    .onErrorResume(ServiceException.class, e -> Mono.just(failed(e)))
                     .onErrorResume(NineLives::isCallNotPermitted, e -> Mono.just(refused((CallNotPermittedException) e)))
                     .onErrorResume(NineLives::isBulkheadFull, e -> Mono.just(
                             ((BulkheadFullException) e).reason() == BulkheadFullException.Reason.WAIT_TIMED_OUT
                                     ? Outcome.WAIT_TIMED_OUT : Outcome.QUEUE_FULL))
-                    .doOnNext(this::count);
+                    .doOnNext(outcome -> count(outcome, issuedAt));
         }
 
         /** The queue only grows when a call is admitted: sampled here, its longest is seen. */
@@ -308,13 +431,31 @@ public final class TourScenario {
             }
         }
 
-        /** A refusal comes at the attempt's subscription: the phase now is the phase of that attempt. */
+        Outcome failed(ServiceException e) {
+            failedBy.get(e.kind()).incrementAndGet();
+            return Outcome.FAILED;
+        }
+
+        /**
+         * A refusal comes at the attempt's subscription: the phase now is the phase of that
+         * attempt. The script's last phase is the recovery.
+         */
         Outcome refused(CallNotPermittedException e) {
-            (service.phaseNow().down() ? rejectedWhileDown : rejectedWhileUp).incrementAndGet();
+            if (service.phaseNow().down()) {
+                rejectedWhileDown.incrementAndGet();
+            } else if (now().compareTo(recoveryStart) >= 0) {
+                rejectedAfterRecovery.incrementAndGet();
+            }
             return e.state() == CircuitBreaker.State.HALF_OPEN ? Outcome.REJECTED_BY_HALF_OPEN : Outcome.REJECTED_BY_OPEN;
         }
 
-        void count(Outcome outcome) {
+        /** Records the latency before the count: a row that sees the call counted sees its latency too. */
+        void count(Outcome outcome, long issuedAt) {
+            long micros = Math.max(0, TimeUnit.NANOSECONDS.toMicros(ticker.read() - issuedAt));
+            latencies.recordValue(micros);
+            if (outcome == Outcome.OK || outcome == Outcome.OK_AFTER_RETRY) {
+                okLatencies.recordValue(micros);
+            }
             switch (outcome) {
                 case OK -> ok.incrementAndGet();
                 case OK_AFTER_RETRY -> {
@@ -326,6 +467,7 @@ public final class TourScenario {
                 case REJECTED_BY_HALF_OPEN -> rejectedByHalfOpen.incrementAndGet();
                 case WAIT_TIMED_OUT -> timedOut.incrementAndGet();
                 case QUEUE_FULL -> queueFull.incrementAndGet();
+                default -> throw new IllegalStateException("invalid outcome: " + outcome);
             }
         }
 
@@ -339,27 +481,32 @@ public final class TourScenario {
             since = event.to();
             sinceAt = at;
             transitions.add(new TourReport.Transition(at, event));
-            out.accept(String.format(Locale.ROOT, "%8s  >> %-9s -> %-9s  %s: %s",
+            out.accept(String.format(Locale.ROOT, "%6s  >> %-9s -> %-9s  %s: %s",
                     seconds(at, 2), event.from(), event.to(), event.reason(), event.detail()));
         }
 
         long[] totals() {
             return new long[] {calls.get(), ok.get(), failed.get(), rejectedByOpen.get() + rejectedByHalfOpen.get(),
-                    timedOut.get(), retries.get(), denied.get()};
+                    timedOut.get(), queueFull.get(), retries.get(), denied.get()};
         }
 
         synchronized void row(Duration at) {
+            rowLatencies = latencies.getIntervalHistogram(rowLatencies);
+            rowOkLatencies = okLatencies.getIntervalHistogram(rowOkLatencies);
+            allLatencies.add(rowLatencies);
+            allOkLatencies.add(rowOkLatencies);
             long[] now = totals();
             CircuitBreaker.State state = breaker.state();
+            boolean measured = rowLatencies.getTotalCount() > 0;
             TourReport.Row row = new TourReport.Row(at, script.phaseAt(at.minus(reportInterval)).name(),
                     now[0] - lastRow[0], now[1] - lastRow[1], now[2] - lastRow[2], now[3] - lastRow[3],
-                    now[4] - lastRow[4], now[5] - lastRow[5], now[6] - lastRow[6], rowPeakQueue, state, note(state));
+                    now[4] - lastRow[4], now[5] - lastRow[5], now[6] - lastRow[6], now[7] - lastRow[7], rowPeakQueue,
+                    measured ? percentile(rowLatencies, 50) : null, measured ? percentile(rowLatencies, 99) : null,
+                    state, note(state));
             lastRow = now;
             rowPeakQueue = bulkhead.metrics().queued();      // whoever still waits starts the next row's count
             rows.add(row);
-            out.accept(String.format(Locale.ROOT, ROW,
-                    seconds(at, 0), row.phase(), row.calls(), row.ok(), row.failed(), row.rejected(),
-                    row.timedOut(), row.retried(), row.denied(), row.queued(), row.state(), row.note()));
+            out.accept(format(row));
         }
 
         /** What the breaker is waiting for, in a few words. */
@@ -369,7 +516,8 @@ public final class TourScenario {
             return switch (state) {
                 case CLOSED -> m.failureRate() < 0
                         ? String.format(Locale.ROOT, "%d of %d calls needed to judge", m.calls(), c.minimumNumberOfCalls())
-                        : String.format(Locale.ROOT, "failure rate %4.1f%% (%d of %d)", m.failureRate(), m.failures(), m.calls());
+                        : String.format(Locale.ROOT, "of %d calls: %4.1f%% failed, %4.1f%% slow",
+                                m.calls(), m.failureRate(), m.slowCallRate());
                 case OPEN -> {
                     long left = breaker.rejection().nextTrialAtNanos() - ticker.read();
                     yield left > 0 ? "trial calls in " + seconds(Duration.ofNanos(left), 1) : "trial calls due";
@@ -382,12 +530,13 @@ public final class TourScenario {
 
         void printHeader() {
             CircuitBreakerConfig c = breaker.config();
-            out.accept("NineLives tour: a bulkhead, a retry and a circuit breaker in front of a flaky in-process service");
+            out.accept("NineLives tour: a bulkhead, a retry and a circuit breaker in front of a flaky service");
             out.accept("");
+            out.accept(String.format(Locale.ROOT, "  %-9s %s, which follows a script:", "service", service.description()));
             List<ScriptedService.Phase> phases = script.phases();
             for (int i = 0; i < phases.size(); i++) {
                 ScriptedService.Phase p = phases.get(i);
-                out.accept(String.format(Locale.ROOT, "  %-9s %-10s %5s to %5s  %s", i == 0 ? "service" : "",
+                out.accept(String.format(Locale.ROOT, "  %-9s %-9s %5s to %5s  %s", "",
                         p.name(), seconds(script.startOf(i), 0), seconds(script.startOf(i + 1), 0), p.behaviour()));
             }
             BulkheadConfig k = bulkhead.config();
@@ -399,12 +548,13 @@ public final class TourScenario {
                     k.queueOrder() == Bulkhead.QueueOrder.FIFO ? "the longest waiting served first (FIFO)"
                             : "the newest served first (LIFO)"));
             out.accept(String.format(Locale.ROOT,
-                    "  %-9s '%s': judges the last %d calls (once it has %d), opens at %.0f%% failures,",
-                    "breaker", breaker.name(), c.windowSize(), c.minimumNumberOfCalls(), c.failureRateThreshold()));
+                    "  %-9s '%s': judges the last %d calls (once it has %d), opens at %.0f%% failures or at %.0f%% slow calls",
+                    "breaker", breaker.name(), c.windowSize(), c.minimumNumberOfCalls(), c.failureRateThreshold(),
+                    c.slowCallRateThreshold()));
             out.accept(String.format(Locale.ROOT,
-                    "  %-9s stays open %s (x%.1f per reopening in a row, up to %s), then admits %d trial calls",
-                    "", seconds(c.openDuration(), 0), c.openDurationMultiplier(), seconds(c.maxOpenDuration(), 0),
-                    c.permittedCallsInHalfOpen()));
+                    "  %-9s (%d ms or more), stays open %s (x%.1f per reopening in a row, up to %s), then admits %d trial calls",
+                    "", c.slowCallDuration().toMillis(), seconds(c.openDuration(), 0), c.openDurationMultiplier(),
+                    seconds(c.maxOpenDuration(), 0), c.permittedCallsInHalfOpen()));
             RetryBudget b = retry.budget();
             out.accept(String.format(Locale.ROOT,
                     "  %-9s '%s': %d attempts, %d ms then %d ms apart (equal jitter: 50 to 100 %% of that),",
@@ -419,35 +569,75 @@ public final class TourScenario {
             out.accept(String.format(Locale.ROOT,
                     "  %-9s               .transform(NineLives.bulkhead(bulkhead, scheduler))", ""));
             out.accept("");
-            out.accept("  each second: calls issued; calls that ended ok, failed, rejected by the breaker, or timed out");
-            out.accept("  waiting for a permit of the bulkhead (timedout); retries made (retried) and retries the budget");
-            out.accept("  refused (denied); the most callers waiting for a permit at once (queued)");
+            out.accept("  each second: calls issued; calls that ended ok or failed; retries made (retried) and retries");
+            out.accept("  the budget refused (denied); calls the breaker rejected; calls the bulkhead refused, after");
+            out.accept("  waiting for a permit (timedout) or at once with its queue full (full); the most callers waiting");
+            out.accept("  for a permit at once (queued); the median and 99th percentile of the time the calls that ended");
+            out.accept("  took, as their callers saw it, in ms (p50, p99); the breaker's state at the end of the second");
             out.accept("");
-            out.accept(String.format(Locale.ROOT, HEADER, "time", "service", "calls", "ok", "failed", "rejected",
-                    "timedout", "retried", "denied", "queued", "state", "breaker"));
-            out.accept(String.format(Locale.ROOT, HEADER, "--------", "----------", "-----", "-----", "------", "--------",
-                    "--------", "-------", "------", "------", "---------", "-------"));
+            out.accept(String.format(Locale.ROOT, HEADER, "time", "service", "calls", "ok", "failed", "retried", "denied",
+                    "rejected", "timedout", "full", "queued", "p50", "p99", "state", "breaker"));
+            out.accept(String.format(Locale.ROOT, HEADER, "------", "---------", "-----", "-----", "------", "-------",
+                    "------", "--------", "--------", "----", "------", "------", "------", "---------", "-------"));
         }
 
         synchronized TourReport finish() {
             Duration end = now();
             if (!Arrays.equals(totals(), lastRow)) {
                 row(end);                                    // calls that ended after the last row
+            } else {
+                allLatencies.add(latencies.getIntervalHistogram());
+                allOkLatencies.add(okLatencies.getIntervalHistogram());
             }
             timeInState.merge(since, end.minus(sinceAt), Duration::plus);
             TourReport.Retries retried = new TourReport.Retries(retries.get(), retriesWhileDown.get(), rescued.get(),
-                    denied.get(), outOfAttempts.get(), outOfTime.get());
+                    denied.get(), outOfAttempts.get(), outOfTime.get(), budget.refused());
             BulkheadConfig k = bulkhead.config();
             TourReport.Queueing queueing = new TourReport.Queueing(k.maxConcurrent(), k.maxWait(), waited.get(),
                     Duration.ofNanos(longestWaitNanos.get()), timedOut.get(), queueFull.get(), peakQueue,
                     bulkhead.metrics());
-            TourReport report = new TourReport(end, calls.get(), ok.get(), failed.get(),
-                    rejectedByOpen.get(), rejectedByHalfOpen.get(), retried, queueing, issuedWhileDown.get(),
-                    attemptsWhileDown.get(), service.invocationsWhileDown(), rejectedWhileDown.get(), rejectedWhileUp.get(),
-                    Map.copyOf(timeInState), List.copyOf(transitions), List.copyOf(rows), breaker.state());
+            Map<ServiceException.Kind, Long> failures = new EnumMap<>(ServiceException.Kind.class);
+            failedBy.forEach((kind, n) -> failures.put(kind, n.get()));
+            TourService.Stats stats = service.stats();
+            TourReport report = new TourReport(end, calls.get(), ok.get(), failed.get(), Map.copyOf(failures),
+                    rejectedByOpen.get(), rejectedByHalfOpen.get(), retried, queueing, latencySummary(),
+                    issuedWhileDown.get(), attemptsWhileDown.get(), stats.requestsWhileDown(),
+                    rejectedWhileDown.get(), rejectedAfterRecovery.get(), Map.copyOf(timeInState), List.copyOf(transitions),
+                    List.copyOf(rows), breaker.state(), service.description(), stats);
             report.summary().forEach(out);
+            metrics.print(out);
             return report;
         }
+
+        TourReport.Latency latencySummary() {
+            return new TourReport.Latency(allLatencies.getTotalCount(), percentile(allLatencies, 50),
+                    percentile(allLatencies, 90), percentile(allLatencies, 99), Duration.ofNanos(
+                            TimeUnit.MICROSECONDS.toNanos(allLatencies.getTotalCount() == 0 ? 0 : allLatencies.getMaxValue())),
+                    allOkLatencies.getTotalCount(), percentile(allOkLatencies, 50), percentile(allOkLatencies, 99));
+        }
+    }
+
+    /** The value at a percentile of a histogram of microseconds; zero for an empty one. */
+    private static Duration percentile(Histogram h, double percentile) {
+        if (h.getTotalCount() == 0) {
+            return Duration.ZERO;
+        }
+        return Duration.ofNanos(TimeUnit.MICROSECONDS.toNanos(h.getValueAtPercentile(percentile)));
+    }
+
+    /**
+     * Formats a row of the timeline, as the tour prints it.
+     *
+     * @param row the row
+     * @return the line
+     */
+    static String format(TourReport.Row row) {
+        // Whole seconds as such; a row at a fraction of a second (a short report interval, or the
+        // last row, for the calls that ended after the others) with a decimal.
+        int decimals = row.at().toMillis() % 1000 == 0 ? 0 : 1;
+        return String.format(Locale.ROOT, ROW, seconds(row.at(), decimals), row.phase(), row.calls(), row.ok(), row.failed(),
+                row.retried(), row.denied(), row.rejected(), row.timedOut(), row.queueFull(), row.queued(),
+                millis(row.p50()), millis(row.p99()), row.state(), row.note());
     }
 
     /**
@@ -459,5 +649,19 @@ public final class TourScenario {
      */
     static String seconds(Duration d, int decimals) {
         return String.format(Locale.ROOT, "%." + decimals + "f s", d.toNanos() / 1e9);
+    }
+
+    /**
+     * Formats a latency in milliseconds: one decimal below 10 ms, none above.
+     *
+     * @param d the latency, or null for none
+     * @return for example {@code "2.4"} or {@code "412"}, or {@code "-"} for none
+     */
+    static String millis(Duration d) {
+        if (d == null) {
+            return "-";
+        }
+        double ms = d.toNanos() / 1e6;
+        return ms < 10 ? String.format(Locale.ROOT, "%.1f", ms) : String.format(Locale.ROOT, "%.0f", ms);
     }
 }

@@ -24,8 +24,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Checks the documentation pages as rendered by this build (the asciidoctor plugin runs in
  * {@code process-classes}, before the tests) and their sources: every page is rendered, every
  * code block is an include of a tagged region of compiled sources and shows up in the HTML,
- * every tagged region is shown somewhere, and every internal link points at a page and an
- * anchor that exist.
+ * every tagged region is shown somewhere, every internal link points at a page and an
+ * anchor that exist, and every image, the benchmark charts drawn by this build included, is a
+ * file of the rendered site. A region may also hold attribute entries (the runs of the benchmark
+ * data, included by performance.adoc): the page must then use each attribute and show its value.
  */
 class SitePagesTest {
 
@@ -38,6 +40,9 @@ class SitePagesTest {
     /** A tag directive as Asciidoctor reads it: {@code []} then the end of the line or a space. */
     static final Pattern TAG_MARKER = Pattern.compile("\\b(tag|end)::([\\w-]+)\\[](?=$|\\s)", Pattern.MULTILINE);
     static final Pattern HREF = Pattern.compile("href=\"([^\"]*)\"");
+    static final Pattern IMG_SRC = Pattern.compile("<img [^>]*src=\"([^\"]*)\"");
+    /** An attribute entry, {@code :name: value}, as a data file's region may hold (see performance.adoc). */
+    static final Pattern ATTRIBUTE_ENTRY = Pattern.compile("^:([\\w-]+):\\s*(.*)$");
 
     static Map<String, Path> attributes;
     static List<Path> pages;
@@ -63,7 +68,8 @@ class SitePagesTest {
                     .toList();
         }
         assertThat(pages).extracting(p -> p.getFileName().toString())
-                .contains("index.adoc", "getting-started.adoc", "retry.adoc", "bulkhead.adoc");
+                .contains("index.adoc", "getting-started.adoc", "breaker.adoc", "retry.adoc", "bulkhead.adoc",
+                        "composing.adoc", "testing.adoc", "performance.adoc");
     }
 
     static Path htmlOf(Path page) {
@@ -218,8 +224,16 @@ class SitePagesTest {
                     }
                     regions++;
                     soft.assertThat(region).as("%s: region %s", where, tag).anyMatch(l -> !l.isBlank());
+                    String source = Files.readString(page);
                     for (String line : region) {
-                        if (!line.isBlank()) {
+                        Matcher entry = ATTRIBUTE_ENTRY.matcher(line);
+                        if (entry.matches()) {
+                            // An attribute entry is not shown itself: the page shows its value where it uses it.
+                            soft.assertThat(source).as("%s: page uses attribute %s of region %s", where, entry.group(1), tag)
+                                    .contains("{" + entry.group(1) + "}");
+                            soft.assertThat(text).as("%s: rendered page shows the value of %s", where, entry.group(1))
+                                    .contains(normalize(entry.group(2)));
+                        } else if (!line.isBlank()) {
                             soft.assertThat(text).as("%s: rendered page shows line of region %s", where, tag)
                                     .contains(normalize(line));
                         }
@@ -244,7 +258,11 @@ class SitePagesTest {
                 attributes.get("snippets").resolve("RetrySnippets.java"),
                 attributes.get("test-snippets").resolve("RetrySnippetsTest.java"),
                 attributes.get("snippets").resolve("BulkheadSnippets.java"),
-                attributes.get("test-snippets").resolve("BulkheadSnippetsTest.java"));
+                attributes.get("test-snippets").resolve("BulkheadSnippetsTest.java"),
+                attributes.get("snippets").resolve("BreakerSnippets.java"),
+                attributes.get("snippets").resolve("ComposingSnippets.java"),
+                attributes.get("test-snippets").resolve("TestingSnippetsTest.java"),
+                BASE.resolve("src/perf").resolve(PerformanceCharts.README));
         SoftAssertions soft = new SoftAssertions();
         for (Map.Entry<Path, Set<String>> e : shown.entrySet()) {
             Set<String> declared = new LinkedHashSet<>();
@@ -300,6 +318,37 @@ class SitePagesTest {
         soft.assertThat(linkedPages).as("every page but the index is linked")
                 .containsAll(pages.stream().map(p -> htmlOf(p).getFileName().toString())
                         .filter(n -> !n.equals("index.html")).toList());
+        soft.assertAll();
+    }
+
+    @Test
+    void everyImageOfAPageExists() throws IOException {
+        SoftAssertions soft = new SoftAssertions();
+        int images = 0;
+        for (Path page : pages) {
+            Path html = htmlOf(page);
+            if (!Files.exists(html)) {
+                continue;
+            }
+            Matcher m = IMG_SRC.matcher(Files.readString(html));
+            while (m.find()) {
+                images++;
+                soft.assertThat(html.resolveSibling(m.group(1)).normalize()).as("%s -> %s", html.getFileName(), m.group(1))
+                        .isRegularFile();
+            }
+        }
+        soft.assertThat(images).as("images in the pages").isGreaterThanOrEqualTo(PerformanceCharts.CHARTS.size());
+        soft.assertAll();
+    }
+
+    @Test
+    void everyChartFileExistsAndIsShownOnThePerformancePage() throws IOException {
+        String html = Files.readString(HTML.resolve("performance.html"));
+        SoftAssertions soft = new SoftAssertions();
+        for (String chart : PerformanceCharts.files()) {
+            soft.assertThat(HTML.resolve("images/perf").resolve(chart)).as("drawn by this build").isRegularFile();
+            soft.assertThat(html).as("performance.html shows %s", chart).contains("src=\"images/perf/" + chart + "\"");
+        }
         soft.assertAll();
     }
 }

@@ -1,6 +1,7 @@
 package dev.ninelives.site;
 
 import dev.ninelives.breaker.CircuitBreaker.State;
+import dev.ninelives.breaker.StateTransitionEvent;
 import dev.ninelives.breaker.StateTransitionEvent.Reason;
 import dev.ninelives.bulkhead.BulkheadMetrics;
 import dev.ninelives.site.ScriptedService.Phase;
@@ -12,15 +13,17 @@ import reactor.test.scheduler.VirtualTimeScheduler;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Plays the tour's scenario under virtual time: seconds of script in milliseconds, no sleeping,
- * the same sequence of events as the real-time tour (the retry's jitter is seeded). Every run is
- * also checked for a leaked permit of the bulkhead once all its calls have ended.
+ * Plays the tour's scenario under virtual time, against the in-process {@link ScriptedService}
+ * that behaves as the tour's HTTP server does: seconds of script in milliseconds, no sleeping,
+ * the same sequence of events every time (the retry's jitter is seeded). Every run is also
+ * checked for a leaked permit of the bulkhead once all its calls have ended, for a retry budget
+ * that disagrees with the retry, and for counts that do not add up. {@link HttpTourTest} plays a
+ * shortened script against the real HTTP server.
  */
 class TourTest {
 
@@ -43,6 +46,8 @@ class TourTest {
                 .consumeNextWith(report::set)
                 .verifyComplete();
         assertNoPermitLeaked(report.get());
+        assertBudgetConsistent(report.get());
+        assertCountsAddUp(report.get());
         return report.get();
     }
 
@@ -55,6 +60,27 @@ class TourTest {
         assertThat(end.availablePermits()).as("free permits at the end").isEqualTo(r.queueing().maxConcurrent());
         assertThat(end.rejectedCalls()).as("the bulkhead's refusals are the calls counted as refused by it")
                 .isEqualTo(r.queueing().timedOut() + r.queueing().queueFull());
+    }
+
+    /**
+     * The retry budget agrees with the retry: every refusal it counted was announced, and it never
+     * allowed more retries than its tokens: 5 to start with, 0.1 a call, 1 a second.
+     */
+    static void assertBudgetConsistent(TourReport r) {
+        assertThat(r.retries().budgetRefused()).as("refusals counted by the budget").isEqualTo(r.retries().denied());
+        assertThat(r.retries().made()).isLessThanOrEqualTo(5 + r.calls() / 10 + r.elapsed().toSeconds() + 1);
+    }
+
+    /** Every call ended one way or another, and the rows add up to the totals. */
+    static void assertCountsAddUp(TourReport r) {
+        assertThat(r.ok() + r.failed() + r.rejected() + r.queueing().timedOut() + r.queueing().queueFull())
+                .isEqualTo(r.calls());
+        assertThat(r.failedBy().values().stream().mapToLong(Long::longValue).sum()).isEqualTo(r.failed());
+        assertThat(r.rows().stream().mapToLong(TourReport.Row::calls).sum()).isEqualTo(r.calls());
+        assertThat(r.rows().stream().mapToLong(TourReport.Row::ok).sum()).isEqualTo(r.ok());
+        assertThat(r.rows().stream().mapToLong(TourReport.Row::rejected).sum()).isEqualTo(r.rejected());
+        assertThat(r.rows().stream().mapToLong(TourReport.Row::queueFull).sum()).isEqualTo(r.queueing().queueFull());
+        assertThat(r.latency().calls()).isEqualTo(r.calls());
     }
 
     @Test
@@ -172,9 +198,7 @@ class TourTest {
                     .contains(tr.event().reason() + ": " + tr.event().detail()));
         }
         for (TourReport.Row row : r.rows()) {
-            assertThat(lines).contains(String.format(Locale.ROOT, TourScenario.ROW,
-                    TourScenario.seconds(row.at(), 0), row.phase(), row.calls(), row.ok(), row.failed(), row.rejected(),
-                    row.timedOut(), row.retried(), row.denied(), row.queued(), row.state(), row.note()));
+            assertThat(lines).contains(TourScenario.format(row));
         }
         assertThat(lines).anySatisfy(line -> assertThat(line).contains("retried").contains("denied").contains("rejected")
                 .contains("timedout").contains("queued"));
@@ -206,41 +230,53 @@ class TourTest {
     }
 
     @Test
-    void callersQueueWhileTheServiceIsSlowAndSomeTimeOutWithoutTrippingTheBreaker() {
+    void theSlowPhaseQueuesCallersTimesSomeOutAndOpensTheBreakerOnSlowCalls() {
         Script standard = Script.standard();
         TourReport r = play(standard);
         TourReport.Queueing q = r.queueing();
         Duration slowStart = standard.startOf(1);
         Duration outageStart = standard.startOf(2);
         assertThat(standard.phases().get(1).name()).isEqualTo("SLOW");
+        assertThat(standard.phases().get(1).latency()).as("above the slow-call threshold")
+                .isGreaterThan(TourScenario.breakerSettings("x").build().config().slowCallDuration());
 
-        // 400 ms calls, one every 50 ms, 4 at once: every second of the slow phase, callers queue
-        // and some of them give up waiting, while others get a permit and succeed.
+        // 400 ms calls, one every 50 ms, 4 at once: in the first second of the slow phase callers
+        // queue and some give up waiting, while others get a permit and succeed, slowly; none fails.
         List<TourReport.Row> slow = r.rows().stream().filter(row -> row.phase().equals("SLOW")).toList();
-        assertThat(slow).hasSize(3).allSatisfy(row -> {
-            assertThat(row.queued()).as("%s", row).isPositive().isLessThanOrEqualTo(10);
-            assertThat(row.timedOut()).as("%s", row).isPositive();
-            assertThat(row.ok()).as("%s", row).isPositive();
-            assertThat(row.failed() + row.rejected()).as("%s", row).isZero();
-            assertThat(row.state()).as("%s", row).isEqualTo(State.CLOSED);
-        });
+        assertThat(slow).hasSize(3);
+        TourReport.Row first = slow.get(0);
+        assertThat(first.queued()).as("%s", first).isPositive().isLessThanOrEqualTo(10);
+        assertThat(first.timedOut()).as("%s", first).isPositive();
+        assertThat(first.ok()).as("%s", first).isPositive();
+        assertThat(first.failed() + first.rejected()).as("%s", first).isZero();
+        assertThat(first.state()).as("%s", first).isEqualTo(State.CLOSED);
+        assertThat(first.p50()).as("%s", first).isGreaterThanOrEqualTo(Duration.ofMillis(400));
+
+        // The breaker opens on the slow calls alone, before the outage; then it refuses calls at
+        // once, and the callers' median time drops below a millisecond.
+        StateTransitionEvent opening = r.transitions().get(0).event();
+        assertThat(opening.from()).isEqualTo(State.CLOSED);
+        assertThat(opening.to()).isEqualTo(State.OPEN);
+        assertThat(opening.reason()).isEqualTo(Reason.SLOW_CALL_RATE_EXCEEDED);
+        assertThat(r.transitions().get(0).at()).isBetween(slowStart, outageStart);
+        TourReport.Row last = slow.get(2);
+        assertThat(last.state()).isEqualTo(State.OPEN);
+        assertThat(last.rejected()).as("%s", last).isEqualTo(last.calls());
+        assertThat(last.p50()).as("%s", last).isLessThan(Duration.ofMillis(1));
+
         // Nobody waits while the service is fast; waits end with the tail of the slow calls.
         assertThat(r.rows()).filteredOn(row -> row.phase().equals("healthy")).isNotEmpty()
                 .allSatisfy(row -> assertThat(row.queued() + row.timedOut()).as("%s", row).isZero());
         assertThat(r.rows()).filteredOn(row -> row.timedOut() > 0)
                 .allSatisfy(row -> assertThat(row.at()).isGreaterThan(slowStart)
-                        .isLessThanOrEqualTo(outageStart.plusSeconds(1)));
+                        .isLessThanOrEqualTo(outageStart));
 
-        // Timeouts are counted apart from the breaker's refusals, and never reach the breaker:
-        // it stays CLOSED through the slow phase and first opens in the outage.
+        // Timeouts are counted apart from the breaker's refusals, and never reach the breaker.
         assertThat(q.timedOut()).isPositive();
         assertThat(q.queueFull()).as("at most 5 callers arrive in 250 ms: the queue of 10 never fills").isZero();
         assertThat(q.waited()).as("callers that waited and got a permit").isPositive();
         assertThat(q.longestWait()).isPositive().isLessThanOrEqualTo(q.maxWait());
         assertThat(q.peakQueue()).isBetween(1, 10);
-        assertThat(r.transitions()).isNotEmpty();
-        assertThat(r.transitions().get(0).at()).isGreaterThan(outageStart);
-        assertThat(r.transitions().get(0).event().reason()).isEqualTo(Reason.FAILURE_RATE_EXCEEDED);
 
         assertThat(lines).anySatisfy(line -> assertThat(line)
                 .startsWith("               " + q.timedOut() + " timed out waiting for a permit of the bulkhead"));
@@ -251,17 +287,110 @@ class TourTest {
     }
 
     @Test
-    void standardTourPlaysOutAsTheTourPrintsIt() {
-        TourReport r = play(Script.standard());
+    void theTimelineShowsTheLatencyTheCallersSawEachSecond() {
+        TourReport r = play(SHORT);
 
-        assertThat(r.transitions()).extracting(tr -> tr.event().to())
-                .containsExactly(State.OPEN, State.HALF_OPEN, State.OPEN, State.HALF_OPEN, State.CLOSED);
-        assertThat(r.rejectedByHalfOpen()).as("trial calls all taken while they fail slowly").isPositive();
-        assertThat(r.retries().duringOutage()).isPositive();
-        assertThat(r.retries().denied()).isPositive();
-        assertThat(r.retries().outOfTime()).isPositive();
-        assertThat(r.retries().rescued()).isPositive();
+        // 20 ms calls while healthy: the median is 20 ms, to HdrHistogram's three digits.
+        assertThat(r.rows()).filteredOn(row -> row.phase().equals("healthy")).isNotEmpty().allSatisfy(row -> {
+            assertThat(row.p50()).as("%s", row).isBetween(Duration.ofMillis(20), Duration.ofMillis(21));
+            assertThat(row.p99()).as("%s", row).isGreaterThanOrEqualTo(row.p50());
+        });
+        // A second spent OPEN without a trial call: every call is refused at once.
+        assertThat(r.rows()).filteredOn(row -> row.state() == State.OPEN && row.rejected() == row.calls()
+                        && row.retried() == 0)
+                .isNotEmpty()
+                .allSatisfy(row -> assertThat(row.p99()).as("%s", row).isLessThan(Duration.ofMillis(1)));
+        assertThat(lines).anySatisfy(line -> assertThat(line).contains(" p50 ").contains(" p99 "));
+
+        TourReport.Latency l = r.latency();
+        assertThat(l.calls()).isEqualTo(r.calls());
+        assertThat(l.okCalls()).isEqualTo(r.ok());
+        assertThat(l.p50()).isLessThanOrEqualTo(l.p90());
+        assertThat(l.p90()).isLessThanOrEqualTo(l.p99());
+        assertThat(l.p99()).isLessThanOrEqualTo(l.max());
+        assertThat(l.okP50()).isLessThanOrEqualTo(l.okP99());
+        assertThat(lines).anySatisfy(line -> assertThat(line)
+                .startsWith("  latency      as the callers saw it: p50 " + TourScenario.millis(l.p50()) + " ms"));
+    }
+
+    @Test
+    void anOutageWithLostConnectionsFailsCallsOfBothKindsAndOpensTheBreaker() {
+        Script script = Script.of(
+                new Phase("healthy", Duration.ofSeconds(2), Duration.ofMillis(20), 0),
+                Phase.failing("OUTAGE", Duration.ofSeconds(3), Duration.ofMillis(100), 3),
+                new Phase("recovered", Duration.ofSeconds(5), Duration.ofMillis(20), 0));
+        TourReport r = play(script);
+        TourService.Stats server = r.server();
+
+        // Every request in the outage failed: every third by a connection closed without an answer.
+        assertThat(server.requestsWhileDown()).isPositive();
+        assertThat(server.unavailable() + server.connectionsLost()).isEqualTo(server.requestsWhileDown());
+        assertThat(server.connectionsLost()).isBetween(server.requestsWhileDown() / 3 - 1, server.requestsWhileDown() / 3 + 1);
+        assertThat(r.failedBy(ServiceException.Kind.UNAVAILABLE)).isPositive();
+        assertThat(r.failedBy(ServiceException.Kind.CONNECTION_LOST)).isPositive();
+        assertThat(r.failedBy(ServiceException.Kind.UNAVAILABLE) + r.failedBy(ServiceException.Kind.CONNECTION_LOST))
+                .isEqualTo(r.failed());
+        assertThat(r.transitions().get(0).event().reason()).isEqualTo(Reason.FAILURE_RATE_EXCEEDED);
+        assertThat(r.transitions().get(0).at()).isBetween(script.startOf(1), script.startOf(2));
         assertThat(r.finalState()).isEqualTo(State.CLOSED);
-        assertThat(r.elapsed()).isLessThan(Duration.ofSeconds(25));
+        assertThat(lines).anySatisfy(line -> assertThat(line).startsWith("  calls        " + r.calls() + " issued")
+                .contains(r.failedBy(ServiceException.Kind.CONNECTION_LOST) + " by a lost connection"));
+    }
+
+    @Test
+    void anOverloadedServiceAnswers429BeyondItsCapacityAndTheBreakerShedsTheLoad() {
+        // The overload is the last phase, so that no other phase's requests mix with its own.
+        Script script = Script.of(
+                new Phase("healthy", Duration.ofSeconds(2), Duration.ofMillis(20), 0),
+                Phase.overloaded("OVERLOAD", Duration.ofSeconds(4), Duration.ofMillis(250), 2));
+        TourReport r = play(script);
+        TourService.Stats server = r.server();
+
+        // The bulkhead lets 4 calls in at once; the service works on 2 and turns the others away.
+        assertThat(server.peakActive()).isEqualTo(2);
+        assertThat(server.overloaded()).isPositive();
+        assertThat(r.failedBy(ServiceException.Kind.OVERLOADED)).isPositive().isEqualTo(r.failed());
+        assertThat(r.retries().denied()).as("the budget stops the retries of the 429s").isPositive();
+        assertThat(r.transitions().get(0).event().reason()).isEqualTo(Reason.FAILURE_RATE_EXCEEDED);
+        assertThat(r.transitions().get(0).at()).isGreaterThan(script.startOf(1));
+        assertThat(r.rows()).filteredOn(row -> row.phase().equals("OVERLOAD"))
+                .anySatisfy(row -> assertThat(row.ok()).as("%s", row).isPositive())
+                .anySatisfy(row -> assertThat(row.rejected()).as("%s", row).isPositive());
+    }
+
+    @Test
+    void standardTourPlaysOutAsTheTourPrintsIt() {
+        Script standard = Script.standard();
+        TourReport r = play(standard);
+        assertThat(standard.phases()).extracting(Phase::name)
+                .containsExactly("healthy", "SLOW", "OUTAGE", "OVERLOAD", "recovered");
+
+        // Opened by the slow calls; the outage's trial calls fail and the open duration grows;
+        // the overload's trial calls mostly succeed, but the load that follows opens it again;
+        // closed for good after the recovery.
+        assertThat(r.transitions()).extracting(tr -> tr.event().to()).containsExactly(
+                State.OPEN, State.HALF_OPEN, State.OPEN, State.HALF_OPEN, State.CLOSED, State.OPEN,
+                State.HALF_OPEN, State.CLOSED, State.OPEN, State.HALF_OPEN, State.CLOSED);
+        assertThat(r.transitions()).extracting(tr -> standard.phaseAt(tr.at()).name() + " " + tr.event().reason())
+                .containsExactly("SLOW SLOW_CALL_RATE_EXCEEDED",
+                        "OUTAGE OPEN_DURATION_ELAPSED", "OUTAGE TRIAL_CALLS_FAILED",
+                        "OVERLOAD OPEN_DURATION_ELAPSED", "OVERLOAD TRIAL_CALLS_SUCCEEDED",
+                        "OVERLOAD FAILURE_RATE_EXCEEDED",
+                        "OVERLOAD OPEN_DURATION_ELAPSED", "OVERLOAD TRIAL_CALLS_SUCCEEDED",
+                        "OVERLOAD FAILURE_RATE_EXCEEDED",
+                        "recovered OPEN_DURATION_ELAPSED", "recovered TRIAL_CALLS_SUCCEEDED");
+        assertThat(r.rejectedByHalfOpen()).as("trial calls all taken").isPositive();
+        assertThat(r.sparedWhileDown()).as("the outage met an open breaker").isPositive()
+                .isGreaterThan(r.reachedWhileDown());
+        assertThat(r.server().unavailable()).isPositive();
+        assertThat(r.server().connectionsLost()).isPositive();
+        assertThat(r.server().overloaded()).isPositive();
+        assertThat(r.server().peakActive()).isLessThanOrEqualTo(4);
+        assertThat(r.failedBy(ServiceException.Kind.OVERLOADED)).isPositive();
+        assertThat(r.retries().denied()).isPositive();
+        assertThat(r.retries().rescued()).isPositive();
+        assertThat(r.rejectedAfterRecovery()).isPositive();
+        assertThat(r.finalState()).isEqualTo(State.CLOSED);
+        assertThat(r.elapsed()).isEqualTo(standard.length()).isLessThan(Duration.ofSeconds(25));
     }
 }
