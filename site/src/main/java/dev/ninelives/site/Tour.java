@@ -17,7 +17,8 @@ import java.util.logging.Logger;
  * overloaded, recovered) while calls arrive 20 times a second. A live timeline shows each second the calls, their
  * outcomes, the retries and those the budget denied, the refusals of the breaker and of the
  * bulkhead, the longest queue for a permit, the p50 and p99 latency, the breaker's state, and
- * each transition with its reason; a summary closes it. Takes about 22 s, then stops the server
+ * each transition with its reason; a summary closes it, followed by the policies' meters as
+ * Prometheus would scrape them ({@link TourMeters}). Takes about 22 s, then stops the server
  * and ends by itself.
  *
  * <p>Run it from the root of the project with
@@ -41,7 +42,7 @@ public final class Tour {
     }
 
     /**
-     * Runs the tour and prints its timeline and summary.
+     * Runs the tour and prints its timeline, its summary and its meters.
      *
      * @param args ignored
      */
@@ -71,15 +72,13 @@ public final class Tour {
     }
 
     /**
-     * HOOK (Micrometer): where the tour's meters will be bound and printed. Once reactor-bridge
-     * has its Micrometer binder, this returns a hook whose {@code bind} binds the run's breaker,
-     * retry and bulkhead to a {@code SimpleMeterRegistry} and whose {@code print} prints that
-     * registry's meters after the summary. Until then it does nothing, and the site does not
-     * depend on Micrometer.
+     * The tour's meters: a hook that binds each run's breaker, retry and bulkhead to a
+     * Prometheus registry with {@code NineLivesMeters}, and prints the registry's
+     * {@code ninelives_} lines in Prometheus' text format after the summary.
      *
-     * @return the hook; for now {@link TourScenario.MetricsHook#NONE}
+     * @return a new {@link TourMeters}
      */
     static TourScenario.MetricsHook metrics() {
-        return TourScenario.MetricsHook.NONE;
+        return new TourMeters();
     }
 }

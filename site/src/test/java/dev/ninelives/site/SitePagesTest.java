@@ -69,7 +69,7 @@ class SitePagesTest {
         }
         assertThat(pages).extracting(p -> p.getFileName().toString())
                 .contains("index.adoc", "getting-started.adoc", "breaker.adoc", "retry.adoc", "bulkhead.adoc",
-                        "composing.adoc", "testing.adoc", "performance.adoc");
+                        "composing.adoc", "testing.adoc", "metrics.adoc", "performance.adoc");
     }
 
     static Path htmlOf(Path page) {
@@ -262,6 +262,9 @@ class SitePagesTest {
                 attributes.get("snippets").resolve("BreakerSnippets.java"),
                 attributes.get("snippets").resolve("ComposingSnippets.java"),
                 attributes.get("test-snippets").resolve("TestingSnippetsTest.java"),
+                attributes.get("snippets").resolve("MetricsSnippets.java"),
+                attributes.get("test-snippets").resolve("MetricsSnippetsTest.java"),
+                attributes.get("site-pom"),
                 BASE.resolve("src/perf").resolve(PerformanceCharts.README));
         SoftAssertions soft = new SoftAssertions();
         for (Map.Entry<Path, Set<String>> e : shown.entrySet()) {
