@@ -55,6 +55,7 @@ final class LockFreeBulkhead implements Bulkhead, WaitingBulkhead {
     private static final VarHandle PERMITTED_LISTENERS;
     private static final VarHandle REJECTED_LISTENERS;
     private static final VarHandle FINISHED_LISTENERS;
+    private static final VarHandle WAIT_TIMER;
 
     static {
         try {
@@ -67,6 +68,7 @@ final class LockFreeBulkhead implements Bulkhead, WaitingBulkhead {
             PERMITTED_LISTENERS = l.findVarHandle(LockFreeBulkhead.class, "permittedListeners", Consumer[].class);
             REJECTED_LISTENERS = l.findVarHandle(LockFreeBulkhead.class, "rejectedListeners", Consumer[].class);
             FINISHED_LISTENERS = l.findVarHandle(LockFreeBulkhead.class, "finishedListeners", Consumer[].class);
+            WAIT_TIMER = l.findVarHandle(LockFreeBulkhead.class, "waitTimer", Object.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -97,6 +99,7 @@ final class LockFreeBulkhead implements Bulkhead, WaitingBulkhead {
     private volatile Consumer<? super BulkheadEvent>[] permittedListeners = NONE;
     private volatile Consumer<? super BulkheadEvent>[] rejectedListeners = NONE;
     private volatile Consumer<? super BulkheadEvent>[] finishedListeners = NONE;
+    private volatile Object waitTimer;    // the Reactor bridge's shared timer of waits, opaque here
 
     LockFreeBulkhead(BulkheadConfig config) {
         this.config = config;
@@ -330,6 +333,16 @@ final class LockFreeBulkhead implements Bulkhead, WaitingBulkhead {
                 throw new IllegalArgumentException("admitted must be a refusal code, but was " + admitted);
         }
         return config.rejectionStackTraces() ? newRejection(shared.reason()) : shared;
+    }
+
+    @Override
+    public Object waitTimer() {
+        return waitTimer;
+    }
+
+    @Override
+    public boolean casWaitTimer(Object expected, Object timer) {
+        return WAIT_TIMER.compareAndSet(this, expected, timer);
     }
 
     @Override

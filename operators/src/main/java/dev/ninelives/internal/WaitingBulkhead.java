@@ -58,6 +58,23 @@ public interface WaitingBulkhead {
     long maxWaitNanos();
 
     /**
+     * Returns what the bridge keeps with this bulkhead to time its waits (one timer shared by
+     * every operator on the bulkhead), or null.
+     *
+     * @return the bridge's object, opaque here
+     */
+    Object waitTimer();
+
+    /**
+     * Replaces what {@link #waitTimer()} returns, if it is still {@code expected}.
+     *
+     * @param expected the object read before
+     * @param timer    the new one
+     * @return true if replaced
+     */
+    boolean casWaitTimer(Object expected, Object timer);
+
+    /**
      * Returns the exception for a refusal.
      *
      * @param admitted the refusal code from {@link #admit()}, or {@code -1} for a wait timeout

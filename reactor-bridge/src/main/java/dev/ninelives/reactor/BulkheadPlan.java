@@ -30,6 +30,23 @@ final class BulkheadPlan<T> {
     }
 
     /**
+     * The timer of this bulkhead's waits on the Scheduler resolved now, shared by every operator
+     * on the bulkhead (a pipeline assembled per call is a new operator per call). A new Scheduler
+     * (virtual time installed, say) gets a new timer; the old one still times the waiters it has.
+     * Whichever timer loses a race to be installed still times its own waiter completely.
+     */
+    WaitTimer timer() {
+        Scheduler s = scheduler();
+        Object o = permits.waitTimer();
+        if (o instanceof WaitTimer && ((WaitTimer) o).scheduler == s) {
+            return (WaitTimer) o;
+        }
+        WaitTimer t = new WaitTimer(s, permits.maxWaitNanos());
+        permits.casWaitTimer(o, t);
+        return t;
+    }
+
+    /**
      * Runs one subscription: a permit now (the source is subscribed on this thread), a place in
      * the queue (the subscriber gets onSubscribe at once and the source is subscribed when a
      * permit is handed over), or a refusal (onSubscribe and onError, and the source is never

@@ -156,7 +156,10 @@ public final class NineLives {
      * subscriptions run at once, and the others wait for a permit without blocking a thread,
      * or are refused. A Mono stays a Mono, a Flux stays a Flux, any other Publisher becomes a
      * Flux. Wait timeouts run on {@code Schedulers.parallel()}, resolved at each subscription,
-     * so {@code StepVerifier.withVirtualTime} drives them.
+     * so {@code StepVerifier.withVirtualTime} drives them exactly. The waits of one bulkhead share
+     * one scheduled task, set for the oldest waiter's deadline, so a wait schedules nothing of
+     * its own; on a real Scheduler, whose clock counts milliseconds, a wait times out within a
+     * millisecond of {@code maxWait}.
      *
      * <pre>{@code
      * Bulkhead bulkhead = Bulkhead.builder("inventory")

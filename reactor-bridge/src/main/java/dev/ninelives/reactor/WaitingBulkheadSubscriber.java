@@ -3,18 +3,16 @@ package dev.ninelives.reactor;
 import dev.ninelives.internal.Waiter;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
-import reactor.core.Disposable;
 import reactor.core.publisher.Operators;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.concurrent.TimeUnit;
 
 /*
  * A bulkhead subscriber that waits in the queue: it is both the call and the queue's Waiter.
  *
  * Before the permit. The subscriber signals onSubscribe at once, so downstream can request and
- * cancel while it waits, then arms the wait timeout on the plan's Scheduler and offers itself to
+ * cancel while it waits, then has the operator's WaitTimer time its wait and offers itself to
  * the bulkhead. It leaves WAITING by exactly one CAS: the bulkhead's claim (to HELD, then
  * granted() subscribes the source), the timeout (to TERMINATED, then onError
  * WAIT_TIMED_OUT), or cancel (to CANCELLED). The timeout and cancel tell the bulkhead with
@@ -53,7 +51,7 @@ final class WaitingBulkheadSubscriber<T> extends BulkheadSubscriber<T> implement
     }
 
     volatile long requested;
-    volatile Disposable timeout;
+    volatile WaitTimer.Node timer;    // this waiter's entry in the bulkhead's WaitTimer
     long queuedAt;
 
     WaitingBulkheadSubscriber(CoreSubscriber<? super T> actual, BulkheadPlan<T> plan) {
@@ -79,12 +77,9 @@ final class WaitingBulkheadSubscriber<T> extends BulkheadSubscriber<T> implement
         }
         if (state == WAITING) {                        // not cancelled inside onSubscribe
             try {
-                timeout = plan.scheduler().schedule(this, plan.permits.maxWaitNanos(), TimeUnit.NANOSECONDS);
+                timer = plan.timer().add(this);
             } catch (Throwable rejected) {
-                if (STATE.compareAndSet(this, WAITING, TERMINATED)) {
-                    plan.permits.leave(false);
-                    actual.onError(Operators.onRejectedExecution(rejected, actual.currentContext()));
-                }
+                refused(rejected);
             }
         }
         // Always take the place admit() counted, even as a waiter that already left: leave()
@@ -101,11 +96,24 @@ final class WaitingBulkheadSubscriber<T> extends BulkheadSubscriber<T> implement
 
     @Override
     public void granted() {
-        Disposable t = timeout;
-        if (t != null) {
-            t.dispose();
-        }
+        stopTiming();
         subscribeSource();
+    }
+
+    /** Lets the timer drop this waiter's entry without keeping the waiter until its deadline. */
+    private void stopTiming() {
+        WaitTimer.Node n = timer;
+        if (n != null) {
+            n.waiter = null;
+        }
+    }
+
+    /** The Scheduler refused to time the wait: the call ends with Reactor's rejection error. */
+    void refused(Throwable rejected) {
+        if (STATE.compareAndSet(this, WAITING, TERMINATED)) {
+            plan.permits.leave(false);
+            actual.onError(Operators.onRejectedExecution(rejected, actual.currentContext()));
+        }
     }
 
     @Override
@@ -173,10 +181,7 @@ final class WaitingBulkheadSubscriber<T> extends BulkheadSubscriber<T> implement
     public void cancel() {
         if (state == WAITING && STATE.compareAndSet(this, WAITING, CANCELLED)) {
             plan.permits.leave(false);
-            Disposable t = timeout;
-            if (t != null) {
-                t.dispose();
-            }
+            stopTiming();
             return;
         }
         if (claimOnCancel()) {

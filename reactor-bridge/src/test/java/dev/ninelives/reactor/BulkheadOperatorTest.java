@@ -30,6 +30,7 @@ import reactor.core.publisher.Sinks;
 import reactor.test.StepVerifier;
 import reactor.test.publisher.PublisherProbe;
 import reactor.test.publisher.TestPublisher;
+import reactor.core.scheduler.Scheduler;
 import reactor.test.scheduler.VirtualTimeScheduler;
 import reactor.util.context.Context;
 
@@ -477,7 +478,6 @@ class BulkheadOperatorTest {
                 .thenCancel()
                 .verify();
         assertThat(b.metrics().queued()).as("the cancelled waiter's place is given back").isZero();
-        assertThat(timeouts.disposed).as("its timeout is disposed").hasValue(1);
 
         release.tryEmitEmpty();
         source.assertWasNotSubscribed();
@@ -485,6 +485,56 @@ class BulkheadOperatorTest {
         clock.advanceTimeBy(MAX_WAIT.multipliedBy(2));
         assertThat(events.rejected).as("a cancel is not a refusal, and no timeout fires later").isEmpty();
         assertThat(b.metrics().rejectedCalls()).isZero();
+        assertThat(timeouts.armed).as("the timer ran once, at the deadline, found nobody waiting and stopped").hasValue(1);
+        assertAllPermitsBack(b);
+    }
+
+    /**
+     * The waits of one operator share one timer task, scheduled for the oldest waiter's deadline
+     * and again for the next one: each waiter still times out exactly maxWait after it queued,
+     * and one that got its permit meanwhile is dropped from the timer, not timed out. Guards
+     * against a shared timer that times waiters by the wrong deadline, skips one, or fires for a
+     * waiter that was served.
+     */
+    @Test
+    void waitersShareOneTimerAndEachTimesOutExactlyAtItsOwnDeadline() {
+        Bulkhead b = waiting("sharedTimer", 1);
+        CountingScheduler timeouts = new CountingScheduler(clock);
+        Sinks.Empty<Void> release = Sinks.empty();
+        release.asMono().transform(NineLives.bulkhead(b, timeouts)).subscribe();
+        List<Capturing<String>> waiters = new ArrayList<>();
+        List<PublisherProbe<String>> sources = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {                  // queued at 0, 100 and 200 ms, each by its own assembly
+            Capturing<String> w = new Capturing<>(Long.MAX_VALUE);
+            PublisherProbe<String> source = PublisherProbe.of(Mono.never());   // a served call holds its permit
+            source.mono().transform(NineLives.bulkhead(b, timeouts)).subscribe(w);
+            waiters.add(w);
+            sources.add(source);
+            clock.advanceTimeBy(Duration.ofMillis(100));
+        }
+        assertThat(timeouts.armed).as("one task for three waits").hasValue(1);
+        assertThat(b.metrics().queued()).isEqualTo(3);
+
+        clock.advanceTimeBy(MAX_WAIT.minusMillis(300).minusNanos(1));   // 1 ns before the first deadline
+        assertThat(waiters).allSatisfy(w -> assertThat(w.error.get()).isNull());
+        clock.advanceTimeBy(Duration.ofNanos(1));                       // the first deadline
+        assertThat(waiters.get(0).error.get()).isInstanceOf(BulkheadFullException.class);
+        assertThat(waiters.get(1).error.get()).isNull();
+
+        release.tryEmitEmpty();                                         // the second waiter is served
+        sources.get(1).assertWasSubscribed();
+        sources.get(2).assertWasNotSubscribed();
+        clock.advanceTimeBy(Duration.ofMillis(100));                    // its deadline passes: nothing happens
+        assertThat(waiters.get(1).error.get()).isNull();
+        assertThat(waiters.get(2).error.get()).isNull();
+        clock.advanceTimeBy(Duration.ofMillis(100).minusNanos(1));
+        assertThat(waiters.get(2).error.get()).isNull();
+        clock.advanceTimeBy(Duration.ofNanos(1));                       // the third deadline
+        assertThat(waiters.get(2).error.get()).isInstanceOf(BulkheadFullException.class);
+        assertThat(((BulkheadFullException) waiters.get(2).error.get()).reason())
+                .isEqualTo(BulkheadFullException.Reason.WAIT_TIMED_OUT);
+        assertThat(b.metrics().rejectedCalls()).isEqualTo(2);
+        waiters.get(1).subscription.cancel();                            // the served call ends
         assertAllPermitsBack(b);
     }
 
@@ -779,6 +829,59 @@ class BulkheadOperatorTest {
         assertThat(b.metrics().queued()).isZero();
         release.tryEmitEmpty();
         source.assertWasNotSubscribed();
+        assertAllPermitsBack(b);
+    }
+
+    /**
+     * The shared timer's next run is refused (its Scheduler was disposed while callers waited):
+     * no waiter left on it can be timed any more, so each ends at once with Reactor's rejection
+     * error and gives its place back, instead of waiting forever. Guards against a timer that
+     * strands its waiters when it cannot schedule itself again.
+     */
+    @Test
+    void whenTheTimerCannotRunAgainItsRemainingWaitersAreRefused() {
+        Bulkhead b = waiting("rejectedRearm", 1);
+        AtomicInteger schedules = new AtomicInteger();
+        Scheduler firstOnly = new Scheduler() {                    // accepts the first delayed task only
+            @Override
+            public reactor.core.Disposable schedule(Runnable task) {
+                return clock.schedule(task);
+            }
+
+            @Override
+            public reactor.core.Disposable schedule(Runnable task, long delay, java.util.concurrent.TimeUnit unit) {
+                if (schedules.incrementAndGet() > 1) {
+                    throw new RejectedExecutionException("disposed");
+                }
+                return clock.schedule(task, delay, unit);
+            }
+
+            @Override
+            public long now(java.util.concurrent.TimeUnit unit) {
+                return clock.now(unit);
+            }
+
+            @Override
+            public Worker createWorker() {
+                return clock.createWorker();
+            }
+        };
+        Sinks.Empty<Void> release = Sinks.empty();
+        release.asMono().transform(NineLives.bulkhead(b, firstOnly)).subscribe();
+        Capturing<String> first = new Capturing<>(Long.MAX_VALUE);
+        Capturing<String> second = new Capturing<>(Long.MAX_VALUE);
+        PublisherProbe<String> secondSource = PublisherProbe.of(Mono.just("late"));
+        Mono.just("x").transform(NineLives.bulkhead(b, firstOnly)).subscribe(first);
+        clock.advanceTimeBy(Duration.ofMillis(100));
+        secondSource.mono().transform(NineLives.bulkhead(b, firstOnly)).subscribe(second);
+        assertThat(b.metrics().queued()).isEqualTo(2);
+
+        clock.advanceTimeBy(MAX_WAIT.minusMillis(100));             // the first deadline: the timer runs once
+        assertThat(first.error.get()).isInstanceOf(BulkheadFullException.class);
+        assertThat(second.error.get()).as("its timer could not be set again").isInstanceOf(RejectedExecutionException.class);
+        assertThat(b.metrics().queued()).isZero();
+        release.tryEmitEmpty();
+        secondSource.assertWasNotSubscribed();
         assertAllPermitsBack(b);
     }
 

@@ -494,7 +494,7 @@ class BulkheadSnippetsTest {
 
         Overload f = overload(fifo);
         Overload l = overload(lifo);
-        assertThat(f).isEqualTo(new Overload(220, 180, 295, 20));
+        assertThat(f).isEqualTo(new Overload(220, 180, 300, 20));
         assertThat(l).isEqualTo(new Overload(211, 189, 105, 205));
         assertThat(f.served() + f.timedOut()).isEqualTo(400);
         assertThat(l.served() + l.timedOut()).isEqualTo(400);
