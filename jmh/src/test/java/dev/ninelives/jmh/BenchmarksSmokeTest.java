@@ -8,7 +8,6 @@ import org.openjdk.jmh.runner.RunnerException;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -111,7 +110,7 @@ class BenchmarksSmokeTest {
 
     @Test
     void everyBenchmarkRunsAndScores() throws RunnerException {
-        List<String> ran = SmokeRun.run("dev\\.ninelives\\.jmh\\.Breaker\\w*Benchmark\\.", Duration.ofSeconds(60));
+        List<String> ran = SmokeRun.run("dev\\.ninelives\\.jmh\\.Breaker\\w*Benchmark\\.");
 
         List<String> expected = new ArrayList<>();
         for (BreakerType impl : BreakerType.values()) {

@@ -7,7 +7,6 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 import org.openjdk.jmh.runner.options.VerboseMode;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -22,11 +21,11 @@ final class SmokeRun {
     /**
      * Runs the benchmarks whose names match {@code include} with no fork, no warm-up and one
      * 150 ms iteration, asserts each score is finite and positive (ns/op, or ops/s for the
-     * throughput benchmarks) and the run took less than {@code limit}, and returns the labels
-     * "Class.method impl=X[ state=Y][ mode=Z]" of what ran.
+     * throughput benchmarks), and returns the labels "Class.method impl=X[ state=Y][ mode=Z]" of
+     * what ran. How long the run takes is not asserted: wall-clock time on a shared machine is
+     * not a test result, and the iteration time fixes it anyway.
      */
-    static List<String> run(String include, Duration limit) throws RunnerException {
-        long start = System.nanoTime();
+    static List<String> run(String include) throws RunnerException {
         List<String> ran = new ArrayList<>();
         for (RunResult r : new Runner(new OptionsBuilder()
                 .include(include)
@@ -46,7 +45,6 @@ final class SmokeRun {
             assertThat(r.getPrimaryResult().getScore()).as(label).isPositive().isFinite();
             assertThat(r.getPrimaryResult().getScoreUnit()).as(label).isIn("ns/op", "ops/s");
         }
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("the smoke run").isLessThan(limit);
         return ran;
     }
 }
