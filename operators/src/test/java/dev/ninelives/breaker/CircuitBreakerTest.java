@@ -1,5 +1,6 @@
 package dev.ninelives.breaker;
 
+import dev.ninelives.testing.ManualTicker;
 import dev.ninelives.breaker.CircuitBreaker.State;
 import dev.ninelives.core.Ticker;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,6 @@
 package dev.ninelives.breaker;
 
+import dev.ninelives.testing.ManualTicker;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;

@@ -41,6 +41,39 @@ class BulkheadRaceTest {
         }
     }
 
+    /**
+     * Holds a drain inside a waiter's callback (the first time it is called) until another
+     * thread has released a permit, so that the release certainly finds the drain taken.
+     */
+    private static final class DrainHold {
+        private final CountDownLatch inDrain = new CountDownLatch(1);
+        private final CountDownLatch released = new CountDownLatch(1);
+        private final AtomicBoolean armed = new AtomicBoolean(true);
+
+        /** Called from inside the drain: the first call waits for {@link #releaseWhileHeld}. */
+        void holdOnce() {
+            if (armed.compareAndSet(true, false)) {
+                inDrain.countDown();
+                await(released, "the release ran");
+            }
+        }
+
+        /** Waits until the drain is held, then releases one permit of {@code b} while it is. */
+        void releaseWhileHeld(Bulkhead b) {
+            await(inDrain, "the drain reached the held waiter");
+            b.release();
+            released.countDown();
+        }
+
+        private static void await(CountDownLatch latch, String what) {
+            try {
+                assertThat(latch.await(30, TimeUnit.SECONDS)).as(what).isTrue();
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        }
+    }
+
     private static WaitingBulkhead w(Bulkhead b) {
         return (WaitingBulkhead) b;
     }
@@ -164,25 +197,13 @@ class BulkheadRaceTest {
         Bulkhead b = Bulkhead.builder("wake-up").maxConcurrent(1).maxWait(Duration.ofSeconds(1)).maxQueued(1_000)
                 .queueOrder(order).build();
         assertThat(b.tryAcquire()).isTrue();
-        CountDownLatch inDrain = new CountDownLatch(1);
-        CountDownLatch released = new CountDownLatch(1);
-        AtomicBoolean armed = new AtomicBoolean(true);
-        Runnable holdTheDrain = () -> {
-            if (armed.compareAndSet(true, false)) {
-                inDrain.countDown();
-                try {
-                    assertThat(released.await(30, TimeUnit.SECONDS)).as("the release ran").isTrue();
-                } catch (InterruptedException e) {
-                    throw new AssertionError(e);
-                }
-            }
-        };
+        DrainHold hold = new DrainHold();
         List<RecordingWaiter> doomed = new ArrayList<>();
         RecordingWaiter live = null;
         for (int i = 0; i <= 65; i++) {
             boolean isLive = order == QueueOrder.LIFO ? i == 0 : i == 65;   // where the purge reaches it
             assertThat(w(b).admit()).isEqualTo(WaitingBulkhead.QUEUED);
-            RecordingWaiter waiter = new RecordingWaiter(i, 0L, g -> { }, isLive ? holdTheDrain : () -> { });
+            RecordingWaiter waiter = new RecordingWaiter(i, 0L, g -> { }, isLive ? hold::holdOnce : () -> { });
             w(b).enqueue(waiter);
             if (isLive) {
                 live = waiter;
@@ -199,13 +220,7 @@ class BulkheadRaceTest {
                     w(b).leave(false);      // the 65th runs the purge, which is held in theLive.isWaiting()
                 }
             } else {
-                try {
-                    assertThat(inDrain.await(30, TimeUnit.SECONDS)).as("the purge checked the live waiter").isTrue();
-                } catch (InterruptedException e) {
-                    throw new AssertionError(e);
-                }
-                b.release();                // the drain is taken: this leaves a missed pass
-                released.countDown();
+                hold.releaseWhileHeld(b);   // the drain is taken: this leaves a missed pass
             }
         });
 
@@ -234,23 +249,11 @@ class BulkheadRaceTest {
         AtomicInteger announced = new AtomicInteger();
         b.onRejected(e -> announced.incrementAndGet());
         assertThat(b.tryAcquire()).isTrue();
-        CountDownLatch inDrain = new CountDownLatch(1);
-        CountDownLatch released = new CountDownLatch(1);
-        AtomicBoolean armed = new AtomicBoolean(true);
-        Runnable holdTheDrain = () -> {
-            if (armed.compareAndSet(true, false)) {
-                inDrain.countDown();
-                try {
-                    assertThat(released.await(30, TimeUnit.SECONDS)).isTrue();
-                } catch (InterruptedException e) {
-                    throw new AssertionError(e);
-                }
-            }
-        };
+        DrainHold hold = new DrainHold();
         assertThat(w(b).admit()).isEqualTo(WaitingBulkhead.QUEUED);
         RecordingWaiter live = new RecordingWaiter(0, 0L, g -> {
             throw new InternalError("fatal in the call");
-        }, holdTheDrain);
+        }, hold::holdOnce);
         w(b).enqueue(live);
         List<RecordingWaiter> doomed = new ArrayList<>();
         for (int i = 1; i <= 65; i++) {
@@ -269,13 +272,7 @@ class BulkheadRaceTest {
                     }
                 }
             } else {
-                try {
-                    assertThat(inDrain.await(30, TimeUnit.SECONDS)).isTrue();
-                } catch (InterruptedException e) {
-                    throw new AssertionError(e);
-                }
-                b.release();
-                released.countDown();
+                hold.releaseWhileHeld(b);
             }
         });
 

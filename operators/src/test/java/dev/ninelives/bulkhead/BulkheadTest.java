@@ -1,5 +1,6 @@
 package dev.ninelives.bulkhead;
 
+import dev.ninelives.testing.ManualTicker;
 import dev.ninelives.bulkhead.Bulkhead.QueueOrder;
 import dev.ninelives.bulkhead.BulkheadEvent.Type;
 import dev.ninelives.bulkhead.BulkheadFullException.Reason;

@@ -191,18 +191,6 @@ abstract class BreakerSubscriber<T> implements CoreSubscriber<T>, Subscription, 
         return permit;
     }
 
-    /** What the Mono and Flux operators answer beyond their parent's attributes, or null. */
-    @SuppressWarnings("rawtypes") // Scannable declares the raw type
-    static Object scanOperator(Attr key, CircuitBreaker breaker) {
-        if (key == Attr.RUN_STYLE) {
-            return Attr.RunStyle.SYNC;
-        }
-        if (key == Attr.NAME) {
-            return breaker.name();
-        }
-        return null;
-    }
-
     /**
      * Subscribes {@code inner} to {@code source}; if the source's subscribe throws, the permit
      * is still ended exactly once and the error reaches the subscriber.

@@ -42,7 +42,7 @@ final class FluxBreaker<T> extends FluxOperator<T, T> {
     @Override
     @SuppressWarnings("rawtypes") // Scannable declares the raw type
     public Object scanUnsafe(Attr key) {
-        Object answer = BreakerSubscriber.scanOperator(key, breaker);
+        Object answer = OperatorScan.answer(key, Attr.RunStyle.SYNC, breaker.name());
         return answer != null ? answer : super.scanUnsafe(key);
     }
 

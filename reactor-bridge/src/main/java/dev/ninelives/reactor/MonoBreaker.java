@@ -41,7 +41,7 @@ final class MonoBreaker<T> extends MonoOperator<T, T> {
     @Override
     @SuppressWarnings("rawtypes") // Scannable declares the raw type
     public Object scanUnsafe(Attr key) {
-        Object answer = BreakerSubscriber.scanOperator(key, breaker);
+        Object answer = OperatorScan.answer(key, Attr.RunStyle.SYNC, breaker.name());
         return answer != null ? answer : super.scanUnsafe(key);
     }
 

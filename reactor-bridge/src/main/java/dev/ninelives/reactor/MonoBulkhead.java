@@ -32,12 +32,7 @@ final class MonoBulkhead<T> extends MonoOperator<T, T> {
     @Override
     @SuppressWarnings("rawtypes") // Scannable declares the raw type
     public Object scanUnsafe(Attr key) {
-        if (key == Attr.RUN_STYLE) {
-            return Attr.RunStyle.ASYNC;
-        }
-        if (key == Attr.NAME) {
-            return plan.bulkhead.name();
-        }
-        return super.scanUnsafe(key);
+        Object answer = OperatorScan.answer(key, Attr.RunStyle.ASYNC, plan.bulkhead.name());
+        return answer != null ? answer : super.scanUnsafe(key);
     }
 }

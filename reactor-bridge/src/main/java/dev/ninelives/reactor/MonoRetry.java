@@ -31,12 +31,7 @@ final class MonoRetry<T> extends MonoOperator<T, T> {
     @Override
     @SuppressWarnings("rawtypes") // Scannable declares the raw type
     public Object scanUnsafe(Attr key) {
-        if (key == Attr.RUN_STYLE) {
-            return Attr.RunStyle.ASYNC;
-        }
-        if (key == Attr.NAME) {
-            return retry.name();
-        }
-        return super.scanUnsafe(key);
+        Object answer = OperatorScan.answer(key, Attr.RunStyle.ASYNC, retry.name());
+        return answer != null ? answer : super.scanUnsafe(key);
     }
 }

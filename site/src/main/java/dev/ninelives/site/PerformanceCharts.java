@@ -170,43 +170,40 @@ public final class PerformanceCharts {
     private static final String NS = JmhResults.PRIMARY;
     private static final String BYTES = JmhResults.ALLOCATION;
 
+    /** The breaker's scenarios, each charted once for time and once for allocation. */
+    private static final List<Panel> BREAKER = List.of(
+            new Panel("Mono, CLOSED: one call of Mono.just(1)", "BreakerBenchmark.monoClosed", Map.of(), NS),
+            new Panel("Flux, CLOSED: one call of Flux.range(0, 1000)", "BreakerBenchmark.fluxClosed", Map.of(), NS),
+            new Panel("Refused call, OPEN (BARE: the call, not refused)", "BreakerRejectBenchmark.monoRejected",
+                    Map.of("state", "OPEN"), NS),
+            new Panel("Refused call, FORCED_OPEN (BARE: the call, not refused)", "BreakerRejectBenchmark.monoRejected",
+                    Map.of("state", "FORCED_OPEN"), NS),
+            new Panel("Mono, CLOSED, one breaker shared", "BreakerSharedBenchmark.monoClosedShared", Map.of(), NS));
+
+    /** The retry's scenarios, each charted once for time and once for allocation. */
+    private static final List<Panel> RETRY = List.of(
+            new Panel("Mono, success: one call of Mono.just(1)", "RetryBenchmark.monoSuccess", Map.of(), NS),
+            new Panel("Flux, success: one call of Flux.range(0, 1000)", "RetryBenchmark.fluxSuccess", Map.of(), NS),
+            new Panel("One failed attempt, then a successful one (BARE: subscribed twice by hand)",
+                    "RetryFailOnceBenchmark.monoFailThenSucceed", Map.of(), NS));
+
+    /** The bulkhead's uncontended scenarios, each charted once for time and once for allocation. */
+    private static final List<Panel> BULKHEAD = List.of(
+            new Panel("Mono: one call of Mono.just(1)", "BulkheadBenchmark.monoUncontended", Map.of(), NS),
+            new Panel("Flux: one call of Flux.range(0, 1000)", "BulkheadBenchmark.fluxUncontended", Map.of(), NS));
+
     /** The charts of the performance page. */
     public static final List<Chart> CHARTS = List.of(
-            new Chart("breaker-time.svg", "breaker", "Circuit breaker: time per call", "ns per operation", true, List.of(
-                    new Panel("Mono, CLOSED: one call of Mono.just(1)", "BreakerBenchmark.monoClosed", Map.of(), NS),
-                    new Panel("Flux, CLOSED: one call of Flux.range(0, 1000)", "BreakerBenchmark.fluxClosed", Map.of(), NS),
-                    new Panel("Refused call, OPEN (BARE: the call, not refused)", "BreakerRejectBenchmark.monoRejected",
-                            Map.of("state", "OPEN"), NS),
-                    new Panel("Refused call, FORCED_OPEN (BARE: the call, not refused)", "BreakerRejectBenchmark.monoRejected",
-                            Map.of("state", "FORCED_OPEN"), NS),
-                    new Panel("Mono, CLOSED, one breaker shared", "BreakerSharedBenchmark.monoClosedShared", Map.of(), NS))),
+            new Chart("breaker-time.svg", "breaker", "Circuit breaker: time per call", "ns per operation", true, BREAKER),
             new Chart("breaker-alloc.svg", "breaker", "Circuit breaker: bytes allocated per call", "bytes per operation",
-                    true, List.of(
-                    new Panel("Mono, CLOSED: one call of Mono.just(1)", "BreakerBenchmark.monoClosed", Map.of(), BYTES),
-                    new Panel("Flux, CLOSED: one call of Flux.range(0, 1000)", "BreakerBenchmark.fluxClosed", Map.of(), BYTES),
-                    new Panel("Refused call, OPEN (BARE: the call, not refused)", "BreakerRejectBenchmark.monoRejected",
-                            Map.of("state", "OPEN"), BYTES),
-                    new Panel("Refused call, FORCED_OPEN (BARE: the call, not refused)", "BreakerRejectBenchmark.monoRejected",
-                            Map.of("state", "FORCED_OPEN"), BYTES),
-                    new Panel("Mono, CLOSED, one breaker shared", "BreakerSharedBenchmark.monoClosedShared", Map.of(), BYTES))),
-            new Chart("retry-time.svg", "retry", "Retry: time per call", "ns per operation", true, List.of(
-                    new Panel("Mono, success: one call of Mono.just(1)", "RetryBenchmark.monoSuccess", Map.of(), NS),
-                    new Panel("Flux, success: one call of Flux.range(0, 1000)", "RetryBenchmark.fluxSuccess", Map.of(), NS),
-                    new Panel("One failed attempt, then a successful one (BARE: subscribed twice by hand)",
-                            "RetryFailOnceBenchmark.monoFailThenSucceed", Map.of(), NS))),
-            new Chart("retry-alloc.svg", "retry", "Retry: bytes allocated per call", "bytes per operation", true, List.of(
-                    new Panel("Mono, success: one call of Mono.just(1)", "RetryBenchmark.monoSuccess", Map.of(), BYTES),
-                    new Panel("Flux, success: one call of Flux.range(0, 1000)", "RetryBenchmark.fluxSuccess", Map.of(), BYTES),
-                    new Panel("One failed attempt, then a successful one (BARE: subscribed twice by hand)",
-                            "RetryFailOnceBenchmark.monoFailThenSucceed", Map.of(), BYTES))),
+                    true, measuring(BYTES, BREAKER)),
+            new Chart("retry-time.svg", "retry", "Retry: time per call", "ns per operation", true, RETRY),
+            new Chart("retry-alloc.svg", "retry", "Retry: bytes allocated per call", "bytes per operation", true,
+                    measuring(BYTES, RETRY)),
             new Chart("bulkhead-time.svg", "bulkhead", "Bulkhead: time per call, a permit free", "ns per operation", true,
-                    List.of(
-                    new Panel("Mono: one call of Mono.just(1)", "BulkheadBenchmark.monoUncontended", Map.of(), NS),
-                    new Panel("Flux: one call of Flux.range(0, 1000)", "BulkheadBenchmark.fluxUncontended", Map.of(), NS))),
+                    BULKHEAD),
             new Chart("bulkhead-alloc.svg", "bulkhead", "Bulkhead: bytes allocated per call, a permit free",
-                    "bytes per operation", true, List.of(
-                    new Panel("Mono: one call of Mono.just(1)", "BulkheadBenchmark.monoUncontended", Map.of(), BYTES),
-                    new Panel("Flux: one call of Flux.range(0, 1000)", "BulkheadBenchmark.fluxUncontended", Map.of(), BYTES))),
+                    "bytes per operation", true, measuring(BYTES, BULKHEAD)),
             new Chart("bulkhead-saturated.svg", "bulkhead",
                     "Bulkhead, saturated: one permit, callers offering calls back to back", "calls per second", false,
                     List.of(
@@ -225,6 +222,11 @@ public final class PerformanceCharts {
                             Map.of(), NS),
                     new Panel("Bulkhead, Mono, a permit free: one call of Mono.just(1)", "BulkheadBenchmark.monoUncontended",
                             Map.of(), NS))));
+
+    /** The same panels, reading another metric of the same benchmarks. */
+    private static List<Panel> measuring(String metric, List<Panel> panels) {
+        return panels.stream().map(p -> new Panel(p.title(), p.benchmark(), p.params(), metric)).toList();
+    }
 
     private static final Map<String, Color> COLORS = Map.of(
             "BARE", new Color(0x8c8c8c),

@@ -8,8 +8,6 @@ import dev.ninelives.bulkhead.BulkheadFullException.Reason;
 import dev.ninelives.core.Ticker;
 import dev.ninelives.reactor.NineLives;
 import dev.ninelives.retry.Retry;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -45,7 +43,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * <p>Each test runs with a {@link VirtualTimeScheduler} in place of {@code Schedulers.parallel()},
  * so a waiting caller's timeout fires only when the test moves the clock, and never on its own.
  */
-class BulkheadSnippetsTest {
+class BulkheadSnippetsTest extends OnVirtualClock {
 
     static final String DOWN = "quotes are down";
     /** The message of a wait timeout of the page's bulkhead, as the page quotes it. */
@@ -99,23 +97,12 @@ class BulkheadSnippetsTest {
         }
     }
 
-    VirtualTimeScheduler clock;
     final FakeClient client = new FakeClient();
     final Bulkhead bulkhead = BulkheadSnippets.quotesBulkhead(NineLives.schedulerTicker());
     final CircuitBreaker breaker = GettingStartedSnippets.quotesBreaker();
     final BulkheadSnippets quotes = new BulkheadSnippets(client, bulkhead, breaker, RetrySnippets.quotesRetry());
     final List<String> answers = Collections.synchronizedList(new ArrayList<>());
     final List<Throwable> errors = Collections.synchronizedList(new ArrayList<>());
-
-    @BeforeEach
-    void installVirtualClock() {
-        clock = VirtualTimeScheduler.getOrSet();         // Schedulers.parallel() is now virtual
-    }
-
-    @AfterEach
-    void removeVirtualClock() {
-        VirtualTimeScheduler.reset();
-    }
 
     /** Starts {@code n} quotes through the snippets' bulkhead, each held by the client. */
     void occupy(BulkheadSnippets service, int n) {

@@ -10,7 +10,6 @@ import dev.ninelives.reactor.NineLives;
 import dev.ninelives.retry.Retry;
 import dev.ninelives.site.BulkheadSnippetsTest.FakeClient;
 import dev.ninelives.site.ComposingSnippets.Protection;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
@@ -37,11 +36,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code Schedulers.parallel()}, so retry delays and bulkhead waits pass only when the test moves
  * the clock.
  */
-class ComposingSnippetsTest {
+class ComposingSnippetsTest extends OnVirtualClock {
 
     static final String DOWN = "quotes are down";
 
-    VirtualTimeScheduler clock;
     ComposingSnippets.Dependencies deps;
     CircuitBreaker breaker;
     final FakeClient client = new FakeClient();
@@ -51,15 +49,9 @@ class ComposingSnippetsTest {
     final AtomicInteger retries = new AtomicInteger();
 
     @BeforeEach
-    void installVirtualClock() {
-        clock = VirtualTimeScheduler.getOrSet();             // Schedulers.parallel() is now virtual
+    void buildDependencies() {                               // after the base class installed the virtual clock
         deps = ComposingSnippets.dependencies(NineLives.schedulerTicker());
         breaker = deps.quotes().breaker();
-    }
-
-    @AfterEach
-    void removeVirtualClock() {
-        VirtualTimeScheduler.reset();
     }
 
     /**

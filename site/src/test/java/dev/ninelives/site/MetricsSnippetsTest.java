@@ -16,8 +16,6 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.assertj.core.api.SoftAssertions;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 import reactor.test.scheduler.VirtualTimeScheduler;
@@ -52,13 +50,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * <p>Each test runs with a {@link VirtualTimeScheduler} in place of {@code Schedulers.parallel()},
  * so retry delays, slow calls and bulkhead waits take exactly the virtual time the test gives them.
  */
-class MetricsSnippetsTest {
+class MetricsSnippetsTest extends OnVirtualClock {
 
     static final String DOWN = "quotes are down";
     static final Path BASE = Path.of(System.getProperty("basedir", "")).toAbsolutePath();
     static final Path PAGE = BASE.resolve("src/docs/asciidoc/metrics.adoc");
 
-    VirtualTimeScheduler clock;
     final FakeClient client = new FakeClient();
     final CircuitBreaker breaker = GettingStartedSnippets.quotesBreaker();
     final Retry retry = RetrySnippets.quotesRetry();
@@ -66,16 +63,6 @@ class MetricsSnippetsTest {
     final BulkheadSnippets quotes = new BulkheadSnippets(client, bulkhead, breaker, retry);
     final List<String> answers = Collections.synchronizedList(new ArrayList<>());
     final List<Throwable> errors = Collections.synchronizedList(new ArrayList<>());
-
-    @BeforeEach
-    void installVirtualClock() {
-        clock = VirtualTimeScheduler.getOrSet();         // Schedulers.parallel() is now virtual
-    }
-
-    @AfterEach
-    void removeVirtualClock() {
-        VirtualTimeScheduler.reset();
-    }
 
     static double counter(MeterRegistry registry, String name, String... tags) {
         return registry.get(name).tags(tags).counter().count();
