@@ -30,27 +30,35 @@ import java.util.function.Consumer;
  * <h2>The permit protocol, for use without Reactor</h2>
  * <pre>{@code
  * long permit = breaker.tryAcquire();
- * if (permit == CircuitBreaker.NOT_PERMITTED) throw breaker.rejection();
+ * if (permit < 0) throw breaker.rejection(permit);   // refused: the exception names the refusing state
  * long start = System.nanoTime();
+ * T result;
  * try {
- *     T result = call();
- *     breaker.onSuccess(permit, System.nanoTime() - start);
- *     return result;
- * } catch (Exception e) {
+ *     result = call();
+ * } catch (Throwable e) {                               // every throwable: an Error must not strand the permit
  *     breaker.onError(permit, System.nanoTime() - start, e);
  *     throw e;
  * }
+ * breaker.onSuccess(permit, System.nanoTime() - start);
+ * return result;
  * }</pre>
  * Every granted permit must end in exactly one of {@link #onSuccess}, {@link #onError} or
- * {@link #release}. A permit remembers the epoch (the state's generation) it was granted in:
- * an outcome that arrives after the breaker has moved on is not counted against the new state.
+ * {@link #release}, whatever the call throws: catch {@link Throwable}, not {@link Exception}.
+ * A permit remembers the epoch (the state's generation) it was granted in: an outcome that
+ * arrives after the breaker has moved on is not counted against the new state.
+ *
+ * <h2>Callbacks that throw</h2>
+ * Listeners and the failure predicate are user code. A listener that throws is logged through
+ * {@link System.Logger} (logger {@code dev.ninelives}) and the breaker carries on; a failure
+ * predicate that throws counts the error as a failure (and is logged). A JVM-fatal error
+ * ({@link VirtualMachineError}, {@link LinkageError}) is rethrown to the caller, but only once
+ * the breaker's state is whole: every listener has been called, the transition is complete, and
+ * a permit that the caller will not receive (the first trial permit, when a transition listener
+ * throws) or whose outcome will not be recorded (the failure predicate threw) has been returned.
  *
  * <p>All methods are thread-safe and lock-free; acquiring and recording never allocate.
  */
 public interface CircuitBreaker {
-
-    /** Returned by {@link #tryAcquire()} when the call is not permitted. Granted permits are never negative. */
-    long NOT_PERMITTED = -1L;
 
     /**
      * Starts a builder for a breaker with the given name.
@@ -106,7 +114,8 @@ public interface CircuitBreaker {
      * {@linkplain #onCallNotPermitted rejection listeners}.
      *
      * @return a permit (zero or positive) that must later be passed to exactly one of
-     *     {@link #onSuccess}, {@link #onError} or {@link #release}; or {@link #NOT_PERMITTED}
+     *     {@link #onSuccess}, {@link #onError} or {@link #release}; or a refusal (negative),
+     *     which {@link #rejection(long)} turns into the exception to signal
      */
     long tryAcquire();
 
@@ -114,8 +123,10 @@ public interface CircuitBreaker {
      * Records a successful call.
      *
      * @param permit        the permit from {@link #tryAcquire()}
-     * @param durationNanos how long the call took, for slow-call detection; ignored unless a
-     *                      slow-call duration is configured
+     * @param durationNanos how long the call took, for slow-call detection and call listeners;
+     *                      see {@link #measuresDurations()}
+     * @throws VirtualMachineError or {@link LinkageError} thrown by a listener, once the outcome
+     *     is recorded and every listener has run (see "Callbacks that throw" above)
      */
     void onSuccess(long permit, long durationNanos);
 
@@ -126,6 +137,8 @@ public interface CircuitBreaker {
      * @param permit        the permit from {@link #tryAcquire()}
      * @param durationNanos how long the call took
      * @param error         the error the call ended with
+     * @throws VirtualMachineError or {@link LinkageError} thrown by the failure predicate (the
+     *     permit is then released unrecorded first) or by a listener (once the outcome is recorded)
      */
     void onError(long permit, long durationNanos, Throwable error);
 
@@ -139,13 +152,28 @@ public interface CircuitBreaker {
     void release(long permit);
 
     /**
-     * Returns the exception that describes why calls are refused now: the breaker, its state
-     * and when the next trial call is expected. By default the instance is shared by all
-     * rejections of one state, has no stack trace, and costs nothing to return.
+     * Returns the exception for a refusal: the breaker, the state that refused (OPEN, HALF_OPEN or
+     * FORCED_OPEN, even if the breaker has moved on since, say because a rejection listener
+     * called {@link #transitionTo}) and, for OPEN, when the next trial call is permitted. By
+     * default the instance is shared by all rejections of one state, has no stack trace, and
+     * costs nothing to return; only a refusal whose state has already been left allocates.
      *
-     * @return the rejection exception for the current state
+     * @param refusal a negative value returned by {@link #tryAcquire()}
+     * @return the exception to signal
+     * @throws IllegalArgumentException if {@code refusal} is a permit (zero or positive) or not a
+     *     value {@link #tryAcquire()} returns
      */
-    CallNotPermittedException rejection();
+    CallNotPermittedException rejection(long refusal);
+
+    /**
+     * Tells whether the durations passed to {@link #onSuccess} and {@link #onError} are used: true
+     * when slow-call detection is configured or a {@linkplain #onCallRecorded call listener} is
+     * registered (a metrics binder, say). When false, a caller may pass 0 and skip reading a
+     * clock. One volatile read.
+     *
+     * @return true if durations should be measured
+     */
+    boolean measuresDurations();
 
     /**
      * Returns a snapshot of the breaker's state and counts.
@@ -173,7 +201,9 @@ public interface CircuitBreaker {
 
     /**
      * Registers a listener for state transitions, called after each transition from the
-     * thread that made it. A listener that throws is logged and does not affect the breaker.
+     * thread that made it. A listener that throws is logged and does not affect the breaker; a
+     * JVM-fatal error is rethrown once the transition is complete and, if the caller would have
+     * received a trial permit with it, that permit has been returned.
      *
      * @param listener the listener
      * @throws NullPointerException if {@code listener} is null
@@ -181,7 +211,9 @@ public interface CircuitBreaker {
     void onStateTransition(Consumer<? super StateTransitionEvent> listener);
 
     /**
-     * Registers a listener for refused calls, called from the refused caller's thread. Only
+     * Registers a listener for refused calls, called from the refused caller's thread, before
+     * {@link #tryAcquire()} returns the refusal. A listener that throws is logged; the refusal
+     * stands either way (a JVM-fatal error is rethrown, and the refusal is counted). Only
      * when at least one is registered does a refusal allocate its event.
      *
      * @param listener the listener

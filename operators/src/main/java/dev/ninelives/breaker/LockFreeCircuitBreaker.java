@@ -131,7 +131,7 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
         this.transitionListeners = (Consumer<? super StateTransitionEvent>[]) NO_LISTENERS;
         this.rejectionListeners = (Consumer<? super CallNotPermittedEvent>[]) NO_LISTENERS;
         this.callListeners = (Consumer<? super CallRecordedEvent>[]) NO_LISTENERS;
-        this.phase = new Phase(0, CLOSED, 0L, SlidingWindow.create(config, true), null);
+        this.phase = new Phase(0, CLOSED, 0L, SlidingWindow.create(config, true), null, null);
         STATE.setRelease(this, word(CLOSED, 0, 0));
     }
 
@@ -207,46 +207,57 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
                 case OPEN: {
                     Phase p = phase;
                     if (p.epoch != epoch(w)) {
-                        return refuse(OPEN);                 // the opening is still being published: it just opened
+                        return refuse(w);                    // the opening is still being published: it just opened
                     }
                     long now = ticker.read();
                     if (now - p.openUntil < 0) {
-                        return refuse(OPEN);
+                        return refuse(w);
                     }
                     long next = word(HALF_OPEN, openings(w), nextEpoch(w)) + ADMIT_ONE;
                     Phase np = halfOpenPhase(next, p.window);
                     if (casState(w, next)) {                 // we moved it: we also hold the first trial permit
                         publish(np);
-                        announce(OPEN, HALF_OPEN, StateTransitionEvent.Reason.OPEN_DURATION_ELAPSED,
-                                "open for " + human(config.openDurationNanos(openings(w)))
-                                        + "; admitting " + permittedInHalfOpen + " trial call(s)", now);
+                        try {
+                            announce(OPEN, HALF_OPEN, StateTransitionEvent.Reason.OPEN_DURATION_ELAPSED,
+                                    "open for " + human(config.openDurationNanos(openings(w)))
+                                            + "; admitting " + permittedInHalfOpen + " trial call(s)", now);
+                        } catch (Throwable fatal) {          // only a JVM-fatal error leaves Guard: the caller never
+                            release(permit(next));           // gets the permit, so the trial slot goes back first
+                            throw fatal;
+                        }
                         return permit(next);
                     }
                     continue;                                // someone else moved it (or took a trial): look again
                 }
                 case HALF_OPEN:
                     if (admitted(w) >= permittedInHalfOpen) {
-                        return refuse(HALF_OPEN);
+                        return refuse(w);
                     }
                     if (casState(w, w + ADMIT_ONE)) {
                         return permit(w);
                     }
                     continue;                                // lost to another acquire, record or release
                 case FORCED_OPEN:
-                    return refuse(FORCED_OPEN);
+                    return refuse(w);
                 default:
                     throw new IllegalStateException("invalid state: " + s);
             }
         }
     }
 
-    private long refuse(int s) {
+    /**
+     * Counts and announces a refusal by word {@code w}. The refusal code is the complement of the
+     * refusing word's permit (its epoch and state), so {@link #rejection(long)} describes the
+     * state that refused even if the breaker has moved since (a listener calling transitionTo,
+     * a concurrent transition).
+     */
+    private long refuse(long w) {
         notPermitted.increment();
         Consumer<? super CallNotPermittedEvent>[] listeners = rejectionListeners;
         if (listeners.length != 0) {
-            Guard.notifyAll(name, listeners, new CallNotPermittedEvent(name, STATES[s]));
+            Guard.notifyAll(name, listeners, new CallNotPermittedEvent(name, STATES[stateOf(w)]));
         }
-        return NOT_PERMITTED;
+        return ~permit(w);
     }
 
     @Override
@@ -359,7 +370,7 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
         }
         long now = ticker.read();
         long next = word(OPEN, 1, nextEpoch(w));
-        Phase np = openPhase(next, now, window);
+        Phase np = openPhase(next, now, window, freeze(window));
         if (casState(w, next)) {                             // a CLOSED word only changes by transition: one try
             publish(np);
             if (transitionListeners.length != 0) {
@@ -402,7 +413,7 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
             long now = reopen ? ticker.read() : 0L;
             int openings = reopen ? (int) Math.min(OPENINGS_MAX, openings(w) + 1L) : 0;
             long decided = word(reopen ? OPEN : CLOSED, openings, nextEpoch(w));
-            Phase np = reopen ? openPhase(decided, now, phase.window) : closedPhase(decided, CLOSED);
+            Phase np = reopen ? openPhase(decided, now, phase.window, freeze(next, phase)) : closedPhase(decided, CLOSED);
             if (casState(w, decided)) {
                 publish(np);
                 if (transitionListeners.length != 0) {
@@ -433,7 +444,7 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
             int openings = t == OPEN ? (int) Math.min(OPENINGS_MAX, openings(w) + 1L) : t == CLOSED ? 0 : openings(w);
             long next = word(t, openings, nextEpoch(w));
             long now = t == OPEN ? ticker.read() : 0L;
-            Phase np = phaseFor(next, now);
+            Phase np = phaseFor(next, now, w);
             if (casState(w, next)) {
                 publish(np);
                 announce(s, t, StateTransitionEvent.Reason.MANUAL, "transitionTo(" + target + ")", now);
@@ -466,55 +477,92 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
         final long openUntil;
         final SlidingWindow window;
         final CallNotPermittedException rejection;
+        /**
+         * OPEN, FORCED_OPEN, DISABLED: the counts as they stood when the state was entered, so
+         * that metrics() does not drift (a time window would empty itself as time passes); null
+         * for the states whose counts are live (CLOSED, METRICS_ONLY: the window; HALF_OPEN: the word).
+         */
+        final Frozen frozen;
 
-        Phase(int epoch, int state, long openUntil, SlidingWindow window, CallNotPermittedException rejection) {
+        Phase(int epoch, int state, long openUntil, SlidingWindow window, CallNotPermittedException rejection,
+              Frozen frozen) {
             this.epoch = epoch;
             this.state = state;
             this.openUntil = openUntil;
             this.window = window;
             this.rejection = rejection;
+            this.frozen = frozen;
         }
     }
 
-    private Phase phaseFor(long w, long now) {
+    /** Counts taken at a transition: calls, failures, slow calls, and whether there were enough to judge. */
+    record Frozen(int calls, int failures, int slowCalls, boolean enough) {
+    }
+
+    /**
+     * The counts of the state that word {@code w} (with its phase {@code p}) is leaving: the
+     * window's, the trial calls', or what the state it leaves had frozen itself.
+     */
+    private static Frozen freeze(long w, Phase p) {
+        int s = stateOf(w);
+        if (s == HALF_OPEN) {
+            return new Frozen(recorded(w), failed(w), slow(w), recorded(w) > 0);
+        }
+        if (s == CLOSED || s == METRICS_ONLY) {
+            return p.epoch == epoch(w) ? freeze(p.window) : new Frozen(0, 0, 0, false); // unpublished: nothing recorded yet
+        }
+        if (p.frozen != null) {
+            return p.frozen;
+        }
+        return freeze(p.window);                             // a phase not yet published: its window is the best we have
+    }
+
+    private static Frozen freeze(SlidingWindow window) {
+        int[] t = window.totals();
+        return new Frozen(t[0], t[1], t[2], t[0] >= window.minimumNumberOfCalls() && t[0] > 0);
+    }
+
+    private Phase phaseFor(long w, long now, long from) {
+        Phase p = phase;
         switch (stateOf(w)) {
             case CLOSED:
             case METRICS_ONLY:
                 return closedPhase(w, stateOf(w));
             case OPEN:
-                return openPhase(w, now, phase.window);
+                return openPhase(w, now, p.window, freeze(from, p));
             case HALF_OPEN:
-                return halfOpenPhase(w, phase.window);
+                return halfOpenPhase(w, p.window);
             case FORCED_OPEN:
-                return new Phase(epoch(w), FORCED_OPEN, 0L, phase.window, new CallNotPermittedException(name,
+                return new Phase(epoch(w), FORCED_OPEN, 0L, p.window, new CallNotPermittedException(name,
                         State.FORCED_OPEN, CallNotPermittedException.UNKNOWN, "CircuitBreaker '" + name
-                        + "' is FORCED_OPEN: calls are not permitted until it is moved to another state", false));
+                        + "' is FORCED_OPEN: calls are not permitted until it is moved to another state", null, false),
+                        freeze(from, p));
             case DISABLED:
-                return new Phase(epoch(w), DISABLED, 0L, phase.window, null);
+                return new Phase(epoch(w), DISABLED, 0L, p.window, null, freeze(from, p));
             default:
                 throw new IllegalStateException("invalid state: " + stateOf(w));
         }
     }
 
     private Phase closedPhase(long w, int s) {
-        return new Phase(epoch(w), s, 0L, SlidingWindow.create(config, s == CLOSED), null);
+        return new Phase(epoch(w), s, 0L, SlidingWindow.create(config, s == CLOSED), null, null);
     }
 
-    private Phase openPhase(long w, long now, SlidingWindow window) {
+    private Phase openPhase(long w, long now, SlidingWindow window, Frozen frozen) {
         long duration = config.openDurationNanos(Math.max(1, openings(w)));
         long until = now + duration;
         String message = "CircuitBreaker '" + name + "' is OPEN: calls are not permitted for "
-                + human(duration) + " after it opened" + (openings(w) > 1 ? " (opening " + openings(w) + " in a row)" : "")
-                + "; the next trial call is permitted from ticker reading " + until + " ns";
+                + human(duration) + " after it opened" + (openings(w) > 1 ? " (opening " + openings(w) + " in a row)" : "");
         return new Phase(epoch(w), OPEN, until, window,
-                new CallNotPermittedException(name, State.OPEN, until, message, false));
+                new CallNotPermittedException(name, State.OPEN, until, message, ticker, false), frozen);
     }
 
     private Phase halfOpenPhase(long w, SlidingWindow window) {
         String message = "CircuitBreaker '" + name + "' is HALF_OPEN: all " + permittedInHalfOpen
                 + " trial calls are taken; another is permitted when one of them ends without an outcome";
         return new Phase(epoch(w), HALF_OPEN, 0L, window,
-                new CallNotPermittedException(name, State.HALF_OPEN, CallNotPermittedException.UNKNOWN, message, false));
+                new CallNotPermittedException(name, State.HALF_OPEN, CallNotPermittedException.UNKNOWN, message, null, false),
+                null);
     }
 
     /** Installs {@code np} unless a phase of a later epoch is already there. */
@@ -548,17 +596,33 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
     }
 
     @Override
-    public CallNotPermittedException rejection() {
-        long w = stateVolatile();
-        Phase p = phase;
-        if (!config.rejectionStackTraces() && p.rejection != null && p.epoch == epoch(w)) {
-            return p.rejection;
+    public CallNotPermittedException rejection(long refusal) {
+        if (refusal >= 0) {
+            throw new IllegalArgumentException("refusal must be a negative value returned by tryAcquire(), but was "
+                    + refusal + " (a permit)");
         }
-        State s = STATES[stateOf(w)];
-        long nextTrial = p.epoch == epoch(w) && stateOf(w) == OPEN ? p.openUntil : CallNotPermittedException.UNKNOWN;
-        String message = p.rejection != null && p.epoch == epoch(w) ? p.rejection.getMessage()
-                : "CircuitBreaker '" + name + "' refused the call while " + s;
-        return new CallNotPermittedException(name, s, nextTrial, message, config.rejectionStackTraces());
+        long code = ~refusal;
+        int s = (int) (code & STATE_MASK);
+        int e = (int) (code >>> 3);
+        if (code > (EPOCH_MASK << 3 | STATE_MASK) || s >= STATES.length || !STATES[s].refusesCalls() && s != HALF_OPEN) {
+            throw new IllegalArgumentException("refusal must be a value returned by tryAcquire(), but was " + refusal);
+        }
+        Phase p = phase;
+        boolean current = p.epoch == e && p.state == s && p.rejection != null;
+        if (current && !config.rejectionStackTraces()) {
+            return p.rejection;                              // the shared instance of the refusing phase
+        }
+        // The breaker has moved since it refused (or stack traces are on): describe the state that refused.
+        long nextTrial = current && s == OPEN ? p.openUntil : CallNotPermittedException.UNKNOWN;
+        String message = current ? p.rejection.baseMessage()
+                : "CircuitBreaker '" + name + "' refused the call while " + STATES[s];
+        return new CallNotPermittedException(name, STATES[s], nextTrial, message,
+                nextTrial == CallNotPermittedException.UNKNOWN ? null : ticker, config.rejectionStackTraces());
+    }
+
+    @Override
+    public boolean measuresDurations() {
+        return slowCalls || callListeners.length != 0;
     }
 
     @Override
@@ -575,6 +639,12 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
             failures = failed(w);
             slowCalls = slow(w);
             enough = calls > 0;
+        } else if (p.frozen != null && p.epoch == epoch(w)) {
+            Frozen f = p.frozen;                             // OPEN, FORCED_OPEN, DISABLED: as they were entered
+            calls = f.calls();
+            failures = f.failures();
+            slowCalls = f.slowCalls();
+            enough = f.enough();
         } else {
             int[] t = p.window.totals();
             calls = t[0];
@@ -631,7 +701,7 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
     private void announceCall(Consumer<? super CallRecordedEvent>[] listeners, long permit,
                               CallRecordedEvent.Outcome outcome, boolean slow, long durationNanos) {
         if (permit < 0) {
-            return;                                          // NOT_PERMITTED passed back: there was no call
+            return;                                          // a refusal passed back: there was no call
         }
         Guard.notifyAll(name, listeners, new CallRecordedEvent(name, outcome, slow, durationNanos));
     }

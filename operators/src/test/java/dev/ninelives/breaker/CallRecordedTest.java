@@ -73,8 +73,8 @@ class CallRecordedTest {
         b.release(b.tryAcquire());
         b.transitionTo(State.FORCED_OPEN);
         long refused = b.tryAcquire();
-        assertThat(refused).isEqualTo(CircuitBreaker.NOT_PERMITTED);
-        b.onSuccess(refused, 0);                              // a caller that passes NOT_PERMITTED back
+        assertThat(refused).isNegative();
+        b.onSuccess(refused, 0);                              // a caller that passes its refusal back
         b.onError(refused, 0, new IOException("down"));
         assertThat(events).isEmpty();
     }

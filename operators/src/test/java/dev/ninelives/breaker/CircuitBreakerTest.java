@@ -140,15 +140,20 @@ class CircuitBreakerTest {
         });
         open(b);
         long openedAt = ticker.read();
-        assertThat(b.tryAcquire()).isEqualTo(CircuitBreaker.NOT_PERMITTED);
-        assertThat(b.tryAcquire()).isEqualTo(CircuitBreaker.NOT_PERMITTED);
-        CallNotPermittedException e = b.rejection();
-        assertThat(e).isSameAs(b.rejection());
+        long first = b.tryAcquire();
+        long second = b.tryAcquire();
+        assertThat(first).isNegative();
+        assertThat(second).isNegative();
+        CallNotPermittedException e = b.rejection(first);
+        assertThat(e).isSameAs(b.rejection(second));
         assertThat(e.getStackTrace()).isEmpty();
         assertThat(e.breakerName()).isEqualTo("four");
         assertThat(e.state()).isEqualTo(State.OPEN);
         assertThat(e.nextTrialAtNanos()).isEqualTo(openedAt + Duration.ofSeconds(10).toNanos());
-        assertThat(e.getMessage()).contains("'four'").contains("OPEN").contains("10s").contains(String.valueOf(e.nextTrialAtNanos()));
+        assertThat(e.getMessage()).contains("'four'").contains("OPEN").contains("10s")
+                .endsWith("; next trial call in 10.0 s");
+        ticker.advance(Duration.ofMillis(2_250));
+        assertThat(e.getMessage()).as("relative to when it is read").endsWith("; next trial call in 7.8 s");
         assertThat(refusals).hasValue(2);
         assertThat(b.metrics().notPermitted()).isEqualTo(2);
         assertThat(b.metrics().calls()).as("OPEN keeps the window that tripped it").isEqualTo(4);
@@ -158,9 +163,10 @@ class CircuitBreakerTest {
     void rejectionStackTracesGiveAFreshExceptionPerCall() {
         CircuitBreaker b = breaker(CircuitBreaker.builder("traced").rejectionStackTraces(true));
         b.transitionTo(State.FORCED_OPEN);
-        assertThat(b.tryAcquire()).isEqualTo(CircuitBreaker.NOT_PERMITTED);
-        CallNotPermittedException e = b.rejection();
-        assertThat(e).isNotSameAs(b.rejection());
+        long refusal = b.tryAcquire();
+        assertThat(refusal).isNegative();
+        CallNotPermittedException e = b.rejection(refusal);
+        assertThat(e).isNotSameAs(b.rejection(refusal));
         assertThat(e.getStackTrace()).isNotEmpty();
         assertThat(e.state()).isEqualTo(State.FORCED_OPEN);
         assertThat(e.getMessage()).contains("FORCED_OPEN");
@@ -171,18 +177,19 @@ class CircuitBreakerTest {
         CircuitBreaker b = fourCalls();
         open(b);
         ticker.advance(Duration.ofSeconds(9));
-        assertThat(b.tryAcquire()).isEqualTo(CircuitBreaker.NOT_PERMITTED);
+        assertThat(b.tryAcquire()).isNegative();
         ticker.advance(Duration.ofSeconds(1));
         long first = b.tryAcquire();
         assertThat(first).isNotNegative();
         assertThat(b.state()).isEqualTo(State.HALF_OPEN);
         long second = b.tryAcquire();
         assertThat(second).isNotNegative();
-        assertThat(b.tryAcquire()).isEqualTo(CircuitBreaker.NOT_PERMITTED);
-        assertThat(b.rejection().state()).isEqualTo(State.HALF_OPEN);
-        assertThat(b.rejection().getMessage()).contains("all 2 trial calls are taken");
+        long refusal = b.tryAcquire();
+        assertThat(refusal).isNegative();
+        assertThat(b.rejection(refusal).state()).isEqualTo(State.HALF_OPEN);
+        assertThat(b.rejection(refusal).getMessage()).contains("all 2 trial calls are taken");
         b.onSuccess(first, 0);
-        assertThat(b.tryAcquire()).as("a recorded trial does not free a slot").isEqualTo(CircuitBreaker.NOT_PERMITTED);
+        assertThat(b.tryAcquire()).as("a recorded trial does not free a slot").isNegative();
         assertThat(b.metrics().calls()).isEqualTo(1);
         b.onSuccess(second, 0);
         assertThat(b.state()).isEqualTo(State.CLOSED);
@@ -200,11 +207,11 @@ class CircuitBreakerTest {
         ticker.advance(Duration.ofSeconds(10));
         long first = b.tryAcquire();
         long second = b.tryAcquire();
-        assertThat(b.tryAcquire()).isEqualTo(CircuitBreaker.NOT_PERMITTED);
+        assertThat(b.tryAcquire()).isNegative();
         b.release(first);
         long third = b.tryAcquire();
         assertThat(third).isNotNegative();
-        assertThat(b.tryAcquire()).isEqualTo(CircuitBreaker.NOT_PERMITTED);
+        assertThat(b.tryAcquire()).isNegative();
         b.onSuccess(second, 0);
         b.onSuccess(third, 0);
         assertThat(b.state()).isEqualTo(State.CLOSED);
@@ -217,22 +224,22 @@ class CircuitBreakerTest {
         fail(b);
         fail(b);
         assertThat(b.state()).isEqualTo(State.OPEN);
-        assertThat(b.rejection().nextTrialAtNanos() - ticker.read()).isEqualTo(Duration.ofSeconds(10).toNanos());
+        assertThat(b.rejection(b.tryAcquire()).nextTrialAtNanos() - ticker.read()).isEqualTo(Duration.ofSeconds(10).toNanos());
         ticker.advance(Duration.ofSeconds(10));
         fail(b); // the trial
         assertThat(b.state()).isEqualTo(State.OPEN);
-        assertThat(b.rejection().nextTrialAtNanos() - ticker.read()).isEqualTo(Duration.ofSeconds(30).toNanos());
+        assertThat(b.rejection(b.tryAcquire()).nextTrialAtNanos() - ticker.read()).isEqualTo(Duration.ofSeconds(30).toNanos());
         ticker.advance(Duration.ofSeconds(29));
-        assertThat(b.tryAcquire()).isEqualTo(CircuitBreaker.NOT_PERMITTED);
+        assertThat(b.tryAcquire()).isNegative();
         ticker.advance(Duration.ofSeconds(1));
         fail(b);
-        assertThat(b.rejection().nextTrialAtNanos() - ticker.read()).as("capped").isEqualTo(Duration.ofSeconds(60).toNanos());
+        assertThat(b.rejection(b.tryAcquire()).nextTrialAtNanos() - ticker.read()).as("capped").isEqualTo(Duration.ofSeconds(60).toNanos());
         ticker.advance(Duration.ofSeconds(60));
         succeed(b);
         assertThat(b.state()).isEqualTo(State.CLOSED);
         fail(b);
         fail(b);
-        assertThat(b.rejection().nextTrialAtNanos() - ticker.read()).as("closing starts the count again")
+        assertThat(b.rejection(b.tryAcquire()).nextTrialAtNanos() - ticker.read()).as("closing starts the count again")
                 .isEqualTo(Duration.ofSeconds(10).toNanos());
         assertThat(transitions).filteredOn(e -> e.reason() == StateTransitionEvent.Reason.TRIAL_CALLS_FAILED).hasSize(2);
     }
@@ -255,7 +262,7 @@ class CircuitBreakerTest {
                 .recordFailureIf(e -> e instanceof IOException));
         b.transitionTo(State.HALF_OPEN);
         long p = b.tryAcquire();
-        assertThat(b.tryAcquire()).isEqualTo(CircuitBreaker.NOT_PERMITTED);
+        assertThat(b.tryAcquire()).isNegative();
         b.onError(p, 0, new IllegalStateException("not counted"));
         long again = b.tryAcquire();
         assertThat(again).as("the breaker is not stuck").isNotNegative();
@@ -352,8 +359,8 @@ class CircuitBreakerTest {
         CircuitBreaker b = fourCalls();
         b.transitionTo(State.FORCED_OPEN);
         ticker.advance(Duration.ofDays(1));
-        assertThat(b.tryAcquire()).isEqualTo(CircuitBreaker.NOT_PERMITTED);
-        assertThat(b.rejection().state()).isEqualTo(State.FORCED_OPEN);
+        assertThat(b.tryAcquire()).isNegative();
+        assertThat(b.rejection(b.tryAcquire()).state()).isEqualTo(State.FORCED_OPEN);
 
         b.transitionTo(State.DISABLED);
         for (int i = 0; i < 10; i++) {
@@ -383,7 +390,7 @@ class CircuitBreakerTest {
     void manualOpenStartsTheOpenDuration() {
         CircuitBreaker b = fourCalls();
         b.transitionTo(State.OPEN);
-        assertThat(b.tryAcquire()).isEqualTo(CircuitBreaker.NOT_PERMITTED);
+        assertThat(b.tryAcquire()).isNegative();
         ticker.advance(Duration.ofSeconds(10));
         assertThat(b.tryAcquire()).isNotNegative();
         assertThat(b.state()).isEqualTo(State.HALF_OPEN);
@@ -414,7 +421,7 @@ class CircuitBreakerTest {
         b.onSuccess(fresh, 0);
         assertThat(b.metrics().calls()).isEqualTo(1);
         long second = b.tryAcquire();
-        assertThat(b.tryAcquire()).as("the stale release freed nothing").isEqualTo(CircuitBreaker.NOT_PERMITTED);
+        assertThat(b.tryAcquire()).as("the stale release freed nothing").isNegative();
         b.onSuccess(second, 0);
         assertThat(b.state()).isEqualTo(State.CLOSED);
     }
@@ -431,7 +438,7 @@ class CircuitBreakerTest {
             throw new IllegalStateException("listener bug");
         });
         open(b);
-        assertThat(b.tryAcquire()).isEqualTo(CircuitBreaker.NOT_PERMITTED);
+        assertThat(b.tryAcquire()).isNegative();
         ticker.advance(Duration.ofSeconds(10));
         succeed(b);
         succeed(b);

@@ -93,7 +93,7 @@ public class LincheckCircuitBreakerTest {
             for (;;) {
                 refusedIn.set(null);
                 long permit = breaker.tryAcquire();
-                if (permit != CircuitBreaker.NOT_PERMITTED) {
+                if (permit >= 0) {
                     held.keep(thread, permit);
                     return CircuitBreaker.State.values()[(int) (permit & 7)];
                 }

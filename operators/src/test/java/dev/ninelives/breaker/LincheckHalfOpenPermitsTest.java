@@ -57,7 +57,7 @@ public class LincheckHalfOpenPermitsTest {
         @Operation
         public boolean acquire(@Param(gen = ThreadIdGen.class) int thread) {
             long permit = breaker.tryAcquire();
-            if (permit == CircuitBreaker.NOT_PERMITTED) {
+            if (permit < 0) {
                 return false;
             }
             held.keep(thread, permit);

@@ -89,8 +89,8 @@ class RetryPolicyTest {
         assertThat(r.isRetryable(new NoClassDefFoundError())).isFalse();
         CircuitBreaker breaker = CircuitBreaker.ofDefaults("b");
         breaker.transitionTo(CircuitBreaker.State.FORCED_OPEN);
-        assertThat(r.isRetryable(breaker.rejection())).as("refusals are not retried by default").isFalse();
-        assertThat(Retry.builder().retryOnCallNotPermitted(true).build().isRetryable(breaker.rejection())).isTrue();
+        assertThat(r.isRetryable(breaker.rejection(breaker.tryAcquire()))).as("refusals are not retried by default").isFalse();
+        assertThat(Retry.builder().retryOnCallNotPermitted(true).build().isRetryable(breaker.rejection(breaker.tryAcquire()))).isTrue();
         assertThat(Retry.ofDefaults().isRetryable(new AssertionError())).as("only Exceptions by default").isFalse();
         Retry throwing = Retry.builder().retryIf(e -> {
             throw new IllegalStateException("predicate bug");

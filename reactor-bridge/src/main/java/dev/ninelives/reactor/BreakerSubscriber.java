@@ -77,6 +77,12 @@ abstract class BreakerSubscriber<T> implements CoreSubscriber<T>, Subscription, 
         }
     }
 
+    /*
+     * The breaker calls user code (the failure predicate, listeners). Only a JVM-fatal error gets
+     * out of it, and only after the breaker's own state is whole; the finally blocks make sure the
+     * signal still reaches downstream before it propagates, so an outer operator (a bulkhead, a
+     * retry) still sees the call end and returns its own permit.
+     */
     @Override
     public final void onError(Throwable t) {
         long p = (long) PERMIT.getAndSet(this, TERMINATED);
@@ -84,10 +90,13 @@ abstract class BreakerSubscriber<T> implements CoreSubscriber<T>, Subscription, 
             Operators.onErrorDropped(t, actual.currentContext());
             return;
         }
-        if (p >= 0) {
-            breaker.onError(p & ~DELIVERED, elapsed(), t);
+        try {
+            if (p >= 0) {
+                breaker.onError(p & ~DELIVERED, elapsed(), t);
+            }
+        } finally {
+            actual.onError(t);
         }
-        actual.onError(t);
     }
 
     @Override
@@ -96,15 +105,18 @@ abstract class BreakerSubscriber<T> implements CoreSubscriber<T>, Subscription, 
         if (p == TERMINATED) {
             return;
         }
-        if (p >= 0) {
-            p = (long) PERMIT.getAndSet(this, TERMINATED);
+        try {
             if (p >= 0) {
-                breaker.onSuccess(p & ~DELIVERED, elapsed());
+                p = (long) PERMIT.getAndSet(this, TERMINATED);
+                if (p >= 0) {
+                    breaker.onSuccess(p & ~DELIVERED, elapsed());
+                }
+            } else {
+                PERMIT.setRelease(this, TERMINATED);        // RECORDED or CANCELLED: nothing left to report
             }
-        } else {
-            PERMIT.setRelease(this, TERMINATED);            // RECORDED or CANCELLED: nothing left to report
+        } finally {
+            actual.onComplete();
         }
-        actual.onComplete();
     }
 
     @Override
@@ -121,7 +133,12 @@ abstract class BreakerSubscriber<T> implements CoreSubscriber<T>, Subscription, 
             }
             if (PERMIT.compareAndSet(this, p, CANCELLED)) { // lost only to a terminal signal or a Mono value
                 if (p >= 0) {
-                    cancelled(p);
+                    try {
+                        cancelled(p);
+                    } finally {                              // a listener's fatal error still cancels the source
+                        s.cancel();
+                    }
+                    return;
                 }
                 break;
             }
@@ -181,12 +198,12 @@ abstract class BreakerSubscriber<T> implements CoreSubscriber<T>, Subscription, 
      * {@code onError(CallNotPermittedException)} to {@code actual} (no allocation) and the
      * source must not be subscribed.
      *
-     * @return the permit, or {@link CircuitBreaker#NOT_PERMITTED} once the refusal is signalled
+     * @return the permit, or a negative refusal once the refusal is signalled
      */
     static long acquire(CircuitBreaker breaker, CoreSubscriber<?> actual) {
         long permit = breaker.tryAcquire();
-        if (permit == CircuitBreaker.NOT_PERMITTED) {
-            Operators.error(actual, breaker.rejection());
+        if (permit < 0) {
+            Operators.error(actual, breaker.rejection(permit));
         }
         return permit;
     }

@@ -16,12 +16,10 @@ import reactor.core.publisher.Operators;
 final class FluxBreaker<T> extends FluxOperator<T, T> {
 
     final CircuitBreaker breaker;
-    final boolean timed;
 
     FluxBreaker(Flux<? extends T> source, CircuitBreaker breaker) {
         super(source);
         this.breaker = breaker;
-        this.timed = breaker.config().slowCallDetection();
     }
 
     /** Wraps {@code source} and passes the operator through {@code Flux.onAssembly}, so hooks and checkpoints see it. */
@@ -33,7 +31,7 @@ final class FluxBreaker<T> extends FluxOperator<T, T> {
     public void subscribe(CoreSubscriber<? super T> actual) {
         long permit = BreakerSubscriber.acquire(breaker, actual);
         if (permit >= 0) {
-            BreakerSubscriber.subscribeSource(source, timed
+            BreakerSubscriber.subscribeSource(source, breaker.measuresDurations()   // slow calls, or a call listener (metrics)
                     ? new TimedFluxBreakerSubscriber<>(actual, breaker, permit)
                     : new FluxBreakerSubscriber<>(actual, breaker, permit));
         }

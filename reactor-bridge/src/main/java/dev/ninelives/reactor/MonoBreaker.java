@@ -15,12 +15,10 @@ import reactor.core.publisher.Operators;
 final class MonoBreaker<T> extends MonoOperator<T, T> {
 
     final CircuitBreaker breaker;
-    final boolean timed;
 
     MonoBreaker(Mono<? extends T> source, CircuitBreaker breaker) {
         super(source);
         this.breaker = breaker;
-        this.timed = breaker.config().slowCallDetection();
     }
 
     /** Wraps {@code source} and passes the operator through {@code Mono.onAssembly}, so hooks and checkpoints see it. */
@@ -32,7 +30,7 @@ final class MonoBreaker<T> extends MonoOperator<T, T> {
     public void subscribe(CoreSubscriber<? super T> actual) {
         long permit = BreakerSubscriber.acquire(breaker, actual);
         if (permit >= 0) {
-            BreakerSubscriber.subscribeSource(source, timed
+            BreakerSubscriber.subscribeSource(source, breaker.measuresDurations()   // slow calls, or a call listener (metrics)
                     ? new TimedMonoBreakerSubscriber<>(actual, breaker, permit)
                     : new MonoBreakerSubscriber<>(actual, breaker, permit));
         }
@@ -58,10 +56,13 @@ final class MonoBreaker<T> extends MonoOperator<T, T> {
                 Operators.onNextDropped(t, actual.currentContext());
                 return;
             }
-            if (p >= 0 && PERMIT.compareAndSet(this, p, RECORDED)) { // fails only if cancel took the permit
-                breaker.onSuccess(p, elapsed());
+            try {
+                if (p >= 0 && PERMIT.compareAndSet(this, p, RECORDED)) { // fails only if cancel took the permit
+                    breaker.onSuccess(p, elapsed());
+                }
+            } finally {                                      // a listener's fatal error still delivers the value
+                actual.onNext(t);
             }
-            actual.onNext(t);
         }
 
         @Override

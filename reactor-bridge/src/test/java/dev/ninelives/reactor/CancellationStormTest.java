@@ -62,7 +62,7 @@ class CancellationStormTest {
     /** Takes every free trial slot, then gives them all back; returns how many there were. */
     private static int freeTrialSlots(CircuitBreaker b) {
         List<Long> permits = new ArrayList<>();
-        for (long p; (p = b.tryAcquire()) != CircuitBreaker.NOT_PERMITTED; ) {
+        for (long p; (p = b.tryAcquire()) >= 0; ) {
             permits.add(p);
         }
         permits.forEach(b::release);

@@ -60,7 +60,7 @@ class OperatorContractTest {
         @Override
         public void assertAccounted() {
             List<Long> permits = new ArrayList<>();
-            for (long p; (p = breaker.tryAcquire()) != CircuitBreaker.NOT_PERMITTED; ) {
+            for (long p; (p = breaker.tryAcquire()) >= 0; ) {
                 permits.add(p);
             }
             permits.forEach(breaker::release);

@@ -228,8 +228,8 @@ public final class BreakerSnippets {
     // tag::without-reactor[]
     public String quoteNow(String symbol, Function<String, String> blockingClient) {
         long permit = breaker.tryAcquire();
-        if (permit == CircuitBreaker.NOT_PERMITTED) {
-            throw breaker.rejection();                            // names the breaker and its state
+        if (permit < 0) {
+            throw breaker.rejection(permit);                      // names the breaker and the state that refused
         }
         long start = System.nanoTime();
         try {

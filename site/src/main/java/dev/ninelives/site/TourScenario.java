@@ -306,6 +306,7 @@ public final class TourScenario {
         final AtomicLong failed = new AtomicLong();
         final Map<ServiceException.Kind, AtomicLong> failedBy = new EnumMap<>(ServiceException.Kind.class);
         final AtomicLong rejectedByOpen = new AtomicLong();
+        volatile CallNotPermittedException lastOpenRefusal;
         final AtomicLong rejectedByHalfOpen = new AtomicLong();
         final AtomicLong issuedWhileDown = new AtomicLong();
         final AtomicLong attemptsWhileDown = new AtomicLong();
@@ -441,6 +442,9 @@ public final class TourScenario {
          * attempt. The script's last phase is the recovery.
          */
         Outcome refused(CallNotPermittedException e) {
+            if (e.state() == CircuitBreaker.State.OPEN) {
+                lastOpenRefusal = e;                        // it knows when the next trial call is due
+            }
             if (service.phaseNow().down()) {
                 rejectedWhileDown.incrementAndGet();
             } else if (now().compareTo(recoveryStart) >= 0) {
@@ -519,7 +523,11 @@ public final class TourScenario {
                         : String.format(Locale.ROOT, "of %d calls: %4.1f%% failed, %4.1f%% slow",
                                 m.calls(), m.failureRate(), m.slowCallRate());
                 case OPEN -> {
-                    long left = breaker.rejection().nextTrialAtNanos() - ticker.read();
+                    CallNotPermittedException refusal = lastOpenRefusal;
+                    if (refusal == null || refusal.nextTrialAtNanos() == CallNotPermittedException.UNKNOWN) {
+                        yield "refusing calls";
+                    }
+                    long left = refusal.nextTrialAtNanos() - ticker.read();
                     yield left > 0 ? "trial calls in " + seconds(Duration.ofNanos(left), 1) : "trial calls due";
                 }
                 case HALF_OPEN -> String.format(Locale.ROOT, "%d of %d trial calls recorded",

@@ -84,7 +84,7 @@ class BreakerSnippetsTest {
     /** Records one outcome through the permit protocol: the breaker must permit the call. */
     static void outcome(CircuitBreaker breaker, boolean fail) {
         long permit = breaker.tryAcquire();
-        assertThat(permit).as("permitted in %s", breaker.state()).isNotEqualTo(CircuitBreaker.NOT_PERMITTED);
+        assertThat(permit).as("permitted in %s", breaker.state()).isNotNegative();
         if (fail) {
             breaker.onError(permit, 0, new IOException(DOWN));
         } else {
@@ -183,7 +183,7 @@ class BreakerSnippetsTest {
         for (int round = 0; round < reopenings; round++) {
             long openFor = breaker.config().openDurationNanos(round + 1);
             advance(Duration.ofNanos(openFor - 1));
-            assertThat(breaker.tryAcquire()).as("one nanosecond early").isEqualTo(CircuitBreaker.NOT_PERMITTED);
+            assertThat(breaker.tryAcquire()).as("one nanosecond early").isNegative();
             advance(Duration.ofNanos(1));
             for (int t = 0; t < 3; t++) {
                 outcome(breaker, true);
@@ -421,8 +421,9 @@ class BreakerSnippetsTest {
 
         CircuitBreaker traced = CircuitBreaker.builder("quotes").rejectionStackTraces(true).build();
         traced.transitionTo(State.FORCED_OPEN);
-        assertThat(traced.rejection()).isNotSameAs(traced.rejection());
-        assertThat(traced.rejection().getStackTrace()).isNotEmpty();
+        long refusal = traced.tryAcquire();
+        assertThat(traced.rejection(refusal)).isNotSameAs(traced.rejection(refusal));
+        assertThat(traced.rejection(refusal).getStackTrace()).isNotEmpty();
     }
 
     // ---------------------------------------------------------------- without Reactor

@@ -318,7 +318,9 @@ class BulkheadSnippetsTest extends OnVirtualClock {
     void isBulkheadFullAnswersOnlyForTheBulkheadsRefusals() {
         assertThat(NineLives.isBulkheadFull(bulkhead.rejection())).isTrue();
         assertThat(NineLives.isBulkheadFull(new IOException(DOWN))).isFalse();
-        assertThat(NineLives.isBulkheadFull(breaker.rejection())).isFalse();
+        CircuitBreaker forcedOpen = CircuitBreaker.ofDefaults("forced");
+        forcedOpen.transitionTo(CircuitBreaker.State.FORCED_OPEN);
+        assertThat(NineLives.isBulkheadFull(forcedOpen.rejection(forcedOpen.tryAcquire()))).isFalse();
         assertThat(NineLives.isBulkheadFull(null)).isFalse();
         assertThat(bulkhead.rejection().bulkheadName()).isEqualTo("quotes");
         assertThat(bulkhead.rejection().getMessage()).contains("quotes");

@@ -94,6 +94,7 @@ class MetricsSnippetsTest extends OnVirtualClock {
         for (String outcome : List.of("success", "failure", "ignored")) {
             for (String kind : List.of("fast", "slow")) {
                 expected.add("counter ninelives.breaker.calls{kind=" + kind + ",name=quotes,outcome=" + outcome + "}");
+                expected.add("timer ninelives.breaker.call.duration{kind=" + kind + ",name=quotes,outcome=" + outcome + "}");
             }
         }
         expected.add("counter ninelives.breaker.calls{kind=none,name=quotes,outcome=not_permitted}");
@@ -380,7 +381,7 @@ class MetricsSnippetsTest extends OnVirtualClock {
     void extraTagsGoOnEveryMeterButReplaceNeitherTheNameNorAMetersOwnTags() {
         MeterRegistry registry = new SimpleMeterRegistry();
         MetricsSnippets.bindTagged(registry, breaker, retry, bulkhead);
-        assertThat(registry.getMeters()).hasSize(29).allSatisfy(m -> {
+        assertThat(registry.getMeters()).hasSize(29 + 6).allSatisfy(m -> {
             assertThat(m.getId().getTag("service")).isEqualTo("checkout");
             assertThat(m.getId().getTag("dependency")).isEqualTo("quote-service");
             assertThat(m.getId().getTag("name")).isEqualTo("quotes");
@@ -534,7 +535,7 @@ class MetricsSnippetsTest extends OnVirtualClock {
             }
             soft.assertThat(names).as("%s: its names in Prometheus", row.getKey()).isPositive();
         }
-        soft.assertThat(rows).as("every meter").hasSize(13);
+        soft.assertThat(rows).as("every meter").hasSize(14);
         soft.assertThat(listed).as("every sample name of the scrape, and no other").isEqualTo(sampleNames(scrape));
         soft.assertAll();
     }

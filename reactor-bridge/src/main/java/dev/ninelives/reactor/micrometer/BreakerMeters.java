@@ -6,12 +6,15 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.BaseUnits;
+
+import java.util.concurrent.TimeUnit;
 
 /**
  * The meters of one circuit breaker; see {@link NineLivesMeters} for the table. The state and
- * the rates are gauges that read the breaker when the registry asks; the calls are counters fed
- * by {@code onCallRecorded} and {@code onCallNotPermitted} listeners.
+ * the rates are gauges that read the breaker when the registry asks; the calls are counters, and
+ * their durations timers, fed by {@code onCallRecorded} and {@code onCallNotPermitted} listeners.
  */
 final class BreakerMeters extends PolicyMeters {
 
@@ -19,6 +22,7 @@ final class BreakerMeters extends PolicyMeters {
     static final String CALLS = "ninelives.breaker.calls";
     static final String FAILURE_RATE = "ninelives.breaker.failure.rate";
     static final String SLOW_CALL_RATE = "ninelives.breaker.slow.call.rate";
+    static final String CALL_DURATION = "ninelives.breaker.call.duration";
 
     private static final CallRecordedEvent.Outcome[] OUTCOMES = CallRecordedEvent.Outcome.values();
 
@@ -48,13 +52,26 @@ final class BreakerMeters extends PolicyMeters {
 
         // index: outcome * 2 + (slow ? 1 : 0)
         Counter[] calls = new Counter[OUTCOMES.length * 2];
+        Timer[] durations = new Timer[OUTCOMES.length * 2];
         for (CallRecordedEvent.Outcome o : OUTCOMES) {
-            calls[o.ordinal() * 2] = calls(registry, tagValue(o), "fast");
-            calls[o.ordinal() * 2 + 1] = calls(registry, tagValue(o), "slow");
+            for (int slow = 0; slow < 2; slow++) {
+                String kind = slow == 0 ? "fast" : "slow";
+                calls[o.ordinal() * 2 + slow] = calls(registry, tagValue(o), kind);
+                durations[o.ordinal() * 2 + slow] = Timer.builder(CALL_DURATION)
+                        .tags(tags).tag("outcome", tagValue(o)).tag("kind", kind)
+                        .description("How long calls through the breaker took, by outcome and speed")
+                        .register(registry);
+            }
         }
         Counter notPermitted = calls(registry, "not_permitted", "none");
 
-        breaker.onCallRecorded(e -> calls[e.outcome().ordinal() * 2 + (e.slow() ? 1 : 0)].increment());
+        // Registering a call listener makes the breaker measure durations (measuresDurations()):
+        // an unbound breaker reads no clock for them.
+        breaker.onCallRecorded(e -> {
+            int i = e.outcome().ordinal() * 2 + (e.slow() ? 1 : 0);
+            calls[i].increment();
+            durations[i].record(e.durationNanos(), TimeUnit.NANOSECONDS);
+        });
         breaker.onCallNotPermitted(e -> notPermitted.increment());
     }
 

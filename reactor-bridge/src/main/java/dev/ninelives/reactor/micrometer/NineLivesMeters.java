@@ -59,6 +59,13 @@ import io.micrometer.core.instrument.binder.MeterBinder;
  *         the slow-call duration (always {@code fast} without slow-call detection). A cancelled
  *         call is not counted. Every reported outcome counts, also while the breaker is
  *         {@code disabled}.</td></tr>
+ * <tr><td>{@code ninelives.breaker.call.duration}</td><td>timer</td>
+ *     <td>{@code outcome}: {@code success}, {@code failure}, {@code ignored};<br>{@code kind}:
+ *         {@code fast}, {@code slow}</td>
+ *     <td>How long each call took, from subscription to its outcome, by the breaker's ticker: the
+ *         timer Resilience4j's {@code resilience4j.circuitbreaker.calls} dashboards read. Binding
+ *         turns on duration measurement in the operators (two ticker reads per call); an unbound
+ *         breaker without slow-call detection reads no clock.</td></tr>
  * <tr><td>{@code ninelives.breaker.failure.rate}</td><td>gauge, percent</td><td></td>
  *     <td>Failures as a percentage of the calls in the sliding window (in {@code half_open}, of
  *         the trial calls recorded so far); -1 while fewer than the minimum number of calls have

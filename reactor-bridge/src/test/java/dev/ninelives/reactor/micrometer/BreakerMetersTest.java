@@ -93,6 +93,35 @@ class BreakerMetersTest {
         assertThat(b.metrics().calls()).as("the breaker's own window agrees").isEqualTo(5);
     }
 
+    /**
+     * The call-duration timer by outcome, on a breaker without slow-call detection: binding
+     * turns on duration measurement, so a migrated Resilience4j dashboard has its timer.
+     */
+    @Test
+    void callDurationsAreTimedByOutcomeEvenWithoutSlowCallDetection() {
+        CircuitBreaker b = CircuitBreaker.builder("timed").ticker(now::get)
+                .recordFailureIf(e -> e instanceof IOException).build();
+        assertThat(b.measuresDurations()).as("unbound: no clock read for durations").isFalse();
+        NineLivesMeters.breaker(b).bindTo(registry);
+        assertThat(b.measuresDurations()).isTrue();
+        assertThat(registry.get("ninelives.breaker.call.duration").tag("name", "timed").timers())
+                .as("every series from the start").hasSize(6);
+
+        through(b, taking(2 * SECOND, Mono.just("ok")));
+        through(b, taking(3 * SECOND, Mono.just("ok")));
+        through(b, taking(SECOND, Mono.error(new IOException("down"))));
+        through(b, taking(5 * SECOND, Mono.error(new IllegalArgumentException("not counted"))));
+
+        io.micrometer.core.instrument.Timer success = registry.get("ninelives.breaker.call.duration")
+                .tags("name", "timed", "outcome", "success", "kind", "fast").timer();
+        assertThat(success.count()).isEqualTo(2);
+        assertThat(success.totalTime(java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(5.0);
+        assertThat(registry.get("ninelives.breaker.call.duration").tags("name", "timed", "outcome", "failure", "kind", "fast")
+                .timer().totalTime(java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(1.0);
+        assertThat(registry.get("ninelives.breaker.call.duration").tags("name", "timed", "outcome", "ignored", "kind", "fast")
+                .timer().max(java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(5.0);
+    }
+
     @Test
     void theStateGaugeFollowsEveryTransition() {
         CircuitBreaker b = CircuitBreaker.builder("states").ticker(now::get).slidingWindow(2).minimumNumberOfCalls(2)
@@ -147,9 +176,10 @@ class BreakerMetersTest {
     void everyMeterHasADescription() {
         CircuitBreaker b = CircuitBreaker.ofDefaults("described");
         NineLivesMeters.breaker(b).bindTo(registry);
-        assertThat(registry.getMeters()).hasSize(6 + 7 + 2)
+        assertThat(registry.getMeters()).hasSize(6 + 7 + 2 + 6)
                 .allSatisfy(m -> assertThat(m.getId().getDescription()).isNotBlank());
         assertThat(registry.getMeters()).filteredOn(m -> m instanceof Gauge).hasSize(8);
         assertThat(registry.getMeters()).filteredOn(m -> m instanceof Counter).hasSize(7);
+        assertThat(registry.getMeters()).filteredOn(m -> m instanceof io.micrometer.core.instrument.Timer).hasSize(6);
     }
 }

@@ -50,6 +50,7 @@ class NineLivesMetersTest {
         bindAll(registry);
         Set<String> names = registry.getMeters().stream().map(m -> m.getId().getName()).collect(Collectors.toCollection(TreeSet::new));
         assertThat(names).containsExactly(
+                "ninelives.breaker.call.duration",
                 "ninelives.breaker.calls",
                 "ninelives.breaker.failure.rate",
                 "ninelives.breaker.slow.call.rate",
@@ -122,7 +123,7 @@ class NineLivesMetersTest {
         succeed(b);
         assertThat(successes(registry, "twice")).isEqualTo(2);
         assertThat(successes(other, "twice")).as("counted from its binding on").isEqualTo(1);
-        assertThat(registry.getMeters()).hasSize(15);
+        assertThat(registry.getMeters()).hasSize(6 + 7 + 2 + 6);
     }
 
     /** Guards "no cost when no registry is bound": a binder that is built but not bound registers nothing anywhere. */
