@@ -26,7 +26,9 @@ import java.util.function.Consumer;
  * permit is applied only while the word (HALF_OPEN) or the phase (CLOSED, METRICS_ONLY) still
  * carries that epoch, so an outcome that arrives after a transition never counts against the
  * new state. The epoch wraps after 65,536 transitions; a call would have to outlive that many
- * transitions for its outcome to be misattributed.
+ * transitions for its outcome to be misattributed. A refusal is the complement of the refusing
+ * word's permit (~(epoch << 3 | state), always negative), so rejection(refusal) can name the state
+ * that refused even after the breaker has moved on.
  *
  * HALF_OPEN is exact because its whole bookkeeping lives in the word: acquiring is a CAS that
  * increments admitted only while admitted < permitted; recording is a CAS that increments
