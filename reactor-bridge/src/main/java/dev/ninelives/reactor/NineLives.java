@@ -94,7 +94,7 @@ public final class NineLives {
      * at each subscription, so {@code StepVerifier.withVirtualTime} drives them.
      *
      * <pre>{@code
-     * Retry retry = Retry.builder()
+     * Retry retry = Retry.builder("quotes")
      *     .maxAttempts(3)
      *     .exponentialBackoff(Duration.ofMillis(100), 2.0, Duration.ofSeconds(1))
      *     .build();

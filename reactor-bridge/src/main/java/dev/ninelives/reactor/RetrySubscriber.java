@@ -1,5 +1,6 @@
 package dev.ninelives.reactor;
 
+import dev.ninelives.internal.RetryRules;
 import dev.ninelives.retry.Retry;
 import dev.ninelives.retry.RetryBudget;
 import dev.ninelives.retry.RetryEvent;
@@ -53,7 +54,7 @@ import java.util.concurrent.TimeUnit;
  * (downstream is completed right behind it: a Mono has nothing after its value, so the call is
  * over and a late error of that attempt is dropped, never retried into a second value) or at a
  * completion; FAILED for an error that is not retried; EXHAUSTED or BUDGET_REFUSED from the retry
- * decision. Retry.announce reads the listener array before anything else, so while nobody
+ * decision. RetryRules.announce reads the listener array before anything else, so while nobody
  * listens an ending allocates nothing and the subscriber needs no field for it: the attempt
  * number is 1 without a Cold, the Cold's otherwise.
  *
@@ -122,7 +123,7 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
 
     /** Signals onSubscribe downstream and makes the first attempt. */
     void start() {
-        Retry retry = plan.retry;
+        RetryRules retry = plan.rules;
         if (retry.deadlineNanos() > 0) {
             cold().start = retry.ticker().read();
         }
@@ -195,7 +196,7 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
             Operators.onNextDropped(t, actual.currentContext());
             return;
         }
-        if (plan.testsResults && plan.retry.isRetryableResult(t)) {
+        if (plan.testsResults && plan.rules.isRetryableResult(t)) {
             c.current = null;                         // the rest of this attempt is ignored
             c.attemptSubscription.cancel();
             failed(new RetryOnResultException(t));
@@ -230,11 +231,11 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
 
     /**
      * Announces the call's success. Without a listener this is a volatile read and a length
-     * check in {@link Retry#announce}: no allocation. A call that never failed has no Cold
+     * check in {@link RetryRules#announce}: no allocation. A call that never failed has no Cold
      * and made one attempt.
      */
     private void succeeded(Cold c) {
-        plan.retry.announce(RetryEvent.Type.SUCCEEDED, c == null ? 1 : c.attempt, 0L, null);
+        plan.rules.announce(RetryEvent.Type.SUCCEEDED, c == null ? 1 : c.attempt, 0L, null);
     }
 
     /** One attempt of a Mono whose values are tested; forwards only while it is the current attempt. */
@@ -288,7 +289,7 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
     }
 
     private void failed(Throwable t) {
-        Retry retry = plan.retry;
+        RetryRules retry = plan.rules;
         Cold c = cold();
         if (reconcileProduced()) {
             c.emitted = true;
@@ -318,7 +319,7 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
             notRetried(e, c.attempt);
             return;
         }
-        if (delay == Retry.NO_RETRY) {
+        if (delay == RetryRules.NO_RETRY) {
             notRetried(t, c.attempt);
             return;
         }
@@ -380,7 +381,7 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
 
     /** Ends the call with an error that is not retried (not exhausted, not refused by the budget). */
     private void notRetried(Throwable t, int attempt) {
-        plan.retry.announce(RetryEvent.Type.FAILED, attempt, 0L, t);
+        plan.rules.announce(RetryEvent.Type.FAILED, attempt, 0L, t);
         end(t, false);
     }
 
@@ -395,7 +396,7 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
             actual.onComplete();
             return;
         }
-        actual.onError(plan.retry.finalError(t, c.earlier, c.earlierCount, c.attempt, exhausted));
+        actual.onError(plan.rules.finalError(t, c.earlier, c.earlierCount, c.attempt, exhausted));
     }
 
     // ---------------------------------------------------------------- downstream
@@ -466,7 +467,7 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
             return Attr.RunStyle.ASYNC;
         }
         if (key == Attr.NAME) {
-            return plan.retry.name();
+            return plan.rules.name();
         }
         if (key == Attr.REQUESTED_FROM_DOWNSTREAM) {
             return requestedFromDownstream();

@@ -77,7 +77,7 @@ class OperatorContractTest {
     /** A retry over the breaker: every attempt takes a permit, and every permit must still be accounted for. */
     static final class RetryOverBreakerProtection implements Protection {
         final BreakerProtection breaker = new BreakerProtection();
-        final dev.ninelives.retry.Retry retry = dev.ninelives.retry.Retry.builder().maxAttempts(3).noBackoff().build();
+        final dev.ninelives.retry.Retry retry = dev.ninelives.retry.Retry.builder("retry").maxAttempts(3).noBackoff().build();
 
         @Override
         public <T> Function<Publisher<T>, Publisher<T>> operator() {
@@ -194,7 +194,7 @@ class OperatorContractTest {
 
     /** A retry inside the bulkhead: all attempts of a call share one permit, which still comes back exactly once. */
     static final class RetryInsideBulkheadProtection extends BulkheadProtection {
-        final dev.ninelives.retry.Retry retry = dev.ninelives.retry.Retry.builder().maxAttempts(3).noBackoff().build();
+        final dev.ninelives.retry.Retry retry = dev.ninelives.retry.Retry.builder("retry").maxAttempts(3).noBackoff().build();
 
         RetryInsideBulkheadProtection() {
             super(Bulkhead.builder("contractRetry").maxConcurrent(1).build());
