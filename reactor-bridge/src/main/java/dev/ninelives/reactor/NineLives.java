@@ -116,7 +116,9 @@ public final class NineLives {
      * A Mono's value ends the call: downstream gets the value and its completion at once. Each
      * call's ending is announced to the policy's listeners ({@code onSucceeded},
      * {@code onFailed}, {@code onExhausted}, {@code onBudgetRefused}); a cancelled call
-     * announces none.
+     * announces none. Each attempt gets one {@code onSubscribe} through: a second
+     * Subscription within one attempt is cancelled (and reported to Reactor's hooks), and the
+     * first keeps running.
      *
      * @param retry the policy; one policy can serve any number of pipelines
      * @param <T>   the element type

@@ -46,6 +46,10 @@ import java.util.concurrent.TimeUnit;
  * for a deadline or a result predicate), so a call that succeeds allocates this subscriber
  * alone.
  *
+ * One onSubscribe per attempt (rule 2.5). A second Subscription within one attempt is cancelled
+ * and reported, and the first keeps running: the subclasses' set() tells a second one from the
+ * next attempt's first, attemptFailed() telling them when an attempt is over.
+ *
  * Retrying a Mono's value abandons an attempt that may still signal (a source may complete
  * after it was cancelled). Such a policy subscribes each attempt through its own small
  * `ResultAttempt`, and the parent ignores every attempt but the current one.
@@ -104,7 +108,6 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
         Throwable[] earlier;
         int earlierCount;
         boolean emitted;              // a Flux delivered an element before some error
-        Subscription attemptSubscription;
         volatile Object current;      // the attempt whose signals count (result predicates only)
     }
 
@@ -177,9 +180,6 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
 
     @Override
     public final void onSubscribe(Subscription s) {
-        if (plan.testsResults) {
-            cold.attemptSubscription = s;
-        }
         set(s);
     }
 
@@ -197,8 +197,7 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
             return;
         }
         if (plan.testsResults && plan.rules.isRetryableResult(t)) {
-            c.current = null;                         // the rest of this attempt is ignored
-            c.attemptSubscription.cancel();
+            abandonAttempt(c);
             failed(new RetryOnResultException(t));
             return;
         }
@@ -206,6 +205,18 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
         succeeded(c);
         actual.onNext(t);
         actual.onComplete();
+    }
+
+    /**
+     * Ignores the rest of the current attempt and cancels it. Result predicates test Monos only,
+     * and a Mono's running attempt is the Subscription in the slot.
+     */
+    private void abandonAttempt(Cold c) {
+        c.current = null;
+        Object s = slot;
+        if (s instanceof Subscription) {
+            ((Subscription) s).cancel();
+        }
     }
 
     @Override
@@ -291,7 +302,7 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
     private void failed(Throwable t) {
         RetryRules retry = plan.rules;
         Cold c = cold();
-        if (reconcileProduced()) {
+        if (attemptFailed()) {
             c.emitted = true;
             if (retry.resetOnElement()) {
                 c.attempt = 1;                         // an element arrived since the last error
@@ -422,18 +433,24 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
         return slot == CANCELLED;
     }
 
-    /** A new attempt's subscription: ask it for everything downstream still wants. */
+    /**
+     * An attempt's Subscription: the first of a new attempt is asked for everything downstream
+     * still wants; a second one within the same attempt is cancelled and reported (rule 2.5),
+     * and the first keeps running.
+     */
     abstract void set(Subscription s);
 
     /** Cancels what the subclass holds of the current attempt, after {@link #cancel()} took the slot. */
     abstract void cancelUpstream();
 
     /**
-     * Counts the elements the failed attempt delivered against downstream demand.
+     * The current attempt failed (an error, or a retried value): the next Subscription belongs
+     * to the next attempt. Counts the elements the failed attempt delivered against downstream
+     * demand.
      *
      * @return true if it delivered any
      */
-    abstract boolean reconcileProduced();
+    abstract boolean attemptFailed();
 
     /** The current attempt's subscription, for Scannable. */
     abstract Subscription upstream();
