@@ -62,6 +62,20 @@ import java.util.concurrent.TimeUnit;
  * listens an ending allocates nothing and the subscriber needs no field for it: the attempt
  * number is 1 without a Cold, the Cold's otherwise.
  *
+ * Callbacks that throw. The policy calls user code: the retryIf and result predicates, the
+ * backoff function, the jitter's generator, the deadline's ticker, the listeners. Whatever one of
+ * them throws, the call's state is complete before anything propagates: a decision callback's
+ * throwable ends the call (FAILED, onError downstream, the attempt cancelled if it was a value's
+ * test), a listener's runs in a try whose finally does what the event announced (end the call,
+ * deliver the value, or schedule the retry). Only a JVM-fatal error then propagates, to the
+ * thread that signalled: up through the source into attemptLoop for a synchronous source (which
+ * rethrows it once the loop stops), into the scheduler's task otherwise. A listener's fatal error
+ * on RETRY propagates while the call goes on; `Cold.rethrown` marks it, so that attemptLoop does
+ * not take it for an error of the source's own subscribe, which ends the call. Should it then
+ * leave through subscribe with the call still going (a delayed retry pending), start() ends the
+ * call first (abort): whoever called subscribe, an outer bulkhead say, takes a throw for the end
+ * of the call and would otherwise return its permit while the retry runs, and drop its outcome.
+ *
  * Demand across attempts is the subclasses' business: FluxRetrySubscriber runs the classic
  * multi-subscription arbiter, MonoRetrySubscriber a two-field one (a Mono wants one value).
  */
@@ -108,6 +122,7 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
         Throwable[] earlier;
         int earlierCount;
         boolean emitted;              // a Flux delivered an element before some error
+        Throwable rethrown;           // a listener's JVM-fatal error rethrown while the call goes on
         volatile Object current;      // the attempt whose signals count (result predicates only)
     }
 
@@ -126,20 +141,40 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
 
     /** Signals onSubscribe downstream and makes the first attempt. */
     void start() {
-        RetryRules retry = plan.rules;
-        if (retry.deadlineNanos() > 0) {
-            cold().start = retry.ticker().read();
+        RetryRules rules = plan.rules;
+        if (rules.deadlineNanos() > 0) {
+            cold().start = rules.ticker().read();
         }
         if (plan.testsResults) {
             cold();
         }
-        RetryBudget budget = retry.budget();
+        RetryBudget budget = rules.budget();
         if (budget != null) {
             budget.onCall();
         }
         ATTEMPTS.setRelease(this, 1);                  // the first attempt, before downstream can see us and set FLAG
         actual.onSubscribe(this);
-        attemptLoop();
+        try {
+            attemptLoop();
+        } catch (Throwable fatal) {                    // only a JVM-fatal error gets out of the loop
+            if (cold != TERMINATED && !isCancelled()) {
+                abort(fatal);
+            }
+            throw fatal;
+        }
+    }
+
+    /**
+     * A listener's JVM-fatal error is about to leave through {@code subscribe} while the call goes
+     * on (its retry scheduled, or an attempt running). Whoever called {@code subscribe} (an outer
+     * operator, Reactor's own subscribe) takes a throw for the end of the call; so the call ends
+     * here first: the pending retry disposed or the running attempt cancelled, then FAILED and
+     * {@code onError(fatal)} downstream.
+     */
+    private void abort(Throwable fatal) {
+        Cold c = cold();
+        cancel();
+        ended(RetryEvent.Type.FAILED, Math.max(1, c.attempt - 1), 0L, fatal, false);
     }
 
     // ---------------------------------------------------------------- attempts
@@ -157,9 +192,10 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
     }
 
     private void attemptLoop() {
+        Throwable fatal = null;
         do {
-            if (isCancelled()) {
-                return;
+            if (isCancelled() || cold == TERMINATED) {
+                break;
             }
             CoreSubscriber<T> attempt = this;
             if (plan.testsResults) {
@@ -170,12 +206,39 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
             try {
                 plan.source.subscribe(attempt);
             } catch (Throwable e) {
-                attempt.onError(Operators.onOperatorError(e, actual.currentContext()));
+                Throwable f = subscribeThrew(attempt, e);
+                if (fatal == null) {
+                    fatal = f;
+                }
             }
             if (cold == TERMINATED) {
-                return;                                // ended within subscribe: no attempt can follow, leave the counter
+                break;                                 // ended within subscribe: no attempt can follow, leave the counter
             }
         } while (((int) ATTEMPTS.getAndAdd(this, -1) & COUNT) != 1);
+        if (fatal != null) {
+            throw (Error) fatal;                       // the call's state is complete: now it may propagate
+        }
+    }
+
+    /**
+     * The source's subscribe threw. A non-fatal error is the attempt's failure, through Reactor's
+     * operator-error hook. A JVM-fatal error is returned for the loop to rethrow once it stops;
+     * first, unless the call has ended or it is a listener's error this subscriber rethrew itself
+     * while the call goes on, it is the attempt's failure too, which ends the call (a fatal error
+     * is never retried).
+     */
+    private Throwable subscribeThrew(CoreSubscriber<T> attempt, Throwable e) {
+        if (!RetryRules.isFatal(e)) {
+            attempt.onError(Operators.onOperatorError(e, actual.currentContext()));
+            return null;
+        }
+        Cold c = cold;
+        if (c != null && c != TERMINATED && c.rethrown == e) {
+            c.rethrown = null;                         // ours: the retry it interrupted is under way
+        } else if (c != TERMINATED) {
+            attempt.onError(e);
+        }
+        return e;
     }
 
     @Override
@@ -196,15 +259,37 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
             Operators.onNextDropped(t, actual.currentContext());
             return;
         }
-        if (plan.testsResults && plan.rules.isRetryableResult(t)) {
-            abandonAttempt(c);
-            failed(new RetryOnResultException(t));
+        if (plan.testsResults && retriedResult(c, t)) {
             return;
         }
         cold = TERMINATED;
-        succeeded(c);
-        actual.onNext(t);
-        actual.onComplete();
+        try {
+            succeeded(c);
+        } finally {                                    // a listener's fatal error propagates after these
+            actual.onNext(t);
+            actual.onComplete();
+        }
+    }
+
+    /**
+     * Tests a Mono's value with the result predicate: true if the value is retried, or if the
+     * predicate threw and so ended the call (the attempt cancelled, onError with what it threw).
+     */
+    private boolean retriedResult(Cold c, T t) {
+        boolean retry;
+        try {
+            retry = plan.rules.isRetryableResult(t);
+        } catch (Throwable e) {
+            abandonAttempt(c);
+            callbackThrew(RetryRules.isFatal(e) ? e : Operators.onOperatorError(null, e, t, actual.currentContext()), c.attempt);
+            return true;
+        }
+        if (!retry) {
+            return false;
+        }
+        abandonAttempt(c);
+        failed(new RetryOnResultException(t));
+        return true;
     }
 
     /**
@@ -236,8 +321,11 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
             return;
         }
         cold = TERMINATED;
-        succeeded(c);
-        actual.onComplete();
+        try {
+            succeeded(c);
+        } finally {
+            actual.onComplete();
+        }
     }
 
     /**
@@ -300,11 +388,11 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
     }
 
     private void failed(Throwable t) {
-        RetryRules retry = plan.rules;
+        RetryRules rules = plan.rules;
         Cold c = cold();
         if (attemptFailed()) {
             c.emitted = true;
-            if (retry.resetOnElement()) {
+            if (rules.resetOnElement()) {
                 c.attempt = 1;                         // an element arrived since the last error
                 c.lastDelay = 0;
             }
@@ -312,41 +400,54 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
         if (isCancelled()) {
             return;
         }
-        if (!retry.isRetryable(t) || (!plan.mono && c.emitted && !retry.retryAfterElements())) {
-            notRetried(t, c.attempt);
+        int attempt = c.attempt;
+        boolean retryable;
+        try {
+            retryable = rules.isRetryable(t);
+        } catch (Throwable fatal) {                    // only a JVM-fatal error of the retryIf predicate gets here
+            callbackThrew(fatal, attempt);
             return;
         }
-        int attempt = c.attempt;
-        if (attempt >= retry.maxAttempts()) {
-            retry.announce(RetryEvent.Type.EXHAUSTED, attempt, 0L, t);
-            end(t, true);
+        if (!retryable || (!plan.mono && c.emitted && !rules.retryAfterElements())) {
+            ended(RetryEvent.Type.FAILED, attempt, 0L, t, false);
+            return;
+        }
+        if (attempt >= rules.maxAttempts()) {
+            ended(RetryEvent.Type.EXHAUSTED, attempt, 0L, t, true);
             return;
         }
         long delay;
+        boolean late;
+        boolean refused;
         try {
-            delay = retry.delayNanos(attempt, t, c.lastDelay);
-        } catch (RuntimeException e) {
-            e.addSuppressed(t);
-            notRetried(e, c.attempt);
+            delay = rules.delayNanos(attempt, t, c.lastDelay);
+            long deadline = rules.deadlineNanos();
+            late = delay != RetryRules.NO_RETRY && deadline > 0 && rules.ticker().read() - c.start > deadline - delay;
+            RetryBudget budget = rules.budget();
+            refused = delay != RetryRules.NO_RETRY && !late && budget != null && !budget.tryAcquireRetry();
+        } catch (Throwable e) {                        // the backoff function, the jitter's generator or a ticker threw
+            callbackThrew(RetryRules.isFatal(e) ? e : Operators.onOperatorError(null, e, t, actual.currentContext()), attempt);
             return;
         }
         if (delay == RetryRules.NO_RETRY) {
-            notRetried(t, c.attempt);
-            return;
+            ended(RetryEvent.Type.FAILED, attempt, 0L, t, false);
+        } else if (late) {
+            ended(RetryEvent.Type.EXHAUSTED, attempt, delay, t, true);
+        } else if (refused) {
+            ended(RetryEvent.Type.BUDGET_REFUSED, attempt, delay, t, false);
+        } else {
+            try {
+                rules.announce(RetryEvent.Type.RETRY, attempt, delay, t);
+            } catch (Throwable fatal) {                // a listener's JVM-fatal error: the retry still happens
+                c.rethrown = fatal;
+                retry(c, t, attempt, delay);
+                throw fatal;
+            }
+            retry(c, t, attempt, delay);
         }
-        long deadline = retry.deadlineNanos();
-        if (deadline > 0 && retry.ticker().read() - c.start > deadline - delay) {
-            retry.announce(RetryEvent.Type.EXHAUSTED, attempt, delay, t);
-            end(t, true);
-            return;
-        }
-        RetryBudget budget = retry.budget();
-        if (budget != null && !budget.tryAcquireRetry()) {
-            retry.announce(RetryEvent.Type.BUDGET_REFUSED, attempt, delay, t);
-            end(t, false);
-            return;
-        }
-        retry.announce(RetryEvent.Type.RETRY, attempt, delay, t);
+    }
+
+    private void retry(Cold c, Throwable t, int attempt, long delay) {
         remember(c, t);
         c.attempt = attempt + 1;
         c.lastDelay = delay;
@@ -367,7 +468,8 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
             task = plan.scheduler().schedule(this, delay, TimeUnit.NANOSECONDS);
         } catch (Throwable rejected) {
             // the retry was announced and counted: the failed attempt is the one before it
-            notRetried(Operators.onRejectedExecution(rejected, actual.currentContext()), cold.attempt - 1);
+            callbackThrew(RetryRules.isFatal(rejected) ? rejected
+                    : Operators.onRejectedExecution(rejected, actual.currentContext()), cold.attempt - 1);
             return;
         }
         if (!SLOT.compareAndSet(this, current, task)) {
@@ -390,10 +492,27 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
         }
     }
 
-    /** Ends the call with an error that is not retried (not exhausted, not refused by the budget). */
-    private void notRetried(Throwable t, int attempt) {
-        plan.rules.announce(RetryEvent.Type.FAILED, attempt, 0L, t);
-        end(t, false);
+    /**
+     * A callback threw while the policy decided about attempt {@code attempt}: the call ends
+     * with {@code error}, announced FAILED, and a JVM-fatal error then propagates.
+     */
+    private void callbackThrew(Throwable error, int attempt) {
+        ended(RetryEvent.Type.FAILED, attempt, 0L, error, false);
+        if (RetryRules.isFatal(error)) {
+            throw (Error) error;
+        }
+    }
+
+    /**
+     * Announces how the call ends (FAILED, EXHAUSTED or BUDGET_REFUSED) and ends it, even if a
+     * listener throws a JVM-fatal error, which then propagates.
+     */
+    private void ended(RetryEvent.Type type, int attempt, long delay, Throwable t, boolean exhausted) {
+        try {
+            plan.rules.announce(type, attempt, delay, t);
+        } finally {
+            end(t, exhausted);
+        }
     }
 
     /** Ends the call: the value of a retried result, or the (possibly wrapped) error. */
