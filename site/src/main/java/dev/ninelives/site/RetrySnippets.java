@@ -1,5 +1,6 @@
 package dev.ninelives.site;
 
+// tag::imports[]
 import dev.ninelives.breaker.CircuitBreaker;
 import dev.ninelives.core.Ticker;
 import dev.ninelives.reactor.NineLives;
@@ -7,15 +8,18 @@ import dev.ninelives.retry.Jitter;
 import dev.ninelives.retry.Retry;
 import dev.ninelives.retry.RetryBudget;
 import dev.ninelives.retry.RetryExhaustedException;
-import dev.ninelives.site.GettingStartedSnippets.QuoteClient;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.util.Objects;
 import java.util.Random;
+// end::imports[]
+
+import dev.ninelives.site.GettingStartedSnippets.QuoteClient;
+
+import java.util.Objects;
 import java.util.function.Consumer;
 
 /**
@@ -299,7 +303,8 @@ public final class RetrySnippets {
         Retry retry = Retry.builder("quotes-pending")
                 .maxAttempts(5)
                 .constantBackoff(Duration.ofMillis(200))
-                .retryOnResult(String.class, "PENDING"::equals)   // not priced yet: ask again in 200 ms
+                .retryOnResult(String.class,           // a String answer
+                        "PENDING"::equals)             // that says "not priced yet": ask again in 200 ms
                 .build();
         // end::result[]
         return retry;
