@@ -156,25 +156,25 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
         actual.onSubscribe(this);
         try {
             attemptLoop();
-        } catch (Throwable fatal) {                    // only a JVM-fatal error gets out of the loop
+        } catch (Throwable escaping) {                 // a JVM-fatal error, or one Reactor bubbles up on purpose
             if (cold != TERMINATED && !isCancelled()) {
-                abort(fatal);
+                abort(escaping);
             }
-            throw fatal;
+            throw escaping;
         }
     }
 
     /**
-     * A listener's JVM-fatal error is about to leave through {@code subscribe} while the call goes
-     * on (its retry scheduled, or an attempt running). Whoever called {@code subscribe} (an outer
-     * operator, Reactor's own subscribe) takes a throw for the end of the call; so the call ends
-     * here first: the pending retry disposed or the running attempt cancelled, then FAILED and
-     * {@code onError(fatal)} downstream.
+     * An error is about to leave through {@code subscribe} while the call goes on (its retry
+     * scheduled, or an attempt running): a listener's JVM-fatal error on RETRY, typically.
+     * Whoever called {@code subscribe} (an outer operator, Reactor's own subscribe) takes a throw
+     * for the end of the call; so the call ends here first: the pending retry disposed or the
+     * running attempt cancelled, then FAILED and {@code onError(error)} downstream.
      */
-    private void abort(Throwable fatal) {
+    private void abort(Throwable error) {
         Cold c = cold();
         cancel();
-        ended(RetryEvent.Type.FAILED, Math.max(1, c.attempt - 1), 0L, fatal, false);
+        ended(RetryEvent.Type.FAILED, Math.max(1, c.attempt - 1), 0L, error, false);
     }
 
     // ---------------------------------------------------------------- attempts
