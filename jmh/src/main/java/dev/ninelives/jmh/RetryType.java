@@ -47,8 +47,8 @@ public enum RetryType {
         @Override
         public RetryFacade create(Duration firstDelay) {
             Retry retry = (firstDelay.isZero()
-                    ? Retry.builder().maxAttempts(MAX_ATTEMPTS).noBackoff()
-                    : Retry.builder().maxAttempts(MAX_ATTEMPTS).exponentialBackoff(firstDelay, 2, Duration.ofSeconds(1)))
+                    ? Retry.builder("jmh").maxAttempts(MAX_ATTEMPTS).noBackoff()
+                    : Retry.builder("jmh").maxAttempts(MAX_ATTEMPTS).exponentialBackoff(firstDelay, 2, Duration.ofSeconds(1)))
                     .build();
             return new Retrying() {
                 @Override

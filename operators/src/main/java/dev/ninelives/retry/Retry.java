@@ -1,18 +1,9 @@
 package dev.ninelives.retry;
 
-import dev.ninelives.breaker.CallNotPermittedException;
 import dev.ninelives.core.Ticker;
-import dev.ninelives.internal.Check;
-import dev.ninelives.internal.Guard;
+import dev.ninelives.internal.RetryRules;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.time.Duration;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.BiFunction;
 import java.util.function.Consumer;
-import java.util.function.Predicate;
-import java.util.random.RandomGenerator;
 
 /**
  * A retry policy: how many attempts a call gets, how long to wait between them, which errors
@@ -21,7 +12,7 @@ import java.util.random.RandomGenerator;
  * policy serves any number of pipelines, and every call keeps its own attempt count.
  *
  * <pre>{@code
- * Retry retry = Retry.builder()
+ * Retry retry = Retry.builder("quotes")
  *     .maxAttempts(3)
  *     .exponentialBackoff(Duration.ofMillis(100), 2.0, Duration.ofSeconds(1))
  *     .jitter(Jitter.EQUAL)
@@ -31,109 +22,48 @@ import java.util.random.RandomGenerator;
  * Mono<Quote> quote = client.quote(id).transform(NineLives.retry(retry));
  * }</pre>
  *
- * <p>The methods below the builder describe the policy's decisions for operator authors and for
- * plain-Java loops; a Reactor user needs only {@code NineLives.retry(retry)}.
+ * <p>The name identifies the policy in events, exceptions and metrics: give each policy its own,
+ * since two policies of one name are one series of metrics. What the operator does when one of
+ * the policy's callbacks throws (a predicate, the backoff function, the jitter's generator, a
+ * listener) is listed on {@code NineLives.retry}.
  */
 public final class Retry {
 
     /** The most earlier errors attached as suppressed to the error a call ends with. */
     public static final int MAX_SUPPRESSED = 8;
 
-    /** {@link #delayNanos} result: do not retry (a custom backoff function returned null). */
-    public static final long NO_RETRY = -1L;
-
-    private static final VarHandle RETRY_LISTENERS;
-    private static final VarHandle EXHAUSTED_LISTENERS;
-    private static final VarHandle REFUSED_LISTENERS;
-    private static final VarHandle SUCCEEDED_LISTENERS;
-    private static final VarHandle FAILED_LISTENERS;
-    private static final Consumer<?>[] NO_LISTENERS = new Consumer<?>[0];
-
     static {
-        try {
-            MethodHandles.Lookup l = MethodHandles.lookup();
-            RETRY_LISTENERS = l.findVarHandle(Retry.class, "retryListeners", Consumer[].class);
-            EXHAUSTED_LISTENERS = l.findVarHandle(Retry.class, "exhaustedListeners", Consumer[].class);
-            REFUSED_LISTENERS = l.findVarHandle(Retry.class, "refusedListeners", Consumer[].class);
-            SUCCEEDED_LISTENERS = l.findVarHandle(Retry.class, "succeededListeners", Consumer[].class);
-            FAILED_LISTENERS = l.findVarHandle(Retry.class, "failedListeners", Consumer[].class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
+        RetryRules.register(retry -> retry.rules);
     }
 
-    private final String name;
-    private final int maxAttempts;
-    private final Backoff backoff;
-    private final long initialNanos;
-    private final long incrementNanos;
-    private final double multiplier;
-    private final long maxNanos;
-    private final BiFunction<Integer, Throwable, Duration> delayFunction;
-    private final Jitter jitter;
-    private final double jitterFactor;
-    private final RandomGenerator random;
-    private final Predicate<? super Throwable> retryIf;
-    private final boolean retryOnCallNotPermitted;
-    private final Predicate<Object> retryOnResult;
-    private final long deadlineNanos;
-    private final RetryBudget budget;
-    private final boolean exhaustedException;
-    private final boolean retryAfterElements;
-    private final boolean resetOnElement;
-    private final Ticker ticker;
+    final PolicyRules rules;
 
-    private volatile Consumer<? super RetryEvent>[] retryListeners;
-    private volatile Consumer<? super RetryEvent>[] exhaustedListeners;
-    private volatile Consumer<? super RetryEvent>[] refusedListeners;
-    private volatile Consumer<? super RetryEvent>[] succeededListeners;
-    private volatile Consumer<? super RetryEvent>[] failedListeners;
-
-    @SuppressWarnings("unchecked")
     Retry(RetryBuilder b) {
-        this.name = b.name;
-        this.maxAttempts = b.maxAttempts;
-        this.backoff = b.backoff;
-        this.initialNanos = b.initialNanos;
-        this.incrementNanos = b.incrementNanos;
-        this.multiplier = b.multiplier;
-        this.maxNanos = b.maxNanos;
-        this.delayFunction = b.delayFunction;
-        this.jitter = b.jitter;
-        this.jitterFactor = b.jitterFactor;
-        this.random = b.random;
-        this.retryIf = b.retryIf;
-        this.retryOnCallNotPermitted = b.retryOnCallNotPermitted;
-        this.retryOnResult = b.retryOnResult;
-        this.deadlineNanos = b.deadlineNanos;
-        this.budget = b.budget;
-        this.exhaustedException = b.exhaustedException;
-        this.retryAfterElements = b.retryAfterElements;
-        this.resetOnElement = b.resetOnElement;
-        this.ticker = b.ticker;
-        this.retryListeners = (Consumer<? super RetryEvent>[]) NO_LISTENERS;
-        this.exhaustedListeners = (Consumer<? super RetryEvent>[]) NO_LISTENERS;
-        this.refusedListeners = (Consumer<? super RetryEvent>[]) NO_LISTENERS;
-        this.succeededListeners = (Consumer<? super RetryEvent>[]) NO_LISTENERS;
-        this.failedListeners = (Consumer<? super RetryEvent>[]) NO_LISTENERS;
+        this.rules = new PolicyRules(b);
     }
 
     /**
      * Starts a builder with the defaults listed on {@link RetryBuilder}.
      *
+     * @param name the policy's name, for events, exceptions and metrics; not blank
      * @return a new builder
+     * @throws NullPointerException     if {@code name} is null
+     * @throws IllegalArgumentException if {@code name} is blank
      */
-    public static RetryBuilder builder() {
-        return new RetryBuilder();
+    public static RetryBuilder builder(String name) {
+        return new RetryBuilder(name);
     }
 
     /**
      * Returns a policy with the defaults listed on {@link RetryBuilder}.
      *
+     * @param name the policy's name, for events, exceptions and metrics; not blank
      * @return a new policy
+     * @throws NullPointerException     if {@code name} is null
+     * @throws IllegalArgumentException if {@code name} is blank
      */
-    public static Retry ofDefaults() {
-        return builder().build();
+    public static Retry ofDefaults(String name) {
+        return builder(name).build();
     }
 
     /**
@@ -142,7 +72,7 @@ public final class Retry {
      * @return the name
      */
     public String name() {
-        return name;
+        return rules.name;
     }
 
     /**
@@ -151,134 +81,7 @@ public final class Retry {
      * @return at least 1
      */
     public int maxAttempts() {
-        return maxAttempts;
-    }
-
-    /**
-     * Tells whether an attempt that ended with {@code error} is worth another one: never for a
-     * {@link VirtualMachineError} or {@link LinkageError}, never for a circuit breaker's refusal
-     * unless configured, otherwise as the {@code retryIf} predicate says. A predicate that
-     * throws counts as "no".
-     *
-     * @param error the error
-     * @return true to retry (attempts, deadline and budget permitting)
-     */
-    public boolean isRetryable(Throwable error) {
-        if (error instanceof VirtualMachineError || error instanceof LinkageError) {
-            return false;
-        }
-        if (error instanceof RetryOnResultException) {
-            return true;
-        }
-        if (!retryOnCallNotPermitted && error instanceof CallNotPermittedException) {
-            return false;
-        }
-        try {
-            return retryIf.test(error);
-        } catch (RuntimeException predicateBug) {
-            error.addSuppressed(predicateBug);
-            return false;
-        }
-    }
-
-    /**
-     * Tells whether a Mono's value should be retried as if it had failed.
-     *
-     * @param value the value
-     * @return true if a result predicate is set and matches
-     */
-    public boolean isRetryableResult(Object value) {
-        return retryOnResult != null && retryOnResult.test(value);
-    }
-
-    /**
-     * Tells whether values are tested at all, so an operator can skip the test.
-     *
-     * @return true if {@link RetryBuilder#retryOnResult} was set
-     */
-    public boolean testsResults() {
-        return retryOnResult != null;
-    }
-
-    /**
-     * Returns the delay before the attempt that follows failed attempt {@code attempt}, jitter
-     * included.
-     *
-     * @param attempt       the failed attempt, 1 for the first call
-     * @param error         its error
-     * @param previousNanos the delay before the failed attempt (0 before the first retry), for
-     *                      decorrelated jitter
-     * @return the delay in nanoseconds, or {@link #NO_RETRY}
-     * @throws IllegalStateException if a custom backoff function returns a negative delay
-     */
-    public long delayNanos(int attempt, Throwable error, long previousNanos) {
-        long base;
-        long cap = maxNanos;
-        switch (backoff) {
-            case NONE:
-                return 0L;
-            case CONSTANT:
-                base = initialNanos;
-                break;
-            case LINEAR:
-                base = saturatingAdd(initialNanos, saturatingMultiply(incrementNanos, attempt - 1L));
-                break;
-            case EXPONENTIAL: {
-                double grown = initialNanos * Math.pow(multiplier, attempt - 1.0);
-                base = grown >= maxNanos ? maxNanos : (long) grown;
-                break;
-            }
-            case CUSTOM: {
-                Duration d = delayFunction.apply(attempt, error);
-                if (d == null) {
-                    return NO_RETRY;
-                }
-                if (d.isNegative()) {
-                    throw new IllegalStateException("backoff function of retry '" + name
-                            + "' returned a negative delay for attempt " + attempt + ": " + d);
-                }
-                base = Check.nanos(d);
-                cap = base;
-                break;
-            }
-            default:
-                throw new IllegalStateException("invalid backoff: " + backoff);
-        }
-        base = Math.min(base, cap);
-        switch (jitter) {
-            case NONE:
-                return base;
-            case FULL:
-                return (long) (random().nextDouble() * base);
-            case EQUAL:
-                return base / 2 + (long) (random().nextDouble() * (base - base / 2));
-            case DECORRELATED: {
-                long floor = backoff == Backoff.CUSTOM ? base : initialNanos;
-                long upper = Math.max(floor, saturatingMultiply(Math.max(previousNanos, floor), 3));
-                long drawn = floor + (long) (random().nextDouble() * (upper - floor));
-                return Math.min(cap, drawn);
-            }
-            case PROPORTIONAL:
-                return (long) (base * (1.0 + jitterFactor * (2.0 * random().nextDouble() - 1.0)));
-            default:
-                throw new IllegalStateException("invalid jitter: " + jitter);
-        }
-    }
-
-    private RandomGenerator random() {
-        RandomGenerator r = random;
-        return r != null ? r : ThreadLocalRandom.current();
-    }
-
-    private static long saturatingAdd(long a, long b) {
-        long r = a + b;
-        return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
-    }
-
-    private static long saturatingMultiply(long a, long b) {
-        long hi = Math.multiplyHigh(a, b);
-        long lo = a * b;
-        return (hi == 0 && lo >= 0) ? lo : Long.MAX_VALUE;
+        return rules.maxAttempts;
     }
 
     /**
@@ -288,7 +91,7 @@ public final class Retry {
      * @return the deadline in nanoseconds, or 0 when there is none
      */
     public long deadlineNanos() {
-        return deadlineNanos;
+        return rules.deadlineNanos;
     }
 
     /**
@@ -297,7 +100,7 @@ public final class Retry {
      * @return the budget, or null when there is none
      */
     public RetryBudget budget() {
-        return budget;
+        return rules.budget;
     }
 
     /**
@@ -306,7 +109,7 @@ public final class Retry {
      * @return true for the exception, false for the last error
      */
     public boolean exhaustedException() {
-        return exhaustedException;
+        return rules.exhaustedException;
     }
 
     /**
@@ -315,7 +118,7 @@ public final class Retry {
      * @return true by default
      */
     public boolean retryAfterElements() {
-        return retryAfterElements;
+        return rules.retryAfterElements;
     }
 
     /**
@@ -324,7 +127,7 @@ public final class Retry {
      * @return false by default
      */
     public boolean resetOnElement() {
-        return resetOnElement;
+        return rules.resetOnElement;
     }
 
     /**
@@ -333,38 +136,7 @@ public final class Retry {
      * @return the ticker
      */
     public Ticker ticker() {
-        return ticker;
-    }
-
-    /**
-     * Builds the error a call ends with after its last attempt: the last error itself, or a
-     * {@link RetryExhaustedException} wrapping it; in both cases with up to
-     * {@value #MAX_SUPPRESSED} earlier errors attached as suppressed (an error is never attached
-     * to itself, and an error that does not allow suppression is left as it is).
-     *
-     * @param lastError the last attempt's error
-     * @param earlier   the earlier attempts' errors, oldest first; may be null
-     * @param count     how many entries of {@code earlier} are filled
-     * @param attempts  the number of attempts made
-     * @param exhausted true if the attempts or the deadline ran out (not for a budget refusal
-     *                  or an error that is not retried)
-     * @return the error to signal
-     */
-    public Throwable finalError(Throwable lastError, Throwable[] earlier, int count, int attempts, boolean exhausted) {
-        Throwable result = lastError;
-        if (exhausted && exhaustedException) {
-            result = new RetryExhaustedException("retry '" + name + "' exhausted after " + attempts + " attempt"
-                    + (attempts == 1 ? "" : "s") + ": " + lastError, attempts, lastError);
-        }
-        if (earlier != null) {
-            for (int i = 0; i < count && i < earlier.length; i++) {
-                Throwable e = earlier[i];
-                if (e != null && e != result && e != lastError) {
-                    result.addSuppressed(e);
-                }
-            }
-        }
-        return result;
+        return rules.ticker;
     }
 
     // ---------------------------------------------------------------- listeners
@@ -372,31 +144,34 @@ public final class Retry {
     /**
      * Registers a listener called before each retry is scheduled (attempt, delay, error).
      *
-     * @param listener the listener; one that throws is logged and ignored
+     * @param listener the listener; one that throws is logged and ignored, except for a JVM-fatal
+     *                 error, which propagates once the retry is scheduled
      * @throws NullPointerException if {@code listener} is null
      */
     public void onRetry(Consumer<? super RetryEvent> listener) {
-        register(RETRY_LISTENERS, listener);
+        rules.onRetry(listener);
     }
 
     /**
      * Registers a listener called when a call runs out of attempts or time.
      *
-     * @param listener the listener; one that throws is logged and ignored
+     * @param listener the listener; one that throws is logged and ignored, except for a JVM-fatal
+     *                 error, which propagates once the call has ended
      * @throws NullPointerException if {@code listener} is null
      */
     public void onExhausted(Consumer<? super RetryEvent> listener) {
-        register(EXHAUSTED_LISTENERS, listener);
+        rules.onExhausted(listener);
     }
 
     /**
      * Registers a listener called when the budget refuses a retry.
      *
-     * @param listener the listener; one that throws is logged and ignored
+     * @param listener the listener; one that throws is logged and ignored, except for a JVM-fatal
+     *                 error, which propagates once the call has ended
      * @throws NullPointerException if {@code listener} is null
      */
     public void onBudgetRefused(Consumer<? super RetryEvent> listener) {
-        register(REFUSED_LISTENERS, listener);
+        rules.onBudgetRefused(listener);
     }
 
     /**
@@ -407,83 +182,35 @@ public final class Retry {
      * <p>Only when at least one is registered does a success allocate its event: without
      * listeners an operator pays one volatile read and a length check per call.
      *
-     * @param listener the listener; one that throws is logged and ignored
+     * @param listener the listener; one that throws is logged and ignored, except for a JVM-fatal
+     *                 error, which propagates once the subscriber has the value and the completion
      * @throws NullPointerException if {@code listener} is null
      */
     public void onSucceeded(Consumer<? super RetryEvent> listener) {
-        register(SUCCEEDED_LISTENERS, listener);
+        rules.onSucceeded(listener);
     }
 
     /**
      * Registers a listener called when a call ends with an error the policy does not retry: an
-     * error {@link #isRetryable} rejects, a Flux error after elements when
-     * {@link #retryAfterElements()} is off, a custom backoff that returned null, or an error of
-     * the retry machinery itself (a backoff function that threw, a scheduler that refused the
-     * retry). Calls that run out of attempts or time are announced to
-     * {@linkplain #onExhausted exhaustion listeners} and budget refusals to
-     * {@linkplain #onBudgetRefused budget listeners} instead, never here. The event's
-     * {@link RetryEvent#attempt() attempt} is the attempt that failed.
+     * error the {@linkplain RetryBuilder#retryIf retryIf} predicate turns down (or that is never
+     * retried: a JVM-fatal error, a circuit breaker's refusal by default), a Flux error after
+     * elements when {@link #retryAfterElements()} is off, a custom backoff that returned null, or
+     * an error of a callback or of the retry machinery itself (a result predicate, backoff
+     * function or jitter generator that threw, a scheduler that refused the retry). Calls that
+     * run out of attempts or time are announced to {@linkplain #onExhausted exhaustion listeners}
+     * and budget refusals to {@linkplain #onBudgetRefused budget listeners} instead, never here.
+     * The event's {@link RetryEvent#attempt() attempt} is the attempt that failed.
      *
-     * @param listener the listener; one that throws is logged and ignored
+     * @param listener the listener; one that throws is logged and ignored, except for a JVM-fatal
+     *                 error, which propagates once the call has ended
      * @throws NullPointerException if {@code listener} is null
      */
     public void onFailed(Consumer<? super RetryEvent> listener) {
-        register(FAILED_LISTENERS, listener);
-    }
-
-    @SuppressWarnings("unchecked")
-    private void register(VarHandle handle, Consumer<? super RetryEvent> listener) {
-        Check.notNull(listener, "listener");
-        for (;;) {
-            Consumer<Object>[] current = (Consumer<Object>[]) handle.getVolatile(this);
-            if (handle.compareAndSet(this, current, Guard.append(current, (Consumer<Object>) (Consumer<?>) listener))) {
-                return;
-            }
-        }
-    }
-
-    /**
-     * Announces an event to the listeners of its type. Allocates the event only when someone
-     * listens: without listeners the cost is one volatile read and a length check.
-     *
-     * @param type    what happened
-     * @param attempt the attempt that failed (for {@link RetryEvent.Type#SUCCEEDED}, the attempt
-     *                that succeeded), 1 for the first call
-     * @param delay   the delay before the next attempt, in nanoseconds
-     * @param error   the failed attempt's error; null for {@link RetryEvent.Type#SUCCEEDED}
-     * @throws NullPointerException if {@code type} is null
-     */
-    public void announce(RetryEvent.Type type, int attempt, long delay, Throwable error) {
-        Consumer<? super RetryEvent>[] listeners = listeners(type);
-        if (listeners.length != 0) {
-            Guard.notifyAll(name, listeners, new RetryEvent(name, type, attempt, Duration.ofNanos(delay), error));
-        }
-    }
-
-    /** Identity tests, not a switch: once inlined with a constant type, the JIT folds this to one field read. */
-    private Consumer<? super RetryEvent>[] listeners(RetryEvent.Type type) {
-        if (type == RetryEvent.Type.SUCCEEDED) {
-            return succeededListeners;
-        }
-        if (type == RetryEvent.Type.RETRY) {
-            return retryListeners;
-        }
-        if (type == RetryEvent.Type.EXHAUSTED) {
-            return exhaustedListeners;
-        }
-        if (type == RetryEvent.Type.BUDGET_REFUSED) {
-            return refusedListeners;
-        }
-        if (type == RetryEvent.Type.FAILED) {
-            return failedListeners;
-        }
-        throw new NullPointerException("type must not be null");
+        rules.onFailed(listener);
     }
 
     @Override
     public String toString() {
-        return "Retry '" + name + "' {maxAttempts=" + maxAttempts + ", backoff=" + backoff + ", jitter=" + jitter
-                + (deadlineNanos > 0 ? ", deadline=" + Duration.ofNanos(deadlineNanos) : "")
-                + (budget != null ? ", budget=" + budget : "") + "}";
+        return rules.toString();
     }
 }

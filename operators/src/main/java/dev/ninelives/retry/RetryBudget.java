@@ -84,8 +84,8 @@ import java.util.concurrent.atomic.LongAdder;
  *     .ratio(0.1)                 // retries may add 10 % to the calls
  *     .minRetriesPerSecond(5)     // and 5 a second, however quiet the service
  *     .build();
- * Retry quotes = Retry.builder().budget(budget).build();
- * Retry orders = Retry.builder().budget(budget).build();
+ * Retry quotes = Retry.builder("quotes").budget(budget).build();
+ * Retry orders = Retry.builder("orders").budget(budget).build();
  * // both policies deposit on every first attempt and take from the same budget before every
  * // retry: in an outage, the two of them together retry at most 10 % of their calls plus 5 a
  * // second, after the burst of up to 50 retries the full bucket allows (capacity 10 * 5)

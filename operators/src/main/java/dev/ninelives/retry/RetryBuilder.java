@@ -3,6 +3,7 @@ package dev.ninelives.retry;
 import dev.ninelives.core.Ticker;
 import dev.ninelives.internal.Check;
 
+import java.lang.invoke.MethodType;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.function.BiFunction;
@@ -20,8 +21,7 @@ import java.util.random.RandomGenerator;
  * elements re-emitted by a retry as Reactor's own retry does.
  *
  * <pre>{@code
- * Retry retry = Retry.builder()
- *     .name("quotes")
+ * Retry retry = Retry.builder("quotes")
  *     .maxAttempts(4)
  *     .exponentialBackoff(Duration.ofMillis(50), 2.0, Duration.ofSeconds(2))
  *     .jitter(Jitter.FULL)
@@ -30,13 +30,20 @@ import java.util.random.RandomGenerator;
  *     .budget(sharedBudget)
  *     .build();
  * }</pre>
+ *
+ * <p>The callbacks a policy is given (the {@link #retryIf retryIf} and
+ * {@link #retryOnResult retryOnResult} predicates, the {@link #backoff backoff} function, the
+ * jitter's {@link #random random} generator) may throw: each method says what that does to the
+ * call. A JVM-fatal error ({@link VirtualMachineError}, {@link LinkageError}) from any of them
+ * ends the call with that error, announced {@link RetryEvent.Type#FAILED FAILED}, and then
+ * propagates to the thread that called the callback.
  */
 public final class RetryBuilder {
 
     /** The most attempts a policy allows. */
     public static final int MAX_ATTEMPTS = 1_000_000;
 
-    String name = "retry";
+    final String name;
     int maxAttempts = 3;
     Backoff backoff = Backoff.EXPONENTIAL;
     long initialNanos = Duration.ofMillis(100).toNanos();
@@ -49,6 +56,7 @@ public final class RetryBuilder {
     RandomGenerator random;
     Predicate<? super Throwable> retryIf = e -> e instanceof Exception;
     boolean retryOnCallNotPermitted;
+    Class<?> resultType;
     Predicate<Object> retryOnResult;
     long deadlineNanos;
     RetryBudget budget;
@@ -57,24 +65,12 @@ public final class RetryBuilder {
     boolean resetOnElement;
     Ticker ticker = Ticker.system();
 
-    RetryBuilder() {
-    }
-
-    /**
-     * Names the policy, for events, exceptions and metrics. Default {@code "retry"}.
-     *
-     * @param name the name, not blank
-     * @return this builder
-     * @throws NullPointerException     if {@code name} is null
-     * @throws IllegalArgumentException if {@code name} is blank
-     */
-    public RetryBuilder name(String name) {
+    RetryBuilder(String name) {
         Check.notNull(name, "name");
         if (name.isBlank()) {
             throw new IllegalArgumentException("name must not be blank, but was '" + name + "'");
         }
         this.name = name;
-        return this;
     }
 
     /**
@@ -169,6 +165,10 @@ public final class RetryBuilder {
      * result ends the call with an {@link IllegalStateException}. Jitter still applies, with the
      * returned delay as its base (and its maximum, for decorrelated jitter).
      *
+     * <p>A function that throws ends the call with what it threw, the attempt's error attached
+     * as suppressed, announced {@link RetryEvent.Type#FAILED FAILED}; no retry is scheduled. A
+     * JVM-fatal error ends the call the same way (as it is, nothing attached), then propagates.
+     *
      * @param function (attempt, error) to the delay before the next attempt
      * @return this builder
      * @throws NullPointerException if {@code function} is null
@@ -220,6 +220,10 @@ public final class RetryBuilder {
      * is then called from the threads that schedule retries, so share one only if it is
      * thread-safe or the calls do not overlap.
      *
+     * <p>A generator that throws ends the call as a {@link #backoff backoff} function that throws
+     * does: with what it threw, the attempt's error attached as suppressed, announced
+     * {@link RetryEvent.Type#FAILED FAILED}; a JVM-fatal error then propagates.
+     *
      * @param random the generator
      * @return this builder
      * @throws NullPointerException if {@code random} is null
@@ -231,8 +235,13 @@ public final class RetryBuilder {
 
     /**
      * Sets which errors are retried. Errors the JVM cannot recover from
-     * ({@link VirtualMachineError}, {@link LinkageError}) are never retried. Default: every
-     * {@link Exception}.
+     * ({@link VirtualMachineError}, {@link LinkageError}) are never retried, and the predicate
+     * never sees them. Default: every {@link Exception}.
+     *
+     * <p>A predicate that throws counts as "no": the call ends with the attempt's error, what the
+     * predicate threw attached to it as suppressed, announced {@link RetryEvent.Type#FAILED FAILED}.
+     * A JVM-fatal error from the predicate ends the call with that error instead, announced
+     * FAILED, then propagates.
      *
      * @param predicate true for errors worth another attempt
      * @return this builder
@@ -256,15 +265,34 @@ public final class RetryBuilder {
     }
 
     /**
-     * Retries a Mono whose value matches {@code predicate}, as if it had failed. When the
-     * attempts run out, the last value is emitted. Flux elements are never tested.
+     * Retries a Mono whose value is an instance of {@code type} and matches {@code predicate}, as
+     * if it had failed: the attempt is cancelled and the policy retries as after an error. Values
+     * of other types are never tested and never retried, so the predicate sees only values of
+     * its own type. When the attempts run out, the last value is emitted. Flux elements are never
+     * tested. A primitive type stands for its wrapper ({@code int.class} for {@link Integer}).
      *
+     * <pre>{@code
+     * Retry untilPriced = Retry.builder("quotes")
+     *     .retryOnResult(Quote.class, quote -> quote.status() == Status.PENDING)
+     *     .build();
+     * }</pre>
+     *
+     * <p>A predicate that throws cancels the attempt and ends the call with
+     * {@code onError(what it threw)}, announced {@link RetryEvent.Type#FAILED FAILED}; a JVM-fatal
+     * error ends it the same way, then propagates.
+     *
+     * @param type      the type of the values to test
      * @param predicate true for values worth another attempt
+     * @param <R>       the type of the values to test
      * @return this builder
-     * @throws NullPointerException if {@code predicate} is null
+     * @throws NullPointerException if {@code type} or {@code predicate} is null
      */
-    public RetryBuilder retryOnResult(Predicate<Object> predicate) {
-        this.retryOnResult = Check.notNull(predicate, "retryOnResult predicate");
+    @SuppressWarnings("unchecked") // only instances of `type` reach the predicate
+    public <R> RetryBuilder retryOnResult(Class<R> type, Predicate<? super R> predicate) {
+        Check.notNull(type, "retryOnResult type");
+        Check.notNull(predicate, "retryOnResult predicate");
+        this.resultType = MethodType.methodType(type).wrap().returnType();
+        this.retryOnResult = (Predicate<Object>) predicate;
         return this;
     }
 

@@ -11,13 +11,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class RetryBuilderTest {
 
     private static RetryBuilder b() {
-        return Retry.builder();
+        return Retry.builder("retry");
     }
 
     @Test
     void name() {
-        assertThatThrownBy(() -> b().name(null)).isInstanceOf(NullPointerException.class).hasMessageContaining("name");
-        assertThatThrownBy(() -> b().name(" ")).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("' '");
+        assertThatThrownBy(() -> Retry.builder(null)).isInstanceOf(NullPointerException.class).hasMessage("name must not be null");
+        assertThatThrownBy(() -> Retry.builder(" ")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("name").hasMessageContaining("' '");
+        assertThatThrownBy(() -> Retry.ofDefaults(null)).isInstanceOf(NullPointerException.class).hasMessageContaining("name");
+        assertThatThrownBy(() -> Retry.ofDefaults("")).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("''");
+        assertThat(Retry.builder("quotes").build().name()).isEqualTo("quotes");
+        assertThat(Retry.ofDefaults("orders").name()).isEqualTo("orders");
     }
 
     @Test
@@ -65,13 +70,16 @@ class RetryBuilderTest {
     @Test
     void predicatesDeadlineBudgetTicker() {
         assertThatThrownBy(() -> b().retryIf(null)).isInstanceOf(NullPointerException.class).hasMessageContaining("retryIf");
-        assertThatThrownBy(() -> b().retryOnResult(null)).isInstanceOf(NullPointerException.class).hasMessageContaining("retryOnResult");
+        assertThatThrownBy(() -> b().retryOnResult(null, v -> true)).isInstanceOf(NullPointerException.class)
+                .hasMessageContaining("retryOnResult type");
+        assertThatThrownBy(() -> b().retryOnResult(String.class, null)).isInstanceOf(NullPointerException.class)
+                .hasMessageContaining("retryOnResult predicate");
         assertThatThrownBy(() -> b().deadline(null)).isInstanceOf(NullPointerException.class).hasMessageContaining("deadline");
         assertThatThrownBy(() -> b().deadline(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("deadline").hasMessageContaining("PT0S");
         assertThatThrownBy(() -> b().budget(null)).isInstanceOf(NullPointerException.class).hasMessageContaining("budget");
         assertThatThrownBy(() -> b().ticker(null)).isInstanceOf(NullPointerException.class).hasMessageContaining("ticker");
-        Retry r = Retry.ofDefaults();
+        Retry r = Retry.ofDefaults("retry");
         assertThatThrownBy(() -> r.onRetry(null)).isInstanceOf(NullPointerException.class).hasMessageContaining("listener");
     }
 

@@ -14,6 +14,11 @@ import java.lang.invoke.VarHandle;
  * thread wins `wip` (missed request / subscription / produced otherwise), so the next attempt
  * is asked exactly for what downstream requested and has not received. Elements cost one plain
  * increment of `produced`, reconciled once per failed attempt.
+ *
+ * One Subscription per attempt (rule 2.5): `subscribed`, a plain flag of the attempt's own
+ * serialized signals (handed to the next attempt with the rest of the per-call bookkeeping), is
+ * set by an attempt's first onSubscribe and cleared when the attempt fails; a second onSubscribe
+ * finds it set, and is cancelled and reported without reaching the arbiter.
  */
 final class FluxRetrySubscriber<T> extends RetrySubscriber<T> {
 
@@ -43,6 +48,7 @@ final class FluxRetrySubscriber<T> extends RetrySubscriber<T> {
     volatile long missedProduced;
     volatile Subscription missedSubscription;
     long produced;                    // elements of the current attempt not yet counted against demand
+    boolean subscribed;               // the current attempt has had its onSubscribe
 
     FluxRetrySubscriber(CoreSubscriber<? super T> actual, RetryPlan<T> plan) {
         super(actual, plan);
@@ -60,7 +66,8 @@ final class FluxRetrySubscriber<T> extends RetrySubscriber<T> {
     }
 
     @Override
-    boolean reconcileProduced() {
+    boolean attemptFailed() {
+        subscribed = false;
         long p = produced;
         if (p == 0) {
             return false;
@@ -116,6 +123,12 @@ final class FluxRetrySubscriber<T> extends RetrySubscriber<T> {
     /** A new attempt's subscription: ask it for everything still outstanding. */
     @Override
     void set(Subscription s) {
+        if (subscribed) {
+            s.cancel();                               // a second onSubscribe of this attempt (rule 2.5)
+            Operators.reportSubscriptionSet();
+            return;
+        }
+        subscribed = true;
         if (isCancelled()) {
             s.cancel();
             return;

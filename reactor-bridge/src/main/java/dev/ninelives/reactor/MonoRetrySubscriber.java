@@ -17,6 +17,14 @@ import reactor.core.publisher.Operators;
  * miss: either set() finds CANCELLED and cancels its attempt, or cancel takes the attempt from
  * the slot and cancels it. No element counting, no drain loop: a call that succeeds pays two
  * atomics for demand, and the subscriber stays at 32 bytes.
+ *
+ * One Subscription per attempt (rule 2.5), with no field for it: when an attempt fails,
+ * attemptFailed() takes its Subscription out of the slot (one CAS, on the failure path only), so
+ * the slot holds a Subscription exactly while an attempt that has subscribed runs. set() finding
+ * one there is a second onSubscribe of that attempt: it cancels the newcomer and reports it, and
+ * never touches the first. A set() that finds nothing, or the spent retry task, is a new
+ * attempt's first. Taking the failed attempt out of the slot races only with cancel, harmlessly:
+ * whichever wins, the attempt is over.
  */
 final class MonoRetrySubscriber<T> extends RetrySubscriber<T> {
 
@@ -46,8 +54,13 @@ final class MonoRetrySubscriber<T> extends RetrySubscriber<T> {
                 s.cancel();
                 return;
             }
+            if (previous instanceof Subscription) {
+                s.cancel();                           // a second onSubscribe of this attempt (rule 2.5)
+                Operators.reportSubscriptionSet();
+                return;
+            }
             if (SLOT.compareAndSet(this, previous, s)) {
-                break;                                // replaces the last attempt or its spent retry task
+                break;                                // the slot was empty, or held the spent retry task
             }
         }
         if ((attempts & FLAG) != 0) {
@@ -61,7 +74,11 @@ final class MonoRetrySubscriber<T> extends RetrySubscriber<T> {
     }
 
     @Override
-    boolean reconcileProduced() {
+    boolean attemptFailed() {
+        Object s = slot;
+        if (s instanceof Subscription) {
+            SLOT.compareAndSet(this, s, null);        // fails only to cancel, which is as good
+        }
         return false;
     }
 

@@ -94,7 +94,7 @@ public final class NineLives {
      * at each subscription, so {@code StepVerifier.withVirtualTime} drives them.
      *
      * <pre>{@code
-     * Retry retry = Retry.builder()
+     * Retry retry = Retry.builder("quotes")
      *     .maxAttempts(3)
      *     .exponentialBackoff(Duration.ofMillis(100), 2.0, Duration.ofSeconds(1))
      *     .build();
@@ -116,7 +116,29 @@ public final class NineLives {
      * A Mono's value ends the call: downstream gets the value and its completion at once. Each
      * call's ending is announced to the policy's listeners ({@code onSucceeded},
      * {@code onFailed}, {@code onExhausted}, {@code onBudgetRefused}); a cancelled call
-     * announces none.
+     * announces none. Each attempt gets one {@code onSubscribe} through: a second
+     * Subscription within one attempt is cancelled (and reported to Reactor's hooks), and the
+     * first keeps running.
+     *
+     * <p>When one of the policy's callbacks throws, the call never hangs and never retries by
+     * mistake; the same happens whether the source signals on the subscribing thread or on
+     * another one:
+     * <ul>
+     *   <li><b>{@code retryIf} predicate</b>: the error is not retried; the call ends with the
+     *       attempt's error, what the predicate threw attached as suppressed; FAILED.</li>
+     *   <li><b>result predicate</b>: the attempt is cancelled and the call ends with
+     *       {@code onError(what the predicate threw)}; FAILED.</li>
+     *   <li><b>backoff function, jitter generator</b>: no retry; the call ends with what they
+     *       threw, the attempt's error attached as suppressed; FAILED.</li>
+     *   <li><b>listener</b>: logged and ignored; the call goes on.</li>
+     * </ul>
+     * A JVM-fatal error ({@link VirtualMachineError}, {@link LinkageError}) from a predicate, the
+     * backoff function or the generator ends the call with {@code onError(that error)}, announced
+     * FAILED; from a listener, what the event announced still happens (the retry is scheduled,
+     * the call ends, the value is delivered). Only then does the error propagate, to the thread
+     * that signalled: out of {@code subscribe} for a synchronous source, into the scheduler's
+     * task otherwise. So an operator outside the retry, a bulkhead say, has its permit back
+     * before the error reaches anyone.
      *
      * @param retry the policy; one policy can serve any number of pipelines
      * @param <T>   the element type

@@ -1,5 +1,6 @@
 package dev.ninelives.reactor;
 
+import dev.ninelives.internal.RetryRules;
 import dev.ninelives.retry.Retry;
 import reactor.core.CorePublisher;
 import reactor.core.scheduler.Scheduler;
@@ -9,7 +10,8 @@ import reactor.core.scheduler.Schedulers;
 final class RetryPlan<T> {
 
     final CorePublisher<? extends T> source;
-    final Retry retry;
+    /** The policy's decisions, obtained once here, so a subscriber reaches each with one field load. */
+    final RetryRules rules;
     /** The scheduler for delayed retries, or null for {@code Schedulers.parallel()} looked up when a delay is scheduled. */
     final Scheduler scheduler;
     final boolean mono;
@@ -18,10 +20,10 @@ final class RetryPlan<T> {
 
     RetryPlan(CorePublisher<? extends T> source, Retry retry, Scheduler scheduler, boolean mono) {
         this.source = source;
-        this.retry = retry;
+        this.rules = RetryRules.of(retry);
         this.scheduler = scheduler;
         this.mono = mono;
-        this.testsResults = mono && retry.testsResults();
+        this.testsResults = mono && rules.testsResults();
     }
 
     Scheduler scheduler() {

@@ -1,5 +1,6 @@
 package dev.ninelives.reactor;
 
+import dev.ninelives.internal.RetryRules;
 import dev.ninelives.retry.Retry;
 import dev.ninelives.retry.RetryBudget;
 import dev.ninelives.retry.RetryEvent;
@@ -45,6 +46,10 @@ import java.util.concurrent.TimeUnit;
  * for a deadline or a result predicate), so a call that succeeds allocates this subscriber
  * alone.
  *
+ * One onSubscribe per attempt (rule 2.5). A second Subscription within one attempt is cancelled
+ * and reported, and the first keeps running: the subclasses' set() tells a second one from the
+ * next attempt's first, attemptFailed() telling them when an attempt is over.
+ *
  * Retrying a Mono's value abandons an attempt that may still signal (a source may complete
  * after it was cancelled). Such a policy subscribes each attempt through its own small
  * `ResultAttempt`, and the parent ignores every attempt but the current one.
@@ -53,9 +58,23 @@ import java.util.concurrent.TimeUnit;
  * (downstream is completed right behind it: a Mono has nothing after its value, so the call is
  * over and a late error of that attempt is dropped, never retried into a second value) or at a
  * completion; FAILED for an error that is not retried; EXHAUSTED or BUDGET_REFUSED from the retry
- * decision. Retry.announce reads the listener array before anything else, so while nobody
+ * decision. RetryRules.announce reads the listener array before anything else, so while nobody
  * listens an ending allocates nothing and the subscriber needs no field for it: the attempt
  * number is 1 without a Cold, the Cold's otherwise.
+ *
+ * Callbacks that throw. The policy calls user code: the retryIf and result predicates, the
+ * backoff function, the jitter's generator, the deadline's ticker, the listeners. Whatever one of
+ * them throws, the call's state is complete before anything propagates: a decision callback's
+ * throwable ends the call (FAILED, onError downstream, the attempt cancelled if it was a value's
+ * test), a listener's runs in a try whose finally does what the event announced (end the call,
+ * deliver the value, or schedule the retry). Only a JVM-fatal error then propagates, to the
+ * thread that signalled: up through the source into attemptLoop for a synchronous source (which
+ * rethrows it once the loop stops), into the scheduler's task otherwise. A listener's fatal error
+ * on RETRY propagates while the call goes on; `Cold.rethrown` marks it, so that attemptLoop does
+ * not take it for an error of the source's own subscribe, which ends the call. Should it then
+ * leave through subscribe with the call still going (a delayed retry pending), start() ends the
+ * call first (abort): whoever called subscribe, an outer bulkhead say, takes a throw for the end
+ * of the call and would otherwise return its permit while the retry runs, and drop its outcome.
  *
  * Demand across attempts is the subclasses' business: FluxRetrySubscriber runs the classic
  * multi-subscription arbiter, MonoRetrySubscriber a two-field one (a Mono wants one value).
@@ -103,7 +122,7 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
         Throwable[] earlier;
         int earlierCount;
         boolean emitted;              // a Flux delivered an element before some error
-        Subscription attemptSubscription;
+        Throwable rethrown;           // a listener's JVM-fatal error rethrown while the call goes on
         volatile Object current;      // the attempt whose signals count (result predicates only)
     }
 
@@ -122,20 +141,40 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
 
     /** Signals onSubscribe downstream and makes the first attempt. */
     void start() {
-        Retry retry = plan.retry;
-        if (retry.deadlineNanos() > 0) {
-            cold().start = retry.ticker().read();
+        RetryRules rules = plan.rules;
+        if (rules.deadlineNanos() > 0) {
+            cold().start = rules.ticker().read();
         }
         if (plan.testsResults) {
             cold();
         }
-        RetryBudget budget = retry.budget();
+        RetryBudget budget = rules.budget();
         if (budget != null) {
             budget.onCall();
         }
         ATTEMPTS.setRelease(this, 1);                  // the first attempt, before downstream can see us and set FLAG
         actual.onSubscribe(this);
-        attemptLoop();
+        try {
+            attemptLoop();
+        } catch (Throwable escaping) {                 // a JVM-fatal error, or one Reactor bubbles up on purpose
+            if (cold != TERMINATED && !isCancelled()) {
+                abort(escaping);
+            }
+            throw escaping;
+        }
+    }
+
+    /**
+     * An error is about to leave through {@code subscribe} while the call goes on (its retry
+     * scheduled, or an attempt running): a listener's JVM-fatal error on RETRY, typically.
+     * Whoever called {@code subscribe} (an outer operator, Reactor's own subscribe) takes a throw
+     * for the end of the call; so the call ends here first: the pending retry disposed or the
+     * running attempt cancelled, then FAILED and {@code onError(error)} downstream.
+     */
+    private void abort(Throwable error) {
+        Cold c = cold();
+        cancel();
+        ended(RetryEvent.Type.FAILED, Math.max(1, c.attempt - 1), 0L, error, false);
     }
 
     // ---------------------------------------------------------------- attempts
@@ -153,9 +192,10 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
     }
 
     private void attemptLoop() {
+        Throwable fatal = null;
         do {
-            if (isCancelled()) {
-                return;
+            if (isCancelled() || cold == TERMINATED) {
+                break;
             }
             CoreSubscriber<T> attempt = this;
             if (plan.testsResults) {
@@ -166,19 +206,43 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
             try {
                 plan.source.subscribe(attempt);
             } catch (Throwable e) {
-                attempt.onError(Operators.onOperatorError(e, actual.currentContext()));
+                Throwable f = subscribeThrew(attempt, e);
+                if (fatal == null) {
+                    fatal = f;
+                }
             }
             if (cold == TERMINATED) {
-                return;                                // ended within subscribe: no attempt can follow, leave the counter
+                break;                                 // ended within subscribe: no attempt can follow, leave the counter
             }
         } while (((int) ATTEMPTS.getAndAdd(this, -1) & COUNT) != 1);
+        if (fatal != null) {
+            throw (Error) fatal;                       // the call's state is complete: now it may propagate
+        }
+    }
+
+    /**
+     * The source's subscribe threw. A non-fatal error is the attempt's failure, through Reactor's
+     * operator-error hook. A JVM-fatal error is returned for the loop to rethrow once it stops;
+     * first, unless the call has ended or it is a listener's error this subscriber rethrew itself
+     * while the call goes on, it is the attempt's failure too, which ends the call (a fatal error
+     * is never retried).
+     */
+    private Throwable subscribeThrew(CoreSubscriber<T> attempt, Throwable e) {
+        if (!RetryRules.isFatal(e)) {
+            attempt.onError(Operators.onOperatorError(e, actual.currentContext()));
+            return null;
+        }
+        Cold c = cold;
+        if (c != null && c != TERMINATED && c.rethrown == e) {
+            c.rethrown = null;                         // ours: the retry it interrupted is under way
+        } else if (c != TERMINATED) {
+            attempt.onError(e);
+        }
+        return e;
     }
 
     @Override
     public final void onSubscribe(Subscription s) {
-        if (plan.testsResults) {
-            cold.attemptSubscription = s;
-        }
         set(s);
     }
 
@@ -195,16 +259,49 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
             Operators.onNextDropped(t, actual.currentContext());
             return;
         }
-        if (plan.testsResults && plan.retry.isRetryableResult(t)) {
-            c.current = null;                         // the rest of this attempt is ignored
-            c.attemptSubscription.cancel();
-            failed(new RetryOnResultException(t));
+        if (plan.testsResults && retriedResult(c, t)) {
             return;
         }
         cold = TERMINATED;
-        succeeded(c);
-        actual.onNext(t);
-        actual.onComplete();
+        try {
+            succeeded(c);
+        } finally {                                    // a listener's fatal error propagates after these
+            actual.onNext(t);
+            actual.onComplete();
+        }
+    }
+
+    /**
+     * Tests a Mono's value with the result predicate: true if the value is retried, or if the
+     * predicate threw and so ended the call (the attempt cancelled, onError with what it threw).
+     */
+    private boolean retriedResult(Cold c, T t) {
+        boolean retry;
+        try {
+            retry = plan.rules.isRetryableResult(t);
+        } catch (Throwable e) {
+            abandonAttempt(c);
+            callbackThrew(RetryRules.isFatal(e) ? e : Operators.onOperatorError(null, e, t, actual.currentContext()), c.attempt);
+            return true;
+        }
+        if (!retry) {
+            return false;
+        }
+        abandonAttempt(c);
+        failed(new RetryOnResultException(t));
+        return true;
+    }
+
+    /**
+     * Ignores the rest of the current attempt and cancels it. Result predicates test Monos only,
+     * and a Mono's running attempt is the Subscription in the slot.
+     */
+    private void abandonAttempt(Cold c) {
+        c.current = null;
+        Object s = slot;
+        if (s instanceof Subscription) {
+            ((Subscription) s).cancel();
+        }
     }
 
     @Override
@@ -224,17 +321,20 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
             return;
         }
         cold = TERMINATED;
-        succeeded(c);
-        actual.onComplete();
+        try {
+            succeeded(c);
+        } finally {
+            actual.onComplete();
+        }
     }
 
     /**
      * Announces the call's success. Without a listener this is a volatile read and a length
-     * check in {@link Retry#announce}: no allocation. A call that never failed has no Cold
+     * check in {@link RetryRules#announce}: no allocation. A call that never failed has no Cold
      * and made one attempt.
      */
     private void succeeded(Cold c) {
-        plan.retry.announce(RetryEvent.Type.SUCCEEDED, c == null ? 1 : c.attempt, 0L, null);
+        plan.rules.announce(RetryEvent.Type.SUCCEEDED, c == null ? 1 : c.attempt, 0L, null);
     }
 
     /** One attempt of a Mono whose values are tested; forwards only while it is the current attempt. */
@@ -288,11 +388,11 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
     }
 
     private void failed(Throwable t) {
-        Retry retry = plan.retry;
+        RetryRules rules = plan.rules;
         Cold c = cold();
-        if (reconcileProduced()) {
+        if (attemptFailed()) {
             c.emitted = true;
-            if (retry.resetOnElement()) {
+            if (rules.resetOnElement()) {
                 c.attempt = 1;                         // an element arrived since the last error
                 c.lastDelay = 0;
             }
@@ -300,41 +400,54 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
         if (isCancelled()) {
             return;
         }
-        if (!retry.isRetryable(t) || (!plan.mono && c.emitted && !retry.retryAfterElements())) {
-            notRetried(t, c.attempt);
+        int attempt = c.attempt;
+        boolean retryable;
+        try {
+            retryable = rules.isRetryable(t);
+        } catch (Throwable fatal) {                    // only a JVM-fatal error of the retryIf predicate gets here
+            callbackThrew(fatal, attempt);
             return;
         }
-        int attempt = c.attempt;
-        if (attempt >= retry.maxAttempts()) {
-            retry.announce(RetryEvent.Type.EXHAUSTED, attempt, 0L, t);
-            end(t, true);
+        if (!retryable || (!plan.mono && c.emitted && !rules.retryAfterElements())) {
+            ended(RetryEvent.Type.FAILED, attempt, 0L, t, false);
+            return;
+        }
+        if (attempt >= rules.maxAttempts()) {
+            ended(RetryEvent.Type.EXHAUSTED, attempt, 0L, t, true);
             return;
         }
         long delay;
+        boolean late;
+        boolean refused;
         try {
-            delay = retry.delayNanos(attempt, t, c.lastDelay);
-        } catch (RuntimeException e) {
-            e.addSuppressed(t);
-            notRetried(e, c.attempt);
+            delay = rules.delayNanos(attempt, t, c.lastDelay);
+            long deadline = rules.deadlineNanos();
+            late = delay != RetryRules.NO_RETRY && deadline > 0 && rules.ticker().read() - c.start > deadline - delay;
+            RetryBudget budget = rules.budget();
+            refused = delay != RetryRules.NO_RETRY && !late && budget != null && !budget.tryAcquireRetry();
+        } catch (Throwable e) {                        // the backoff function, the jitter's generator or a ticker threw
+            callbackThrew(RetryRules.isFatal(e) ? e : Operators.onOperatorError(null, e, t, actual.currentContext()), attempt);
             return;
         }
-        if (delay == Retry.NO_RETRY) {
-            notRetried(t, c.attempt);
-            return;
+        if (delay == RetryRules.NO_RETRY) {
+            ended(RetryEvent.Type.FAILED, attempt, 0L, t, false);
+        } else if (late) {
+            ended(RetryEvent.Type.EXHAUSTED, attempt, delay, t, true);
+        } else if (refused) {
+            ended(RetryEvent.Type.BUDGET_REFUSED, attempt, delay, t, false);
+        } else {
+            try {
+                rules.announce(RetryEvent.Type.RETRY, attempt, delay, t);
+            } catch (Throwable fatal) {                // a listener's JVM-fatal error: the retry still happens
+                c.rethrown = fatal;
+                retry(c, t, attempt, delay);
+                throw fatal;
+            }
+            retry(c, t, attempt, delay);
         }
-        long deadline = retry.deadlineNanos();
-        if (deadline > 0 && retry.ticker().read() - c.start > deadline - delay) {
-            retry.announce(RetryEvent.Type.EXHAUSTED, attempt, delay, t);
-            end(t, true);
-            return;
-        }
-        RetryBudget budget = retry.budget();
-        if (budget != null && !budget.tryAcquireRetry()) {
-            retry.announce(RetryEvent.Type.BUDGET_REFUSED, attempt, delay, t);
-            end(t, false);
-            return;
-        }
-        retry.announce(RetryEvent.Type.RETRY, attempt, delay, t);
+    }
+
+    private void retry(Cold c, Throwable t, int attempt, long delay) {
         remember(c, t);
         c.attempt = attempt + 1;
         c.lastDelay = delay;
@@ -355,7 +468,8 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
             task = plan.scheduler().schedule(this, delay, TimeUnit.NANOSECONDS);
         } catch (Throwable rejected) {
             // the retry was announced and counted: the failed attempt is the one before it
-            notRetried(Operators.onRejectedExecution(rejected, actual.currentContext()), cold.attempt - 1);
+            callbackThrew(RetryRules.isFatal(rejected) ? rejected
+                    : Operators.onRejectedExecution(rejected, actual.currentContext()), cold.attempt - 1);
             return;
         }
         if (!SLOT.compareAndSet(this, current, task)) {
@@ -378,10 +492,27 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
         }
     }
 
-    /** Ends the call with an error that is not retried (not exhausted, not refused by the budget). */
-    private void notRetried(Throwable t, int attempt) {
-        plan.retry.announce(RetryEvent.Type.FAILED, attempt, 0L, t);
-        end(t, false);
+    /**
+     * A callback threw while the policy decided about attempt {@code attempt}: the call ends
+     * with {@code error}, announced FAILED, and a JVM-fatal error then propagates.
+     */
+    private void callbackThrew(Throwable error, int attempt) {
+        ended(RetryEvent.Type.FAILED, attempt, 0L, error, false);
+        if (RetryRules.isFatal(error)) {
+            throw (Error) error;
+        }
+    }
+
+    /**
+     * Announces how the call ends (FAILED, EXHAUSTED or BUDGET_REFUSED) and ends it, even if a
+     * listener throws a JVM-fatal error, which then propagates.
+     */
+    private void ended(RetryEvent.Type type, int attempt, long delay, Throwable t, boolean exhausted) {
+        try {
+            plan.rules.announce(type, attempt, delay, t);
+        } finally {
+            end(t, exhausted);
+        }
     }
 
     /** Ends the call: the value of a retried result, or the (possibly wrapped) error. */
@@ -395,7 +526,7 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
             actual.onComplete();
             return;
         }
-        actual.onError(plan.retry.finalError(t, c.earlier, c.earlierCount, c.attempt, exhausted));
+        actual.onError(plan.rules.finalError(t, c.earlier, c.earlierCount, c.attempt, exhausted));
     }
 
     // ---------------------------------------------------------------- downstream
@@ -421,18 +552,24 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
         return slot == CANCELLED;
     }
 
-    /** A new attempt's subscription: ask it for everything downstream still wants. */
+    /**
+     * An attempt's Subscription: the first of a new attempt is asked for everything downstream
+     * still wants; a second one within the same attempt is cancelled and reported (rule 2.5),
+     * and the first keeps running.
+     */
     abstract void set(Subscription s);
 
     /** Cancels what the subclass holds of the current attempt, after {@link #cancel()} took the slot. */
     abstract void cancelUpstream();
 
     /**
-     * Counts the elements the failed attempt delivered against downstream demand.
+     * The current attempt failed (an error, or a retried value): the next Subscription belongs
+     * to the next attempt. Counts the elements the failed attempt delivered against downstream
+     * demand.
      *
      * @return true if it delivered any
      */
-    abstract boolean reconcileProduced();
+    abstract boolean attemptFailed();
 
     /** The current attempt's subscription, for Scannable. */
     abstract Subscription upstream();
@@ -466,7 +603,7 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
             return Attr.RunStyle.ASYNC;
         }
         if (key == Attr.NAME) {
-            return plan.retry.name();
+            return plan.rules.name();
         }
         if (key == Attr.REQUESTED_FROM_DOWNSTREAM) {
             return requestedFromDownstream();

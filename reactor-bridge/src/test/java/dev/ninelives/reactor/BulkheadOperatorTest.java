@@ -1089,7 +1089,7 @@ class BulkheadOperatorTest {
     void aRetryInsideTheBulkheadHoldsOnePermitAcrossEveryAttempt() {
         Bulkhead b = refusing("composed", 1);
         Events events = new Events(b);
-        Retry retry = Retry.builder().maxAttempts(3).constantBackoff(Duration.ofSeconds(1)).build();
+        Retry retry = Retry.builder("retry").maxAttempts(3).constantBackoff(Duration.ofSeconds(1)).build();
         AtomicInteger attempts = new AtomicInteger();
         List<Integer> inFlightAtAttempt = new CopyOnWriteArrayList<>();
         Mono<String> flaky = Mono.defer(() -> {
@@ -1122,7 +1122,7 @@ class BulkheadOperatorTest {
         Events events = new Events(b);
         AtomicInteger attempts = new AtomicInteger();
         Mono<String> flaky = Mono.defer(() -> attempts.incrementAndGet() < 3 ? Mono.error(new IOException("flaky")) : Mono.just("ok"));
-        StepVerifier.create(flaky.transform(NineLives.bulkhead(b)).transform(NineLives.retry(Retry.builder().maxAttempts(3).noBackoff().build())))
+        StepVerifier.create(flaky.transform(NineLives.bulkhead(b)).transform(NineLives.retry(Retry.builder("retry").maxAttempts(3).noBackoff().build())))
                 .expectNext("ok")
                 .verifyComplete();
         assertThat(events.permitted).hasSize(3);

@@ -68,6 +68,7 @@ class ConventionsTest {
             // exported only to dev.ninelives.reactor
             "dev.ninelives.internal.Check",
             "dev.ninelives.internal.Guard",
+            "dev.ninelives.internal.RetryRules",
             "dev.ninelives.internal.Waiter",
             "dev.ninelives.internal.WaitingBulkhead");
 

@@ -30,9 +30,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The scenario harness: every operator, Mono and Flux, goes through the same contract (cancel
  * on subscribe, a source whose subscribe throws, empty, never then cancel, backpressure one at a
- * time, error, a misbehaving source that signals after completing). After each scenario the
- * protection must account for its permit: no leak, nothing counted twice. New operators add a
- * row to {@link #protections()}.
+ * time, error, a misbehaving source that signals after completing, a source that calls
+ * onSubscribe twice). After each scenario the protection must account for its permit: no leak,
+ * nothing counted twice. New operators add a row to {@link #protections()}.
  */
 class OperatorContractTest {
 
@@ -77,7 +77,7 @@ class OperatorContractTest {
     /** A retry over the breaker: every attempt takes a permit, and every permit must still be accounted for. */
     static final class RetryOverBreakerProtection implements Protection {
         final BreakerProtection breaker = new BreakerProtection();
-        final dev.ninelives.retry.Retry retry = dev.ninelives.retry.Retry.builder().maxAttempts(3).noBackoff().build();
+        final dev.ninelives.retry.Retry retry = dev.ninelives.retry.Retry.builder("retry").maxAttempts(3).noBackoff().build();
 
         @Override
         public <T> Function<Publisher<T>, Publisher<T>> operator() {
@@ -94,6 +94,62 @@ class OperatorContractTest {
         @Override
         public String toString() {
             return "retry over breaker";
+        }
+    }
+
+    /**
+     * A retry on its own, next to the source (with a result predicate that matches nothing, a
+     * Mono's attempts each go through their own subscriber): every call announces at most one
+     * ending (success, failure, exhaustion or refusal), none twice.
+     */
+    static final class RetryProtection implements Protection {
+        final boolean testsResults;
+        final dev.ninelives.retry.Retry retry;
+        final AtomicInteger calls = new AtomicInteger();
+        final AtomicInteger endings = new AtomicInteger();
+
+        RetryProtection(boolean testsResults) {
+            this.testsResults = testsResults;
+            dev.ninelives.retry.RetryBuilder b = dev.ninelives.retry.Retry.builder(testsResults ? "contractResults" : "contractRetry")
+                    .maxAttempts(3).noBackoff();
+            if (testsResults) {
+                b.retryOnResult(Integer.class, v -> v < 0);
+            }
+            this.retry = b.build();
+            retry.onSucceeded(e -> endings.incrementAndGet());
+            retry.onFailed(e -> endings.incrementAndGet());
+            retry.onExhausted(e -> endings.incrementAndGet());
+            retry.onBudgetRefused(e -> endings.incrementAndGet());
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public <T> Function<Publisher<T>, Publisher<T>> operator() {
+            Function<Publisher<T>, Publisher<T>> retrying = NineLives.retry(retry);
+            return source -> {
+                Publisher<T> retried = retrying.apply(source);
+                if (retried instanceof Mono) {
+                    return Mono.defer(() -> {
+                        calls.incrementAndGet();
+                        return (Mono<T>) retried;
+                    });
+                }
+                return Flux.defer(() -> {
+                    calls.incrementAndGet();
+                    return retried;
+                });
+            };
+        }
+
+        @Override
+        public void assertAccounted() {
+            assertThat(calls).as("calls").hasPositiveValue();
+            assertThat(endings.get()).as("endings announced, at most one per call").isLessThanOrEqualTo(calls.get());
+        }
+
+        @Override
+        public String toString() {
+            return testsResults ? "retry testing results" : "retry";
         }
     }
 
@@ -194,7 +250,7 @@ class OperatorContractTest {
 
     /** A retry inside the bulkhead: all attempts of a call share one permit, which still comes back exactly once. */
     static final class RetryInsideBulkheadProtection extends BulkheadProtection {
-        final dev.ninelives.retry.Retry retry = dev.ninelives.retry.Retry.builder().maxAttempts(3).noBackoff().build();
+        final dev.ninelives.retry.Retry retry = dev.ninelives.retry.Retry.builder("retry").maxAttempts(3).noBackoff().build();
 
         RetryInsideBulkheadProtection() {
             super(Bulkhead.builder("contractRetry").maxConcurrent(1).build());
@@ -214,6 +270,7 @@ class OperatorContractTest {
 
     static Stream<Arguments> protections() {
         List<Supplier<Protection>> all = List.of(BreakerProtection::new, RetryOverBreakerProtection::new,
+                () -> new RetryProtection(false), () -> new RetryProtection(true),
                 BulkheadProtection::new, WaitingBulkheadProtection::new, RetryInsideBulkheadProtection::new);
         return all.stream().flatMap(p -> Stream.of(Arguments.of(p.get(), true), Arguments.of(p.get(), false)));
     }
@@ -300,6 +357,96 @@ class OperatorContractTest {
                 .then(() -> bad.next(42))
                 .verifyComplete();
         assertThat(dropped).containsExactly(42);
+        p.assertAccounted();
+    }
+
+    /**
+     * A Subscription that serves {@code count} elements, then completes, as far as it is asked
+     * for; or, given no subscriber, only records what is done to it.
+     */
+    static final class Probe implements org.reactivestreams.Subscription {
+        final CoreSubscriber<? super Integer> actual;
+        final int count;
+        long requested;
+        int emitted;
+        boolean cancelled;
+        boolean ready;
+        boolean draining;
+
+        Probe(CoreSubscriber<? super Integer> actual, int count) {
+            this.actual = actual;
+            this.count = count;
+        }
+
+        @Override
+        public void request(long n) {
+            requested = reactor.core.publisher.Operators.addCap(requested, n);
+            drain();
+        }
+
+        @Override
+        public void cancel() {
+            cancelled = true;
+        }
+
+        void drain() {
+            if (!ready || draining || actual == null) {
+                return;
+            }
+            draining = true;
+            while (!cancelled && emitted < count && emitted < requested) {
+                actual.onNext(++emitted);
+            }
+            if (!cancelled && emitted == count) {
+                emitted++;                                      // past count: completed
+                actual.onComplete();
+            }
+            draining = false;
+        }
+    }
+
+    /**
+     * Reactive Streams rule 2.5: a second onSubscribe (here within the same subscribe call, before
+     * any other signal) is cancelled, never requested, and the first Subscription keeps running to
+     * the end. Guards against an operator that swaps in, requests or keeps the second one, or that
+     * cancels the first: the retry did both, requesting the second for a Mono and replacing the
+     * first in its Flux arbiter.
+     */
+    @ParameterizedTest(name = "{0} mono={1}")
+    @MethodSource("protections")
+    void aSecondOnSubscribeIsCancelledAndTheFirstKeepsRunning(Protection p, boolean mono) {
+        int count = mono ? 1 : 3;
+        List<Probe> firsts = new ArrayList<>();
+        List<Probe> seconds = new ArrayList<>();
+        java.util.function.Consumer<CoreSubscriber<? super Integer>> twice = actual -> {
+            Probe first = new Probe(actual, count);
+            Probe second = new Probe(null, count);
+            firsts.add(first);
+            seconds.add(second);
+            actual.onSubscribe(first);
+            actual.onSubscribe(second);
+            first.ready = true;
+            first.drain();
+        };
+        Publisher<Integer> source = mono ? new Mono<>() {
+            @Override
+            public void subscribe(CoreSubscriber<? super Integer> actual) {
+                twice.accept(actual);
+            }
+        } : new Flux<>() {
+            @Override
+            public void subscribe(CoreSubscriber<? super Integer> actual) {
+                twice.accept(actual);
+            }
+        };
+        StepVerifier.create(apply(p, source, mono))
+                .expectNextSequence(mono ? List.of(1) : List.of(1, 2, 3))
+                .verifyComplete();
+        assertThat(firsts).as("one attempt").hasSize(1);
+        assertThat(seconds.get(0).cancelled).as("the second Subscription is cancelled").isTrue();
+        assertThat(seconds.get(0).requested).as("and never asked for anything").isZero();
+        assertThat(firsts.get(0).cancelled).as("the first is never cancelled").isFalse();
+        assertThat(firsts.get(0).emitted).as("the first ran to its completion").isEqualTo(count + 1);
         p.assertAccounted();
     }
 }

@@ -65,7 +65,7 @@ class RetryEndingsTest {
 
     @Test
     void aMonoValueAtTheFirstAttempt() {
-        Retry retry = listened(Retry.builder().noBackoff());
+        Retry retry = listened(Retry.builder("retry").noBackoff());
         StepVerifier.create(Mono.just("ok").transform(NineLives.retry(retry))).expectNext("ok").verifyComplete();
         assertThat(seen()).containsExactly("SUCCEEDED@1");
         assertThat(events.get(0).error()).isNull();
@@ -74,7 +74,7 @@ class RetryEndingsTest {
 
     @Test
     void aMonoValueAfterRetriesInVirtualTime() {
-        Retry retry = listened(Retry.builder().maxAttempts(3).constantBackoff(Duration.ofSeconds(1)));
+        Retry retry = listened(Retry.builder("retry").maxAttempts(3).constantBackoff(Duration.ofSeconds(1)));
         StepVerifier.withVirtualTime(() -> flaky(2, new IOException("down")).transform(NineLives.retry(retry)))
                 .expectSubscription()
                 .thenAwait(Duration.ofSeconds(2))
@@ -85,7 +85,7 @@ class RetryEndingsTest {
 
     @Test
     void anEmptyMonoAndAFluxSucceedWhenTheyComplete() {
-        Retry retry = listened(Retry.builder().noBackoff());
+        Retry retry = listened(Retry.builder("retry").noBackoff());
         StepVerifier.create(Mono.<String>empty().transform(NineLives.retry(retry))).verifyComplete();
         AtomicInteger subscriptions = new AtomicInteger();
         Flux<Integer> flux = Flux.defer(() -> subscriptions.incrementAndGet() == 1
@@ -96,7 +96,7 @@ class RetryEndingsTest {
 
     @Test
     void aFluxElementIsNotASuccessItsCompletionIs() {
-        Retry retry = listened(Retry.builder().noBackoff());
+        Retry retry = listened(Retry.builder("retry").noBackoff());
         TestPublisher<Integer> source = TestPublisher.create();
         StepVerifier.create(source.flux().transform(NineLives.retry(retry)))
                 .then(() -> source.next(1))
@@ -109,7 +109,7 @@ class RetryEndingsTest {
 
     @Test
     void anErrorThatIsNotRetriedFailsTheCall() {
-        Retry retry = listened(Retry.builder().maxAttempts(5).noBackoff().retryIf(e -> e instanceof IOException));
+        Retry retry = listened(Retry.builder("retry").maxAttempts(5).noBackoff().retryIf(e -> e instanceof IOException));
         IllegalArgumentException bad = new IllegalArgumentException("bad request");
         StepVerifier.create(flaky(1, bad).transform(NineLives.retry(retry))).verifyErrorMessage("bad request");
 
@@ -123,33 +123,33 @@ class RetryEndingsTest {
 
     @Test
     void exhaustionAndBudgetRefusalAreNotFailures() {
-        Retry exhausting = listened(Retry.builder().maxAttempts(2).noBackoff());
+        Retry exhausting = listened(Retry.builder("retry").maxAttempts(2).noBackoff());
         StepVerifier.create(flaky(5, new IOException("down")).transform(NineLives.retry(exhausting))).verifyError(IOException.class);
         assertThat(seen()).containsExactly("RETRY@1", "EXHAUSTED@2");
 
         events.clear();
         AtomicLong now = new AtomicLong();
         RetryBudget empty = RetryBudget.builder().ratio(0).minRetriesPerSecond(0).capacity(1).ticker(now::get).build();
-        Retry budgeted = listened(Retry.builder().maxAttempts(5).noBackoff().budget(empty));
+        Retry budgeted = listened(Retry.builder("retry").maxAttempts(5).noBackoff().budget(empty));
         StepVerifier.create(flaky(5, new IOException("down")).transform(NineLives.retry(budgeted))).verifyError(IOException.class);
         assertThat(seen()).containsExactly("RETRY@1", "BUDGET_REFUSED@2");
     }
 
     @Test
     void theRetryMachineryGivingUpFailsTheCall() {
-        Retry stops = listened(Retry.builder().maxAttempts(5).backoff((attempt, error) -> attempt < 2 ? Duration.ZERO : null));
+        Retry stops = listened(Retry.builder("retry").maxAttempts(5).backoff((attempt, error) -> attempt < 2 ? Duration.ZERO : null));
         StepVerifier.create(flaky(5, new IOException("down")).transform(NineLives.retry(stops))).verifyError(IOException.class);
         assertThat(seen()).containsExactly("RETRY@1", "FAILED@2");
 
         events.clear();
-        Retry broken = listened(Retry.builder().maxAttempts(5).backoff((attempt, error) -> Duration.ofMillis(-1)));
+        Retry broken = listened(Retry.builder("retry").maxAttempts(5).backoff((attempt, error) -> Duration.ofMillis(-1)));
         StepVerifier.create(flaky(5, new IOException("down")).transform(NineLives.retry(broken)))
                 .verifyErrorMatches(e -> e instanceof IllegalStateException && e.getMessage().contains("negative delay"));
         assertThat(seen()).containsExactly("FAILED@1");
         assertThat(events.get(0).error()).isInstanceOf(IllegalStateException.class);
 
         events.clear();
-        Retry delayed = listened(Retry.builder().maxAttempts(5).constantBackoff(Duration.ofSeconds(1)));
+        Retry delayed = listened(Retry.builder("retry").maxAttempts(5).constantBackoff(Duration.ofSeconds(1)));
         StepVerifier.create(flaky(5, new IOException("down")).transform(NineLives.retry(delayed, new RejectingScheduler())))
                 .verifyError(RejectedExecutionException.class);
         assertThat(seen()).as("the retry was announced, then the scheduler refused it").containsExactly("RETRY@1", "FAILED@1");
@@ -157,7 +157,7 @@ class RetryEndingsTest {
 
     @Test
     void aFluxErrorAfterElementsThatIsNotRetriedFailsTheCall() {
-        Retry retry = listened(Retry.builder().noBackoff().retryAfterElements(false));
+        Retry retry = listened(Retry.builder("retry").noBackoff().retryAfterElements(false));
         Flux<Integer> source = Flux.just(1).concatWith(Flux.error(new IOException("down")));
         StepVerifier.create(source.transform(NineLives.retry(retry))).expectNext(1).verifyErrorMessage("down");
         assertThat(seen()).containsExactly("FAILED@1");
@@ -165,7 +165,7 @@ class RetryEndingsTest {
 
     @Test
     void aCancelledCallAnnouncesNoEnding() {
-        Retry retry = listened(Retry.builder().maxAttempts(3).constantBackoff(Duration.ofSeconds(1)));
+        Retry retry = listened(Retry.builder("retry").maxAttempts(3).constantBackoff(Duration.ofSeconds(1)));
         StepVerifier.withVirtualTime(() -> flaky(5, new IOException("down")).transform(NineLives.retry(retry)))
                 .expectSubscription()
                 .thenAwait(Duration.ofMillis(500))
@@ -182,7 +182,7 @@ class RetryEndingsTest {
      */
     @Test
     void aMonoValueEndsTheCall() {
-        Retry retry = listened(Retry.builder().maxAttempts(3).noBackoff());
+        Retry retry = listened(Retry.builder("retry").maxAttempts(3).noBackoff());
         List<Throwable> dropped = new CopyOnWriteArrayList<>();
         Hooks.onErrorDropped(dropped::add);
         RetryOperatorTest.RawMono raw = new RetryOperatorTest.RawMono();
@@ -205,8 +205,8 @@ class RetryEndingsTest {
 
     @Test
     void listenersOfAnotherPolicyHearNothing() {
-        Retry quiet = Retry.builder().name("quiet").noBackoff().build();
-        listened(Retry.builder().name("listened"));
+        Retry quiet = Retry.builder("quiet").noBackoff().build();
+        listened(Retry.builder("listened"));
         StepVerifier.create(flaky(1, new IOException("down")).transform(NineLives.retry(quiet))).expectNext("ok").verifyComplete();
         assertThat(events).isEmpty();
     }
@@ -217,7 +217,7 @@ class RetryEndingsTest {
      */
     @Test
     void aSuccessWithoutListenersAllocatesNothing() throws Exception {
-        Retry retry = Retry.builder().noBackoff().build();
+        Retry retry = Retry.builder("retry").noBackoff().build();
         RetryPlan<String> plan = new RetryPlan<>(Mono.just("ok"), retry, null, true);
         MonoRetrySubscriber<String> s = new MonoRetrySubscriber<>(new Ignoring<>(), plan);
         Runnable call = () -> {

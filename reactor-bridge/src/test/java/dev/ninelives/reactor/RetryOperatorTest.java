@@ -67,23 +67,23 @@ class RetryOperatorTest {
 
     @Test
     void everyBackoffKindWaitsExactlyItsDelaysInVirtualTime() {
-        assertThat(runVirtual(Retry.builder().maxAttempts(4).noBackoff().build(), 3, "ok")).containsExactly(0L, 0L, 0L, 0L);
-        assertThat(runVirtual(Retry.builder().maxAttempts(4).constantBackoff(Duration.ofMillis(250)).build(), 3, "ok"))
+        assertThat(runVirtual(Retry.builder("retry").maxAttempts(4).noBackoff().build(), 3, "ok")).containsExactly(0L, 0L, 0L, 0L);
+        assertThat(runVirtual(Retry.builder("retry").maxAttempts(4).constantBackoff(Duration.ofMillis(250)).build(), 3, "ok"))
                 .containsExactly(0L, 250L, 500L, 750L);
-        assertThat(runVirtual(Retry.builder().maxAttempts(4)
+        assertThat(runVirtual(Retry.builder("retry").maxAttempts(4)
                 .linearBackoff(Duration.ofMillis(100), Duration.ofMillis(50), Duration.ofSeconds(1)).build(), 3, "ok"))
                 .containsExactly(0L, 100L, 250L, 450L);
-        assertThat(runVirtual(Retry.builder().maxAttempts(4)
+        assertThat(runVirtual(Retry.builder("retry").maxAttempts(4)
                 .exponentialBackoff(Duration.ofMillis(100), 2, Duration.ofMillis(300)).build(), 3, "ok"))
                 .containsExactly(0L, 100L, 300L, 600L);
-        assertThat(runVirtual(Retry.builder().maxAttempts(3)
+        assertThat(runVirtual(Retry.builder("retry").maxAttempts(3)
                 .backoff((attempt, error) -> Duration.ofSeconds(attempt)).build(), 2, "ok"))
                 .containsExactly(0L, 1000L, 3000L);
     }
 
     @Test
     void everyJitterKindWaitsExactlyItsDelaysWithSeededRandomness() {
-        dev.ninelives.retry.RetryBuilder base = Retry.builder().maxAttempts(3).exponentialBackoff(Duration.ofMillis(100), 2, Duration.ofSeconds(1));
+        dev.ninelives.retry.RetryBuilder base = Retry.builder("retry").maxAttempts(3).exponentialBackoff(Duration.ofMillis(100), 2, Duration.ofSeconds(1));
         assertThat(runVirtual(base.jitter(Jitter.FULL).random(fixed(0.5)).build(), 2, "ok")).containsExactly(0L, 50L, 150L);
         assertThat(runVirtual(base.jitter(Jitter.EQUAL).random(fixed(0.0)).build(), 2, "ok")).containsExactly(0L, 50L, 150L);
         assertThat(runVirtual(base.jitter(0.5).random(fixed(1.0)).build(), 2, "ok")).containsExactly(0L, 150L, 450L);
@@ -94,7 +94,7 @@ class RetryOperatorTest {
     /** The seeded-randomness case: a java.util.Random with a fixed seed gives the same delays every run. */
     @Test
     void aSeededRandomGivesRepeatableDelays() {
-        dev.ninelives.retry.RetryBuilder b = Retry.builder().maxAttempts(4).exponentialBackoff(Duration.ofMillis(100), 2, Duration.ofSeconds(1))
+        dev.ninelives.retry.RetryBuilder b = Retry.builder("retry").maxAttempts(4).exponentialBackoff(Duration.ofMillis(100), 2, Duration.ofSeconds(1))
                 .jitter(Jitter.FULL);
         List<Long> first = runVirtual(b.random(new java.util.Random(7)).build(), 3, "ok");
         List<Long> second = runVirtual(b.random(new java.util.Random(7)).build(), 3, "ok");
@@ -103,7 +103,7 @@ class RetryOperatorTest {
 
     @Test
     void theDeadlineStopsRetriesWhoseDelayWouldEndPastIt() {
-        Retry retry = Retry.builder().maxAttempts(10).constantBackoff(Duration.ofSeconds(1))
+        Retry retry = Retry.builder("retry").maxAttempts(10).constantBackoff(Duration.ofSeconds(1))
                 .deadline(Duration.ofMillis(2500)).ticker(NineLives.schedulerTicker()).build();
         AtomicInteger subscriptions = new AtomicInteger();
         List<Long> times = new ArrayList<>();
@@ -120,8 +120,8 @@ class RetryOperatorTest {
     void oneBudgetSharedByTwoPipelines() {
         java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong();
         RetryBudget budget = RetryBudget.builder().ratio(0).minRetriesPerSecond(0).capacity(3).ticker(now::get).build();
-        Retry a = Retry.builder().name("a").maxAttempts(10).noBackoff().budget(budget).build();
-        Retry b = Retry.builder().name("b").maxAttempts(10).noBackoff().budget(budget).build();
+        Retry a = Retry.builder("a").maxAttempts(10).noBackoff().budget(budget).build();
+        Retry b = Retry.builder("b").maxAttempts(10).noBackoff().budget(budget).build();
         List<RetryEvent> refusals = new ArrayList<>();
         a.onBudgetRefused(refusals::add);
         b.onBudgetRefused(refusals::add);
@@ -137,7 +137,7 @@ class RetryOperatorTest {
     @ParameterizedTest(name = "exhaustedException={0}")
     @ValueSource(booleans = {false, true})
     void exhaustionCarriesTheEarlierErrors(boolean wrap) {
-        Retry retry = Retry.builder().maxAttempts(3).noBackoff().exhaustedException(wrap).build();
+        Retry retry = Retry.builder("retry").maxAttempts(3).noBackoff().exhaustedException(wrap).build();
         AtomicInteger n = new AtomicInteger();
         Mono<String> failing = Mono.defer(() -> Mono.error(new IOException("failure " + n.incrementAndGet())));
         StepVerifier.create(failing.transform(NineLives.retry(retry)))
@@ -158,7 +158,7 @@ class RetryOperatorTest {
     void cancelDuringABackoffDisposesItAndNothingIsResubscribed() {
         VirtualTimeScheduler clock = VirtualTimeScheduler.create();
         AtomicInteger subscriptions = new AtomicInteger();
-        Retry retry = Retry.builder().maxAttempts(5).constantBackoff(Duration.ofSeconds(10)).build();
+        Retry retry = Retry.builder("retry").maxAttempts(5).constantBackoff(Duration.ofSeconds(10)).build();
         reactor.core.Disposable call = Mono.defer(() -> {
                     subscriptions.incrementAndGet();
                     return Mono.<String>error(new IOException("down"));
@@ -185,7 +185,7 @@ class RetryOperatorTest {
     @Test
     void tenThousandImmediateRetriesNeverGrowTheStack() {
         AtomicInteger subscriptions = new AtomicInteger();
-        Retry retry = Retry.builder().maxAttempts(10_001).noBackoff().build();
+        Retry retry = Retry.builder("retry").maxAttempts(10_001).noBackoff().build();
         Mono<String> source = Mono.defer(() -> subscriptions.incrementAndGet() <= 10_000
                 ? Mono.error(new IOException("again")) : Mono.just("finally"));
         StepVerifier.create(source.transform(NineLives.retry(retry))).expectNext("finally").verifyComplete();
@@ -205,7 +205,7 @@ class RetryOperatorTest {
                     : Flux.range(10, 5);
             return f.doOnRequest(requests::add);
         });
-        Retry retry = Retry.builder().maxAttempts(2).noBackoff().build();
+        Retry retry = Retry.builder("retry").maxAttempts(2).noBackoff().build();
         StepVerifier.create(source.transform(NineLives.retry(retry)), 0)
                 .thenRequest(3)
                 .expectNext(1, 2)
@@ -237,7 +237,7 @@ class RetryOperatorTest {
             return (n == 1 ? Flux.concat(Flux.just(1, 2), Flux.<Integer>error(new IOException("mid-stream")))
                     : Flux.range(10, 3)).doOnRequest(mine::addAndGet);
         });
-        StepVerifier.create(source.transform(NineLives.retry(Retry.builder().maxAttempts(2).noBackoff().build())), 0)
+        StepVerifier.create(source.transform(NineLives.retry(Retry.builder("retry").maxAttempts(2).noBackoff().build())), 0)
                 .thenRequest(1).expectNext(1)
                 .thenRequest(1).expectNext(2)
                 .thenRequest(1).expectNext(10)
@@ -256,7 +256,7 @@ class RetryOperatorTest {
             seen.add(ctx.get("user"));
             return subscriptions.incrementAndGet() < 3 ? Mono.error(new IOException()) : Mono.just("ok");
         });
-        StepVerifier.create(source.transform(NineLives.retry(Retry.builder().noBackoff().build()))
+        StepVerifier.create(source.transform(NineLives.retry(Retry.builder("retry").noBackoff().build()))
                         .contextWrite(reactor.util.context.Context.of("user", "ada")))
                 .expectNext("ok").verifyComplete();
         assertThat(seen).containsExactly("ada", "ada", "ada");
@@ -270,7 +270,7 @@ class RetryOperatorTest {
             return p;
         });
         try {
-            Retry retry = Retry.builder().name("assembled").build();
+            Retry retry = Retry.builder("assembled").build();
             Mono.just(1).transform(NineLives.retry(retry));
             Flux.just(1).transform(NineLives.retry(retry));
         } finally {
@@ -283,7 +283,7 @@ class RetryOperatorTest {
     void demandOneAtATimeForAMono() {
         AtomicInteger subscriptions = new AtomicInteger();
         Mono<String> source = Mono.defer(() -> subscriptions.incrementAndGet() < 3 ? Mono.error(new IOException()) : Mono.just("v"));
-        StepVerifier.create(source.transform(NineLives.retry(Retry.builder().noBackoff().build())), 0)
+        StepVerifier.create(source.transform(NineLives.retry(Retry.builder("retry").noBackoff().build())), 0)
                 .expectSubscription()
                 .expectNoEvent(Duration.ZERO)
                 .thenRequest(1)
@@ -294,7 +294,7 @@ class RetryOperatorTest {
     @Test
     void twoSubscribersEachGetAllTheirAttempts() {
         AtomicInteger subscriptions = new AtomicInteger();
-        Retry retry = Retry.builder().maxAttempts(3).noBackoff().build();
+        Retry retry = Retry.builder("retry").maxAttempts(3).noBackoff().build();
         Mono<String> failing = Mono.<String>defer(() -> {
             subscriptions.incrementAndGet();
             return Mono.error(new IOException("down"));
@@ -307,7 +307,7 @@ class RetryOperatorTest {
     @Test
     void jvmFatalErrorsAreNotRetried() {
         AtomicInteger subscriptions = new AtomicInteger();
-        Retry retry = Retry.builder().maxAttempts(5).noBackoff().retryIf(e -> true).build();
+        Retry retry = Retry.builder("retry").maxAttempts(5).noBackoff().retryIf(e -> true).build();
         Mono<String> source = Mono.defer(() -> {
             subscriptions.incrementAndGet();
             return Mono.error(new StackOverflowError("fatal"));
@@ -319,12 +319,25 @@ class RetryOperatorTest {
     @Test
     void retryOnResultRetriesValuesAndEmitsTheLastWhenExhausted() {
         AtomicInteger subscriptions = new AtomicInteger();
-        Retry retry = Retry.builder().maxAttempts(3).noBackoff().retryOnResult("busy"::equals).build();
+        Retry retry = Retry.builder("retry").maxAttempts(3).noBackoff().retryOnResult(String.class, "busy"::equals).build();
         Mono<String> busyTwice = Mono.fromCallable(() -> subscriptions.incrementAndGet() <= 2 ? "busy" : "done");
         StepVerifier.create(busyTwice.transform(NineLives.retry(retry))).expectNext("done").verifyComplete();
         assertThat(subscriptions).hasValue(3);
         Mono<String> alwaysBusy = Mono.fromCallable(() -> "busy");
         StepVerifier.create(alwaysBusy.transform(NineLives.retry(retry))).expectNext("busy").verifyComplete();
+    }
+
+    /** The result predicate is typed: values of another type pass through, never tested, never retried. */
+    @Test
+    void aTypedResultPredicateRetriesOnlyValuesOfItsType() {
+        AtomicInteger subscriptions = new AtomicInteger();
+        List<String> tested = new ArrayList<>();
+        Retry retry = Retry.builder("typed").maxAttempts(3).noBackoff()
+                .retryOnResult(String.class, s -> tested.add(s) && s.equals("busy")).build();
+        Mono<Object> busyThenANumber = Mono.fromCallable(() -> subscriptions.incrementAndGet() == 1 ? "busy" : (Object) 42);
+        StepVerifier.create(busyThenANumber.transform(NineLives.retry(retry))).expectNext(42).verifyComplete();
+        assertThat(subscriptions).hasValue(2);
+        assertThat(tested).as("the number never reached the predicate").containsExactly("busy");
     }
 
     /** A Mono source that ignores cancel, so a test can make it signal whenever it likes. */
@@ -348,7 +361,7 @@ class RetryOperatorTest {
         RawMono second = new RawMono();
         AtomicInteger subscriptions = new AtomicInteger();
         Mono<String> source = Mono.defer(() -> subscriptions.incrementAndGet() == 1 ? first : second);
-        Retry retry = Retry.builder().maxAttempts(2).noBackoff().retryOnResult("busy"::equals).build();
+        Retry retry = Retry.builder("retry").maxAttempts(2).noBackoff().retryOnResult(String.class, "busy"::equals).build();
         StepVerifier.create(source.transform(NineLives.retry(retry)))
                 .then(() -> first.subscriber.onNext("busy"))
                 .then(() -> assertThat(subscriptions).hasValue(2))
@@ -368,7 +381,7 @@ class RetryOperatorTest {
             subscriptions.incrementAndGet();
             return Flux.concat(Flux.just(1), Flux.error(new IOException("after an element")));
         });
-        StepVerifier.create(emitsThenFails.transform(NineLives.retry(Retry.builder().noBackoff().retryAfterElements(false).build())))
+        StepVerifier.create(emitsThenFails.transform(NineLives.retry(Retry.builder("retry").noBackoff().retryAfterElements(false).build())))
                 .expectNext(1).verifyErrorMessage("after an element");
         assertThat(subscriptions).hasValue(1);
 
@@ -377,10 +390,10 @@ class RetryOperatorTest {
         Flux<Integer> tenTimes = Flux.defer(() -> subscriptions.incrementAndGet() <= 10
                 ? Flux.concat(Flux.just(subscriptions.get()), Flux.error(new IOException("flaky")))
                 : Flux.just(99));
-        StepVerifier.create(tenTimes.transform(NineLives.retry(Retry.builder().maxAttempts(2).noBackoff().resetOnElement(true).build())))
+        StepVerifier.create(tenTimes.transform(NineLives.retry(Retry.builder("retry").maxAttempts(2).noBackoff().resetOnElement(true).build())))
                 .expectNextCount(10).expectNext(99).verifyComplete();
         subscriptions.set(0);
-        StepVerifier.create(tenTimes.transform(NineLives.retry(Retry.builder().maxAttempts(2).noBackoff().build())))
+        StepVerifier.create(tenTimes.transform(NineLives.retry(Retry.builder("retry").maxAttempts(2).noBackoff().build())))
                 .expectNext(1, 2).verifyErrorMessage("flaky");
     }
 
@@ -391,7 +404,7 @@ class RetryOperatorTest {
         Mono<String> call = Mono.<String>defer(() -> {
             subscriptions.incrementAndGet();
             return Mono.error(new IOException("down"));
-        }).transform(NineLives.breaker(breaker)).transform(NineLives.retry(Retry.builder().maxAttempts(5).noBackoff().build()));
+        }).transform(NineLives.breaker(breaker)).transform(NineLives.retry(Retry.builder("retry").maxAttempts(5).noBackoff().build()));
         StepVerifier.create(call).verifyError(CallNotPermittedException.class);
         assertThat(subscriptions).as("two attempts opened the breaker; the refusal ended the retries").hasValue(2);
         assertThat(breaker.metrics().notPermitted()).isEqualTo(1);
@@ -402,7 +415,7 @@ class RetryOperatorTest {
         TestPublisher<String> first = TestPublisher.create();
         AtomicInteger subscriptions = new AtomicInteger();
         Flux<String> source = Flux.defer(() -> subscriptions.incrementAndGet() == 1 ? first.flux() : Flux.just("second"));
-        StepVerifier.create(source.transform(NineLives.retry(Retry.builder().noBackoff().build())))
+        StepVerifier.create(source.transform(NineLives.retry(Retry.builder("retry").noBackoff().build())))
                 .then(() -> first.error(new IOException("first fails")))
                 .expectNext("second")
                 .verifyComplete();
@@ -411,7 +424,7 @@ class RetryOperatorTest {
 
     @Test
     void operatorsAreScannableAndAMonoStaysAMono() {
-        Retry retry = Retry.builder().name("scan").build();
+        Retry retry = Retry.builder("scan").build();
         Mono<Integer> mono = Mono.just(1).transform(NineLives.retry(retry));
         Flux<Integer> flux = Flux.just(1).transform(NineLives.retry(retry, Schedulers.single()));
         assertThat(mono).isInstanceOf(Mono.class);

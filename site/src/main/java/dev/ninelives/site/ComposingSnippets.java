@@ -91,14 +91,14 @@ public final class ComposingSnippets {
                 .build();
         Protection quotes = new Protection(
                 CircuitBreaker.builder("quotes").slidingWindow(20).minimumNumberOfCalls(10).ticker(ticker).build(),
-                Retry.builder().name("quotes").maxAttempts(3)
+                Retry.builder("quotes").maxAttempts(3)
                         .exponentialBackoff(Duration.ofMillis(100), 2.0, Duration.ofSeconds(1))
                         .budget(budget)
                         .build(),
                 Bulkhead.builder("quotes").maxConcurrent(10).maxWait(Duration.ofMillis(200)).build());
         Protection ratings = new Protection(
                 CircuitBreaker.builder("ratings").slidingWindow(20).minimumNumberOfCalls(10).ticker(ticker).build(),
-                Retry.builder().name("ratings").maxAttempts(2).constantBackoff(Duration.ofMillis(50))
+                Retry.builder("ratings").maxAttempts(2).constantBackoff(Duration.ofMillis(50))
                         .budget(budget)                     // the same budget
                         .build(),
                 Bulkhead.builder("ratings").maxConcurrent(4).build());

@@ -1,5 +1,6 @@
 package dev.ninelives.site;
 
+// tag::imports[]
 import dev.ninelives.breaker.CircuitBreaker;
 import dev.ninelives.core.Ticker;
 import dev.ninelives.reactor.NineLives;
@@ -7,15 +8,18 @@ import dev.ninelives.retry.Jitter;
 import dev.ninelives.retry.Retry;
 import dev.ninelives.retry.RetryBudget;
 import dev.ninelives.retry.RetryExhaustedException;
-import dev.ninelives.site.GettingStartedSnippets.QuoteClient;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.util.Objects;
 import java.util.Random;
+// end::imports[]
+
+import dev.ninelives.site.GettingStartedSnippets.QuoteClient;
+
+import java.util.Objects;
 import java.util.function.Consumer;
 
 /**
@@ -30,8 +34,7 @@ import java.util.function.Consumer;
 public final class RetrySnippets {
 
     // tag::exhausted-policy[]
-    private static final Retry STRICT = Retry.builder()
-            .name("quotes-strict")
+    private static final Retry STRICT = Retry.builder("quotes-strict")
             .maxAttempts(3)
             .noBackoff()
             .exhaustedException(true)      // a RetryExhaustedException, the last error as its cause
@@ -62,8 +65,7 @@ public final class RetrySnippets {
      */
     public static Retry quotesRetry() {
         // tag::build[]
-        Retry retry = Retry.builder()
-                .name("quotes")
+        Retry retry = Retry.builder("quotes")
                 .maxAttempts(4)                            // the first call and 3 retries,
                 .exponentialBackoff(Duration.ofMillis(100), // 100 ms, then 200 ms, then 400 ms
                         2.0, Duration.ofSeconds(1))         // apart (never more than 1 s),
@@ -161,10 +163,10 @@ public final class RetrySnippets {
      */
     public static FluxOptions fluxOptions() {
         // tag::flux-options[]
-        Retry beforeFirstElement = Retry.builder()
+        Retry beforeFirstElement = Retry.builder("history")
                 .retryAfterElements(false)   // retry a stream only if it failed before its first element
                 .build();
-        Retry liveFeed = Retry.builder()
+        Retry liveFeed = Retry.builder("live-quotes")
                 .maxAttempts(3)
                 .resetOnElement(true)        // an element after an error: 3 attempts again for the next error
                 .build();
@@ -191,21 +193,21 @@ public final class RetrySnippets {
      */
     public static Backoffs backoffs() {
         // tag::backoffs[]
-        Retry none = Retry.builder().maxAttempts(4)
+        Retry none = Retry.builder("at-once").maxAttempts(4)
                 .noBackoff()                                          // 0, 0, 0 ms
                 .build();
-        Retry constant = Retry.builder().maxAttempts(4)
+        Retry constant = Retry.builder("constant").maxAttempts(4)
                 .constantBackoff(Duration.ofMillis(250))              // 250, 250, 250 ms
                 .build();
-        Retry linear = Retry.builder().maxAttempts(4)
+        Retry linear = Retry.builder("linear").maxAttempts(4)
                 .linearBackoff(Duration.ofMillis(100),                // 100, 150, 200 ms
                         Duration.ofMillis(50), Duration.ofSeconds(1))
                 .build();
-        Retry exponential = Retry.builder().maxAttempts(4)
+        Retry exponential = Retry.builder("exponential").maxAttempts(4)
                 .exponentialBackoff(Duration.ofMillis(100),           // 100, 200, 300 ms:
                         2.0, Duration.ofMillis(300))                  // 400 is capped at 300
                 .build();
-        Retry retryAfter = Retry.builder().maxAttempts(4)
+        Retry retryAfter = Retry.builder("rate-limited").maxAttempts(4)
                 .backoff((attempt, error) -> error instanceof RateLimitedException limited
                         ? limited.retryAfter()                        // what the server asked for,
                         : null)                                       // no retry for other errors
@@ -230,11 +232,11 @@ public final class RetrySnippets {
      */
     public static Jittered jittered() {
         // tag::jitter[]
-        Retry equal = Retry.builder()
+        Retry equal = Retry.builder("equal-jitter")
                 .exponentialBackoff(Duration.ofMillis(100), 2.0, Duration.ofSeconds(1))
                 .jitter(Jitter.EQUAL)          // 50 to 100 ms, then 100 to 200 ms
                 .build();
-        Retry reproducible = Retry.builder()
+        Retry reproducible = Retry.builder("seeded-jitter")
                 .exponentialBackoff(Duration.ofMillis(100), 2.0, Duration.ofSeconds(1))
                 .jitter(Jitter.FULL)           // 0 to 100 ms, then 0 to 200 ms,
                 .random(new Random(42))        // but the same two delays on every run
@@ -251,7 +253,7 @@ public final class RetrySnippets {
      */
     public static Retry withDeadline(Ticker ticker) {
         // tag::deadline[]
-        Retry retry = Retry.builder()
+        Retry retry = Retry.builder("quotes-deadline")
                 .maxAttempts(10)
                 .constantBackoff(Duration.ofSeconds(1))
                 .deadline(Duration.ofMillis(2500))   // attempts at 0, 1 and 2 s; one at 3 s would be late
@@ -285,8 +287,8 @@ public final class RetrySnippets {
                 .capacity(5)                  // and up to 5 retries are kept for a burst
                 .ticker(ticker)               // Ticker.system() by default
                 .build();
-        Retry quotes = Retry.builder().name("quotes").budget(budget).build();
-        Retry history = Retry.builder().name("history").budget(budget).build();
+        Retry quotes = Retry.builder("quotes").budget(budget).build();
+        Retry history = Retry.builder("history").budget(budget).build();
         // end::budget[]
         return new SharedBudget(budget, quotes, history);
     }
@@ -298,10 +300,11 @@ public final class RetrySnippets {
      */
     public static Retry untilPriced() {
         // tag::result[]
-        Retry retry = Retry.builder()
+        Retry retry = Retry.builder("quotes-pending")
                 .maxAttempts(5)
                 .constantBackoff(Duration.ofMillis(200))
-                .retryOnResult("PENDING"::equals)   // not priced yet: ask again in 200 ms
+                .retryOnResult(String.class,           // a String answer
+                        "PENDING"::equals)             // that says "not priced yet": ask again in 200 ms
                 .build();
         // end::result[]
         return retry;

@@ -197,8 +197,7 @@ public final class TourScenario {
      * @return a builder with the tour's settings
      */
     public static RetryBuilder retrySettings(String name) {
-        return Retry.builder()
-                .name(name)
+        return Retry.builder(name)
                 .maxAttempts(RETRY_ATTEMPTS)
                 .exponentialBackoff(RETRY_FIRST_DELAY, 2.0, RETRY_MAX_DELAY)
                 .jitter(Jitter.EQUAL)

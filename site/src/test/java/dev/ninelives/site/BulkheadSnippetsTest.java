@@ -174,7 +174,7 @@ class BulkheadSnippetsTest extends OnVirtualClock {
     void failFastRefusesTheEleventhCallerAtOnceAndWaitingLetsItWait() {
         BulkheadSnippets.Modes modes = BulkheadSnippets.modes();
         assertThat(modes.failFast().config().maxWait()).isZero();
-        BulkheadSnippets failFast = new BulkheadSnippets(client, modes.failFast(), breaker, Retry.ofDefaults());
+        BulkheadSnippets failFast = new BulkheadSnippets(client, modes.failFast(), breaker, Retry.ofDefaults("retry"));
         occupy(failFast, 10);
         StepVerifier.create(failFast.quote("ACME"))
                 .expectSubscription()                         // onSubscribe, then at once:
@@ -182,7 +182,7 @@ class BulkheadSnippetsTest extends OnVirtualClock {
                 .verify();
         assertThat(client.subscriptions).hasValue(10);
 
-        BulkheadSnippets waiting = new BulkheadSnippets(client, modes.waiting(), breaker, Retry.ofDefaults());
+        BulkheadSnippets waiting = new BulkheadSnippets(client, modes.waiting(), breaker, Retry.ofDefaults("retry"));
         occupy(waiting, 10);
         StepVerifier.create(waiting.quote("ACME"))
                 .expectSubscription()
@@ -300,7 +300,7 @@ class BulkheadSnippetsTest extends OnVirtualClock {
                 .verifyComplete();
 
         BulkheadSnippets.Modes modes = BulkheadSnippets.modes();
-        BulkheadSnippets failFast = new BulkheadSnippets(client, modes.failFast(), breaker, Retry.ofDefaults());
+        BulkheadSnippets failFast = new BulkheadSnippets(client, modes.failFast(), breaker, Retry.ofDefaults("retry"));
         occupy(failFast, 10);
         StepVerifier.create(failFast.quoteOrBusy("ACME"))
                 .expectNext("busy: every permit taken, no waiting")
@@ -309,7 +309,7 @@ class BulkheadSnippetsTest extends OnVirtualClock {
         FakeClient failing = new FakeClient();
         failing.quotes = n -> Mono.error(new IOException(DOWN));
         BulkheadSnippets down = new BulkheadSnippets(failing, BulkheadSnippets.quotesBulkhead(Ticker.system()),
-                breaker, Retry.ofDefaults());
+                breaker, Retry.ofDefaults("retry"));
         StepVerifier.create(down.quoteOrBusy("ACME")).as("the client's own error is not a refusal")
                 .verifyErrorMessage(DOWN);
     }
@@ -418,7 +418,7 @@ class BulkheadSnippetsTest extends OnVirtualClock {
         Bulkhead lifo = BulkheadSnippets.newestFirst();
         assertThat(lifo.config().queueOrder()).isEqualTo(Bulkhead.QueueOrder.LIFO);
         assertThat(lifo.config().maxWait()).isEqualTo(Duration.ofMillis(200));
-        BulkheadSnippets service = new BulkheadSnippets(client, lifo, breaker, Retry.ofDefaults());
+        BulkheadSnippets service = new BulkheadSnippets(client, lifo, breaker, Retry.ofDefaults("retry"));
         occupy(service, 10);
         List<String> order = new ArrayList<>();
         for (String caller : List.of("A", "B", "C")) {
@@ -434,7 +434,7 @@ class BulkheadSnippetsTest extends OnVirtualClock {
 
         Bulkhead fifo = BulkheadSnippets.modes().waiting();
         FakeClient other = new FakeClient();
-        BulkheadSnippets inOrder = new BulkheadSnippets(other, fifo, breaker, Retry.ofDefaults());
+        BulkheadSnippets inOrder = new BulkheadSnippets(other, fifo, breaker, Retry.ofDefaults("retry"));
         for (int i = 0; i < 10; i++) {
             inOrder.quote("ACME").subscribe();
         }
@@ -606,7 +606,7 @@ class BulkheadSnippetsTest extends OnVirtualClock {
     @Test
     void aBulkheadRefusalReachesNeitherTheRetryNorTheBreaker() {
         Bulkhead one = Bulkhead.builder("quotes").maxConcurrent(1).build();
-        Retry everyError = Retry.builder().maxAttempts(4).constantBackoff(Duration.ofMillis(100)).build();
+        Retry everyError = Retry.builder("retry").maxAttempts(4).constantBackoff(Duration.ofMillis(100)).build();
         AtomicInteger retries = new AtomicInteger();
         everyError.onRetry(event -> retries.incrementAndGet());
         BulkheadSnippets service = new BulkheadSnippets(client, one, breaker, everyError);
@@ -623,7 +623,7 @@ class BulkheadSnippetsTest extends OnVirtualClock {
     @Test
     void inTheOtherOrderARefusalIsRetriedAndCountedAsAFailureOfTheDependency() {
         Bulkhead one = Bulkhead.builder("quotes").maxConcurrent(1).build();
-        Retry everyError = Retry.builder().maxAttempts(4).constantBackoff(Duration.ofMillis(100)).build();
+        Retry everyError = Retry.builder("retry").maxAttempts(4).constantBackoff(Duration.ofMillis(100)).build();
         client.quote("ACME").transform(NineLives.bulkhead(one)).subscribe();     // holds the permit
 
         AtomicReference<Throwable> error = new AtomicReference<>();

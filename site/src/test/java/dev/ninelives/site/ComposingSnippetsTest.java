@@ -59,7 +59,7 @@ class ComposingSnippetsTest extends OnVirtualClock {
      * policy without the budget, so that the counts of these tests are the order's alone.
      */
     ComposingSnippets service(Bulkhead bulkhead) {
-        Retry retry = Retry.builder().name("quotes").maxAttempts(3)
+        Retry retry = Retry.builder("quotes").maxAttempts(3)
                 .exponentialBackoff(Duration.ofMillis(100), 2.0, Duration.ofSeconds(1))
                 .build();
         retry.onRetry(e -> retries.incrementAndGet());
@@ -249,7 +249,7 @@ class ComposingSnippetsTest extends OnVirtualClock {
     List<String> aThenB(boolean bulkheadInside) {
         Bulkhead one = Bulkhead.builder("quotes").maxConcurrent(1).maxWait(Duration.ofSeconds(1)).build();
         ComposingSnippets service = new ComposingSnippets(twoCallers(), new Protection(breaker,
-                Retry.builder().maxAttempts(3).exponentialBackoff(Duration.ofMillis(100), 2.0, Duration.ofSeconds(1))
+                Retry.builder("retry").maxAttempts(3).exponentialBackoff(Duration.ofMillis(100), 2.0, Duration.ofSeconds(1))
                         .build(), one));
         List<String> answered = Collections.synchronizedList(new ArrayList<>());
         long start = now();
@@ -284,7 +284,7 @@ class ComposingSnippetsTest extends OnVirtualClock {
 
         errors.clear();
         retries.set(0);
-        ComposingSnippets right = new ComposingSnippets(client, new Protection(breaker, Retry.builder().build(), full));
+        ComposingSnippets right = new ComposingSnippets(client, new Protection(breaker, Retry.builder("retry").build(), full));
         call(() -> right.quote("ACME"));
         clock.advanceTimeBy(Duration.ofSeconds(1));
         assertThat(full.metrics().rejectedCalls()).as("refused once").isEqualTo(4);

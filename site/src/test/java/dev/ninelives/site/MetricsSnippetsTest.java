@@ -298,8 +298,7 @@ class MetricsSnippetsTest extends OnVirtualClock {
     @Test
     void retryMetersCountCallsByHowTheyEndedRetriesAndBudgetRefusals() {
         RetryBudget budget = RetryBudget.builder().ratio(0).minRetriesPerSecond(0).capacity(3).build();
-        Retry budgeted = Retry.builder()
-                .name("quotes")
+        Retry budgeted = Retry.builder("quotes")
                 .maxAttempts(3)
                 .constantBackoff(Duration.ofMillis(100))
                 .retryIf(e -> e instanceof IOException)

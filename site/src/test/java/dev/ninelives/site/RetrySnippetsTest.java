@@ -100,17 +100,25 @@ class RetrySnippetsTest {
 
     // ---------------------------------------------------------------- build, transform
 
+    /**
+     * The delays a policy waits before each retry, in nanoseconds, as its RETRY events give them,
+     * against a source that always fails, under virtual time.
+     */
+    static List<Long> retryDelays(Retry retry) {
+        List<Long> delays = new ArrayList<>();
+        retry.onRetry(e -> delays.add(e.delay().toNanos()));
+        StepVerifier.withVirtualTime(() -> Mono.defer(() -> Mono.error(down())).transform(NineLives.retry(retry)))
+                .thenAwait(Duration.ofHours(1))
+                .verifyError(IOException.class);
+        return delays;
+    }
+
     @Test
     void buildConfiguresThePolicyAsThePageSays() {
         Retry retry = RetrySnippets.quotesRetry();
         assertThat(retry.name()).isEqualTo("quotes");
         assertThat(retry.maxAttempts()).isEqualTo(4);
-        assertThat(retry.delayNanos(1, down(), 0)).isEqualTo(Duration.ofMillis(100).toNanos());
-        assertThat(retry.delayNanos(2, down(), 0)).isEqualTo(Duration.ofMillis(200).toNanos());
-        assertThat(retry.delayNanos(3, down(), 0)).isEqualTo(Duration.ofMillis(400).toNanos());
-        assertThat(retry.delayNanos(5, down(), 0)).as("capped").isEqualTo(Duration.ofSeconds(1).toNanos());
-        assertThat(retry.isRetryable(down())).isTrue();
-        assertThat(retry.isRetryable(new IllegalStateException("a bug"))).isFalse();
+        assertThat(retryDelays(retry)).containsExactly(ms(100), ms(200), ms(400));
         assertThat(retry.deadlineNanos()).isZero();
         assertThat(retry.budget()).isNull();
         assertThat(retry.exhaustedException()).isFalse();
@@ -156,8 +164,8 @@ class RetrySnippetsTest {
                 .thenAwait(Duration.ofMillis(100))
                 .expectNext("ACME 41.00", "ACME 41.50", "ACME 42.00")
                 .verifyComplete();
-        assertThat(Flux.just(1).transform(NineLives.retry(Retry.ofDefaults()))).isInstanceOf(Flux.class);
-        assertThat(Mono.just(1).transform(NineLives.retry(Retry.ofDefaults()))).isInstanceOf(Mono.class);
+        assertThat(Flux.just(1).transform(NineLives.retry(Retry.ofDefaults("retry")))).isInstanceOf(Flux.class);
+        assertThat(Mono.just(1).transform(NineLives.retry(Retry.ofDefaults("retry")))).isInstanceOf(Mono.class);
     }
 
     @Test
@@ -182,7 +190,7 @@ class RetrySnippetsTest {
         AtomicInteger attempts = new AtomicInteger();
         Mono<String> source = Mono.defer(() -> attempts.incrementAndGet() <= 10_000
                 ? Mono.error(down()) : Mono.just("finally"));
-        StepVerifier.create(source.transform(NineLives.retry(Retry.builder().maxAttempts(10_001).noBackoff().build())))
+        StepVerifier.create(source.transform(NineLives.retry(Retry.builder("retry").maxAttempts(10_001).noBackoff().build())))
                 .expectNext("finally")
                 .verifyComplete();
         assertThat(attempts).hasValue(10_001);
@@ -253,7 +261,7 @@ class RetrySnippetsTest {
 
         client.subscriptions.set(0);
         StepVerifier.withVirtualTime(() -> client.history("ACME")
-                        .transform(NineLives.retry(Retry.builder().maxAttempts(3).build())))
+                        .transform(NineLives.retry(Retry.builder("retry").maxAttempts(3).build())))
                 .thenAwait(Duration.ofSeconds(10))
                 .expectNext("tick 1", "tick 2", "tick 3")
                 .verifyErrorMessage(DOWN);
@@ -351,24 +359,23 @@ class RetrySnippetsTest {
     @Test
     void everyJitterKindDrawsFromTheRangeOfThePageTable() {
         double top = Math.nextDown(1.0);
-        RetryBuilder b = Retry.builder().exponentialBackoff(Duration.ofMillis(100), 2.0, Duration.ofSeconds(1));
+        RetryBuilder b = Retry.builder("jitter").maxAttempts(4).exponentialBackoff(Duration.ofMillis(100), 2.0, Duration.ofSeconds(1));
         // FULL: 0 to the delay. Base delays 100 ms, 200 ms.
-        assertThat(b.jitter(Jitter.FULL).random(always(0)).build().delayNanos(2, down(), 0)).isZero();
-        assertThat(b.jitter(Jitter.FULL).random(always(top)).build().delayNanos(2, down(), 0)).isBetween(ms(199), ms(200));
+        assertThat(retryDelays(b.jitter(Jitter.FULL).random(always(0)).build()).get(1)).isZero();
+        assertThat(retryDelays(b.jitter(Jitter.FULL).random(always(top)).build()).get(1)).isBetween(ms(199), ms(200));
         // EQUAL: half the delay to the delay.
-        assertThat(b.jitter(Jitter.EQUAL).random(always(0)).build().delayNanos(2, down(), 0)).isEqualTo(ms(100));
-        assertThat(b.jitter(Jitter.EQUAL).random(always(top)).build().delayNanos(2, down(), 0)).isBetween(ms(199), ms(200));
+        assertThat(retryDelays(b.jitter(Jitter.EQUAL).random(always(0)).build()).get(1)).isEqualTo(ms(100));
+        assertThat(retryDelays(b.jitter(Jitter.EQUAL).random(always(top)).build()).get(1)).isBetween(ms(199), ms(200));
         // PROPORTIONAL, jitter(0.2): 80 % to 120 % of the delay.
-        assertThat(b.jitter(0.2).random(always(0)).build().delayNanos(2, down(), 0)).isEqualTo(ms(160));
-        assertThat(b.jitter(0.2).random(always(top)).build().delayNanos(2, down(), 0)).isBetween(ms(239), ms(240));
+        assertThat(retryDelays(b.jitter(0.2).random(always(0)).build()).get(1)).isEqualTo(ms(160));
+        assertThat(retryDelays(b.jitter(0.2).random(always(top)).build()).get(1)).isBetween(ms(239), ms(240));
         // DECORRELATED: the initial delay to 3 times the previous delay (the initial one before the first retry), capped.
-        Retry decorrelatedLow = b.jitter(Jitter.DECORRELATED).random(always(0)).build();
-        Retry decorrelatedHigh = b.jitter(Jitter.DECORRELATED).random(always(top)).build();
-        assertThat(decorrelatedLow.delayNanos(1, down(), 0)).isEqualTo(ms(100));
-        assertThat(decorrelatedHigh.delayNanos(1, down(), 0)).isBetween(ms(299), ms(300));
-        assertThat(decorrelatedLow.delayNanos(2, down(), ms(250))).isEqualTo(ms(100));
-        assertThat(decorrelatedHigh.delayNanos(2, down(), ms(250))).isBetween(ms(749), ms(750));
-        assertThat(decorrelatedHigh.delayNanos(3, down(), ms(750))).as("capped at max").isEqualTo(ms(1000));
+        List<Long> low = retryDelays(b.jitter(Jitter.DECORRELATED).random(always(0)).build());
+        List<Long> high = retryDelays(b.jitter(Jitter.DECORRELATED).random(always(top)).build());
+        assertThat(low).containsExactly(ms(100), ms(100), ms(100));
+        assertThat(high.get(0)).isBetween(ms(299), ms(300));
+        assertThat(high.get(1)).as("3 times the previous").isBetween(ms(899), ms(900));
+        assertThat(high.get(2)).as("capped at max").isEqualTo(ms(1000));
     }
 
     // ---------------------------------------------------------------- deadline
@@ -447,7 +454,7 @@ class RetrySnippetsTest {
     @Test
     void aBudgetRefusalEndsTheCallWithItsLastErrorEvenWhenExhaustionIsWrapped() {
         RetrySnippets.SharedBudget shared = RetrySnippets.sharedBudget(() -> 0L);
-        Retry wrapping = Retry.builder().maxAttempts(100).noBackoff().budget(shared.budget()).exhaustedException(true).build();
+        Retry wrapping = Retry.builder("retry").maxAttempts(100).noBackoff().budget(shared.budget()).exhaustedException(true).build();
         client.quotes = n -> Mono.error(new IOException(DOWN + " (" + n + ")"));
         StepVerifier.create(client.quote("ACME").transform(NineLives.retry(wrapping)))
                 .expectErrorSatisfies(e -> {
@@ -495,7 +502,7 @@ class RetrySnippetsTest {
     @Test
     void theStrictPolicyWrapsWithTheCauseAndTheEarlierErrors() {
         client.failing(100);
-        Retry strict = Retry.builder().maxAttempts(3).noBackoff().exhaustedException(true).build();
+        Retry strict = Retry.builder("retry").maxAttempts(3).noBackoff().exhaustedException(true).build();
         StepVerifier.create(client.quote("ACME").transform(NineLives.retry(strict)))
                 .expectErrorSatisfies(e -> {
                     assertThat(NineLives.isRetryExhausted(e)).isTrue();

@@ -128,7 +128,7 @@ class TestingSnippetsTest {
                 return 0.5;                                           // every draw
             }
         };
-        Retry retry = Retry.builder()
+        Retry retry = Retry.builder("retry")
                 .exponentialBackoff(Duration.ofMillis(100), 2.0, Duration.ofSeconds(1))
                 .jitter(Jitter.FULL)                                  // 0 to 100 ms, then 0 to 200 ms
                 .random(half)                                         // exactly 50 ms, then 100 ms

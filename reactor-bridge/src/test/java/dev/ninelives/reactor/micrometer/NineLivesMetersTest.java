@@ -40,7 +40,7 @@ class NineLivesMetersTest {
 
     private void bindAll(MeterRegistry r) {
         NineLivesMeters.breaker(CircuitBreaker.ofDefaults("b")).bindTo(r);
-        NineLivesMeters.retry(Retry.builder().name("r").build()).bindTo(r);
+        NineLivesMeters.retry(Retry.builder("r").build()).bindTo(r);
         NineLivesMeters.bulkhead(Bulkhead.ofDefaults("h")).bindTo(r);
     }
 
@@ -100,7 +100,7 @@ class NineLivesMetersTest {
 
     @Test
     void extraTagsGoOnEveryMeterButCannotReplaceTheOwnTags() {
-        Retry retry = Retry.builder().name("quotes").build();
+        Retry retry = Retry.builder("quotes").build();
         NineLivesMeters.retry(retry, Tags.of("region", "eu", "name", "spoofed", "outcome", "spoofed")).bindTo(registry);
         StepVerifier.create(Mono.just(1).transform(NineLives.retry(retry))).expectNext(1).verifyComplete();
         assertThat(registry.getMeters()).hasSize(6).allSatisfy(m -> {
@@ -131,7 +131,7 @@ class NineLivesMetersTest {
     void aBinderThatIsNotBoundDoesNothing() throws Exception {
         CircuitBreaker b = CircuitBreaker.builder("unbound").recordFailureIf(e -> false).build();
         MeterBinder unbound = NineLivesMeters.breaker(b);
-        Retry r = Retry.builder().name("unbound").maxAttempts(1).build();
+        Retry r = Retry.builder("unbound").maxAttempts(1).build();
         NineLivesMeters.retry(r);
         Bulkhead h = Bulkhead.ofDefaults("unbound");
         NineLivesMeters.bulkhead(h);
@@ -150,7 +150,7 @@ class NineLivesMetersTest {
         assertThatThrownBy(() -> NineLivesMeters.bulkhead(null)).isInstanceOf(NullPointerException.class).hasMessageContaining("bulkhead");
         assertThatThrownBy(() -> NineLivesMeters.breaker(CircuitBreaker.ofDefaults("b"), null))
                 .isInstanceOf(NullPointerException.class).hasMessageContaining("tags");
-        assertThatThrownBy(() -> NineLivesMeters.retry(Retry.ofDefaults(), null))
+        assertThatThrownBy(() -> NineLivesMeters.retry(Retry.ofDefaults("retry"), null))
                 .isInstanceOf(NullPointerException.class).hasMessageContaining("tags");
         assertThatThrownBy(() -> NineLivesMeters.bulkhead(Bulkhead.ofDefaults("h"), null))
                 .isInstanceOf(NullPointerException.class).hasMessageContaining("tags");

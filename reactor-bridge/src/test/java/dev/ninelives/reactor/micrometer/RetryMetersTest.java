@@ -40,7 +40,7 @@ class RetryMetersTest {
 
     @Test
     void everyOutcomeIsCountedAndEveryRetry() {
-        Retry retry = Retry.builder().name("quotes").maxAttempts(3).constantBackoff(Duration.ofSeconds(1))
+        Retry retry = Retry.builder("quotes").maxAttempts(3).constantBackoff(Duration.ofSeconds(1))
                 .retryIf(e -> e instanceof IOException).build();
         NineLivesMeters.retry(retry).bindTo(registry);
         assertThat(registry.get("ninelives.retry.calls").tag("name", "quotes").counters()).hasSize(4)
@@ -72,8 +72,8 @@ class RetryMetersTest {
     void budgetRefusalsAndASingleAttemptCountAsFailures() {
         AtomicLong now = new AtomicLong();
         RetryBudget budget = RetryBudget.builder().ratio(0).minRetriesPerSecond(0).capacity(1).ticker(now::get).build();
-        Retry budgeted = Retry.builder().name("budgeted").maxAttempts(5).noBackoff().budget(budget).build();
-        Retry once = Retry.builder().name("once").maxAttempts(1).build();
+        Retry budgeted = Retry.builder("budgeted").maxAttempts(5).noBackoff().budget(budget).build();
+        Retry once = Retry.builder("once").maxAttempts(1).build();
         NineLivesMeters.retry(budgeted).bindTo(registry);
         NineLivesMeters.retry(once).bindTo(registry);
         IOException down = new IOException("down");
@@ -93,7 +93,7 @@ class RetryMetersTest {
 
     @Test
     void aRetriedResultThatRunsOutCountsAsFailed() {
-        Retry retry = Retry.builder().name("results").maxAttempts(2).noBackoff().retryOnResult("busy"::equals).build();
+        Retry retry = Retry.builder("results").maxAttempts(2).noBackoff().retryOnResult(String.class, "busy"::equals).build();
         NineLivesMeters.retry(retry).bindTo(registry);
         StepVerifier.create(Mono.just("busy").transform(NineLives.retry(retry))).expectNext("busy").verifyComplete();
         AtomicInteger n = new AtomicInteger();

@@ -1,0 +1,328 @@
+package dev.ninelives.retry;
+
+import dev.ninelives.breaker.CallNotPermittedException;
+import dev.ninelives.core.Ticker;
+import dev.ninelives.internal.Check;
+import dev.ninelives.internal.Guard;
+import dev.ninelives.internal.RetryRules;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BiFunction;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import java.util.random.RandomGenerator;
+
+/**
+ * The configuration, listeners and decisions of one {@link Retry}: everything the policy is,
+ * behind the public facade. Immutable but for the listener arrays, which are copy-on-write
+ * (a registration allocates; an announcement reads one volatile array).
+ */
+final class PolicyRules extends RetryRules {
+
+    private static final VarHandle RETRY_LISTENERS;
+    private static final VarHandle EXHAUSTED_LISTENERS;
+    private static final VarHandle REFUSED_LISTENERS;
+    private static final VarHandle SUCCEEDED_LISTENERS;
+    private static final VarHandle FAILED_LISTENERS;
+    private static final Consumer<?>[] NO_LISTENERS = new Consumer<?>[0];
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            RETRY_LISTENERS = l.findVarHandle(PolicyRules.class, "retryListeners", Consumer[].class);
+            EXHAUSTED_LISTENERS = l.findVarHandle(PolicyRules.class, "exhaustedListeners", Consumer[].class);
+            REFUSED_LISTENERS = l.findVarHandle(PolicyRules.class, "refusedListeners", Consumer[].class);
+            SUCCEEDED_LISTENERS = l.findVarHandle(PolicyRules.class, "succeededListeners", Consumer[].class);
+            FAILED_LISTENERS = l.findVarHandle(PolicyRules.class, "failedListeners", Consumer[].class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    final String name;
+    final int maxAttempts;
+    final Backoff backoff;
+    final long initialNanos;
+    final long incrementNanos;
+    final double multiplier;
+    final long maxNanos;
+    final BiFunction<Integer, Throwable, Duration> delayFunction;
+    final Jitter jitter;
+    final double jitterFactor;
+    final RandomGenerator random;
+    final Predicate<? super Throwable> retryIf;
+    final boolean retryOnCallNotPermitted;
+    final Class<?> resultType;
+    final Predicate<Object> retryOnResult;
+    final long deadlineNanos;
+    final RetryBudget budget;
+    final boolean exhaustedException;
+    final boolean retryAfterElements;
+    final boolean resetOnElement;
+    final Ticker ticker;
+
+    private volatile Consumer<? super RetryEvent>[] retryListeners;
+    private volatile Consumer<? super RetryEvent>[] exhaustedListeners;
+    private volatile Consumer<? super RetryEvent>[] refusedListeners;
+    private volatile Consumer<? super RetryEvent>[] succeededListeners;
+    private volatile Consumer<? super RetryEvent>[] failedListeners;
+
+    @SuppressWarnings("unchecked")
+    PolicyRules(RetryBuilder b) {
+        this.name = b.name;
+        this.maxAttempts = b.maxAttempts;
+        this.backoff = b.backoff;
+        this.initialNanos = b.initialNanos;
+        this.incrementNanos = b.incrementNanos;
+        this.multiplier = b.multiplier;
+        this.maxNanos = b.maxNanos;
+        this.delayFunction = b.delayFunction;
+        this.jitter = b.jitter;
+        this.jitterFactor = b.jitterFactor;
+        this.random = b.random;
+        this.retryIf = b.retryIf;
+        this.retryOnCallNotPermitted = b.retryOnCallNotPermitted;
+        this.resultType = b.resultType;
+        this.retryOnResult = b.retryOnResult;
+        this.deadlineNanos = b.deadlineNanos;
+        this.budget = b.budget;
+        this.exhaustedException = b.exhaustedException;
+        this.retryAfterElements = b.retryAfterElements;
+        this.resetOnElement = b.resetOnElement;
+        this.ticker = b.ticker;
+        this.retryListeners = (Consumer<? super RetryEvent>[]) NO_LISTENERS;
+        this.exhaustedListeners = (Consumer<? super RetryEvent>[]) NO_LISTENERS;
+        this.refusedListeners = (Consumer<? super RetryEvent>[]) NO_LISTENERS;
+        this.succeededListeners = (Consumer<? super RetryEvent>[]) NO_LISTENERS;
+        this.failedListeners = (Consumer<? super RetryEvent>[]) NO_LISTENERS;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public int maxAttempts() {
+        return maxAttempts;
+    }
+
+    @Override
+    public boolean isRetryable(Throwable error) {
+        if (isFatal(error)) {
+            return false;
+        }
+        if (error instanceof RetryOnResultException) {
+            return true;
+        }
+        if (!retryOnCallNotPermitted && error instanceof CallNotPermittedException) {
+            return false;
+        }
+        try {
+            return retryIf.test(error);
+        } catch (Throwable predicateError) {
+            if (isFatal(predicateError)) {
+                throw predicateError;
+            }
+            if (predicateError != error) {             // a predicate may rethrow the error it was given
+                error.addSuppressed(predicateError);
+            }
+            return false;
+        }
+    }
+
+    @Override
+    public boolean testsResults() {
+        return retryOnResult != null;
+    }
+
+    @Override
+    public boolean isRetryableResult(Object value) {
+        return retryOnResult != null && resultType.isInstance(value) && retryOnResult.test(value);
+    }
+
+    @Override
+    public long delayNanos(int attempt, Throwable error, long previousNanos) {
+        long base;
+        long cap = maxNanos;
+        switch (backoff) {
+            case NONE:
+                return 0L;
+            case CONSTANT:
+                base = initialNanos;
+                break;
+            case LINEAR:
+                base = saturatingAdd(initialNanos, saturatingMultiply(incrementNanos, attempt - 1L));
+                break;
+            case EXPONENTIAL: {
+                double grown = initialNanos * Math.pow(multiplier, attempt - 1.0);
+                base = grown >= maxNanos ? maxNanos : (long) grown;
+                break;
+            }
+            case CUSTOM: {
+                Duration d = delayFunction.apply(attempt, error);
+                if (d == null) {
+                    return NO_RETRY;
+                }
+                if (d.isNegative()) {
+                    throw new IllegalStateException("backoff function of retry '" + name
+                            + "' returned a negative delay for attempt " + attempt + ": " + d);
+                }
+                base = Check.nanos(d);
+                cap = base;
+                break;
+            }
+            default:
+                throw new IllegalStateException("invalid backoff: " + backoff);
+        }
+        base = Math.min(base, cap);
+        switch (jitter) {
+            case NONE:
+                return base;
+            case FULL:
+                return (long) (random().nextDouble() * base);
+            case EQUAL:
+                return base / 2 + (long) (random().nextDouble() * (base - base / 2));
+            case DECORRELATED: {
+                long floor = backoff == Backoff.CUSTOM ? base : initialNanos;
+                long upper = Math.max(floor, saturatingMultiply(Math.max(previousNanos, floor), 3));
+                long drawn = floor + (long) (random().nextDouble() * (upper - floor));
+                return Math.min(cap, drawn);
+            }
+            case PROPORTIONAL:
+                return (long) (base * (1.0 + jitterFactor * (2.0 * random().nextDouble() - 1.0)));
+            default:
+                throw new IllegalStateException("invalid jitter: " + jitter);
+        }
+    }
+
+    private RandomGenerator random() {
+        RandomGenerator r = random;
+        return r != null ? r : ThreadLocalRandom.current();
+    }
+
+    private static long saturatingAdd(long a, long b) {
+        long r = a + b;
+        return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
+    }
+
+    private static long saturatingMultiply(long a, long b) {
+        long hi = Math.multiplyHigh(a, b);
+        long lo = a * b;
+        return (hi == 0 && lo >= 0) ? lo : Long.MAX_VALUE;
+    }
+
+    @Override
+    public long deadlineNanos() {
+        return deadlineNanos;
+    }
+
+    @Override
+    public Ticker ticker() {
+        return ticker;
+    }
+
+    @Override
+    public RetryBudget budget() {
+        return budget;
+    }
+
+    @Override
+    public boolean retryAfterElements() {
+        return retryAfterElements;
+    }
+
+    @Override
+    public boolean resetOnElement() {
+        return resetOnElement;
+    }
+
+    @Override
+    public Throwable finalError(Throwable lastError, Throwable[] earlier, int count, int attempts, boolean exhausted) {
+        Throwable result = lastError;
+        if (exhausted && exhaustedException) {
+            result = new RetryExhaustedException("retry '" + name + "' exhausted after " + attempts + " attempt"
+                    + (attempts == 1 ? "" : "s") + ": " + lastError, attempts, lastError);
+        }
+        if (earlier != null && !isFatal(result)) {
+            for (int i = 0; i < count && i < earlier.length; i++) {
+                Throwable e = earlier[i];
+                if (e != null && e != result && e != lastError) {
+                    result.addSuppressed(e);
+                }
+            }
+        }
+        return result;
+    }
+
+    // ---------------------------------------------------------------- listeners
+
+    void onRetry(Consumer<? super RetryEvent> listener) {
+        register(RETRY_LISTENERS, listener);
+    }
+
+    void onExhausted(Consumer<? super RetryEvent> listener) {
+        register(EXHAUSTED_LISTENERS, listener);
+    }
+
+    void onBudgetRefused(Consumer<? super RetryEvent> listener) {
+        register(REFUSED_LISTENERS, listener);
+    }
+
+    void onSucceeded(Consumer<? super RetryEvent> listener) {
+        register(SUCCEEDED_LISTENERS, listener);
+    }
+
+    void onFailed(Consumer<? super RetryEvent> listener) {
+        register(FAILED_LISTENERS, listener);
+    }
+
+    @SuppressWarnings("unchecked")
+    private void register(VarHandle handle, Consumer<? super RetryEvent> listener) {
+        Check.notNull(listener, "listener");
+        for (;;) {
+            Consumer<Object>[] current = (Consumer<Object>[]) handle.getVolatile(this);
+            if (handle.compareAndSet(this, current, Guard.append(current, (Consumer<Object>) (Consumer<?>) listener))) {
+                return;
+            }
+        }
+    }
+
+    @Override
+    public void announce(RetryEvent.Type type, int attempt, long delay, Throwable error) {
+        Consumer<? super RetryEvent>[] listeners = listeners(type);
+        if (listeners.length != 0) {
+            Guard.notifyAll(name, listeners, new RetryEvent(name, type, attempt, Duration.ofNanos(delay), error));
+        }
+    }
+
+    /** Identity tests, not a switch: once inlined with a constant type, the JIT folds this to one field read. */
+    private Consumer<? super RetryEvent>[] listeners(RetryEvent.Type type) {
+        if (type == RetryEvent.Type.SUCCEEDED) {
+            return succeededListeners;
+        }
+        if (type == RetryEvent.Type.RETRY) {
+            return retryListeners;
+        }
+        if (type == RetryEvent.Type.EXHAUSTED) {
+            return exhaustedListeners;
+        }
+        if (type == RetryEvent.Type.BUDGET_REFUSED) {
+            return refusedListeners;
+        }
+        if (type == RetryEvent.Type.FAILED) {
+            return failedListeners;
+        }
+        throw new NullPointerException("type must not be null");
+    }
+
+    @Override
+    public String toString() {
+        return "Retry '" + name + "' {maxAttempts=" + maxAttempts + ", backoff=" + backoff + ", jitter=" + jitter
+                + (deadlineNanos > 0 ? ", deadline=" + Duration.ofNanos(deadlineNanos) : "")
+                + (budget != null ? ", budget=" + budget : "") + "}";
+    }
+}
