@@ -18,7 +18,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The API reference of the site, as this build draws it (the javadoc plugin runs in
  * {@code process-classes}, before the tests): it exists, it documents exactly the packages the two
  * published modules export to everyone (not the ones exported to the bridge alone, not the site's
- * own code), and every page of the guide links to it from its header bar.
+ * own code), every page of the guide links to it from its header bar, and every page of it links
+ * back to the guide.
  */
 class ApiDocsTest {
 
@@ -50,6 +51,30 @@ class ApiDocsTest {
                     .isGreaterThanOrEqualTo(Files.getLastModifiedTime(moduleInfo));
         }
         assertThat(Files.readString(API_INDEX)).contains("NineLives for Reactor");
+    }
+
+    @Test
+    void everyPageOfTheReferenceLeadsBackToTheGuide() throws IOException {
+        Pattern back = Pattern.compile("<a href=\"([^\"]*index\\.html)\">NineLives for Reactor: the guide</a>");
+        List<Path> pages;
+        try (var files = Files.walk(API)) {
+            pages = files.filter(p -> p.toString().endsWith(".html")).sorted().toList();
+        }
+        assertThat(pages).as("pages of the reference").hasSizeGreaterThan(20);
+        SoftAssertions soft = new SoftAssertions();
+        for (Path page : pages) {
+            String html = Files.readString(page);
+            if (html.contains("class=\"index-redirect-page\"")) {
+                continue;                                    // overview-summary.html only sends the reader to index.html
+            }
+            Matcher m = back.matcher(html);
+            soft.assertThat(m.find()).as("%s leads back to the guide", API.relativize(page)).isTrue();
+            if (m.find(0)) {
+                soft.assertThat(page.resolveSibling(m.group(1)).normalize()).as("%s -> %s", API.relativize(page), m.group(1))
+                        .isEqualTo(SitePagesTest.HTML.resolve("index.html"));
+            }
+        }
+        soft.assertAll();
     }
 
     @Test
