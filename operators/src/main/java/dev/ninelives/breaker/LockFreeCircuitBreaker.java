@@ -217,9 +217,14 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
                     Phase np = halfOpenPhase(next, p.window);
                     if (casState(w, next)) {                 // we moved it: we also hold the first trial permit
                         publish(np);
-                        announce(OPEN, HALF_OPEN, StateTransitionEvent.Reason.OPEN_DURATION_ELAPSED,
-                                "open for " + human(config.openDurationNanos(openings(w)))
-                                        + "; admitting " + permittedInHalfOpen + " trial call(s)", now);
+                        try {
+                            announce(OPEN, HALF_OPEN, StateTransitionEvent.Reason.OPEN_DURATION_ELAPSED,
+                                    "open for " + human(config.openDurationNanos(openings(w)))
+                                            + "; admitting " + permittedInHalfOpen + " trial call(s)", now);
+                        } catch (Throwable fatal) {          // only a JVM-fatal error gets past Guard: the trial slot goes back first
+                            release(permit(next));
+                            throw fatal;
+                        }
                         return permit(next);
                     }
                     continue;                                // someone else moved it (or took a trial): look again
