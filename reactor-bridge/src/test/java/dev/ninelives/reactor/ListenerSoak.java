@@ -6,10 +6,12 @@ import dev.ninelives.bulkhead.Bulkhead;
 import dev.ninelives.bulkhead.BulkheadMetrics;
 import dev.ninelives.retry.Retry;
 import dev.ninelives.retry.RetryBudget;
+import org.reactivestreams.Publisher;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Hooks;
+import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 import reactor.util.context.Context;
@@ -34,7 +36,8 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 
 /*
- * The soak of issue 9: breaker -> retry -> bulkhead, every listener of every policy throwing a
+ * The soak of issue 9: breaker -> retry -> bulkhead on Flux calls (and a quarter of Mono
+ * calls), every listener of every policy throwing a
  * RuntimeException on every call, with manual breaker transitions and bulkhead resizes racing
  * the calls, random cancels and take(Duration) downstream, on real threads.
  *
@@ -254,26 +257,40 @@ final class ListenerSoak {
         }
     }
 
-    /** One call: a random source through the three operators and the checkpoints, to a random caller. */
+    /** One call, a Flux or (one in four) a Mono: a random source through the three operators and the checkpoints, to a random caller. */
     private static void call(int i, SplittableRandom random, CircuitBreaker breaker, Retry retry, Bulkhead bulkhead,
                              Scheduler scheduler, Result result, Runnable done) {
         SignalCheck.Findings f = result.findings;
         StringBuilder what = new StringBuilder("call ").append(i);
-        Flux<Integer> flux = source(random, scheduler, what)
-                .transform(SignalCheck.checkpoint("source", f))
-                .transform(NineLives.breaker(breaker))
-                .transform(SignalCheck.checkpoint("breaker", f))
-                .transform(NineLives.retry(retry, scheduler))
-                .transform(SignalCheck.checkpoint("retry", f))
-                .transform(NineLives.bulkhead(bulkhead, scheduler))
-                .transform(SignalCheck.checkpoint("bulkhead", f));
+        boolean mono = random.nextInt(4) == 0;
+        Publisher<Integer> call;
+        if (mono) {
+            call = monoSource(random, scheduler, what)
+                    .transform(SignalCheck.checkpoint("source", f))
+                    .transform(NineLives.breaker(breaker))
+                    .transform(SignalCheck.checkpoint("breaker", f))
+                    .transform(NineLives.retry(retry, scheduler))
+                    .transform(SignalCheck.checkpoint("retry", f))
+                    .transform(NineLives.bulkhead(bulkhead, scheduler))
+                    .transform(SignalCheck.checkpoint("bulkhead", f));
+        } else {
+            call = source(random, scheduler, what)
+                    .transform(SignalCheck.checkpoint("source", f))
+                    .transform(NineLives.breaker(breaker))
+                    .transform(SignalCheck.checkpoint("breaker", f))
+                    .transform(NineLives.retry(retry, scheduler))
+                    .transform(SignalCheck.checkpoint("retry", f))
+                    .transform(NineLives.bulkhead(bulkhead, scheduler))
+                    .transform(SignalCheck.checkpoint("bulkhead", f));
+        }
         boolean never = what.indexOf("never") >= 0;
         boolean took = random.nextInt(10) < 8;
         if (took) {
             long take = 1_000 + random.nextInt(2_000_000);
             what.append(", take ").append(take).append(" ns");
-            flux = flux.take(Duration.ofNanos(take), scheduler)
-                    .transform(SignalCheck.checkpoint("take", f));
+            call = mono
+                    ? ((Mono<Integer>) call).take(Duration.ofNanos(take), scheduler).transform(SignalCheck.checkpoint("take", f))
+                    : ((Flux<Integer>) call).take(Duration.ofNanos(take), scheduler).transform(SignalCheck.checkpoint("take", f));
         }
         int cancel = random.nextInt(8);
         if (!took && never && cancel != Caller.CANCEL_IN_ON_SUBSCRIBE) {
@@ -284,13 +301,14 @@ final class ListenerSoak {
                 .append(caller.cancelMode > Caller.CANCEL_FROM_AWAY ? "never" : Caller.CANCELS[caller.cancelMode]);
         caller.description = what.toString();
         result.live.add(caller);
-        flux.subscribe(caller);
+        call.subscribe(caller);
         if (caller.cancelMode == Caller.CANCEL_FROM_AWAY) {
             scheduler.schedule(caller::cancelFromAway, random.nextInt(300), TimeUnit.MICROSECONDS);
         }
     }
 
     private static final String[] KINDS = {"range", "error", "range+error", "flaky once", "empty", "never", "flaky twice"};
+    private static final String[] MONO_KINDS = {"just", "error", "flaky once", "empty", "never"};
     private static final String[] THREADS = {"sync", "subscribeOn", "publishOn"};
 
     private static Flux<Integer> source(SplittableRandom random, Scheduler scheduler, StringBuilder what) {
@@ -298,7 +316,7 @@ final class ListenerSoak {
         int kind = random.nextInt(7);
         boolean now = random.nextBoolean();
         int thread = random.nextInt(3);
-        what.append(": ").append(KINDS[kind]).append(" n=").append(n).append(' ').append(THREADS[thread])
+        what.append(": Flux ").append(KINDS[kind]).append(" n=").append(n).append(' ').append(THREADS[thread])
                 .append(now ? " retry now" : " retry later");
         AtomicInteger attempts = new AtomicInteger();
         Flux<Integer> f = Flux.defer(() -> {
@@ -327,6 +345,38 @@ final class ListenerSoak {
                 return f.subscribeOn(scheduler);
             default:
                 return f.publishOn(scheduler);
+        }
+    }
+
+    private static Mono<Integer> monoSource(SplittableRandom random, Scheduler scheduler, StringBuilder what) {
+        int kind = random.nextInt(5);
+        boolean now = random.nextBoolean();
+        int thread = random.nextInt(3);
+        what.append(": Mono ").append(MONO_KINDS[kind]).append(' ').append(THREADS[thread])
+                .append(now ? " retry now" : " retry later");
+        AtomicInteger attempts = new AtomicInteger();
+        Mono<Integer> m = Mono.defer(() -> {
+            int attempt = attempts.incrementAndGet();
+            switch (kind) {
+                case 0:
+                    return Mono.just(attempt);
+                case 1:
+                    return Mono.error(new IOException((now ? "now" : "later") + ": down"));
+                case 2:
+                    return attempt < 2 ? Mono.error(new IOException((now ? "now" : "later") + ": flaky")) : Mono.just(attempt);
+                case 3:
+                    return Mono.empty();
+                default:
+                    return Mono.never();
+            }
+        });
+        switch (thread) {
+            case 0:
+                return m;
+            case 1:
+                return m.subscribeOn(scheduler);
+            default:
+                return m.publishOn(scheduler);
         }
     }
 

@@ -3,7 +3,6 @@ package dev.ninelives.reactor;
 import org.reactivestreams.Publisher;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Operators;
 import reactor.util.context.Context;
 
@@ -93,11 +92,14 @@ final class SignalCheck<T> implements CoreSubscriber<T>, Subscription {
         }
     }
 
-    /** A pass-through operator that checks what {@code checkpoint}'s upstream emits. */
-    static <T> Function<Flux<T>, Flux<T>> checkpoint(String checkpoint, Findings findings) {
+    /**
+     * A pass-through operator that checks what {@code checkpoint}'s upstream emits; for
+     * {@code transform}, a Mono stays a Mono and a Flux a Flux.
+     */
+    static <T> Function<Publisher<T>, Publisher<T>> checkpoint(String checkpoint, Findings findings) {
         Function<? super Publisher<T>, ? extends Publisher<T>> lift =
                 Operators.<T, T>lift((scannable, actual) -> new SignalCheck<>(checkpoint, findings, actual));
-        return f -> Flux.from(lift.apply(f));
+        return lift::apply;
     }
 
     // events of the trace
