@@ -27,9 +27,10 @@ import java.util.function.Function;
  *
  * What it records, per subscription:
  *   1.9   a signal before onSubscribe was called ("before onSubscribe"); a signal from another
- *         thread while onSubscribe has been entered and has not returned ("during onSubscribe
- *         on another thread"), split by whether downstream had requested inside onSubscribe
- *         (an onNext then is Reactor's usual tolerance; a terminal nobody asked for is not)
+ *         thread while onSubscribe has been entered and has not returned, and nothing was
+ *         requested or cancelled inside it yet ("during onSubscribe on another thread"). After
+ *         such a request the same thing is Reactor's usual tolerance (publishOn answers a
+ *         request made inside onSubscribe from its own thread at once): it is only noted.
  *   1.3   two signals at once on two threads (onSubscribe included)
  *   1.7   a signal after onComplete / onError
  *   2.5   a second onSubscribe
