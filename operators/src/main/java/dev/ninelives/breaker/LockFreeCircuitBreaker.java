@@ -275,6 +275,7 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
     @Override
     public void onError(long permit, long durationNanos, Throwable error) {
         boolean failure;
+        Throwable predicateFailure = null;
         try {
             failure = config.recordFailure().test(error);
         } catch (VirtualMachineError | LinkageError fatal) {
@@ -282,8 +283,7 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
             throw fatal;
         } catch (Throwable t) {
             t.addSuppressed(error);
-            System.getLogger("dev.ninelives").log(System.Logger.Level.WARNING,
-                    "recordFailureIf predicate of '" + name + "' threw; counting the error as a failure", t);
+            predicateFailure = t;
             failure = true;
         }
         boolean slow = slowCalls && durationNanos >= slowNanos;
@@ -291,6 +291,10 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
             record(permit, true, slow);
         } else {
             release(permit);
+        }
+        if (predicateFailure != null) {                      // logged once the permit is recorded: the logger may throw
+            Guard.warn(() -> "recordFailureIf predicate of '" + name + "' threw; counting the error as a failure",
+                    predicateFailure);
         }
         Consumer<? super CallRecordedEvent>[] listeners = callListeners;
         if (listeners.length != 0) {

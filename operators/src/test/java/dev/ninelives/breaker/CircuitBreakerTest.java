@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The breaker's state machine, single-threaded, with a manual ticker. */
 class CircuitBreakerTest {
@@ -198,6 +199,31 @@ class CircuitBreakerTest {
                 StateTransitionEvent.Reason.FAILURE_RATE_EXCEEDED,
                 StateTransitionEvent.Reason.OPEN_DURATION_ELAPSED,
                 StateTransitionEvent.Reason.TRIAL_CALLS_SUCCEEDED);
+    }
+
+    /**
+     * The acquire that moves OPEN to HALF_OPEN holds the first trial permit while it announces
+     * the transition. Guards against a transition listener's fatal error (or one from the
+     * logging of a listener's failure, a StackOverflowError deep in a stack) leaking that slot:
+     * with one trial permitted, the breaker would stay HALF_OPEN and refuse every call forever.
+     */
+    @Test
+    void aFatalErrorAnnouncingHalfOpenGivesTheTrialSlotBack() {
+        CircuitBreaker b = breaker(CircuitBreaker.builder("fatalHalfOpen").slidingWindow(4).minimumNumberOfCalls(4)
+                .failureRateThreshold(50).openDuration(Duration.ofSeconds(10)).permittedCallsInHalfOpen(1));
+        open(b);
+        b.onStateTransition(e -> {
+            if (e.to() == State.HALF_OPEN) {
+                throw new StackOverflowError("deep");
+            }
+        });
+        ticker.advance(Duration.ofSeconds(10));
+        assertThatThrownBy(b::tryAcquire).isInstanceOf(StackOverflowError.class);
+        assertThat(b.state()).isEqualTo(State.HALF_OPEN);
+        long trial = b.tryAcquire();
+        assertThat(trial).as("the only trial slot is free again").isNotNegative();
+        b.onSuccess(trial, 0);
+        assertThat(b.state()).isEqualTo(State.CLOSED);
     }
 
     @Test
