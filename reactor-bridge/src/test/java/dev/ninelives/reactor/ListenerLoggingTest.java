@@ -79,7 +79,7 @@ class ListenerLoggingTest {
     }
 
     private Retry retry() {
-        Retry r = Retry.builder().name("logged").maxAttempts(2).noBackoff().build();
+        Retry r = Retry.builder("logged").maxAttempts(2).noBackoff().build();
         r.onRetry(throwing("onRetry"));
         r.onExhausted(throwing("onExhausted"));
         r.onSucceeded(throwing("onSucceeded"));

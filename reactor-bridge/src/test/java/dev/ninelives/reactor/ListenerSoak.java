@@ -161,8 +161,7 @@ final class ListenerSoak {
                     .openDuration(Duration.ofMillis(1))
                     .permittedCallsInHalfOpen(3)
                     .build();
-            Retry retry = Retry.builder()
-                    .name("soak")
+            Retry retry = Retry.builder("soak")
                     .maxAttempts(3)
                     .backoff((attempt, e) -> e.getMessage().startsWith("now") ? Duration.ZERO : Duration.ofNanos(50_000))
                     .budget(RetryBudget.builder().ratio(0.1).minRetriesPerSecond(1).capacity(5).build())
@@ -499,7 +498,7 @@ final class ListenerSoak {
 
     private static int freeTrialSlots(CircuitBreaker b) {
         List<Long> permits = new ArrayList<>();
-        for (long p; (p = b.tryAcquire()) != CircuitBreaker.NOT_PERMITTED; ) {
+        for (long p; (p = b.tryAcquire()) >= 0; ) {
             permits.add(p);
         }
         permits.forEach(b::release);
