@@ -952,7 +952,8 @@ class BulkheadOperatorTest {
     /**
      * A JVM-fatal error (here a {@link LinkageError}, as a missing class in a {@code Mono.defer}
      * supplier throws) is rethrown by Reactor's {@code Operators.onOperatorError}; the permit must
-     * still come back, as ARCHITECTURE.md promises for every path.
+     * still come back, as ARCHITECTURE.md promises for every path, and the subscriber must get
+     * the error as its ending first, so that an operator around this one ends its call too.
      */
     @ParameterizedTest(name = "mono={0}")
     @ValueSource(booleans = {true, false})
@@ -961,13 +962,10 @@ class BulkheadOperatorTest {
         Publisher<String> call = mono
                 ? Mono.from(BulkheadOperatorTest.<String>throwing(Throwing.AT_ONCE, true, new NoClassDefFoundError("com/example/Missing"))).transform(NineLives.bulkhead(b))
                 : Flux.from(BulkheadOperatorTest.<String>throwing(Throwing.AT_ONCE, false, new NoClassDefFoundError("com/example/Missing"))).transform(NineLives.bulkhead(b));
-        Throwable thrown = null;
-        try {
-            call.subscribe(new Capturing<>(1));
-        } catch (NoClassDefFoundError e) {
-            thrown = e;
-        }
-        assertThat(thrown).as("a fatal error propagates, as everywhere in Reactor").isNotNull();
+        Capturing<String> down = new Capturing<>(1);
+        Throwable thrown = BulkheadTestSupport.thrownBy(() -> call.subscribe(down));
+        assertThat(thrown).as("a fatal error propagates, as everywhere in Reactor").isInstanceOf(NoClassDefFoundError.class);
+        assertThat(down.error.get()).as("after the call ended with it").isSameAs(thrown);
         assertAllPermitsBack(b);
     }
 
@@ -981,15 +979,15 @@ class BulkheadOperatorTest {
         Bulkhead b = waiting("fatalWaiter", 1);
         Sinks.Empty<Void> release = Sinks.empty();
         hold(b, release);
+        Capturing<String> granted = new Capturing<>(1);
         Mono.from(BulkheadOperatorTest.<String>throwing(Throwing.AT_ONCE, true, new NoClassDefFoundError("com/example/Missing")))
-                .transform(on(b)).subscribe(new Capturing<>(1));
+                .transform(on(b)).subscribe(granted);
         Capturing<String> next = new Capturing<>(1);
         Mono.just("next").transform(on(b)).subscribe(next);
-        try {
-            release.tryEmitEmpty();
-        } catch (NoClassDefFoundError expected) {
-            // a fatal error propagates to whoever released the permit
-        }
+        Throwable thrown = BulkheadTestSupport.thrownBy(release::tryEmitEmpty);
+        assertThat(thrown).as("a fatal error propagates to whoever released the permit")
+                .isInstanceOf(NoClassDefFoundError.class);
+        assertThat(granted.error.get()).as("once the granted call ended with it").isSameAs(thrown);
         b.changeMaxConcurrent(2);                  // at the latest, a new permit must reach the waiter
         assertThat(next.values).as("the next waiter still gets a permit").containsExactly("next");
         b.changeMaxConcurrent(1);
