@@ -885,6 +885,67 @@ class BulkheadOperatorTest {
         assertAllPermitsBack(b);
     }
 
+    /**
+     * Guards against a waiter stranded without a timeout: the first waiter arms the shared timer
+     * and asks the Scheduler to run it; a second waiter arrives while that request is still in
+     * progress, finds the timer armed and relies on it. When the Scheduler then refuses, both
+     * must be refused, not only the first (the second would wait forever: nothing times it).
+     * Latches hold the first waiter inside {@code schedule} while the second arrives.
+     */
+    @Test
+    void aWaiterThatArrivedWhileTheTimerWasBeingRefusedIsRefusedToo() throws InterruptedException {
+        Bulkhead b = waiting("refusedWhileArming", 1);
+        CountDownLatch inSchedule = new CountDownLatch(1);
+        CountDownLatch refuse = new CountDownLatch(1);
+        Scheduler refusing = new Scheduler() {
+            @Override
+            public Disposable schedule(Runnable task) {
+                return clock.schedule(task);
+            }
+
+            @Override
+            public Disposable schedule(Runnable task, long delay, TimeUnit unit) {
+                inSchedule.countDown();
+                try {
+                    assertThat(refuse.await(60, TimeUnit.SECONDS)).isTrue();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                throw new RejectedExecutionException("disposed");
+            }
+
+            @Override
+            public long now(TimeUnit unit) {
+                return clock.now(unit);
+            }
+
+            @Override
+            public Worker createWorker() {
+                return clock.createWorker();
+            }
+        };
+        Sinks.Empty<Void> release = Sinks.empty();
+        release.asMono().transform(NineLives.bulkhead(b, refusing)).subscribe();
+        Capturing<String> first = new Capturing<>(1);
+        Capturing<String> second = new Capturing<>(1);
+        Thread arming = new Thread(() -> Mono.just("first").transform(NineLives.bulkhead(b, refusing)).subscribe(first),
+                "arming");
+        arming.start();
+        assertThat(inSchedule.await(60, TimeUnit.SECONDS)).isTrue();
+        Mono.just("second").transform(NineLives.bulkhead(b, refusing)).subscribe(second);
+        assertThat(second.error.get()).as("the timer looks armed: it relies on it").isNull();
+        refuse.countDown();
+        arming.join();
+
+        assertThat(first.error.get()).isInstanceOf(RejectedExecutionException.class);
+        assertThat(second.error.get()).as("refused with the first").isInstanceOf(RejectedExecutionException.class);
+        assertThat(b.metrics().queued()).isZero();
+        release.tryEmitEmpty();
+        assertThat(first.values).isEmpty();
+        assertThat(second.values).isEmpty();
+        assertAllPermitsBack(b);
+    }
+
     // ------------------------------------------------------------------ a source whose subscribe throws
 
     enum Throwing { AT_ONCE, AFTER_ON_SUBSCRIBE, AFTER_ON_ERROR }
