@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -157,22 +158,20 @@ class MetricsSnippetsTest extends OnVirtualClock {
 
     // tag::once[]
     @Test
-    void theSameBinderCountsOnceButASecondBinderCountsAgain() {
+    void aPolicyIsBoundOnceAndASecondOneOfTheSameNameIsRefused() {
         MeterRegistry registry = new SimpleMeterRegistry();
-        MeterBinder binder = NineLivesMeters.breaker(breaker);
-        binder.bindTo(registry);
-        binder.bindTo(registry);                                     // the same binder: does nothing
+        NineLivesMeters.breaker(breaker).bindTo(registry);
+        NineLivesMeters.breaker(breaker).bindTo(registry);           // the same breaker again: does nothing
 
         quotes.protectedQuote("ACME").subscribe(answers::add);
         client.answer(1);
         assertThat(registry.get("ninelives.breaker.calls").tags("outcome", "success", "kind", "fast")
-                .counter().count()).isEqualTo(1.0);
+                .counter().count()).isEqualTo(1.0);                  // counted once
 
-        NineLivesMeters.breaker(breaker).bindTo(registry);          // a second binder of the breaker
-        quotes.protectedQuote("ACME").subscribe(answers::add);
-        client.answer(2);
-        assertThat(registry.get("ninelives.breaker.calls").tags("outcome", "success", "kind", "fast")
-                .counter().count()).isEqualTo(3.0);                 // the second call counted twice
+        CircuitBreaker another = CircuitBreaker.ofDefaults("quotes");  // another breaker, the same name
+        assertThatThrownBy(() -> NineLivesMeters.breaker(another).bindTo(registry))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("already bound to this registry");
     }
     // end::once[]
 
@@ -192,22 +191,28 @@ class MetricsSnippetsTest extends OnVirtualClock {
     }
 
     @Test
-    void twoPoliciesOfOneNameShareTheirSeriesAndTheGaugesFollowTheFirst() {
+    void twoPoliciesOfOneNameAreToldApartByTheirTags() {
         MeterRegistry registry = new SimpleMeterRegistry();
         Bulkhead other = Bulkhead.builder("quotes").maxConcurrent(3).build();
         NineLivesMeters.bulkhead(bulkhead).bindTo(registry);
-        NineLivesMeters.bulkhead(other).bindTo(registry);
-        assertThat(registry.getMeters()).hasSize(8);
-        assertThat(gauge(registry, "ninelives.bulkhead.max.concurrent")).as("the first bulkhead's").isEqualTo(10.0);
+        assertThatThrownBy(() -> NineLivesMeters.bulkhead(other).bindTo(registry))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("bulkhead").hasMessageContaining("'quotes'");
+        assertThat(registry.getMeters()).as("the refused binding registered nothing").hasSize(8);
 
+        NineLivesMeters.bulkhead(other, Tags.of("pool", "backup")).bindTo(registry);
+        assertThat(registry.getMeters()).hasSize(16);
+        assertThat(registry.get("ninelives.bulkhead.max.concurrent").tags("pool", "backup").gauge().value()).isEqualTo(3.0);
         other.tryAcquire();
         other.tryAcquire();
         other.tryAcquire();
         assertThat(other.tryAcquire()).isFalse();                    // refused by the second bulkhead
         quotes.quoteNow("ACME", symbol -> symbol);                   // a permit of the first
-        assertThat(counter(registry, "ninelives.bulkhead.rejected", "reason", "full")).isEqualTo(1.0);
-        assertThat(registry.get("ninelives.bulkhead.wait").timer().count()).as("4 permits of both").isEqualTo(4);
-        assertThat(gauge(registry, "ninelives.bulkhead.in.flight")).as("the first bulkhead's").isZero();
+        assertThat(counter(registry, "ninelives.bulkhead.rejected", "pool", "backup", "reason", "full")).isEqualTo(1.0);
+        assertThat(registry.get("ninelives.bulkhead.wait").tags("pool", "backup").timer().count()).isEqualTo(3);
+        assertThat(registry.find("ninelives.bulkhead.wait").tags("name", "quotes").timers())
+                .extracting(t -> t.getId().getTag("pool") == null ? t.count() : -t.count())
+                .as("1 permit of the first, 3 of the second").containsExactlyInAnyOrder(1L, -3L);
     }
 
     @Test
