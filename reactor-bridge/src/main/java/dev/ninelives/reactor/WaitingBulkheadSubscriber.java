@@ -71,14 +71,16 @@ final class WaitingBulkheadSubscriber<T> extends BulkheadSubscriber<T> implement
 
     /** Signals onSubscribe, arms the timeout and takes the place admit() counted. */
     void await() {
-        queuedAt = plan.bulkhead.config().ticker().read();
+        boolean ticked = false;
         try {
             try {
+                queuedAt = plan.bulkhead.config().ticker().read();
+                ticked = true;
                 actual.onSubscribe(this);
             } catch (Throwable e) {
-                // a subscriber that throws from onSubscribe (Reactive Streams rule 2.13 forbids
-                // it) still gives its place back
-                brokenOnSubscribe(e);
+                // a ticker that throws, or a subscriber that throws from onSubscribe (Reactive
+                // Streams rule 2.13 forbids it): the call ends, and its place is given back
+                failedBeforeWaiting(e, ticked);
                 return;
             }
             if (state == WAITING) {                    // not cancelled inside onSubscribe
@@ -91,13 +93,39 @@ final class WaitingBulkheadSubscriber<T> extends BulkheadSubscriber<T> implement
         }
     }
 
-    private void brokenOnSubscribe(Throwable e) {
-        if (STATE.compareAndSet(this, WAITING, TERMINATED)) {
-            try {
-                plan.permits.leave(false);
-            } finally {
-                actual.onError(Operators.onOperatorError(e, actual.currentContext()));
+    /**
+     * Ends a call whose ticker or whose subscriber's onSubscribe threw before it could wait. The
+     * error goes through Reactor's onOperatorError; a fatal one, which that rethrows, is signalled
+     * as it is and then rethrown.
+     */
+    private void failedBeforeWaiting(Throwable e, boolean onSubscribeCalled) {
+        if (!STATE.compareAndSet(this, WAITING, TERMINATED)) {
+            return;                                    // cancelled inside onSubscribe: nothing owed
+        }
+        Throwable error;
+        RuntimeException fatalException = null;
+        Error fatalError = null;
+        try {
+            error = Operators.onOperatorError(e, actual.currentContext());
+        } catch (RuntimeException t) {                 // Reactor rethrows only unchecked throwables
+            error = fatalException = t;
+        } catch (Error t) {
+            error = fatalError = t;
+        }
+        try {
+            plan.permits.leave(false);
+        } finally {
+            if (onSubscribeCalled) {
+                actual.onError(error);
+            } else {
+                Operators.error(actual, error);
             }
+        }
+        if (fatalException != null) {
+            throw fatalException;
+        }
+        if (fatalError != null) {
+            throw fatalError;
         }
     }
 

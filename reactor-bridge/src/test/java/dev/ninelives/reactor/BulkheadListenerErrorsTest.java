@@ -417,6 +417,40 @@ class BulkheadListenerErrorsTest {
         assertWholeAndWaitsStillTimeOut(b);
     }
 
+    // ------------------------------------------------------------------ the ticker
+
+    /**
+     * The bulkhead's ticker is user code too, read when a caller starts to wait (for the wait its
+     * permitted event reports). One that throws ends that call, after onSubscribe, with the
+     * error (Reactor's operator error, or a fatal one as it is, then rethrown), and gives its
+     * place in the queue back. Guards against a place counted forever: the ticker was read
+     * before anything could give it back.
+     */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.EnumSource(Thrown.class)
+    void aTickerThatThrowsWhenACallerStartsToWait(Thrown thrown) {
+        Bomb bomb = new Bomb(thrown);
+        Bulkhead b = Bulkhead.builder("ticker").maxConcurrent(1).maxWait(MAX_WAIT).ticker(() -> {
+            bomb.accept(null);
+            return 0L;
+        }).build();
+        Sinks.Empty<Void> holder = Sinks.empty();
+        holder.asMono().transform(on(b)).subscribe();
+        Call call = new Call(Source.SYNC);
+        bomb.arm();
+
+        Throwable escaped = thrownBy(() -> call.mono().transform(on(b)).subscribe(call.down));
+
+        assertThat(escaped).isSameAs(bomb.expectedEscape());
+        assertThat(call.down.subscription).as("onSubscribe first").isNotNull();
+        assertThat(call.down.error.get()).as("then the ticker's error").isSameAs(bomb.thrown.get(0));
+        assertThat(b.metrics().queued()).as("the place is given back").isZero();
+        assertThat(b.metrics().rejectedCalls()).as("not a refusal").isZero();
+        holder.tryEmitEmpty();
+        assertThat(call.subscriptions()).isZero();
+        assertWholeAndWaitsStillTimeOut(b);
+    }
+
     // ------------------------------------------------------------------ onFinished
 
     /** How the call under test ends. */
