@@ -36,6 +36,21 @@ import java.util.function.Consumer;
  * Every successful {@link #tryAcquire()} must be followed by exactly one {@link #release()}.
  * Waiting is offered through the Reactor operator only, where it costs no thread.
  *
+ * <h2 id="listeners">Listeners that throw</h2>
+ * Listeners run on the thread that caused the event, inside the call to the bulkhead. What one
+ * throws never corrupts the bulkhead:
+ * <ul>
+ *   <li>A <b>non-fatal</b> throwable (any {@link RuntimeException}, and any {@link Error} that is
+ *       not JVM-fatal, such as an {@link AssertionError}) is logged at WARNING through
+ *       {@code System.getLogger("dev.ninelives")}, the other listeners still run, and the call
+ *       carries on as if the listener had not thrown.</li>
+ *   <li>A <b>JVM-fatal</b> error ({@link VirtualMachineError} such as {@link StackOverflowError}
+ *       or {@link OutOfMemoryError}, or {@link LinkageError}) is rethrown to that thread, but only
+ *       once the other listeners have run and the bulkhead's state is whole: every permit is
+ *       accounted for, the counts are right, and the waiters owed a permit have it. Each
+ *       registration method says what that means for its event.</li>
+ * </ul>
+ *
  * <p>All methods are thread-safe and lock-free; acquiring and releasing never allocate.
  */
 public sealed interface Bulkhead permits LockFreeBulkhead {
@@ -121,26 +136,49 @@ public sealed interface Bulkhead permits LockFreeBulkhead {
 
     /**
      * Registers a listener called when a call gets a permit, on the thread that handed it over
-     * (for a waiter, the thread that released the permit). Only when at least one listener is
-     * registered does an event get allocated.
+     * (for a waiter, the thread that released the permit, or the one that grew the limit). Only
+     * when at least one listener is registered does an event get allocated.
      *
-     * @param listener the listener; one that throws is logged and ignored
+     * <p>If it throws (see <a href="#listeners">Listeners that throw</a>): a
+     * non-fatal throwable is logged and the call starts as usual. A JVM-fatal error means the call
+     * does <em>not</em> start: its permit goes back (to the next waiter, or to the pool), and
+     * then the error propagates: {@link #tryAcquire()} throws it holding no permit; with Reactor
+     * the subscriber gets {@code onError} with that error, and the error is rethrown from
+     * {@code subscribe} or, for a waiter, on the thread that handed the permit over, after that
+     * thread's own call got its signal.
+     *
+     * @param listener the listener
      * @throws NullPointerException if {@code listener} is null
      */
     void onPermitted(Consumer<? super BulkheadEvent> listener);
 
     /**
-     * Registers a listener called when a call is refused or its wait times out.
+     * Registers a listener called when a call is refused or its wait times out, on the thread
+     * that was refused (for a timeout, the Scheduler thread that timed the wait).
      *
-     * @param listener the listener; one that throws is logged and ignored
+     * <p>If it throws (see <a href="#listeners">Listeners that throw</a>): a
+     * non-fatal throwable is logged and the refusal goes on as usual. A JVM-fatal error does not
+     * change the refusal, which is counted before the listener runs: with Reactor the subscriber
+     * still gets {@code onError(BulkheadFullException)} (a timed-out waiter its
+     * {@code WAIT_TIMED_OUT}), the other waits still time out at their deadlines, and only then
+     * is the error rethrown, from {@code subscribe} or to the Scheduler that ran the timeout;
+     * {@link #tryAcquire()} throws it instead of returning false.
+     *
+     * @param listener the listener
      * @throws NullPointerException if {@code listener} is null
      */
     void onRejected(Consumer<? super BulkheadEvent> listener);
 
     /**
-     * Registers a listener called when a call ends and its permit is returned.
+     * Registers a listener called when a call ends and its permit is returned, on the thread
+     * that ended the call, once the permit is back (and handed to the next waiter, if one waits).
      *
-     * @param listener the listener; one that throws is logged and ignored
+     * <p>If it throws (see <a href="#listeners">Listeners that throw</a>): a
+     * non-fatal throwable is logged. A JVM-fatal error is rethrown from {@link #release()}, with
+     * the permit already returned; with Reactor the subscriber still gets the signal that ended
+     * the call (and the source the cancel) before the error propagates from that signal.
+     *
+     * @param listener the listener
      * @throws NullPointerException if {@code listener} is null
      */
     void onFinished(Consumer<? super BulkheadEvent> listener);

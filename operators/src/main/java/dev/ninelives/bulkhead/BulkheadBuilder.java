@@ -12,7 +12,8 @@ import java.time.Duration;
  *
  * <p>Defaults: 25 concurrent calls, no waiting (a call that finds every permit taken is refused
  * at once), a queue of at most 1,000 waiting callers once waiting is on, FIFO order, the system
- * ticker, no rejection stack traces.
+ * ticker, no rejection stack traces. {@code maxQueued} goes with a positive {@code maxWait}:
+ * {@link #build()} refuses a queue limit without a wait.
  *
  * <pre>{@code
  * Bulkhead bulkhead = Bulkhead.builder("inventory")
@@ -32,6 +33,7 @@ public final class BulkheadBuilder {
     int maxConcurrent = 25;
     Duration maxWait = Duration.ZERO;
     int maxQueued = 1_000;
+    boolean maxQueuedSet;
     Bulkhead.QueueOrder queueOrder = Bulkhead.QueueOrder.FIFO;
     Ticker ticker = Ticker.system();
     boolean rejectionStackTraces;
@@ -78,8 +80,10 @@ public final class BulkheadBuilder {
 
     /**
      * Sets how many callers may wait at once; a caller beyond it is refused at once
-     * ({@link BulkheadFullException.Reason#QUEUE_FULL}). Only matters when {@link #maxWait}
-     * is positive.
+     * ({@link BulkheadFullException.Reason#QUEUE_FULL}). A queue needs a wait: set a positive
+     * {@link #maxWait(Duration)} too, or {@link #build()} refuses the configuration (without a
+     * wait no caller is ever queued, so the limit would silently mean nothing). Without this
+     * call, up to 1,000 callers wait once waiting is on.
      *
      * @param callers the limit, 1 to {@link Integer#MAX_VALUE}
      * @return this builder
@@ -87,6 +91,7 @@ public final class BulkheadBuilder {
      */
     public BulkheadBuilder maxQueued(int callers) {
         this.maxQueued = Check.inRange(callers, 1, Integer.MAX_VALUE, "maxQueued");
+        this.maxQueuedSet = true;
         return this;
     }
 
@@ -132,8 +137,14 @@ public final class BulkheadBuilder {
      * Builds a bulkhead with this builder's current settings.
      *
      * @return a new bulkhead with every permit free
+     * @throws IllegalArgumentException if {@link #maxQueued(int)} was set while {@link #maxWait}
+     *     is zero (waiting off): a queue limit without a wait means nothing
      */
     public Bulkhead build() {
+        if (maxQueuedSet && maxWait.isZero()) {
+            throw new IllegalArgumentException("maxQueued(" + maxQueued + ") needs a positive maxWait, but maxWait was "
+                    + maxWait + " (waiting off: no caller is ever queued); set maxWait(...) to let callers wait, or drop maxQueued");
+        }
         return new LockFreeBulkhead(new BulkheadConfig(this));
     }
 }

@@ -41,6 +41,15 @@ import java.util.function.Consumer;
  * free again. Growth runs the drain. Nothing is lost or invented: every permit change is one
  * atomic add of a known amount.
  *
+ * Listeners and errors. Listeners run through Guard, which logs what they throw; only a
+ * JVM-fatal error (or the logger's own failure) comes out, and it is rethrown only once this
+ * bulkhead's state is whole: a refusal is counted before it is announced; a permit whose
+ * announcement fails is given back (tryAcquire, announce) or withdrawn from its waiter and handed
+ * on (the drain); a release returns the permit before the finished listeners run; the drain
+ * finishes its loop before it rethrows. admit() only decides and counts, and announce() tells
+ * the listeners afterwards, so that the Reactor bridge can signal its subscriber whatever a
+ * listener throws.
+ *
  * Dead nodes. Waiters that gave up stay in the queue until polled; when they outnumber the live
  * ones (and are more than PURGE_AT), the drain purges them, which bounds the garbage a long
  * overload can leave (see WaitQueue).
@@ -129,7 +138,8 @@ final class LockFreeBulkhead implements Bulkhead, WaitingBulkhead {
         for (;;) {
             long s = state;
             if (waiters(s) != 0 || permits(s) <= 0) {
-                refused(BulkheadFullException.Reason.FULL);
+                REJECTED.getAndAdd(this, 1L);
+                announceRejected(BulkheadFullException.Reason.FULL);
                 return false;
             }
             if (STATE.compareAndSet(this, s, s - PERMIT)) {
@@ -146,19 +156,35 @@ final class LockFreeBulkhead implements Bulkhead, WaitingBulkhead {
             int waiting = waiters(s);
             if (waiting == 0 && permits(s) > 0) {
                 if (STATE.compareAndSet(this, s, s - PERMIT)) {
-                    permittedOrGiveBack();
                     return PERMITTED;
                 }
             } else if (maxWaitNanos == 0L) {
-                refused(BulkheadFullException.Reason.FULL);
+                REJECTED.getAndAdd(this, 1L);
                 return REJECTED_FULL;
             } else if (waiting >= maxQueued) {
-                refused(BulkheadFullException.Reason.QUEUE_FULL);
+                REJECTED.getAndAdd(this, 1L);
                 return REJECTED_QUEUE_FULL;
             } else if (STATE.compareAndSet(this, s, s + 1)) {
                 return QUEUED;
             }
             // lost a race with another caller, a release or a resize: decide again
+        }
+    }
+
+    @Override
+    public void announce(int admitted) {
+        switch (admitted) {
+            case PERMITTED:
+                permittedOrGiveBack();
+                break;
+            case REJECTED_FULL:
+                announceRejected(BulkheadFullException.Reason.FULL);
+                break;
+            case REJECTED_QUEUE_FULL:
+                announceRejected(BulkheadFullException.Reason.QUEUE_FULL);
+                break;
+            default:
+                throw new IllegalArgumentException("admitted must be PERMITTED or a refusal code, but was " + admitted);
         }
     }
 
@@ -177,8 +203,9 @@ final class LockFreeBulkhead implements Bulkhead, WaitingBulkhead {
                 drain();
             }
         } finally {
-            if (timedOut) {
-                refused(BulkheadFullException.Reason.WAIT_TIMED_OUT);   // last, and even if the drain rethrows a granted call's error
+            if (timedOut) {                            // last, and even if the drain rethrows a granted call's error
+                REJECTED.getAndAdd(this, 1L);
+                announceRejected(BulkheadFullException.Reason.WAIT_TIMED_OUT);
             }
         }
     }
@@ -239,6 +266,17 @@ final class LockFreeBulkhead implements Bulkhead, WaitingBulkhead {
         }
     }
 
+    /** The error a drain rethrows: the first one; a later one is attached to it as suppressed. */
+    private static Throwable first(Throwable failure, Throwable t) {
+        if (failure == null) {
+            return t;
+        }
+        if (failure != t) {
+            failure.addSuppressed(t);
+        }
+        return failure;
+    }
+
     /** Rethrows {@code t} as it is, checked or not (a granted call may throw a checked exception undeclared). */
     @SuppressWarnings("unchecked")
     private static <E extends Throwable> E rethrow(Throwable t) throws E {
@@ -248,7 +286,10 @@ final class LockFreeBulkhead implements Bulkhead, WaitingBulkhead {
     /*
      * A granted waiter's call or a permitted listener may throw (only a JVM-fatal error gets
      * past the bridge and Guard). The drain keeps going, so `wip` returns to zero and no waiter
-     * is stranded, and the first such error is rethrown once the drain is done.
+     * is stranded, and the first such error is rethrown once the drain is done. A waiter whose
+     * permitted event threw never starts its call: it is withdrawn and its permit goes on to the
+     * next waiter in this same loop, exactly as a call that never ran must not hold one. Its own
+     * cancel may have raced the claim and returned the permit already; withdraw() tells which.
      */
     private Throwable grantWhilePermitsAndWaiters(Throwable failure) {
         for (;;) {
@@ -273,20 +314,39 @@ final class LockFreeBulkhead implements Bulkhead, WaitingBulkhead {
                 return failure;
             }
             STATE.getAndAdd(this, -1L);                // claimed: no longer waiting
-            Consumer<? super BulkheadEvent>[] listeners = permittedListeners;
-            if (listeners.length != 0) {
+            Throwable fatal = announcePermitted(w);
+            if (fatal == null) {
                 try {
-                    long waited = Math.max(0L, config.ticker().read() - w.queuedAtNanos());
-                    Guard.notifyAll(name, listeners, new BulkheadEvent(name, BulkheadEvent.Type.PERMITTED, null, waited));
-                } catch (Throwable fatal) {
-                    failure = failure != null ? failure : fatal;
+                    w.granted();
+                } catch (Throwable t) {
+                    failure = first(failure, t);
+                }
+                continue;
+            }
+            failure = first(failure, fatal);
+            if (w.withdraw()) {
+                STATE.getAndAdd(this, PERMIT);         // the call never starts: the permit goes to the next waiter
+                try {
+                    w.failed(fatal);
+                } catch (Throwable t) {
+                    failure = first(failure, t);
                 }
             }
-            try {
-                w.granted();
-            } catch (Throwable fatal) {
-                failure = failure != null ? failure : fatal;
-            }
+        }
+    }
+
+    /** Tells the permitted listeners about a waiter's permit; returns what they threw (only a fatal error gets out of Guard), or null. */
+    private Throwable announcePermitted(Waiter w) {
+        Consumer<? super BulkheadEvent>[] listeners = permittedListeners;
+        if (listeners.length == 0) {
+            return null;
+        }
+        try {
+            long waited = Math.max(0L, config.ticker().read() - w.queuedAtNanos());
+            Guard.notifyAll(name, listeners, new BulkheadEvent(name, BulkheadEvent.Type.PERMITTED, null, waited));
+            return null;
+        } catch (Throwable fatal) {
+            return fatal;
         }
     }
 
@@ -363,8 +423,8 @@ final class LockFreeBulkhead implements Bulkhead, WaitingBulkhead {
         }
     }
 
-    private void refused(BulkheadFullException.Reason reason) {
-        REJECTED.getAndAdd(this, 1L);
+    /** Tells the rejected listeners about a refusal, which the caller has counted already. */
+    private void announceRejected(BulkheadFullException.Reason reason) {
         Consumer<? super BulkheadEvent>[] listeners = rejectedListeners;
         if (listeners.length != 0) {
             Guard.notifyAll(name, listeners, new BulkheadEvent(name, BulkheadEvent.Type.REJECTED, reason, 0L));

@@ -29,11 +29,27 @@ public final class Guard {
     }
 
     /**
+     * Tells whether {@code error} is one the JVM cannot recover from: a {@link VirtualMachineError}
+     * (out of memory, stack overflow, internal error) or a {@link LinkageError} (a class that is
+     * missing or does not link). The library never swallows such an error: it makes its own state
+     * whole, then lets it propagate. Every other throwable, including an {@link AssertionError}, is
+     * an ordinary failure of the code that threw it.
+     *
+     * @param error any throwable, possibly null
+     * @return true if it is JVM-fatal
+     */
+    public static boolean isFatal(Throwable error) {
+        return error instanceof VirtualMachineError || error instanceof LinkageError;
+    }
+
+    /**
      * Delivers {@code event} to every listener of {@code listeners}; a listener that throws is
      * logged at WARNING with the policy's name and the remaining listeners still run. Errors
      * the JVM cannot recover from ({@link VirtualMachineError}, {@link LinkageError}), thrown by
      * a listener or by the logging of another listener's failure, are rethrown after the others
-     * have run; nothing else is ever thrown, even when the logging fails.
+     * have run (the first of them, when several are thrown); nothing else is ever thrown, even when
+     * the logging fails. A caller that must leave its state whole treats anything this method
+     * throws as fatal.
      *
      * @param policy    the name of the policy, for the log line
      * @param listeners the listeners, never null

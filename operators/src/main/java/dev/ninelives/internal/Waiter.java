@@ -8,7 +8,9 @@ package dev.ninelives.internal;
  * the bulkhead {@linkplain #claim() claims} it to hand it a permit, or the waiter gives up
  * (cancel, wait timeout) and tells the bulkhead through {@link WaitingBulkhead#leave(boolean)}. A
  * waiter that gave up stays in the queue as a dead node until the bulkhead skips or purges it;
- * it can never be handed a permit.
+ * it can never be handed a permit. A claimed waiter is either {@linkplain #granted() granted} or,
+ * when announcing its permit fails with a JVM-fatal error, {@linkplain #withdraw() withdrawn}
+ * and {@linkplain #failed(Throwable) failed}.
  */
 public interface Waiter {
 
@@ -24,6 +26,25 @@ public interface Waiter {
      * on the thread that handed the permit over.
      */
     void granted();
+
+    /**
+     * Takes back the permit just {@linkplain #claim() claimed} for this waiter, before
+     * {@link #granted()}: announcing it to the permitted listeners failed with a JVM-fatal error,
+     * and the call must not start. Called once, on the thread that claimed the waiter.
+     *
+     * @return true if the waiter gave the permit up, and the bulkhead now takes it back and then
+     *     calls {@link #failed(Throwable)}; false if the waiter's own cancel, which raced the
+     *     claim, has returned the permit already
+     */
+    boolean withdraw();
+
+    /**
+     * Ends the call whose permit was {@linkplain #withdraw() withdrawn}, with {@code error}, once
+     * the permit is back in the bulkhead.
+     *
+     * @param error the listener's JVM-fatal error
+     */
+    void failed(Throwable error);
 
     /**
      * Tells whether the waiter is still waiting (neither claimed nor gone).

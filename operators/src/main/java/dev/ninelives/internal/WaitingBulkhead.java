@@ -7,13 +7,21 @@ import dev.ninelives.bulkhead.BulkheadFullException;
  * {@link dev.ninelives.bulkhead.Bulkhead} implements it.
  *
  * <p>The protocol: {@link #admit()} decides in one CAS between a permit now, a place in the
- * queue and a rejection. A caller given {@link #QUEUED} has a place counted but not yet taken:
- * it signals its subscriber, arms its timeout, then calls {@link #enqueue(Waiter)} exactly once,
- * from which point a released permit may be handed to it on any thread. It enqueues even if it
- * gave up before (say, cancelled inside onSubscribe): {@link #leave(boolean)} counted it among the
- * dead waiters, and the drain uncounts it only when it skips or purges the node. A waiter that gives up wins the
- * CAS on its own state and calls {@link #leave(boolean)}; one that was granted calls
+ * queue and a rejection, and counts it; {@link #announce(int)} then tells the listeners, so that
+ * the caller can signal its subscriber whatever a listener throws. A caller given {@link #QUEUED}
+ * has a place counted but not yet taken: it signals its subscriber, arms its timeout, then calls
+ * {@link #enqueue(Waiter)} exactly once, from which point a released permit may be handed to it
+ * on any thread. It enqueues even if it gave up before (say, cancelled inside onSubscribe):
+ * {@link #leave(boolean)} counted it among the dead waiters, and the drain uncounts it only when
+ * it skips or purges the node. A waiter that gives up wins the CAS on its own state and calls
+ * {@link #leave(boolean)}; one that was granted calls
  * {@link dev.ninelives.bulkhead.Bulkhead#release()} when its call ends.
+ *
+ * <p>Errors. Listeners run through {@link Guard}: only a JVM-fatal error (or a failure of the
+ * logger) gets out of one. Every method here completes the bulkhead's own state first (the
+ * permit given back or handed on, the counts right, every waiter the drain owed a permit
+ * served) and only then rethrows such an error, or the first error a granted waiter's
+ * {@link Waiter#granted()} threw. The caller then still owes its own subscriber a signal.
  */
 public interface WaitingBulkhead {
 
@@ -27,12 +35,24 @@ public interface WaitingBulkhead {
     int REJECTED_QUEUE_FULL = 3;
 
     /**
-     * Takes a permit, or counts a place in the queue, or refuses. Never blocks, never
-     * allocates. A refusal is counted and announced.
+     * Takes a permit, or counts a place in the queue, or refuses (and counts the refusal). Never
+     * blocks, never allocates, calls no listener and never throws: call {@link #announce(int)}
+     * next, unless it returned {@link #QUEUED}.
      *
      * @return {@link #PERMITTED}, {@link #QUEUED}, {@link #REJECTED_FULL} or {@link #REJECTED_QUEUE_FULL}
      */
     int admit();
+
+    /**
+     * Tells the listeners what {@link #admit()} decided: the permitted listeners for
+     * {@link #PERMITTED}, the rejected listeners for a refusal. If a permitted listener throws a
+     * JVM-fatal error, the permit is given back (to the next waiter, or to the pool) before the
+     * error is rethrown: the caller must not start its call, and ends it with that error.
+     *
+     * @param admitted what {@link #admit()} returned, not {@link #QUEUED}
+     * @throws IllegalArgumentException for {@link #QUEUED} or a code admit() never returns
+     */
+    void announce(int admitted);
 
     /**
      * Puts a waiter into the place {@link #admit()} counted for it; a free permit is handed to

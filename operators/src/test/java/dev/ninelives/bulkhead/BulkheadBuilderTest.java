@@ -76,8 +76,25 @@ class BulkheadBuilderTest {
 
     @Test
     void maxQueuedBounds() {
-        assertThat(b().maxQueued(1).build().config().maxQueued()).isEqualTo(1);
-        assertThat(b().maxQueued(Integer.MAX_VALUE).build().config().maxQueued()).isEqualTo(Integer.MAX_VALUE);
+        assertThat(b().maxWait(Duration.ofMillis(1)).maxQueued(1).build().config().maxQueued()).isEqualTo(1);
+        assertThat(b().maxWait(Duration.ofMillis(1)).maxQueued(Integer.MAX_VALUE).build().config().maxQueued())
+                .isEqualTo(Integer.MAX_VALUE);
+    }
+
+    /**
+     * A queue limit without a wait: waiting is off, no caller is ever queued, and the setting
+     * would silently mean nothing. build() refuses it, naming both settings and quoting the value.
+     */
+    @Test
+    void maxQueuedWithoutMaxWaitIsRefusedAtBuild() {
+        BulkheadBuilder builder = b().maxQueued(5);
+        assertThatThrownBy(builder::build).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("maxQueued(5)").hasMessageContaining("maxWait").hasMessageContaining("PT0S");
+        assertThatThrownBy(() -> b().maxWait(Duration.ofSeconds(1)).maxQueued(5).maxWait(Duration.ZERO).build())
+                .as("whatever the order of the calls").isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("maxQueued(5)");
+        assertThat(builder.maxWait(Duration.ofMillis(100)).build().config().maxQueued()).as("with a wait it holds").isEqualTo(5);
+        assertThat(b().build().config().maxQueued()).as("the default alone needs no wait").isEqualTo(1_000);
     }
 
     @Test

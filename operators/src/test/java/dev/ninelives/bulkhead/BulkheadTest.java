@@ -420,6 +420,8 @@ class BulkheadTest {
         RecordingWaiter waiter = queue(b);
         assertThat(permitted).as("queueing is not a permit").hasSize(1);
         assertThat(w(b).admit()).isEqualTo(WaitingBulkhead.REJECTED_QUEUE_FULL);
+        assertThat(rejected).as("admit() decides and counts; announce() tells the listeners").isEmpty();
+        w(b).announce(WaitingBulkhead.REJECTED_QUEUE_FULL);
         assertThat(b.tryAcquire()).isFalse();
         assertThat(rejected).containsExactly(
                 new BulkheadEvent("events", Type.REJECTED, Reason.QUEUE_FULL, 0L),
@@ -499,6 +501,45 @@ class BulkheadTest {
             assertThat(text.split("listener of 'w' threw", -1)).as("one log line per throwing call").hasSize(6);
             assertThat(text).contains("WARNING").contains("IllegalStateException: listener bug")
                     .contains("PERMITTED").contains("REJECTED").contains("FINISHED");
+        }
+    }
+
+    /**
+     * admit() only decides and counts; announce() tells the listeners, so that the Reactor bridge
+     * can signal its subscriber whatever a listener throws. An AssertionError is an Error but not
+     * a fatal one: it is logged like any listener bug, and nothing propagates.
+     */
+    @Test
+    void admitCallsNoListenerAndAnnounceTellsThemWhatItDecided() throws Exception {
+        try (LogCapture log = new LogCapture()) {
+            Bulkhead b = bulkhead(Bulkhead.builder("announce").maxConcurrent(1).maxWait(Duration.ofSeconds(1)).maxQueued(1));
+            List<BulkheadEvent> events = new ArrayList<>();
+            Consumer<BulkheadEvent> assertion = e -> {
+                throw new AssertionError("listener assertion");
+            };
+            b.onPermitted(assertion);
+            b.onRejected(assertion);
+            b.onPermitted(events::add);
+            b.onRejected(events::add);
+
+            assertThat(w(b).admit()).isEqualTo(WaitingBulkhead.PERMITTED);
+            RecordingWaiter waiter = queue(b);
+            assertThat(w(b).admit()).isEqualTo(WaitingBulkhead.REJECTED_QUEUE_FULL);
+            assertThat(events).isEmpty();
+            assertThat(b.metrics().rejectedCalls()).as("counted by admit()").isEqualTo(1);
+
+            w(b).announce(WaitingBulkhead.PERMITTED);
+            w(b).announce(WaitingBulkhead.REJECTED_QUEUE_FULL);
+            assertThat(events).extracting(BulkheadEvent::type).containsExactly(Type.PERMITTED, Type.REJECTED);
+            assertThat(events.get(1).reason()).isEqualTo(Reason.QUEUE_FULL);
+            assertThatThrownBy(() -> w(b).announce(WaitingBulkhead.QUEUED)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("admitted").hasMessageContaining("but was 1");
+            assertMetrics(b, 0, 1, 1);
+            assertThat(log.text()).contains("AssertionError: listener assertion");
+
+            b.release();
+            endCall(b, waiter);
+            assertMetrics(b, 1, 0, 0);
         }
     }
 
@@ -588,9 +629,11 @@ class BulkheadTest {
 
     /**
      * A listener's JVM-fatal error (the listener guard logs and swallows anything else, and
-     * rethrows a VirtualMachineError or LinkageError) propagates to the caller, but the counts stay right: a permit taken at once is
-     * given back, a handoff still reaches its waiter, a timeout is still counted, and a release
-     * has returned its permit before the finished listener runs.
+     * rethrows a VirtualMachineError or LinkageError) propagates to the caller, but the counts
+     * stay right: a permit taken at once is given back; a waiter whose handoff could not be
+     * announced is withdrawn (its call never starts) and the permit goes on to the next waiter; a
+     * timeout is still counted; and a release has returned its permit before the finished
+     * listener runs. Guards against a fatal error that escapes halfway through an update.
      */
     @Test
     void aListenersFatalErrorPropagatesButLeavesTheCountsRight() {
@@ -617,16 +660,22 @@ class BulkheadTest {
         failPermitted.set(true);
         assertThatThrownBy(b::tryAcquire).isInstanceOf(InternalError.class).hasMessage("fatal in onPermitted");
         assertMetrics(b, 1, 0, 0);
+        assertThat(w(b).admit()).isEqualTo(WaitingBulkhead.PERMITTED);
         failPermitted.set(true);
-        assertThatThrownBy(() -> w(b).admit()).isInstanceOf(InternalError.class);
+        assertThatThrownBy(() -> w(b).announce(WaitingBulkhead.PERMITTED)).isInstanceOf(InternalError.class);
         assertMetrics(b, 1, 0, 0);
 
         assertThat(b.tryAcquire()).isTrue();
+        RecordingWaiter withdrawn = queue(b);
         RecordingWaiter waiter = queue(b);
         failPermitted.set(true);
-        assertThatThrownBy(b::release).isInstanceOf(InternalError.class);
-        assertThat(waiter.state()).as("handed over all the same").isEqualTo(RecordingWaiter.GRANTED);
+        assertThatThrownBy(b::release).isInstanceOf(InternalError.class).hasMessage("fatal in onPermitted");
+        assertThat(withdrawn.state()).as("its call never starts").isEqualTo(RecordingWaiter.WITHDRAWN);
+        assertThat(withdrawn.failedWith()).as("and ends with the listener's error").hasMessage("fatal in onPermitted");
+        assertThat(withdrawn.wasGranted()).isFalse();
+        assertThat(waiter.state()).as("its permit went on to the next waiter").isEqualTo(RecordingWaiter.GRANTED);
         assertMetrics(b, 0, 1, 0);
+        assertNoViolations(queued);
 
         RecordingWaiter timedOut = queue(b);
         failRejected.set(true);

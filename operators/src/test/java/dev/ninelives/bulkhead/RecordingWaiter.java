@@ -24,12 +24,15 @@ final class RecordingWaiter implements Waiter {
     static final int GONE = 3;
     /** Held a permit and gave it back. */
     static final int RELEASED = 4;
+    /** Claimed, then withdrawn by the bulkhead before granted(): its call never started. */
+    static final int WITHDRAWN = 5;
 
     private final AtomicInteger state = new AtomicInteger(WAITING);
     private final AtomicInteger claims = new AtomicInteger();
     private final AtomicInteger grants = new AtomicInteger();
     private final AtomicInteger waitingChecks = new AtomicInteger();
     private volatile String violation;
+    private volatile Throwable failedWith;
     private final long queuedAt;
     private final int id;
     private final Consumer<RecordingWaiter> onGranted;
@@ -60,6 +63,23 @@ final class RecordingWaiter implements Waiter {
             violation = "waiter " + id + " granted in state " + state.get() + " without a successful claim";
         }
         onGranted.accept(this);
+    }
+
+    @Override
+    public boolean withdraw() {
+        if (!state.compareAndSet(CLAIMED, WITHDRAWN)) {
+            violation = "waiter " + id + " withdrawn in state " + state.get() + " without a successful claim";
+            return false;
+        }
+        return true;
+    }
+
+    @Override
+    public void failed(Throwable error) {
+        if (state.get() != WITHDRAWN || failedWith != null) {
+            violation = "waiter " + id + " failed in state " + state.get() + (failedWith != null ? ", twice" : "");
+        }
+        failedWith = error;
     }
 
     @Override
@@ -106,6 +126,11 @@ final class RecordingWaiter implements Waiter {
 
     int waitingChecks() {
         return waitingChecks.get();
+    }
+
+    /** The error the bulkhead ended this waiter's call with after withdrawing its permit, or null. */
+    Throwable failedWith() {
+        return failedWith;
     }
 
     String violation() {

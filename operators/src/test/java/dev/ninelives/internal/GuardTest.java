@@ -3,6 +3,7 @@ package dev.ninelives.internal;
 import dev.ninelives.breaker.CircuitBreaker;
 import dev.ninelives.breaker.CircuitBreaker.State;
 import dev.ninelives.testing.FailingLog;
+import dev.ninelives.testing.LogCapture;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -14,7 +15,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * Issue 9: a listener that throws is logged, and the logging itself may throw. Guards against
+ * The listener guard every policy calls its listeners through. Guards against a listener's
+ * throwable that skips the listeners after it, a non-fatal one that escapes into a policy's
+ * update, and a fatal one that is swallowed or replaced by a later one. And (issue 9) a listener
+ * that throws is logged, and the logging itself may throw: guards against
  * the logger's throwable escaping {@link Guard#notifyAll} from the middle of a policy call (a
  * permit not returned, a signal not passed on): a non-fatal one must be dropped, a JVM-fatal one
  * treated as a listener's fatal error (rethrown once every listener has run).
@@ -91,5 +95,58 @@ class GuardTest {
             }
             assertThat(b.state()).as("fatal=%s: the failure was recorded first", fatal).isEqualTo(State.OPEN);
         }
+    }
+
+    @Test
+    void onlyVirtualMachineErrorsAndLinkageErrorsAreFatal() {
+        assertThat(Guard.isFatal(new StackOverflowError())).isTrue();
+        assertThat(Guard.isFatal(new OutOfMemoryError())).isTrue();
+        assertThat(Guard.isFatal(new InternalError())).isTrue();
+        assertThat(Guard.isFatal(new NoClassDefFoundError())).isTrue();
+        assertThat(Guard.isFatal(new AssertionError())).as("an Error, but not fatal").isFalse();
+        assertThat(Guard.isFatal(new IllegalStateException())).isFalse();
+        assertThat(Guard.isFatal(new Exception())).isFalse();
+        assertThat(Guard.isFatal(null)).isFalse();
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void nonFatalThrowablesAreLoggedAndEveryListenerRuns() throws Exception {
+        List<String> heard = new ArrayList<>();
+        Consumer<String>[] listeners = new Consumer[] {
+            (Consumer<String>) e -> {
+                throw new IllegalStateException("listener bug");
+            },
+            (Consumer<String>) e -> {
+                throw new AssertionError("listener assertion");
+            },
+            (Consumer<String>) heard::add
+        };
+        try (LogCapture log = new LogCapture()) {
+            Guard.notifyAll("guarded", listeners, "event");
+            assertThat(heard).containsExactly("event");
+            assertThat(log.text()).contains("listener of 'guarded' threw on event")
+                    .contains("IllegalStateException: listener bug")
+                    .contains("AssertionError: listener assertion");
+        }
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void theFirstFatalErrorIsRethrownOnceEveryListenerRan() {
+        List<String> heard = new ArrayList<>();
+        StackOverflowError first = new StackOverflowError("first");
+        Consumer<String>[] listeners = new Consumer[] {
+            (Consumer<String>) e -> {
+                throw first;
+            },
+            (Consumer<String>) heard::add,
+            (Consumer<String>) e -> {
+                throw new NoClassDefFoundError("second");
+            },
+            (Consumer<String>) heard::add
+        };
+        assertThatThrownBy(() -> Guard.notifyAll("guarded", listeners, "event")).isSameAs(first);
+        assertThat(heard).containsExactly("event", "event");
     }
 }

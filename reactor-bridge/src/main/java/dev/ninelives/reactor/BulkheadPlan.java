@@ -3,6 +3,8 @@ package dev.ninelives.reactor;
 import dev.ninelives.bulkhead.Bulkhead;
 import dev.ninelives.internal.WaitingBulkhead;
 import reactor.core.CorePublisher;
+import reactor.core.CoreSubscriber;
+import reactor.core.publisher.Operators;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
@@ -51,16 +53,31 @@ final class BulkheadPlan<T> {
      * the queue (the subscriber gets onSubscribe at once and the source is subscribed when a
      * permit is handed over), or a refusal (onSubscribe and onError, and the source is never
      * subscribed).
+     *
+     * <p>A listener's JVM-fatal error (nothing else gets out of announce) leaves the bulkhead
+     * whole before it propagates, and the subscriber is signalled first, so that operators
+     * around this one return their own permits: a refusal still ends with its
+     * BulkheadFullException; a permit whose announcement failed is back in the bulkhead, the
+     * call never starts, and the subscriber gets onError(that error).
      */
-    void subscribe(reactor.core.CoreSubscriber<? super T> actual) {
+    void subscribe(CoreSubscriber<? super T> actual) {
         int admitted = permits.admit();
         if (admitted == WaitingBulkhead.PERMITTED) {
-            BulkheadSubscriber<T> inner = new BulkheadSubscriber<>(actual, this, BulkheadSubscriber.HELD);
-            inner.subscribeSource();
+            try {
+                permits.announce(admitted);
+            } catch (Throwable fatal) {                // the permit is back already
+                Operators.error(actual, fatal);
+                throw fatal;
+            }
+            new BulkheadSubscriber<>(actual, this, BulkheadSubscriber.HELD).subscribeSource();
         } else if (admitted == WaitingBulkhead.QUEUED) {
             new WaitingBulkheadSubscriber<>(actual, this).await();
         } else {
-            reactor.core.publisher.Operators.error(actual, permits.rejection(admitted));
+            try {
+                permits.announce(admitted);
+            } finally {                                // refused, whatever a listener threw
+                Operators.error(actual, permits.rejection(admitted));
+            }
         }
     }
 }

@@ -29,6 +29,13 @@ import java.lang.invoke.VarHandle;
  * does not hold the dependency's permit. A Flux returns it at its terminal signal or cancel and
  * its elements cost one plain read.
  *
+ * Errors that get through. Returning a permit runs the bulkhead's finished listeners and may hand
+ * the permit to a waiter, whose call then starts on this thread; a JVM-fatal error from either
+ * comes back out of release(), after the bulkhead made its state whole. The signal that returned
+ * the permit is still passed on (try/finally), so that operators downstream end their call and
+ * return their own permits before the error propagates. A source whose subscribe throws a
+ * fatal error gets the same treatment: permit back, subscriber signalled, then rethrown.
+ *
  * Layout: actual, plan, s and the int state keep the subscriber of a call that did not wait at
  * 32 bytes with compressed oops; what waiting needs lives in the subclass.
  */
@@ -70,19 +77,32 @@ class BulkheadSubscriber<T> implements CoreSubscriber<T>, Subscription, Scannabl
     }
 
     void subscribeFailed(Throwable e) {
-        if (s == null) {
-            onSubscribe(Operators.emptySubscription());
+        try {
+            if (s == null) {
+                onSubscribe(Operators.emptySubscription());
+            }
+        } finally {
+            onError(operatorError(e));
         }
-        onError(operatorError(e));
     }
 
-    /** Reactor's handling of an operator error; a JVM-fatal one, which it rethrows, returns the permit first. */
+    /**
+     * Reactor's handling of an operator error. A fatal one, which Reactor rethrows, returns the
+     * permit and ends the call with that error before it propagates.
+     */
     final Throwable operatorError(Throwable e) {
         try {
             return Operators.onOperatorError(e, actual.currentContext());
         } catch (Throwable fatal) {
-            if ((int) STATE.getAndSet(this, TERMINATED) == HELD) {
-                releasePermit();
+            int p = (int) STATE.getAndSet(this, TERMINATED);
+            try {
+                if (p == HELD) {
+                    releasePermit();
+                }
+            } finally {
+                if (p == HELD || p == VALUE) {         // not terminated, not cancelled: the subscriber still waits
+                    actual.onError(fatal);
+                }
             }
             throw fatal;
         }
@@ -108,7 +128,12 @@ class BulkheadSubscriber<T> implements CoreSubscriber<T>, Subscription, Scannabl
             return;
         }
         if (plan.mono && p == HELD && STATE.compareAndSet(this, HELD, VALUE)) { // fails only if cancel took the permit
-            releasePermit();
+            try {
+                releasePermit();
+            } finally {
+                actual.onNext(t);
+            }
+            return;
         }
         actual.onNext(t);
     }
@@ -121,7 +146,12 @@ class BulkheadSubscriber<T> implements CoreSubscriber<T>, Subscription, Scannabl
             return;
         }
         if (p == HELD) {
-            releasePermit();
+            try {
+                releasePermit();
+            } finally {
+                actual.onError(t);
+            }
+            return;
         }
         actual.onError(t);
     }
@@ -133,7 +163,12 @@ class BulkheadSubscriber<T> implements CoreSubscriber<T>, Subscription, Scannabl
             return;
         }
         if (p == HELD) {
-            releasePermit();
+            try {
+                releasePermit();
+            } finally {
+                actual.onComplete();
+            }
+            return;
         }
         actual.onComplete();
     }
@@ -145,10 +180,13 @@ class BulkheadSubscriber<T> implements CoreSubscriber<T>, Subscription, Scannabl
 
     @Override
     public void cancel() {
-        if (claimOnCancel()) {
-            releasePermit();
+        try {
+            if (claimOnCancel()) {
+                releasePermit();
+            }
+        } finally {
+            s.cancel();
         }
-        s.cancel();
     }
 
     /** Moves the state to CANCELLED; true if this cancel took a live permit. */

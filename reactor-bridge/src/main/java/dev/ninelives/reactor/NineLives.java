@@ -215,6 +215,21 @@ public final class NineLives {
      * every path, including a source whose {@code subscribe} throws, and a waiter that is
      * cancelled or times out never takes a permit.
      *
+     * <p><b>Listeners that throw.</b> The bulkhead's listeners ({@code onPermitted},
+     * {@code onRejected}, {@code onFinished}) run inside these signals. A non-fatal throwable
+     * (any {@code RuntimeException}, or an {@code Error} that is not JVM-fatal, such as an
+     * {@code AssertionError}) is logged and the call carries on as if the listener had not
+     * thrown. A JVM-fatal error ({@code VirtualMachineError}, {@code LinkageError}) first leaves
+     * everything whole, then propagates to the thread that caused the event: the permits and the
+     * queue are right, the wait timer goes on timing every other waiter, and the subscriber has
+     * had its signal, so that operators around this one end their call too. That signal is the
+     * call's own (a refusal's {@code BulkheadFullException}, a timed-out waiter's
+     * {@code WAIT_TIMED_OUT}, the terminal signal or cancel that ended the call), except when
+     * {@code onPermitted} throws: then the call does not start, its permit goes to the next
+     * caller, and its subscriber gets {@code onError} with the listener's error. A source whose
+     * {@code subscribe} throws a JVM-fatal error is treated the same way: permit back,
+     * {@code onError} with that error, then rethrown.
+     *
      * @param bulkhead the bulkhead; one is usually shared by every call to a dependency
      * @param <T>      the element type
      * @return a function for {@link Mono#transform} and {@link Flux#transform}

@@ -1,5 +1,6 @@
 package dev.ninelives.reactor;
 
+import dev.ninelives.internal.Guard;
 import reactor.core.scheduler.Scheduler;
 
 import java.lang.invoke.MethodHandles;
@@ -28,6 +29,15 @@ import java.util.concurrent.TimeUnit;
  * still armed relied on it (the classic lost wake-up), so the task re-arms itself for it.
  * The timeout itself is the waiter's run(): the CAS from WAITING decides between it, a grant
  * and a cancel, exactly as before.
+ *
+ * Errors. A timeout announces a refusal to the bulkhead's listeners and may run its drain, and a
+ * JVM-fatal error can come out of either (the waiter has been signalled by then). The task must
+ * not stop halfway: it would stay armed with nothing scheduled, and no wait on this bulkhead
+ * would ever time out again. So it times out every waiter that is due, schedules itself again
+ * (or disarms), and only then rethrows the first error, for the Scheduler to report. When the
+ * Scheduler refuses to schedule the timer (disposed), every waiter it holds is refused, and so
+ * are the ones that arrived meanwhile relying on it; the same holds when the first schedule,
+ * from add(), is refused.
  *
  * What it trades. A waiter that was granted or cancelled leaves only its node (32 bytes) behind,
  * not itself, and the node goes when the task next runs past its deadline: at most maxWait's
@@ -83,11 +93,11 @@ final class WaitTimer implements Runnable {
     }
 
     /**
-     * Starts timing a waiter.
+     * Starts timing a waiter. If the Scheduler refuses to run the timer, the waiter is refused
+     * at once (onError with Reactor's rejection error), and so is every other waiter that
+     * arrived relying on this timer.
      *
      * @return its node, which the waiter clears once it no longer waits
-     * @throws RuntimeException the Scheduler's refusal to run the timer; the waiter is then not
-     *     timed, and the caller fails it
      */
     Node add(WaitingBulkheadSubscriber<?> waiter) {
         long now = scheduler.now(TimeUnit.NANOSECONDS);
@@ -103,10 +113,13 @@ final class WaitTimer implements Runnable {
         if (armed == 0 && ARMED.compareAndSet(this, 0, 1)) {
             try {
                 scheduler.schedule(this, maxWaitNanos, TimeUnit.NANOSECONDS);
-            } catch (RuntimeException rejected) {
-                n.waiter = null;
-                armed = 0;
-                throw rejected;
+            } catch (Throwable rejected) {
+                // armed, so this thread is the consumer, and its list is empty: no task runs.
+                // Waiters that pushed after this one found the timer armed and rely on it.
+                Throwable failure = first(fatalOrNull(rejected), failAll(rejected));
+                if (failure != null) {
+                    throw WaitTimer.<RuntimeException>rethrow(failure);
+                }
             }
         }
         return n;
@@ -114,6 +127,7 @@ final class WaitTimer implements Runnable {
 
     @Override
     public void run() {
+        Throwable failure = null;
         for (;;) {
             Node taken = (Node) ARRIVALS.getAndSet(this, null);
             if (taken != null) {
@@ -127,7 +141,11 @@ final class WaitTimer implements Runnable {
                     if (n.deadline > now) {
                         break;                         // the oldest live waiter: time the next task by it
                     }
-                    w.run();                           // timed out, unless a grant or a cancel wins its CAS
+                    try {
+                        w.run();                       // timed out, unless a grant or a cancel wins its CAS
+                    } catch (Throwable t) {
+                        failure = first(failure, t);   // the waiter is signalled; time the others first
+                    }
                 }
                 first = n.next;
                 if (first == null) {
@@ -140,14 +158,17 @@ final class WaitTimer implements Runnable {
                     // set back could make it longer, and then this caps how late it times out
                     scheduler.schedule(this, Math.min(n.deadline - now, maxWaitNanos), TimeUnit.NANOSECONDS);
                 } catch (Throwable rejected) {
-                    failAll(rejected);
+                    failure = first(first(failure, fatalOrNull(rejected)), failAll(rejected));
                 }
-                return;
+                break;
             }
             armed = 0;
             if (arrivals == null || !ARMED.compareAndSet(this, 0, 1)) {
-                return;                                // nothing new, or a newcomer armed the timer itself
+                break;                                 // nothing new, or a newcomer armed the timer itself
             }
+        }
+        if (failure != null) {
+            throw WaitTimer.<RuntimeException>rethrow(failure);   // the timer is whole: re-armed or idle
         }
     }
 
@@ -168,13 +189,22 @@ final class WaitTimer implements Runnable {
         last = tail;
     }
 
-    /** The Scheduler refused the next run: no waiter left here can be timed, so each ends now. */
-    private void failAll(Throwable rejected) {
+    /**
+     * The Scheduler refused the next run: no waiter left here can be timed, so each ends now.
+     * Called by the consumer, with the timer armed; returns disarmed, with the first error a
+     * refused waiter threw (after refusing all of them), or null.
+     */
+    private Throwable failAll(Throwable rejected) {
+        Throwable failure = null;
         for (;;) {
             for (Node n = first; n != null; n = n.next) {
                 WaitingBulkheadSubscriber<?> w = n.waiter;
                 if (w != null) {
-                    w.refused(rejected);
+                    try {
+                        w.refused(rejected);
+                    } catch (Throwable t) {
+                        failure = first(failure, t);
+                    }
                 }
             }
             first = null;
@@ -182,9 +212,30 @@ final class WaitTimer implements Runnable {
             armed = 0;
             Node taken = (Node) ARRIVALS.getAndSet(this, null);
             if (taken == null || !ARMED.compareAndSet(this, 0, 1)) {
-                return;
+                return failure;
             }
             appendInArrivalOrder(taken);
         }
+    }
+
+    /** A Scheduler's refusal is signalled to the waiters; only a JVM-fatal one propagates too. */
+    private static Throwable fatalOrNull(Throwable rejected) {
+        return Guard.isFatal(rejected) ? rejected : null;
+    }
+
+    private static Throwable first(Throwable failure, Throwable t) {
+        if (failure == null) {
+            return t;
+        }
+        if (t != null && t != failure) {
+            failure.addSuppressed(t);
+        }
+        return failure;
+    }
+
+    /** Rethrows {@code t} as it is, checked or not. */
+    @SuppressWarnings("unchecked")
+    private static <E extends Throwable> E rethrow(Throwable t) throws E {
+        throw (E) t;
     }
 }

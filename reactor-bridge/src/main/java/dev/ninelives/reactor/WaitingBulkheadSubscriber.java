@@ -1,5 +1,6 @@
 package dev.ninelives.reactor;
 
+import dev.ninelives.internal.Guard;
 import dev.ninelives.internal.Waiter;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
@@ -17,7 +18,17 @@ import java.lang.invoke.VarHandle;
  * granted() subscribes the source), the timeout (to TERMINATED, then onError
  * WAIT_TIMED_OUT), or cancel (to CANCELLED). The timeout and cancel tell the bulkhead with
  * leave(), which uncounts the place; the node stays in the queue, dead, and the drain skips it.
- * Nothing blocks: waiting is being in the queue.
+ * Nothing blocks: waiting is being in the queue. A claim is followed by granted() or, when the
+ * permitted listeners fail with a JVM-fatal error, by withdraw() (HELD to TERMINATED, unless a
+ * cancel won) and failed(), which ends the call with that error: the permit went back to the
+ * bulkhead and the source is never subscribed.
+ *
+ * Errors that get through. leave() may run the bulkhead's drain, and a timeout's leave() tells
+ * the rejected listeners; a JVM-fatal error from either comes out of it once the bulkhead is
+ * whole. Whatever it throws, the waiter's own ending still happens (try/finally): a timed-out
+ * waiter gets onError(WAIT_TIMED_OUT), a refused one its rejection, a cancelled one drops its
+ * timer entry, and await() always takes the place admit() counted. The timer, in turn, times
+ * every other waiter and re-arms before it rethrows.
  *
  * Where the source is subscribed. granted() runs on the thread that handed the permit over:
  * the thread on which an earlier call returned its permit (its terminal signal, a Mono's value,
@@ -60,31 +71,62 @@ final class WaitingBulkheadSubscriber<T> extends BulkheadSubscriber<T> implement
 
     /** Signals onSubscribe, arms the timeout and takes the place admit() counted. */
     void await() {
-        queuedAt = plan.bulkhead.config().ticker().read();
+        boolean ticked = false;
         try {
-            actual.onSubscribe(this);
-        } catch (Throwable e) {
-            // a subscriber that throws from onSubscribe (Reactive Streams rule 2.13 forbids it)
-            // still gives its place back
-            if (STATE.compareAndSet(this, WAITING, TERMINATED)) {
-                plan.permits.leave(false);
-                plan.permits.enqueue(this);
-                actual.onError(Operators.onOperatorError(e, actual.currentContext()));
-            } else {
-                plan.permits.enqueue(this);
-            }
-            return;
-        }
-        if (state == WAITING) {                        // not cancelled inside onSubscribe
             try {
-                timer = plan.timer().add(this);
-            } catch (Throwable rejected) {
-                refused(rejected);
+                queuedAt = plan.bulkhead.config().ticker().read();
+                ticked = true;
+                actual.onSubscribe(this);
+            } catch (Throwable e) {
+                // a ticker that throws, or a subscriber that throws from onSubscribe (Reactive
+                // Streams rule 2.13 forbids it): the call ends, and its place is given back
+                failedBeforeWaiting(e, ticked);
+                return;
+            }
+            if (state == WAITING) {                    // not cancelled inside onSubscribe
+                timer = plan.timer().add(this);        // a refusal to time it refuses this waiter
+            }
+        } finally {
+            // Always take the place admit() counted, even as a waiter that already left: leave()
+            // counted it among the dead, and the drain uncounts it when it skips or purges the node.
+            plan.permits.enqueue(this);
+        }
+    }
+
+    /**
+     * Ends a call whose ticker or whose subscriber's onSubscribe threw before it could wait. The
+     * error goes through Reactor's onOperatorError; a fatal one, which that rethrows, is signalled
+     * as it is and then rethrown.
+     */
+    private void failedBeforeWaiting(Throwable e, boolean onSubscribeCalled) {
+        if (!STATE.compareAndSet(this, WAITING, TERMINATED)) {
+            return;                                    // cancelled inside onSubscribe: nothing owed
+        }
+        Throwable error;
+        RuntimeException fatalException = null;
+        Error fatalError = null;
+        try {
+            error = Operators.onOperatorError(e, actual.currentContext());
+        } catch (RuntimeException t) {                 // Reactor rethrows only unchecked throwables
+            error = fatalException = t;
+        } catch (Error t) {
+            error = fatalError = t;
+        }
+        try {
+            plan.permits.leave(false);
+        } finally {
+            if (onSubscribeCalled) {
+                actual.onError(error);
+            } else {
+                Operators.error(actual, error);
             }
         }
-        // Always take the place admit() counted, even as a waiter that already left: leave()
-        // counted it among the dead, and the drain uncounts it when it skips or purges the node.
-        plan.permits.enqueue(this);
+        if (fatalException != null) {
+            throw fatalException;
+        }
+        if (fatalError != null) {
+            throw fatalError;
+        }
     }
 
     // ---------------------------------------------------------------- Waiter
@@ -100,6 +142,17 @@ final class WaitingBulkheadSubscriber<T> extends BulkheadSubscriber<T> implement
         subscribeSource();
     }
 
+    @Override
+    public boolean withdraw() {
+        stopTiming();
+        return STATE.compareAndSet(this, HELD, TERMINATED);   // fails only if a cancel took the permit back
+    }
+
+    @Override
+    public void failed(Throwable error) {
+        actual.onError(error);
+    }
+
     /** Lets the timer drop this waiter's entry without keeping the waiter until its deadline. */
     private void stopTiming() {
         WaitTimer.Node n = timer;
@@ -108,11 +161,18 @@ final class WaitingBulkheadSubscriber<T> extends BulkheadSubscriber<T> implement
         }
     }
 
-    /** The Scheduler refused to time the wait: the call ends with Reactor's rejection error. */
+    /**
+     * The Scheduler refused to time the wait: the call ends with Reactor's rejection error (or
+     * with the Scheduler's own error, if that was JVM-fatal).
+     */
     void refused(Throwable rejected) {
         if (STATE.compareAndSet(this, WAITING, TERMINATED)) {
-            plan.permits.leave(false);
-            actual.onError(Operators.onRejectedExecution(rejected, actual.currentContext()));
+            try {
+                plan.permits.leave(false);
+            } finally {
+                actual.onError(Guard.isFatal(rejected) ? rejected
+                        : Operators.onRejectedExecution(rejected, actual.currentContext()));
+            }
         }
     }
 
@@ -126,12 +186,15 @@ final class WaitingBulkheadSubscriber<T> extends BulkheadSubscriber<T> implement
         return queuedAt;
     }
 
-    /** The wait timed out. */
+    /** The wait timed out: counted and announced as a refusal, and the subscriber gets WAIT_TIMED_OUT whatever a listener throws. */
     @Override
     public void run() {
         if (STATE.compareAndSet(this, WAITING, TERMINATED)) {
-            plan.permits.leave(true);
-            actual.onError(plan.permits.rejection(-1));
+            try {
+                plan.permits.leave(true);
+            } finally {
+                actual.onError(plan.permits.rejection(-1));
+            }
         }
     }
 
@@ -180,25 +243,34 @@ final class WaitingBulkheadSubscriber<T> extends BulkheadSubscriber<T> implement
     @Override
     public void cancel() {
         if (state == WAITING && STATE.compareAndSet(this, WAITING, CANCELLED)) {
-            plan.permits.leave(false);
-            stopTiming();
+            try {
+                plan.permits.leave(false);
+            } finally {
+                stopTiming();
+            }
             return;
         }
-        if (claimOnCancel()) {
-            releasePermit();
-        }
-        Subscription a = (Subscription) S.getAndSet(this, Operators.cancelledSubscription());
-        if (a != null && a != Operators.cancelledSubscription()) {
-            a.cancel();
+        try {
+            if (claimOnCancel()) {
+                releasePermit();
+            }
+        } finally {
+            Subscription a = (Subscription) S.getAndSet(this, Operators.cancelledSubscription());
+            if (a != null && a != Operators.cancelledSubscription()) {
+                a.cancel();
+            }
         }
     }
 
     @Override
     void subscribeFailed(Throwable e) {
-        if (S.getVolatile(this) == null) {
-            onSubscribe(Operators.emptySubscription());
+        try {
+            if (S.getVolatile(this) == null) {
+                onSubscribe(Operators.emptySubscription());
+            }
+        } finally {
+            onError(operatorError(e));
         }
-        onError(operatorError(e));
     }
 
     @Override

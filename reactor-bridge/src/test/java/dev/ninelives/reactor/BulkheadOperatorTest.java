@@ -885,6 +885,67 @@ class BulkheadOperatorTest {
         assertAllPermitsBack(b);
     }
 
+    /**
+     * Guards against a waiter stranded without a timeout: the first waiter arms the shared timer
+     * and asks the Scheduler to run it; a second waiter arrives while that request is still in
+     * progress, finds the timer armed and relies on it. When the Scheduler then refuses, both
+     * must be refused, not only the first (the second would wait forever: nothing times it).
+     * Latches hold the first waiter inside {@code schedule} while the second arrives.
+     */
+    @Test
+    void aWaiterThatArrivedWhileTheTimerWasBeingRefusedIsRefusedToo() throws InterruptedException {
+        Bulkhead b = waiting("refusedWhileArming", 1);
+        CountDownLatch inSchedule = new CountDownLatch(1);
+        CountDownLatch refuse = new CountDownLatch(1);
+        Scheduler refusing = new Scheduler() {
+            @Override
+            public Disposable schedule(Runnable task) {
+                return clock.schedule(task);
+            }
+
+            @Override
+            public Disposable schedule(Runnable task, long delay, TimeUnit unit) {
+                inSchedule.countDown();
+                try {
+                    assertThat(refuse.await(60, TimeUnit.SECONDS)).isTrue();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                throw new RejectedExecutionException("disposed");
+            }
+
+            @Override
+            public long now(TimeUnit unit) {
+                return clock.now(unit);
+            }
+
+            @Override
+            public Worker createWorker() {
+                return clock.createWorker();
+            }
+        };
+        Sinks.Empty<Void> release = Sinks.empty();
+        release.asMono().transform(NineLives.bulkhead(b, refusing)).subscribe();
+        Capturing<String> first = new Capturing<>(1);
+        Capturing<String> second = new Capturing<>(1);
+        Thread arming = new Thread(() -> Mono.just("first").transform(NineLives.bulkhead(b, refusing)).subscribe(first),
+                "arming");
+        arming.start();
+        assertThat(inSchedule.await(60, TimeUnit.SECONDS)).isTrue();
+        Mono.just("second").transform(NineLives.bulkhead(b, refusing)).subscribe(second);
+        assertThat(second.error.get()).as("the timer looks armed: it relies on it").isNull();
+        refuse.countDown();
+        arming.join();
+
+        assertThat(first.error.get()).isInstanceOf(RejectedExecutionException.class);
+        assertThat(second.error.get()).as("refused with the first").isInstanceOf(RejectedExecutionException.class);
+        assertThat(b.metrics().queued()).isZero();
+        release.tryEmitEmpty();
+        assertThat(first.values).isEmpty();
+        assertThat(second.values).isEmpty();
+        assertAllPermitsBack(b);
+    }
+
     // ------------------------------------------------------------------ a source whose subscribe throws
 
     enum Throwing { AT_ONCE, AFTER_ON_SUBSCRIBE, AFTER_ON_ERROR }
@@ -952,7 +1013,8 @@ class BulkheadOperatorTest {
     /**
      * A JVM-fatal error (here a {@link LinkageError}, as a missing class in a {@code Mono.defer}
      * supplier throws) is rethrown by Reactor's {@code Operators.onOperatorError}; the permit must
-     * still come back, as ARCHITECTURE.md promises for every path.
+     * still come back, as ARCHITECTURE.md promises for every path, and the subscriber must get
+     * the error as its ending first, so that an operator around this one ends its call too.
      */
     @ParameterizedTest(name = "mono={0}")
     @ValueSource(booleans = {true, false})
@@ -961,13 +1023,10 @@ class BulkheadOperatorTest {
         Publisher<String> call = mono
                 ? Mono.from(BulkheadOperatorTest.<String>throwing(Throwing.AT_ONCE, true, new NoClassDefFoundError("com/example/Missing"))).transform(NineLives.bulkhead(b))
                 : Flux.from(BulkheadOperatorTest.<String>throwing(Throwing.AT_ONCE, false, new NoClassDefFoundError("com/example/Missing"))).transform(NineLives.bulkhead(b));
-        Throwable thrown = null;
-        try {
-            call.subscribe(new Capturing<>(1));
-        } catch (NoClassDefFoundError e) {
-            thrown = e;
-        }
-        assertThat(thrown).as("a fatal error propagates, as everywhere in Reactor").isNotNull();
+        Capturing<String> down = new Capturing<>(1);
+        Throwable thrown = BulkheadTestSupport.thrownBy(() -> call.subscribe(down));
+        assertThat(thrown).as("a fatal error propagates, as everywhere in Reactor").isInstanceOf(NoClassDefFoundError.class);
+        assertThat(down.error.get()).as("after the call ended with it").isSameAs(thrown);
         assertAllPermitsBack(b);
     }
 
@@ -981,15 +1040,15 @@ class BulkheadOperatorTest {
         Bulkhead b = waiting("fatalWaiter", 1);
         Sinks.Empty<Void> release = Sinks.empty();
         hold(b, release);
+        Capturing<String> granted = new Capturing<>(1);
         Mono.from(BulkheadOperatorTest.<String>throwing(Throwing.AT_ONCE, true, new NoClassDefFoundError("com/example/Missing")))
-                .transform(on(b)).subscribe(new Capturing<>(1));
+                .transform(on(b)).subscribe(granted);
         Capturing<String> next = new Capturing<>(1);
         Mono.just("next").transform(on(b)).subscribe(next);
-        try {
-            release.tryEmitEmpty();
-        } catch (NoClassDefFoundError expected) {
-            // a fatal error propagates to whoever released the permit
-        }
+        Throwable thrown = BulkheadTestSupport.thrownBy(release::tryEmitEmpty);
+        assertThat(thrown).as("a fatal error propagates to whoever released the permit")
+                .isInstanceOf(NoClassDefFoundError.class);
+        assertThat(granted.error.get()).as("once the granted call ended with it").isSameAs(thrown);
         b.changeMaxConcurrent(2);                  // at the latest, a new permit must reach the waiter
         assertThat(next.values).as("the next waiter still gets a permit").containsExactly("next");
         b.changeMaxConcurrent(1);

@@ -1,6 +1,7 @@
 package dev.ninelives.reactor;
 
 import dev.ninelives.bulkhead.Bulkhead;
+import dev.ninelives.bulkhead.BulkheadBuilder;
 import dev.ninelives.bulkhead.Bulkhead.QueueOrder;
 import dev.ninelives.bulkhead.BulkheadFullException;
 import dev.ninelives.bulkhead.BulkheadFullException.Reason;
@@ -224,8 +225,9 @@ class BulkheadScheduleTest {
         Hooks.onErrorDropped(dropped::add);
         Hooks.onNextDropped(dropped::add);
         VirtualTimeScheduler clock = VirtualTimeScheduler.create();
-        Bulkhead b = Bulkhead.builder("schedule").maxConcurrent(maxConcurrent).maxQueued(maxQueued)
-                .maxWait(TICK.multipliedBy(maxWaitTicks)).queueOrder(order).build();
+        BulkheadBuilder builder = Bulkhead.builder("schedule").maxConcurrent(maxConcurrent)
+                .maxWait(TICK.multipliedBy(maxWaitTicks)).queueOrder(order);
+        Bulkhead b = (maxWaitTicks > 0 ? builder.maxQueued(maxQueued) : builder).build();   // a queue limit needs a wait
         Events events = new Events(b);
         AtomicReferenceArray<Call> slots = new AtomicReferenceArray<>(SLOTS);
         ConcurrentLinkedQueue<Call> all = new ConcurrentLinkedQueue<>();

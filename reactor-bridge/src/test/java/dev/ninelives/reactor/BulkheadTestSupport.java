@@ -160,8 +160,64 @@ final class BulkheadTestSupport {
         }
     }
 
+    /**
+     * A scheduler that runs delayed tasks on a virtual clock and, like Reactor's own Schedulers
+     * (which hand a task's throwable to {@code Schedulers.handleError}), keeps what a task throws
+     * instead of letting it out. A {@link reactor.test.scheduler.VirtualTimeScheduler} does let
+     * it out of {@code advanceTimeBy}, and then never runs a task again; this one keeps the
+     * virtual clock usable after a timer task rethrew a listener's fatal error.
+     */
+    static final class ReportingScheduler implements Scheduler {
+        final Scheduler delegate;
+        final List<Throwable> taskErrors = new CopyOnWriteArrayList<>();
+
+        ReportingScheduler(Scheduler delegate) {
+            this.delegate = delegate;
+        }
+
+        private Runnable reporting(Runnable task) {
+            return () -> {
+                try {
+                    task.run();
+                } catch (Throwable t) {
+                    taskErrors.add(t);
+                }
+            };
+        }
+
+        @Override
+        public Disposable schedule(Runnable task) {
+            return delegate.schedule(reporting(task));
+        }
+
+        @Override
+        public Disposable schedule(Runnable task, long delay, TimeUnit unit) {
+            return delegate.schedule(reporting(task), delay, unit);
+        }
+
+        @Override
+        public long now(TimeUnit unit) {
+            return delegate.now(unit);
+        }
+
+        @Override
+        public Worker createWorker() {
+            return delegate.createWorker();
+        }
+    }
+
+    /** Runs {@code action} and returns what it threw, or null. */
+    static Throwable thrownBy(Runnable action) {
+        try {
+            action.run();
+            return null;
+        } catch (Throwable t) {
+            return t;
+        }
+    }
+
     /** A downstream subscriber that keeps its Subscription (for Scannable and cancel), requests {@code initialRequest} at first, and records what it gets. */
-    static final class Capturing<T> extends BaseSubscriber<T> {
+    static class Capturing<T> extends BaseSubscriber<T> {
         final List<T> values = new CopyOnWriteArrayList<>();
         final AtomicReference<Throwable> error = new AtomicReference<>();
         final AtomicInteger completions = new AtomicInteger();

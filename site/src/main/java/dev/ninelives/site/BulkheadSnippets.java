@@ -1,23 +1,26 @@
 package dev.ninelives.site;
 
+// tag::imports[]
 import dev.ninelives.breaker.CircuitBreaker;
 import dev.ninelives.bulkhead.Bulkhead;
 import dev.ninelives.bulkhead.BulkheadFullException;
 import dev.ninelives.bulkhead.BulkheadMetrics;
-import dev.ninelives.core.Ticker;
 import dev.ninelives.reactor.NineLives;
 import dev.ninelives.retry.Retry;
-import dev.ninelives.site.GettingStartedSnippets.QuoteClient;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
-
 import java.time.Duration;
 import java.util.Locale;
-import java.util.Objects;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.Function;
+// end::imports[]
+
+import dev.ninelives.core.Ticker;
+import dev.ninelives.site.GettingStartedSnippets.QuoteClient;
+
+import java.util.Objects;
 
 /**
  * The code of the "Bulkhead" page. The page shows the regions between the {@code tag::name[]}
@@ -31,10 +34,12 @@ import java.util.function.Function;
  */
 public final class BulkheadSnippets {
 
-    private final QuoteClient client;
-    private final Bulkhead bulkhead;
-    private final CircuitBreaker breaker;
-    private final Retry retry;
+    // tag::fields[]
+    private final QuoteClient client;        // the remote quote service
+    private final Bulkhead bulkhead;         // one bulkhead, shared by every call to the client
+    private final CircuitBreaker breaker;    // one breaker, for protectedQuote
+    private final Retry retry;               // the retry policy of protectedQuote
+    // end::fields[]
 
     /**
      * Creates the quote service.
@@ -241,8 +246,8 @@ public final class BulkheadSnippets {
      * @param log      where the lines go
      * @param finished counts the permits that came back
      */
+    // tag::listen[]
     public static void watch(Bulkhead bulkhead, Consumer<String> log, LongAdder finished) {
-        // tag::listen[]
         bulkhead.onPermitted(event -> {                // every permit, at once or after a wait
             if (event.waitNanos() > 0) {
                 log.accept(event.bulkheadName() + ": permit after a wait of "
@@ -252,8 +257,8 @@ public final class BulkheadSnippets {
         bulkhead.onRejected(event -> log.accept(       // FULL, QUEUE_FULL or WAIT_TIMED_OUT
                 event.bulkheadName() + ": refused, " + event.reason()));
         bulkhead.onFinished(event -> finished.increment());   // a permit came back
-        // end::listen[]
     }
+    // end::listen[]
 
     /**
      * Fetches a quote within the bulkhead, through the breaker, retried: one permit for the

@@ -1,16 +1,19 @@
 package dev.ninelives.site;
 
+// tag::imports[]
 import dev.ninelives.breaker.CircuitBreaker;
 import dev.ninelives.bulkhead.Bulkhead;
-import dev.ninelives.core.Ticker;
 import dev.ninelives.reactor.NineLives;
 import dev.ninelives.retry.Retry;
 import dev.ninelives.retry.RetryBudget;
-import dev.ninelives.site.GettingStartedSnippets.QuoteClient;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-
 import java.time.Duration;
+// end::imports[]
+
+import dev.ninelives.core.Ticker;
+import dev.ninelives.site.GettingStartedSnippets.QuoteClient;
+
 import java.util.Objects;
 
 /**
@@ -106,8 +109,10 @@ public final class ComposingSnippets {
         return new Dependencies(budget, quotes, ratings);
     }
 
-    private final QuoteClient client;
-    private final Protection quotes;
+    // tag::fields[]
+    private final QuoteClient client;        // the remote quote service
+    private final Protection quotes;         // built once, shared by every call to the client
+    // end::fields[]
 
     /**
      * Creates the quote service.

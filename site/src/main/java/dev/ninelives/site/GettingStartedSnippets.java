@@ -1,27 +1,32 @@
 package dev.ninelives.site;
 
+// tag::imports[]
+// tag::imports-glance[]
 import dev.ninelives.breaker.CircuitBreaker;
-import dev.ninelives.breaker.CircuitBreakerMetrics;
 import dev.ninelives.reactor.NineLives;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-
 import java.time.Duration;
+// end::imports-glance[]
+import dev.ninelives.breaker.CircuitBreakerMetrics;
 import java.util.Locale;
 import java.util.function.Consumer;
+// end::imports[]
 
 /**
  * The code of the "Getting started" page. The page shows the regions between the
  * {@code tag::name[]} and {@code end::name[]} comments, and {@code GettingStartedSnippetsTest}
  * checks what each region does, so the page cannot show code that does not compile or does not
- * behave as the page says.
+ * behave as the page says. The {@code imports} region holds the imports of the page's code, and
+ * {@code imports-glance}, nested in it, those of the home page's part of it.
  *
  * <p>The example is a quote service that calls a remote {@link QuoteClient} through a circuit
  * breaker.
  */
 public final class GettingStartedSnippets {
 
-    /** The remote dependency of the examples. */
+    // tag::client[]
+    /** The remote quote service that the examples call: your own client, in a real service. */
     public interface QuoteClient {
 
         /**
@@ -41,8 +46,13 @@ public final class GettingStartedSnippets {
         Flux<String> history(String symbol);
     }
 
-    private final QuoteClient client;
-    private final CircuitBreaker breaker;
+    // end::client[]
+
+    // tag::fields[]
+    private final QuoteClient client;        // the remote quote service
+    private final CircuitBreaker breaker;    // one breaker, shared by every call to the client
+
+    // end::fields[]
 
     /**
      * Creates the quote service.
@@ -133,11 +143,11 @@ public final class GettingStartedSnippets {
      * @param breaker the breaker to watch
      * @param alerts  where the lines go (a logger, a pager...)
      */
+    // tag::listen[]
     public static void alertOnTransitions(CircuitBreaker breaker, Consumer<String> alerts) {
-        // tag::listen[]
         breaker.onStateTransition(event -> alerts.accept(
                 event.breakerName() + ": " + event.from() + " -> " + event.to()
                         + " (" + event.reason() + ": " + event.detail() + ")"));
-        // end::listen[]
     }
+    // end::listen[]
 }

@@ -1,26 +1,32 @@
 package dev.ninelives.site;
 
-import dev.ninelives.breaker.CircuitBreaker;
+// tag::imports[]
 import dev.ninelives.bulkhead.Bulkhead;
-import dev.ninelives.bulkhead.BulkheadConfig;
 import dev.ninelives.bulkhead.BulkheadFullException;
-import dev.ninelives.bulkhead.BulkheadFullException.Reason;
-import dev.ninelives.core.Ticker;
 import dev.ninelives.reactor.NineLives;
-import dev.ninelives.retry.Retry;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.test.StepVerifier;
+import java.time.Duration;
+import java.util.function.Function;
+
+import static org.assertj.core.api.Assertions.assertThat;
+// end::imports[]
+
+import dev.ninelives.breaker.CircuitBreaker;
+import dev.ninelives.bulkhead.BulkheadConfig;
+import dev.ninelives.bulkhead.BulkheadFullException.Reason;
+import dev.ninelives.core.Ticker;
+import dev.ninelives.retry.Retry;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
-import reactor.test.StepVerifier;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -30,10 +36,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.Function;
 import java.util.function.IntFunction;
 
-import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**

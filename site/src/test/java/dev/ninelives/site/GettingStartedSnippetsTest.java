@@ -1,25 +1,28 @@
 package dev.ninelives.site;
 
-import dev.ninelives.breaker.CallNotPermittedException;
+// tag::imports[]
 import dev.ninelives.breaker.CircuitBreaker;
-import dev.ninelives.breaker.CircuitBreakerConfig;
-import dev.ninelives.breaker.StateTransitionEvent;
 import dev.ninelives.reactor.NineLives;
 import org.junit.jupiter.api.Test;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
-
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
+// end::imports[]
+
+import dev.ninelives.breaker.CallNotPermittedException;
+import dev.ninelives.breaker.CircuitBreakerConfig;
+import dev.ninelives.breaker.StateTransitionEvent;
+import reactor.core.publisher.Flux;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Checks every region of {@link GettingStartedSnippets} that the "Getting started" page shows,

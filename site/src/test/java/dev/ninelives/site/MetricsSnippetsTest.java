@@ -1,29 +1,38 @@
 package dev.ninelives.site;
 
+// tag::imports[]
 import dev.ninelives.breaker.CircuitBreaker;
 import dev.ninelives.bulkhead.Bulkhead;
-import dev.ninelives.bulkhead.BulkheadFullException;
 import dev.ninelives.reactor.NineLives;
 import dev.ninelives.reactor.micrometer.NineLivesMeters;
 import dev.ninelives.retry.Retry;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Mono;
+import reactor.test.StepVerifier;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+// end::imports[]
+
+import dev.ninelives.bulkhead.BulkheadFullException;
 import dev.ninelives.retry.RetryBudget;
 import dev.ninelives.site.BulkheadSnippetsTest.FakeClient;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Meter;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.MeterBinder;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.assertj.core.api.SoftAssertions;
-import org.junit.jupiter.api.Test;
-import reactor.core.publisher.Mono;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -37,9 +46,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Checks every region of {@link MetricsSnippets} that the "Metrics" page shows, the exact value
@@ -158,22 +164,20 @@ class MetricsSnippetsTest extends OnVirtualClock {
 
     // tag::once[]
     @Test
-    void theSameBinderCountsOnceButASecondBinderCountsAgain() {
+    void aPolicyIsBoundOnceAndASecondOneOfTheSameNameIsRefused() {
+        CircuitBreaker breaker = CircuitBreaker.ofDefaults("quotes");
         MeterRegistry registry = new SimpleMeterRegistry();
-        MeterBinder binder = NineLivesMeters.breaker(breaker);
-        binder.bindTo(registry);
-        binder.bindTo(registry);                                     // the same binder: does nothing
+        NineLivesMeters.breaker(breaker).bindTo(registry);
+        NineLivesMeters.breaker(breaker).bindTo(registry);           // the same breaker again: does nothing
 
-        quotes.protectedQuote("ACME").subscribe(answers::add);
-        client.answer(1);
+        Mono.just("ACME 42.00").transform(NineLives.breaker(breaker)).block();
         assertThat(registry.get("ninelives.breaker.calls").tags("outcome", "success", "kind", "fast")
-                .counter().count()).isEqualTo(1.0);
+                .counter().count()).isEqualTo(1.0);                  // counted once
 
-        NineLivesMeters.breaker(breaker).bindTo(registry);          // a second binder of the breaker
-        quotes.protectedQuote("ACME").subscribe(answers::add);
-        client.answer(2);
-        assertThat(registry.get("ninelives.breaker.calls").tags("outcome", "success", "kind", "fast")
-                .counter().count()).isEqualTo(3.0);                 // the second call counted twice
+        CircuitBreaker another = CircuitBreaker.ofDefaults("quotes");  // another breaker, the same name
+        assertThatThrownBy(() -> NineLivesMeters.breaker(another).bindTo(registry))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("already bound to this registry");
     }
     // end::once[]
 
@@ -193,22 +197,28 @@ class MetricsSnippetsTest extends OnVirtualClock {
     }
 
     @Test
-    void twoPoliciesOfOneNameShareTheirSeriesAndTheGaugesFollowTheFirst() {
+    void twoPoliciesOfOneNameAreToldApartByTheirTags() {
         MeterRegistry registry = new SimpleMeterRegistry();
         Bulkhead other = Bulkhead.builder("quotes").maxConcurrent(3).build();
         NineLivesMeters.bulkhead(bulkhead).bindTo(registry);
-        NineLivesMeters.bulkhead(other).bindTo(registry);
-        assertThat(registry.getMeters()).hasSize(8);
-        assertThat(gauge(registry, "ninelives.bulkhead.max.concurrent")).as("the first bulkhead's").isEqualTo(10.0);
+        assertThatThrownBy(() -> NineLivesMeters.bulkhead(other).bindTo(registry))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("bulkhead").hasMessageContaining("'quotes'");
+        assertThat(registry.getMeters()).as("the refused binding registered nothing").hasSize(8);
 
+        NineLivesMeters.bulkhead(other, Tags.of("pool", "backup")).bindTo(registry);
+        assertThat(registry.getMeters()).hasSize(16);
+        assertThat(registry.get("ninelives.bulkhead.max.concurrent").tags("pool", "backup").gauge().value()).isEqualTo(3.0);
         other.tryAcquire();
         other.tryAcquire();
         other.tryAcquire();
         assertThat(other.tryAcquire()).isFalse();                    // refused by the second bulkhead
         quotes.quoteNow("ACME", symbol -> symbol);                   // a permit of the first
-        assertThat(counter(registry, "ninelives.bulkhead.rejected", "reason", "full")).isEqualTo(1.0);
-        assertThat(registry.get("ninelives.bulkhead.wait").timer().count()).as("4 permits of both").isEqualTo(4);
-        assertThat(gauge(registry, "ninelives.bulkhead.in.flight")).as("the first bulkhead's").isZero();
+        assertThat(counter(registry, "ninelives.bulkhead.rejected", "pool", "backup", "reason", "full")).isEqualTo(1.0);
+        assertThat(registry.get("ninelives.bulkhead.wait").tags("pool", "backup").timer().count()).isEqualTo(3);
+        assertThat(registry.find("ninelives.bulkhead.wait").tags("name", "quotes").timers())
+                .extracting(t -> t.getId().getTag("pool") == null ? t.count() : -t.count())
+                .as("1 permit of the first, 3 of the second").containsExactlyInAnyOrder(1L, -3L);
     }
 
     @Test
@@ -226,13 +236,26 @@ class MetricsSnippetsTest extends OnVirtualClock {
     // tag::test[]
     @Test
     void aQuoteThatSucceedsAtItsSecondAttemptShowsInTheMetersOfAllThree() {
+        CircuitBreaker breaker = CircuitBreaker.ofDefaults("quotes");
+        Retry retry = Retry.builder().name("quotes").maxAttempts(3).constantBackoff(Duration.ofMillis(100)).build();
+        Bulkhead bulkhead = Bulkhead.builder("quotes").maxConcurrent(10).build();
         MeterRegistry registry = new SimpleMeterRegistry();         // keeps the meters in memory
-        MetricsSnippets.bind(registry, breaker, retry, bulkhead);
-        client.quotes = n -> n == 1 ? Mono.error(new IOException(DOWN)) : Mono.just("ACME 42.00");
+        NineLivesMeters.breaker(breaker).bindTo(registry);
+        NineLivesMeters.retry(retry).bindTo(registry);
+        NineLivesMeters.bulkhead(bulkhead).bindTo(registry);
+        AtomicInteger attempts = new AtomicInteger();
+        Mono<String> quote = Mono.defer(() -> attempts.incrementAndGet() == 1
+                        ? Mono.<String>error(new IOException("quotes are down"))
+                        : Mono.just("ACME 42.00"))
+                .transform(NineLives.breaker(breaker))
+                .transform(NineLives.retry(retry))
+                .transform(NineLives.bulkhead(bulkhead));
 
-        quotes.protectedQuote("ACME").subscribe(answers::add);
-        clock.advanceTimeBy(Duration.ofMillis(100));                // the retry's first delay
-        assertThat(answers).containsExactly("ACME 42.00");
+        StepVerifier.withVirtualTime(() -> quote)
+                .expectSubscription()
+                .thenAwait(Duration.ofMillis(100))                  // the retry's delay
+                .expectNext("ACME 42.00")
+                .verifyComplete();
 
         assertThat(registry.get("ninelives.breaker.calls").tags("outcome", "failure", "kind", "fast")
                 .counter().count()).isEqualTo(1.0);                 // the first attempt

@@ -1,14 +1,16 @@
 package dev.ninelives.site;
 
+// tag::imports[]
 import dev.ninelives.breaker.CircuitBreaker;
 import dev.ninelives.breaker.CircuitBreakerMetrics;
 import dev.ninelives.breaker.StateTransitionEvent;
 import dev.ninelives.bulkhead.Bulkhead;
 import dev.ninelives.bulkhead.BulkheadFullException;
+import dev.ninelives.core.Ticker;
 import dev.ninelives.reactor.NineLives;
 import dev.ninelives.retry.Jitter;
 import dev.ninelives.retry.Retry;
-import dev.ninelives.site.ComposingSnippets.Protection;
+import dev.ninelives.retry.RetryBudget;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
@@ -17,7 +19,6 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 import reactor.test.scheduler.VirtualTimeScheduler;
-
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,6 +29,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.random.RandomGenerator;
 
 import static org.assertj.core.api.Assertions.assertThat;
+// end::imports[]
 
 /**
  * The examples of the "Testing" page: each tagged region below is shown on the page, and runs
@@ -43,12 +45,24 @@ class TestingSnippetsTest {
         Mono<String> flaky = Mono.defer(() -> attempts.incrementAndGet() <= 2
                 ? Mono.error(new IOException("quotes are down"))     // attempts 1 and 2 fail,
                 : Mono.just("ACME 42.00"));                          // attempt 3 answers
-        AtomicReference<Protection> quotes = new AtomicReference<>();
+        AtomicReference<CircuitBreaker> breaker = new AtomicReference<>();
+        AtomicReference<Bulkhead> bulkhead = new AtomicReference<>();
 
         StepVerifier.withVirtualTime(() -> {
                     // Built inside: the breaker and the budget read the virtual clock from the start.
-                    quotes.set(ComposingSnippets.dependencies(NineLives.schedulerTicker()).quotes());
-                    return quotes.get().apply(flaky);
+                    Ticker ticker = NineLives.schedulerTicker();
+                    breaker.set(CircuitBreaker.builder("quotes").slidingWindow(20).minimumNumberOfCalls(10)
+                            .ticker(ticker).build());
+                    RetryBudget budget = RetryBudget.builder().ratio(0.1).minRetriesPerSecond(1).capacity(5)
+                            .ticker(ticker).build();
+                    Retry retry = Retry.builder().name("quotes").maxAttempts(3)
+                            .exponentialBackoff(Duration.ofMillis(100), 2.0, Duration.ofSeconds(1))
+                            .budget(budget)
+                            .build();
+                    bulkhead.set(Bulkhead.builder("quotes").maxConcurrent(10).maxWait(Duration.ofMillis(200)).build());
+                    return flaky.transform(NineLives.breaker(breaker.get()))
+                            .transform(NineLives.retry(retry))
+                            .transform(NineLives.bulkhead(bulkhead.get()));
                 })
                 .expectSubscription()                                // attempt 1 at 0 ms, 2 at 100 ms
                 .expectNoEvent(Duration.ofMillis(299))
@@ -56,10 +70,10 @@ class TestingSnippetsTest {
                 .expectNext("ACME 42.00")
                 .verifyComplete();
 
-        CircuitBreakerMetrics breaker = quotes.get().breaker().metrics();
-        assertThat(breaker.calls()).isEqualTo(3);                   // every attempt went through it
-        assertThat(breaker.failures()).isEqualTo(2);
-        assertThat(quotes.get().bulkhead().metrics().inFlight()).isZero();   // the permit came back
+        CircuitBreakerMetrics metrics = breaker.get().metrics();
+        assertThat(metrics.calls()).isEqualTo(3);                   // every attempt went through it
+        assertThat(metrics.failures()).isEqualTo(2);
+        assertThat(bulkhead.get().metrics().inFlight()).isZero();   // the permit came back
     }
     // end::pipeline[]
 
@@ -70,7 +84,11 @@ class TestingSnippetsTest {
         List<StateTransitionEvent.Reason> reasons = new ArrayList<>();
 
         StepVerifier.withVirtualTime(() -> {
-                    breaker.set(BreakerSnippets.growingOpenDuration(NineLives.schedulerTicker()));
+                    breaker.set(CircuitBreaker.builder("quotes")
+                            .openDuration(Duration.ofSeconds(5))
+                            .permittedCallsInHalfOpen(3)
+                            .ticker(NineLives.schedulerTicker())    // built inside: the virtual clock
+                            .build());
                     breaker.get().onStateTransition(event -> reasons.add(event.reason()));
                     breaker.get().transitionTo(CircuitBreaker.State.OPEN);   // at 0 s, for 5 s
                     Mono<String> quote = Mono.just("ACME 42.00")
@@ -147,18 +165,18 @@ class TestingSnippetsTest {
     }
     // end::fixed-random[]
 
-    /** The history of the page's twin test: the first subscription fails after one element. */
+    // tag::twin[]
+    /** A history whose first subscription fails after one element. */
     static Flux<String> history(AtomicInteger subscriptions) {
         return Flux.defer(() -> subscriptions.incrementAndGet() == 1
                 ? Flux.concat(Flux.just("ACME 41.00"), Flux.error(new IOException("quotes are down")))
                 : Flux.just("ACME 41.00", "ACME 41.50", "ACME 42.00"));
     }
 
-    // tag::twin[]
     @Test
     void theRetriedHistoryDeliversEveryElementAgain() {
         AtomicInteger subscriptions = new AtomicInteger();
-        Retry retry = RetrySnippets.quotesRetry();                    // 100 ms before the retry
+        Retry retry = Retry.builder().maxAttempts(2).constantBackoff(Duration.ofMillis(100)).build();
 
         StepVerifier.withVirtualTime(() -> history(subscriptions).transform(NineLives.retry(retry)))
                 .expectNext("ACME 41.00")                             // then it fails
@@ -170,7 +188,7 @@ class TestingSnippetsTest {
     @Test
     void theRetriedHistoryDeliversEveryElementAgainOneRequestAtATime() {
         AtomicInteger subscriptions = new AtomicInteger();
-        Retry retry = RetrySnippets.quotesRetry();
+        Retry retry = Retry.builder().maxAttempts(2).constantBackoff(Duration.ofMillis(100)).build();
 
         StepVerifier.withVirtualTime(() -> history(subscriptions).transform(NineLives.retry(retry)), 0)
                 .expectSubscription()

@@ -29,7 +29,7 @@ final class BreakerMeters extends PolicyMeters {
     private final CircuitBreaker breaker;
 
     BreakerMeters(CircuitBreaker breaker, Iterable<Tag> extraTags) {
-        super(breaker.name(), extraTags);
+        super(breaker, breaker.name(), "circuit breaker", "ninelives.breaker.", extraTags);
         this.breaker = breaker;
     }
 

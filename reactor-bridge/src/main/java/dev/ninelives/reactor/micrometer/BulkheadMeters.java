@@ -29,7 +29,7 @@ final class BulkheadMeters extends PolicyMeters {
     private final Bulkhead bulkhead;
 
     BulkheadMeters(Bulkhead bulkhead, Iterable<Tag> extraTags) {
-        super(bulkhead.name(), extraTags);
+        super(bulkhead, bulkhead.name(), "bulkhead", "ninelives.bulkhead.", extraTags);
         this.bulkhead = bulkhead;
     }
 

@@ -27,9 +27,27 @@ import io.micrometer.core.instrument.binder.MeterBinder;
  * the policy; that is the only thing that reaches a policy's hot path. From then on each event
  * a listener counts (a recorded call, a refusal, a retry, a permit) allocates one small event
  * object and increments a counter; gauges cost nothing until the registry reads them, when they
- * take a {@code metrics()} snapshot or read the breaker's state. Binding the same binder to the
- * same registry again does nothing; bind each policy through one binder per registry, since two
- * binders of one policy in one registry feed the same counters twice.
+ * take a {@code metrics()} snapshot or read the breaker's state. Binding checks the registry
+ * under a lock, once; nothing of it is left on a policy's path.
+ *
+ * <h2 id="one-policy-per-series">One policy per series</h2>
+ * A registry holds one set of series per policy type, name and extra tags. Binding fills it once:
+ * <ul>
+ *   <li>The same policy bound again to the same registry with the same tags, by the same binder
+ *       or by another one, does nothing: each event is still counted once.</li>
+ *   <li>Another policy of the same type, name and tags is refused with an
+ *       {@link IllegalStateException} that names the type and the name and says that a policy of
+ *       that name is already bound to this registry; the registry and both policies are left as
+ *       they were. (Accepted, the two would share every series: their counts added up, the
+ *       gauges reading whichever was bound first.) Give each policy a name of its own, or extra
+ *       tags that tell them apart. A retry policy built without {@code name(...)} is named
+ *       {@code retry}, so two of them clash too.</li>
+ *   <li>Policies of different types may share a name, and one binder may be bound to any
+ *       number of registries, counting each event once in each.</li>
+ *   <li>A policy that has been garbage-collected (the binder holds its policy, so both were
+ *       dropped) frees its series: its meters are removed when another policy of that name is
+ *       bound, and the new one gets fresh meters.</li>
+ * </ul>
  *
  * <h2>Meters</h2>
  * Names are dot-separated lower case, so every registry renders them in its own convention
@@ -118,7 +136,9 @@ public final class NineLivesMeters {
      * the breaker's name.
      *
      * @param breaker the breaker
-     * @return a binder; binding it registers the meters and the breaker listeners that feed them
+     * @return a binder; binding it registers the meters and the breaker listeners that feed them,
+     *     and throws {@link IllegalStateException} if another breaker of the same name is bound to
+     *     that registry already (see <a href="#one-policy-per-series">One policy per series</a>)
      * @throws NullPointerException if {@code breaker} is null
      */
     public static MeterBinder breaker(CircuitBreaker breaker) {
@@ -130,7 +150,9 @@ public final class NineLivesMeters {
      *
      * @param breaker the breaker
      * @param tags    tags added to every meter, such as {@code Tags.of("service", "quotes")}
-     * @return a binder; binding it registers the meters and the breaker listeners that feed them
+     * @return a binder; binding it registers the meters and the breaker listeners that feed them,
+     *     and throws {@link IllegalStateException} if another breaker of the same name and tags is
+     *     bound to that registry already
      * @throws NullPointerException if {@code breaker} or {@code tags} is null
      */
     public static MeterBinder breaker(CircuitBreaker breaker, Iterable<Tag> tags) {
@@ -144,7 +166,9 @@ public final class NineLivesMeters {
      * policy's name.
      *
      * @param retry the retry policy
-     * @return a binder; binding it registers the meters and the policy listeners that feed them
+     * @return a binder; binding it registers the meters and the policy listeners that feed them,
+     *     and throws {@link IllegalStateException} if another retry policy of the same name is
+     *     bound to that registry already (see <a href="#one-policy-per-series">One policy per series</a>)
      * @throws NullPointerException if {@code retry} is null
      */
     public static MeterBinder retry(Retry retry) {
@@ -156,7 +180,9 @@ public final class NineLivesMeters {
      *
      * @param retry the retry policy
      * @param tags  tags added to every meter
-     * @return a binder; binding it registers the meters and the policy listeners that feed them
+     * @return a binder; binding it registers the meters and the policy listeners that feed them,
+     *     and throws {@link IllegalStateException} if another retry policy of the same name and
+     *     tags is bound to that registry already
      * @throws NullPointerException if {@code retry} or {@code tags} is null
      */
     public static MeterBinder retry(Retry retry, Iterable<Tag> tags) {
@@ -170,7 +196,9 @@ public final class NineLivesMeters {
      * bulkhead's name.
      *
      * @param bulkhead the bulkhead
-     * @return a binder; binding it registers the meters and the bulkhead listeners that feed them
+     * @return a binder; binding it registers the meters and the bulkhead listeners that feed
+     *     them, and throws {@link IllegalStateException} if another bulkhead of the same name is
+     *     bound to that registry already (see <a href="#one-policy-per-series">One policy per series</a>)
      * @throws NullPointerException if {@code bulkhead} is null
      */
     public static MeterBinder bulkhead(Bulkhead bulkhead) {
@@ -182,7 +210,9 @@ public final class NineLivesMeters {
      *
      * @param bulkhead the bulkhead
      * @param tags     tags added to every meter
-     * @return a binder; binding it registers the meters and the bulkhead listeners that feed them
+     * @return a binder; binding it registers the meters and the bulkhead listeners that feed
+     *     them, and throws {@link IllegalStateException} if another bulkhead of the same name and
+     *     tags is bound to that registry already
      * @throws NullPointerException if {@code bulkhead} or {@code tags} is null
      */
     public static MeterBinder bulkhead(Bulkhead bulkhead, Iterable<Tag> tags) {

@@ -20,7 +20,7 @@ final class RetryMeters extends PolicyMeters {
     private final Retry retry;
 
     RetryMeters(Retry retry, Iterable<Tag> extraTags) {
-        super(retry.name(), extraTags);
+        super(retry, retry.name(), "retry policy", "ninelives.retry.", extraTags);
         this.retry = retry;
     }
 

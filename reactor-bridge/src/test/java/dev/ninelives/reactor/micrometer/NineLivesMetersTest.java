@@ -10,17 +10,20 @@ import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 
 import java.io.IOException;
+import java.lang.ref.WeakReference;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** What all three binders share: names and tags, separate series per policy, binding once per registry. */
@@ -124,6 +127,106 @@ class NineLivesMetersTest {
         assertThat(successes(registry, "twice")).isEqualTo(2);
         assertThat(successes(other, "twice")).as("counted from its binding on").isEqualTo(1);
         assertThat(registry.getMeters()).hasSize(6 + 7 + 2 + 6);
+    }
+
+    /**
+     * Guards against two policies silently merged into one set of series: a second breaker named
+     * like a bound one, OPEN while the first is CLOSED, used to be bound without a word, its
+     * events added to the first one's counters and the state gauge still reading the first
+     * (closed). Binding it is refused, naming the type and the name, and changes nothing.
+     */
+    @Test
+    void aSecondBreakerOfTheSameNameIsRefusedAndTheFirstKeepsItsSeries() {
+        CircuitBreaker closed = CircuitBreaker.ofDefaults("quotes");
+        CircuitBreaker open = CircuitBreaker.ofDefaults("quotes");
+        open.transitionTo(CircuitBreaker.State.OPEN);
+        NineLivesMeters.breaker(closed).bindTo(registry);
+        int meters = registry.getMeters().size();
+
+        assertThatThrownBy(() -> NineLivesMeters.breaker(open).bindTo(registry))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("circuit breaker")
+                .hasMessageContaining("'quotes'")
+                .hasMessageContaining("already bound to this registry");
+
+        assertThat(registry.getMeters()).hasSize(meters);
+        assertThat(registry.get("ninelives.breaker.state").tags("name", "quotes", "state", "closed").gauge().value()).isEqualTo(1.0);
+        StepVerifier.create(Mono.just(1).transform(NineLives.breaker(open))).expectError().verify();   // refused: OPEN
+        succeed(closed);
+        assertThat(registry.get("ninelives.breaker.calls").tags("name", "quotes", "outcome", "not_permitted").counter().count())
+                .as("the refused binder registered no listener").isZero();
+        assertThat(successes(registry, "quotes")).isEqualTo(1);
+    }
+
+    @Test
+    void aSecondRetryOrBulkheadOfTheSameNameIsRefusedToo() {
+        NineLivesMeters.retry(Retry.builder().name("quotes").build()).bindTo(registry);
+        NineLivesMeters.bulkhead(Bulkhead.ofDefaults("quotes")).bindTo(registry);
+        assertThatThrownBy(() -> NineLivesMeters.retry(Retry.builder().name("quotes").build()).bindTo(registry))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("retry policy").hasMessageContaining("'quotes'").hasMessageContaining("already bound to this registry");
+        assertThatCode(() -> NineLivesMeters.bulkhead(Bulkhead.ofDefaults("quotes"), Tags.of("region", "eu")).bindTo(registry))
+                .as("other extra tags make other series: allowed").doesNotThrowAnyException();
+        assertThatThrownBy(() -> NineLivesMeters.bulkhead(Bulkhead.ofDefaults("quotes")).bindTo(registry))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("bulkhead").hasMessageContaining("'quotes'").hasMessageContaining("already bound to this registry");
+        assertThatCode(() -> NineLivesMeters.retry(Retry.ofDefaults()).bindTo(registry)).as("another name").doesNotThrowAnyException();
+        assertThatThrownBy(() -> NineLivesMeters.retry(Retry.ofDefaults()).bindTo(registry))
+                .as("two unnamed retries are both named 'retry'").isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("'retry'");
+        assertThat(registry.get("ninelives.bulkhead.max.concurrent").tags("name", "quotes").gauges()).hasSize(2);
+    }
+
+    @Test
+    void policiesOfDifferentTypesMayShareAName() {
+        CircuitBreaker breaker = CircuitBreaker.ofDefaults("quotes");
+        NineLivesMeters.breaker(breaker).bindTo(registry);
+        NineLivesMeters.retry(Retry.builder().name("quotes").build()).bindTo(registry);
+        NineLivesMeters.bulkhead(Bulkhead.ofDefaults("quotes")).bindTo(registry);
+        assertThat(registry.getMeters()).hasSize(15 + 6 + 8);
+    }
+
+    /** A second binder of a policy already bound here does nothing: the events are counted once. */
+    @Test
+    void theSamePolicyThroughASecondBinderIsBoundOnce() {
+        CircuitBreaker b = CircuitBreaker.ofDefaults("again");
+        NineLivesMeters.breaker(b).bindTo(registry);
+        NineLivesMeters.breaker(b).bindTo(registry);
+        NineLivesMeters.breaker(b, Tags.empty()).bindTo(registry);
+        succeed(b);
+        assertThat(successes(registry, "again")).isEqualTo(1);
+        assertThat(registry.getMeters()).hasSize(15);
+    }
+
+    /**
+     * A policy that is no longer used anywhere, binder included, frees its name: its meters
+     * (whose gauges could only read NaN) make way for those of a new policy of that name. Needs
+     * the garbage collector to collect it; skipped in the rare run where it does not.
+     */
+    @Test
+    void aCollectedPolicyFreesItsNameForANewOne() {
+        WeakReference<CircuitBreaker> gone = bindAndDrop("reborn");
+        for (int i = 0; i < 50 && gone.get() != null; i++) {
+            System.gc();
+        }
+        Assumptions.assumeTrue(gone.get() == null, "the first breaker was not collected");
+        assertThat(registry.get("ninelives.breaker.state").tags("name", "reborn", "state", "closed").gauge().value()).isNaN();
+
+        CircuitBreaker reborn = CircuitBreaker.ofDefaults("reborn");
+        reborn.transitionTo(CircuitBreaker.State.OPEN);
+        NineLivesMeters.breaker(reborn).bindTo(registry);
+        assertThat(registry.get("ninelives.breaker.state").tags("name", "reborn", "state", "open").gauge().value())
+                .as("the new breaker's gauge, not the old one's").isEqualTo(1.0);
+        assertThat(successes(registry, "reborn")).as("fresh counters").isZero();
+        assertThat(registry.getMeters()).hasSize(15);
+    }
+
+    private WeakReference<CircuitBreaker> bindAndDrop(String name) {
+        CircuitBreaker first = CircuitBreaker.ofDefaults(name);
+        NineLivesMeters.breaker(first).bindTo(registry);
+        succeed(first);
+        assertThat(successes(registry, name)).isEqualTo(1);
+        return new WeakReference<>(first);
     }
 
     /** Guards "no cost when no registry is bound": a binder that is built but not bound registers nothing anywhere. */
