@@ -237,7 +237,7 @@ class MetricsSnippetsTest extends OnVirtualClock {
     @Test
     void aQuoteThatSucceedsAtItsSecondAttemptShowsInTheMetersOfAllThree() {
         CircuitBreaker breaker = CircuitBreaker.ofDefaults("quotes");
-        Retry retry = Retry.builder().name("quotes").maxAttempts(3).constantBackoff(Duration.ofMillis(100)).build();
+        Retry retry = Retry.builder("quotes").maxAttempts(3).constantBackoff(Duration.ofMillis(100)).build();
         Bulkhead bulkhead = Bulkhead.builder("quotes").maxConcurrent(10).build();
         MeterRegistry registry = new SimpleMeterRegistry();         // keeps the meters in memory
         NineLivesMeters.breaker(breaker).bindTo(registry);

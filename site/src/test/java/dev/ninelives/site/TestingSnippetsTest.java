@@ -55,7 +55,7 @@ class TestingSnippetsTest {
                             .ticker(ticker).build());
                     RetryBudget budget = RetryBudget.builder().ratio(0.1).minRetriesPerSecond(1).capacity(5)
                             .ticker(ticker).build();
-                    Retry retry = Retry.builder().name("quotes").maxAttempts(3)
+                    Retry retry = Retry.builder("quotes").maxAttempts(3)
                             .exponentialBackoff(Duration.ofMillis(100), 2.0, Duration.ofSeconds(1))
                             .budget(budget)
                             .build();
@@ -176,7 +176,7 @@ class TestingSnippetsTest {
     @Test
     void theRetriedHistoryDeliversEveryElementAgain() {
         AtomicInteger subscriptions = new AtomicInteger();
-        Retry retry = Retry.builder().maxAttempts(2).constantBackoff(Duration.ofMillis(100)).build();
+        Retry retry = Retry.builder("retry").maxAttempts(2).constantBackoff(Duration.ofMillis(100)).build();
 
         StepVerifier.withVirtualTime(() -> history(subscriptions).transform(NineLives.retry(retry)))
                 .expectNext("ACME 41.00")                             // then it fails
@@ -188,7 +188,7 @@ class TestingSnippetsTest {
     @Test
     void theRetriedHistoryDeliversEveryElementAgainOneRequestAtATime() {
         AtomicInteger subscriptions = new AtomicInteger();
-        Retry retry = Retry.builder().maxAttempts(2).constantBackoff(Duration.ofMillis(100)).build();
+        Retry retry = Retry.builder("retry").maxAttempts(2).constantBackoff(Duration.ofMillis(100)).build();
 
         StepVerifier.withVirtualTime(() -> history(subscriptions).transform(NineLives.retry(retry)), 0)
                 .expectSubscription()

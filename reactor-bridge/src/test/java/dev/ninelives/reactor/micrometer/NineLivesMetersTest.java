@@ -160,9 +160,9 @@ class NineLivesMetersTest {
 
     @Test
     void aSecondRetryOrBulkheadOfTheSameNameIsRefusedToo() {
-        NineLivesMeters.retry(Retry.builder().name("quotes").build()).bindTo(registry);
+        NineLivesMeters.retry(Retry.builder("quotes").build()).bindTo(registry);
         NineLivesMeters.bulkhead(Bulkhead.ofDefaults("quotes")).bindTo(registry);
-        assertThatThrownBy(() -> NineLivesMeters.retry(Retry.builder().name("quotes").build()).bindTo(registry))
+        assertThatThrownBy(() -> NineLivesMeters.retry(Retry.builder("quotes").build()).bindTo(registry))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("retry policy").hasMessageContaining("'quotes'").hasMessageContaining("already bound to this registry");
         assertThatCode(() -> NineLivesMeters.bulkhead(Bulkhead.ofDefaults("quotes"), Tags.of("region", "eu")).bindTo(registry))
@@ -170,9 +170,9 @@ class NineLivesMetersTest {
         assertThatThrownBy(() -> NineLivesMeters.bulkhead(Bulkhead.ofDefaults("quotes")).bindTo(registry))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("bulkhead").hasMessageContaining("'quotes'").hasMessageContaining("already bound to this registry");
-        assertThatCode(() -> NineLivesMeters.retry(Retry.ofDefaults()).bindTo(registry)).as("another name").doesNotThrowAnyException();
-        assertThatThrownBy(() -> NineLivesMeters.retry(Retry.ofDefaults()).bindTo(registry))
-                .as("two unnamed retries are both named 'retry'").isInstanceOf(IllegalStateException.class)
+        assertThatCode(() -> NineLivesMeters.retry(Retry.ofDefaults("retry")).bindTo(registry)).as("another name").doesNotThrowAnyException();
+        assertThatThrownBy(() -> NineLivesMeters.retry(Retry.ofDefaults("retry")).bindTo(registry))
+                .as("two retries given one name").isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("'retry'");
         assertThat(registry.get("ninelives.bulkhead.max.concurrent").tags("name", "quotes").gauges()).hasSize(2);
     }
@@ -181,9 +181,9 @@ class NineLivesMetersTest {
     void policiesOfDifferentTypesMayShareAName() {
         CircuitBreaker breaker = CircuitBreaker.ofDefaults("quotes");
         NineLivesMeters.breaker(breaker).bindTo(registry);
-        NineLivesMeters.retry(Retry.builder().name("quotes").build()).bindTo(registry);
+        NineLivesMeters.retry(Retry.builder("quotes").build()).bindTo(registry);
         NineLivesMeters.bulkhead(Bulkhead.ofDefaults("quotes")).bindTo(registry);
-        assertThat(registry.getMeters()).hasSize(15 + 6 + 8);
+        assertThat(registry.getMeters()).hasSize(21 + 6 + 8);
     }
 
     /** A second binder of a policy already bound here does nothing: the events are counted once. */
@@ -195,7 +195,7 @@ class NineLivesMetersTest {
         NineLivesMeters.breaker(b, Tags.empty()).bindTo(registry);
         succeed(b);
         assertThat(successes(registry, "again")).isEqualTo(1);
-        assertThat(registry.getMeters()).hasSize(15);
+        assertThat(registry.getMeters()).hasSize(6 + 7 + 2 + 6);
     }
 
     /**
@@ -218,7 +218,7 @@ class NineLivesMetersTest {
         assertThat(registry.get("ninelives.breaker.state").tags("name", "reborn", "state", "open").gauge().value())
                 .as("the new breaker's gauge, not the old one's").isEqualTo(1.0);
         assertThat(successes(registry, "reborn")).as("fresh counters").isZero();
-        assertThat(registry.getMeters()).hasSize(15);
+        assertThat(registry.getMeters()).hasSize(6 + 7 + 2 + 6);
     }
 
     private WeakReference<CircuitBreaker> bindAndDrop(String name) {
