@@ -1,20 +1,24 @@
 package dev.ninelives.site;
 
+// tag::imports[]
 import dev.ninelives.breaker.CallNotPermittedException;
 import dev.ninelives.breaker.CircuitBreaker;
 import dev.ninelives.breaker.CircuitBreakerMetrics;
 import dev.ninelives.core.Ticker;
 import dev.ninelives.reactor.NineLives;
-import dev.ninelives.site.GettingStartedSnippets.QuoteClient;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.Function;
+// end::imports[]
+
+import dev.ninelives.site.GettingStartedSnippets.QuoteClient;
+
+import java.util.Objects;
 
 /**
  * The code of the "Circuit breaker" page. The page shows the regions between the
@@ -27,8 +31,11 @@ import java.util.function.Function;
  */
 public final class BreakerSnippets {
 
-    private final QuoteClient client;
-    private final CircuitBreaker breaker;
+    // tag::fields[]
+    private final QuoteClient client;        // the remote quote service
+    private final CircuitBreaker breaker;    // one breaker, shared by every call to the client
+
+    // end::fields[]
 
     /**
      * Creates the quote service.
@@ -133,9 +140,27 @@ public final class BreakerSnippets {
      * @param symbol the symbol
      * @return the quote, or a CallNotPermittedException while the breaker refuses calls
      */
+    // tag::transform[]
     public Mono<String> quote(String symbol) {
-        return client.quote(symbol).transform(NineLives.breaker(breaker));
+        return client.quote(symbol)
+                .transform(NineLives.breaker(breaker));   // each subscription: one call
     }
+
+    // end::transform[]
+
+    /**
+     * Streams recent quotes through the breaker: the whole stream is one call, whatever the
+     * number of its elements.
+     *
+     * @param symbol the symbol
+     * @return the quotes, oldest first, or a CallNotPermittedException while the breaker refuses calls
+     */
+    // tag::transform-flux[]
+    public Flux<String> history(String symbol) {
+        return client.history(symbol)
+                .transform(NineLives.breaker(breaker));   // the whole stream: one call
+    }
+    // end::transform-flux[]
 
     // tag::manual[]
     /** The quote service is down for maintenance: refuse every call until told otherwise. */
@@ -167,12 +192,12 @@ public final class BreakerSnippets {
      * @param log     where the transitions go
      * @param refused counts the refused calls
      */
+    // tag::listeners[]
     public static void watch(CircuitBreaker breaker, Consumer<String> log, LongAdder refused) {
-        // tag::listeners[]
         breaker.onStateTransition(event -> log.accept(event.toString()));   // after each transition
         breaker.onCallNotPermitted(event -> refused.increment());           // at each refusal
-        // end::listeners[]
     }
+    // end::listeners[]
 
     /**
      * Returns the breaker's figures by name, for a monitoring system's gauges.
@@ -243,6 +268,7 @@ public final class BreakerSnippets {
     }
     // end::without-reactor[]
 
+    // tag::not-found[]
     /** The quote service knows no such symbol: an answer, not an outage. */
     public static final class QuoteNotFoundException extends RuntimeException {
 
@@ -257,4 +283,5 @@ public final class BreakerSnippets {
             super("no such symbol: " + symbol);
         }
     }
+    // end::not-found[]
 }

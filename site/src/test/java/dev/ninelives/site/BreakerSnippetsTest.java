@@ -43,9 +43,13 @@ class BreakerSnippetsTest {
 
     static final String DOWN = "quotes are down";
 
-    /** A quote client scripted per subscription: the n-th (from 1) gets {@code quotes.apply(n)}. */
+    /**
+     * A quote client scripted per subscription: the n-th (from 1) gets {@code quotes.apply(n)} or
+     * {@code histories.apply(n)}.
+     */
     static final class FakeClient implements GettingStartedSnippets.QuoteClient {
         IntFunction<Mono<String>> quotes = n -> Mono.just("ACME 42.00");
+        IntFunction<Flux<String>> histories = n -> Flux.just("ACME 41.00", "ACME 41.50", "ACME 42.00");
         final AtomicInteger subscriptions = new AtomicInteger();
 
         @Override
@@ -55,7 +59,7 @@ class BreakerSnippetsTest {
 
         @Override
         public Flux<String> history(String symbol) {
-            return Flux.defer(() -> quotes.apply(subscriptions.incrementAndGet()).flux());
+            return Flux.defer(() -> histories.apply(subscriptions.incrementAndGet()));
         }
     }
 
@@ -90,6 +94,30 @@ class BreakerSnippetsTest {
         } else {
             breaker.onSuccess(permit, 0);
         }
+    }
+
+    // ---------------------------------------------------------------- the quote service
+
+    @Test
+    void aHistoryIsOneCallOfTheBreakerHoweverManyQuotesItStreams() {
+        CircuitBreaker breaker = GettingStartedSnippets.quotesBreaker();
+        BreakerSnippets service = new BreakerSnippets(client, breaker);
+        StepVerifier.create(service.history("ACME"))
+                .expectNext("ACME 41.00", "ACME 41.50", "ACME 42.00")
+                .verifyComplete();
+        assertThat(breaker.metrics().calls()).as("three quotes, one call").isEqualTo(1);
+        assertThat(breaker.metrics().failures()).isZero();
+
+        client.histories = n -> Flux.just("ACME 41.00", "ACME 41.50").concatWith(Flux.error(new IOException(DOWN)));
+        StepVerifier.create(service.history("ACME"))
+                .expectNext("ACME 41.00", "ACME 41.50")
+                .verifyErrorMessage(DOWN);
+        assertThat(breaker.metrics().calls()).isEqualTo(2);
+        assertThat(breaker.metrics().failures()).as("the stream failed: one failure").isEqualTo(1);
+
+        breaker.transitionTo(State.OPEN);
+        StepVerifier.create(service.history("ACME")).verifyError(CallNotPermittedException.class);
+        assertThat(client.subscriptions).as("a refused history never reaches the client").hasValue(2);
     }
 
     // ---------------------------------------------------------------- windows
