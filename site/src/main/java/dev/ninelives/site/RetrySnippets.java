@@ -2,7 +2,6 @@ package dev.ninelives.site;
 
 // tag::imports[]
 import dev.ninelives.breaker.CircuitBreaker;
-import dev.ninelives.core.Ticker;
 import dev.ninelives.reactor.NineLives;
 import dev.ninelives.retry.Jitter;
 import dev.ninelives.retry.Retry;
@@ -11,16 +10,16 @@ import dev.ninelives.retry.RetryExhaustedException;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
-
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Random;
+import java.util.function.Consumer;
 // end::imports[]
 
+import dev.ninelives.core.Ticker;
 import dev.ninelives.site.GettingStartedSnippets.QuoteClient;
 
 import java.util.Objects;
-import java.util.function.Consumer;
 
 /**
  * The code of the "Retry" page. The page shows the regions between the {@code tag::name[]} and
@@ -41,9 +40,11 @@ public final class RetrySnippets {
             .build();
     // end::exhausted-policy[]
 
-    private final QuoteClient client;
-    private final Retry retry;
-    private final CircuitBreaker breaker;
+    // tag::fields[]
+    private final QuoteClient client;        // the remote quote service
+    private final Retry retry;               // the policy of every call to the client
+    private final CircuitBreaker breaker;    // one breaker, for protectedQuote
+    // end::fields[]
 
     /**
      * Creates the quote service.
@@ -208,7 +209,7 @@ public final class RetrySnippets {
                         2.0, Duration.ofMillis(300))                  // 400 is capped at 300
                 .build();
         Retry retryAfter = Retry.builder("rate-limited").maxAttempts(4)
-                .backoff((attempt, error) -> error instanceof RateLimitedException limited
+                .backoff((attempt, error) -> (error instanceof RateLimitedException limited)
                         ? limited.retryAfter()                        // what the server asked for,
                         : null)                                       // no retry for other errors
                 .build();
@@ -317,15 +318,19 @@ public final class RetrySnippets {
      * @param retry the policy to watch
      * @param log   where the lines go
      */
+    // tag::listen[]
     public static void logRetries(Retry retry, Consumer<String> log) {
-        // tag::listen[]
         retry.onRetry(event -> log.accept(event.toString()));           // before each retry
         retry.onExhausted(event -> log.accept(event.toString()));       // out of attempts or time
         retry.onBudgetRefused(event -> log.accept(event.toString()));   // the budget said no
-        // end::listen[]
     }
+    // end::listen[]
 
-    /** A 429 that says how long to wait: the custom backoff of {@link #backoffs()} honours it. */
+    // tag::rate-limited[]
+    /**
+     * The client's error for a 429 answer, with the wait the server asks for: a custom backoff
+     * can honour it.
+     */
     public static final class RateLimitedException extends IOException {
 
         private static final long serialVersionUID = 1L;
@@ -351,4 +356,5 @@ public final class RetrySnippets {
             return retryAfter;
         }
     }
+    // end::rate-limited[]
 }

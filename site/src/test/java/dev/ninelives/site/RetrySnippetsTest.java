@@ -1,35 +1,38 @@
 package dev.ninelives.site;
 
+// tag::imports[]
+import dev.ninelives.reactor.NineLives;
+import dev.ninelives.retry.Retry;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Mono;
+import reactor.test.StepVerifier;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+// end::imports[]
+
 import dev.ninelives.breaker.CallNotPermittedException;
 import dev.ninelives.breaker.CircuitBreaker;
-import dev.ninelives.reactor.NineLives;
 import dev.ninelives.retry.Jitter;
-import dev.ninelives.retry.Retry;
 import dev.ninelives.retry.RetryBuilder;
 import dev.ninelives.retry.RetryEvent;
 import dev.ninelives.retry.RetryExhaustedException;
-import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
-import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
-import reactor.test.StepVerifier;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntFunction;
 import java.util.random.RandomGenerator;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Checks every region of {@link RetrySnippets} that the "Retry" page shows, the delays the page
@@ -609,7 +612,11 @@ class RetrySnippetsTest {
         Mono<String> flaky = Mono.defer(() -> attempts.incrementAndGet() <= 2
                 ? Mono.error(new IOException("quotes are down"))     // attempts 1 and 2 fail,
                 : Mono.just("ACME 42.00"));                          // attempt 3 answers
-        Retry retry = RetrySnippets.quotesRetry();                   // 100 ms, then 200 ms
+        Retry retry = Retry.builder("quotes")
+                .maxAttempts(3)
+                .exponentialBackoff(Duration.ofMillis(100),          // 100 ms, then 200 ms
+                        2.0, Duration.ofSeconds(1))
+                .build();
 
         StepVerifier.withVirtualTime(() -> flaky.transform(NineLives.retry(retry)))
                 .expectSubscription()                                // attempt 1 fails at 0 ms
