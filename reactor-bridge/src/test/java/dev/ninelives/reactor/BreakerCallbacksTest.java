@@ -21,7 +21,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -39,30 +38,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * downstream signal, so the bulkhead outside kept its permit until the caller cancelled.
  */
 class BreakerCallbacksTest {
-
-    enum Thrown {
-        RUNTIME(() -> new IllegalStateException("listener bug")),
-        ERROR(() -> new AssertionError("listener assertion")),
-        FATAL(() -> new StackOverflowError("listener blew the stack"));
-
-        final Supplier<Throwable> make;
-
-        Thrown(Supplier<Throwable> make) {
-            this.make = make;
-        }
-
-        boolean fatal() {
-            return this == FATAL;
-        }
-
-        void raise() {
-            Throwable t = make.get();
-            if (t instanceof RuntimeException r) {
-                throw r;
-            }
-            throw (Error) t;
-        }
-    }
 
     static Stream<Arguments> matrix() {
         return Stream.of(Thrown.values()).flatMap(t -> Stream.of(Arguments.of(t, false), Arguments.of(t, true)));

@@ -69,23 +69,6 @@ class BulkheadListenerErrorsTest {
         clock.dispose();
     }
 
-    /** What the listener throws. */
-    enum Thrown {
-        RUNTIME_EXCEPTION, ASSERTION_ERROR, STACK_OVERFLOW;
-
-        Throwable create() {
-            return switch (this) {
-                case RUNTIME_EXCEPTION -> new IllegalStateException("listener bug");
-                case ASSERTION_ERROR -> new AssertionError("listener assertion");
-                case STACK_OVERFLOW -> new StackOverflowError("listener overflow");
-            };
-        }
-
-        boolean fatal() {
-            return this == STACK_OVERFLOW;
-        }
-    }
-
     /** Where the call's answer comes from. */
     enum Source { SYNC, ASYNC }
 

@@ -31,7 +31,6 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 import java.util.stream.Stream;
 
@@ -61,27 +60,10 @@ class RetryCallbacksTest {
         ON_RETRY, ON_EXHAUSTED, ON_BUDGET_REFUSED, ON_SUCCEEDED, ON_FAILED
     }
 
-    /** What it throws. */
-    enum Kind {
-        RUNTIME_EXCEPTION(() -> new IllegalStateException("callback bug")),
-        ASSERTION_ERROR(() -> new AssertionError("callback assertion")),
-        STACK_OVERFLOW(() -> new StackOverflowError("callback overflow"));
-
-        final Supplier<Throwable> create;
-
-        Kind(Supplier<Throwable> create) {
-            this.create = create;
-        }
-
-        boolean fatal() {
-            return this == STACK_OVERFLOW;
-        }
-    }
-
     static Stream<Arguments> cases() {
         List<Arguments> all = new ArrayList<>();
         for (Site site : Site.values()) {
-            for (Kind kind : Kind.values()) {
+            for (Thrown kind : Thrown.values()) {
                 for (boolean async : new boolean[] {false, true}) {
                     for (boolean mono : new boolean[] {true, false}) {
                         if (site == Site.RESULT_PREDICATE && !mono) {
@@ -199,8 +181,8 @@ class RetryCallbacksTest {
 
     @ParameterizedTest(name = "{0} throws {1}, async={2}, mono={3}")
     @MethodSource("cases")
-    void aThrowingCallbackNeverHangsTheCallNorLeaksAPermitOrATimer(Site site, Kind kind, boolean async, boolean mono) {
-        Throwable thrown = kind.create.get();
+    void aThrowingCallbackNeverHangsTheCallNorLeaksAPermitOrATimer(Site site, Thrown kind, boolean async, boolean mono) {
+        Throwable thrown = kind.create();
         List<String> events = new ArrayList<>();
         Retry retry = policy(site, thrown, events);
         AtomicInteger subscriptions = new AtomicInteger();
