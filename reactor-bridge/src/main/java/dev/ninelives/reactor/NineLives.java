@@ -264,6 +264,33 @@ public final class NineLives {
     }
 
     /**
+     * Protects a Mono, a Flux or any Publisher with every stage of a {@link Pipeline}, in the
+     * pipeline's order: the bulkhead (one permit per call), the retry (the attempts), the circuit
+     * breaker (a permit per attempt), then the source. A Mono stays a Mono, a Flux stays a Flux.
+     *
+     * <pre>{@code
+     * Pipeline inventory = Pipeline.builder("inventory")
+     *     .bulkhead(bulkhead).retry(retry).breaker(breaker)   // any order: the pipeline orders them
+     *     .build();
+     *
+     * Mono<Stock> stock = client.stock(sku).transform(NineLives.pipeline(inventory));
+     * }</pre>
+     *
+     * <p>Each stage behaves exactly as its single operator does ({@link #bulkhead(Bulkhead)},
+     * {@link #retry(Retry)}, {@link #breaker(CircuitBreaker)}): the same signals, the same
+     * permits, the same listener events.
+     *
+     * @param pipeline the pipeline; one per dependency, shared by every call to it
+     * @param <T>      the element type
+     * @return a function for {@link Mono#transform} and {@link Flux#transform}
+     * @throws NullPointerException if {@code pipeline} is null
+     */
+    public static <T> Function<Publisher<T>, Publisher<T>> pipeline(Pipeline pipeline) {
+        Check.notNull(pipeline, "pipeline");
+        return source -> PipelineAssembly.assemble(source, pipeline);
+    }
+
+    /**
      * Tells whether {@code error} is a bulkhead's refusal (full, queue full, or wait timed out).
      *
      * @param error any throwable, possibly null

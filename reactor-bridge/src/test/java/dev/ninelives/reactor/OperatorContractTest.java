@@ -268,10 +268,39 @@ class OperatorContractTest {
         }
     }
 
+    /** The three stages as one pipeline: the bulkhead's permits and the breaker's trial slots must all come back. */
+    static final class PipelineProtection extends BulkheadProtection {
+        final BreakerProtection breaker = new BreakerProtection();
+        final dev.ninelives.retry.Retry retry = dev.ninelives.retry.Retry.builder("pipeline").maxAttempts(3).noBackoff().build();
+        final Pipeline pipeline;
+
+        PipelineProtection() {
+            super(Bulkhead.builder("contractPipeline").maxConcurrent(1).build());
+            pipeline = Pipeline.builder("contract").breaker(breaker.breaker).retry(retry).bulkhead(bulkhead).build();
+        }
+
+        @Override
+        public <T> Function<Publisher<T>, Publisher<T>> operator() {
+            return NineLives.pipeline(pipeline);
+        }
+
+        @Override
+        public void assertAccounted() {
+            super.assertAccounted();
+            breaker.assertAccounted();
+        }
+
+        @Override
+        public String toString() {
+            return "pipeline";
+        }
+    }
+
     static Stream<Arguments> protections() {
         List<Supplier<Protection>> all = List.of(BreakerProtection::new, RetryOverBreakerProtection::new,
                 () -> new RetryProtection(false), () -> new RetryProtection(true),
-                BulkheadProtection::new, WaitingBulkheadProtection::new, RetryInsideBulkheadProtection::new);
+                BulkheadProtection::new, WaitingBulkheadProtection::new, RetryInsideBulkheadProtection::new,
+                PipelineProtection::new);
         return all.stream().flatMap(p -> Stream.of(Arguments.of(p.get(), true), Arguments.of(p.get(), false)));
     }
 

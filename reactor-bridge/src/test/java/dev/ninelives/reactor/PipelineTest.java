@@ -1,0 +1,147 @@
+package dev.ninelives.reactor;
+
+import dev.ninelives.breaker.CircuitBreaker;
+import dev.ninelives.bulkhead.Bulkhead;
+import dev.ninelives.retry.Retry;
+import org.junit.jupiter.api.Test;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.test.StepVerifier;
+import reactor.test.publisher.TestPublisher;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+import static org.assertj.core.api.Assertions.assertThatNullPointerException;
+
+/**
+ * The pipeline's contract beyond its stages' own: the order is the library's whatever order the
+ * builder was given, the plan reads as it runs, and bad input is refused at the call.
+ */
+class PipelineTest {
+
+    private final CircuitBreaker breaker = CircuitBreaker.builder("inventory").slidingWindow(10).minimumNumberOfCalls(10).build();
+    private final Retry retry = Retry.builder("inventory").maxAttempts(3).noBackoff().build();
+    private final Bulkhead bulkhead = Bulkhead.builder("inventory").maxConcurrent(1).build();
+
+    private Pipeline inOrder() {
+        return Pipeline.builder("inventory").bulkhead(bulkhead).retry(retry).breaker(breaker).build();
+    }
+
+    private Pipeline reversed() {
+        return Pipeline.builder("inventory").breaker(breaker).retry(retry).bulkhead(bulkhead).build();
+    }
+
+    /**
+     * Guards against: a pipeline that applies its stages in the order they were declared. Whatever
+     * the order, every attempt reaches the breaker (three attempts, three calls recorded) and the
+     * call holds one bulkhead permit across its attempts (a second call meanwhile is refused).
+     */
+    @Test
+    void theOrderIsThePipelinesWhateverTheBuilderWasGiven() {
+        for (Pipeline p : new Pipeline[] {inOrder(), reversed()}) {
+            CircuitBreaker b = p.breaker().orElseThrow();
+            b.reset();
+            AtomicInteger subscriptions = new AtomicInteger();
+            TestPublisher<String> third = TestPublisher.create();
+            Mono<String> call = Mono.defer(() -> subscriptions.incrementAndGet() < 3
+                    ? Mono.<String>error(new IOException("down")) : third.mono());
+            StepVerifier.create(call.transform(NineLives.pipeline(p)))
+                    .then(() -> {
+                        assertThat(subscriptions).as("the retry made its attempts").hasValue(3);
+                        assertThat(b.metrics().failures()).as("each attempt reached the breaker").isEqualTo(2);
+                        assertThat(bulkhead.metrics().inFlight()).as("one permit for the whole call").isEqualTo(1);
+                        StepVerifier.create(Mono.just("other").transform(NineLives.pipeline(p)))
+                                .verifyError(dev.ninelives.bulkhead.BulkheadFullException.class);
+                    })
+                    .then(() -> third.emit("stock"))
+                    .expectNext("stock")
+                    .verifyComplete();
+            assertThat(b.metrics().calls()).isEqualTo(3);
+            assertThat(bulkhead.metrics().inFlight()).isZero();
+        }
+        assertThat(inOrder().explain()).isEqualTo(reversed().explain());
+    }
+
+    @Test
+    void explainSaysTheStagesInTheOrderACallMeetsThem() {
+        String plan = reversed().explain();
+        assertThat(plan.lines()).hasSize(5);
+        assertThat(plan.lines().toList().get(0)).isEqualTo("pipeline 'inventory': a call meets, in this order,");
+        assertThat(plan.lines().toList().get(1)).startsWith("  1. bulkhead 'inventory': at most 1 calls at once, the others refused at once");
+        assertThat(plan.lines().toList().get(2)).startsWith("  2. retry 'inventory': ").contains("maxAttempts=3");
+        assertThat(plan.lines().toList().get(3)).startsWith("  3. circuit breaker 'inventory': each attempt asks for a permit")
+                .contains("window=last 10 calls");
+        assertThat(plan.lines().toList().get(4)).isEqualTo("  4. the source");
+        assertThat(Pipeline.builder("empty").build().explain())
+                .isEqualTo("pipeline 'empty': a call meets, in this order,\n  1. the source");
+    }
+
+    @Test
+    void aMonoStaysAMonoAndAFluxAFlux() {
+        Function<Publisher<Integer>, Publisher<Integer>> p = NineLives.pipeline(inOrder());
+        assertThat(Mono.just(1).transform(p)).isInstanceOf(Mono.class);
+        assertThat(Flux.just(1, 2).transform(p)).isInstanceOf(Flux.class);
+        StepVerifier.create(Flux.range(1, 5).transform(p), 0)
+                .thenRequest(2).expectNext(1, 2)
+                .thenRequest(3).expectNext(3, 4, 5)
+                .verifyComplete();
+        assertThat(bulkhead.metrics().inFlight()).isZero();
+        assertThat(breaker.metrics().successes()).isEqualTo(1);
+    }
+
+    @Test
+    void anEmptyPipelinePassesEverythingThrough() {
+        Pipeline empty = Pipeline.builder("nothing").build();
+        StepVerifier.create(Mono.just("v").transform(NineLives.pipeline(empty))).expectNext("v").verifyComplete();
+        assertThat(empty.bulkhead()).isEmpty();
+        assertThat(empty.retry()).isEmpty();
+        assertThat(empty.breaker()).isEmpty();
+        assertThat(empty.scheduler()).isEmpty();
+    }
+
+    @Test
+    void badInputIsRefusedAtTheCall() {
+        assertThatNullPointerException().isThrownBy(() -> Pipeline.builder(null)).withMessageContaining("name");
+        assertThatIllegalArgumentException().isThrownBy(() -> Pipeline.builder(" ")).withMessageContaining("' '");
+        Pipeline.Builder b = Pipeline.builder("twice");
+        assertThatNullPointerException().isThrownBy(() -> b.breaker(null)).withMessageContaining("breaker");
+        assertThatNullPointerException().isThrownBy(() -> b.retry(null)).withMessageContaining("retry");
+        assertThatNullPointerException().isThrownBy(() -> b.bulkhead(null)).withMessageContaining("bulkhead");
+        assertThatNullPointerException().isThrownBy(() -> b.scheduler(null)).withMessageContaining("scheduler");
+        assertThatNullPointerException().isThrownBy(() -> NineLives.pipeline(null)).withMessageContaining("pipeline");
+        b.breaker(breaker);
+        assertThatIllegalStateException().isThrownBy(() -> b.breaker(CircuitBreaker.ofDefaults("other")))
+                .withMessageContaining("'twice'").withMessageContaining("breaker").withMessageContaining("'other'");
+    }
+
+    /** A builder reused after build() never changes a pipeline it built. */
+    @Test
+    void aBuiltPipelineIsIndependentOfItsBuilder() {
+        Pipeline.Builder b = Pipeline.builder("reused").breaker(breaker);
+        Pipeline first = b.build();
+        b.retry(retry);
+        assertThat(first.retry()).isEmpty();
+        assertThat(b.build().retry()).contains(retry);
+    }
+
+    @Test
+    void delaysRunOnTheSchedulerResolvedAtSubscription() {
+        Retry slow = Retry.builder("slow").maxAttempts(2).constantBackoff(Duration.ofSeconds(5)).build();
+        Pipeline p = Pipeline.builder("virtual").retry(slow).build();
+        AtomicInteger attempts = new AtomicInteger();
+        Mono<String> call = Mono.defer(() -> attempts.incrementAndGet() == 1 ? Mono.error(new IOException()) : Mono.just("ok"))
+                .transform(NineLives.pipeline(p));
+        StepVerifier.withVirtualTime(() -> call)
+                .expectSubscription()
+                .expectNoEvent(Duration.ofSeconds(5))
+                .expectNext("ok")
+                .verifyComplete();
+    }
+}
