@@ -61,6 +61,20 @@ final class BulkheadPlan<T> {
      * call never starts, and the subscriber gets onError(that error).
      */
     void subscribe(CoreSubscriber<? super T> actual) {
+        if (admit(actual)) {
+            new BulkheadSubscriber<>(actual, this, BulkheadSubscriber.HELD).subscribeSource();
+        }
+    }
+
+    /**
+     * Asks for a permit for one subscription. Queued: the waiting subscriber takes the call over
+     * (onSubscribe now, the source when a permit is handed over). Refused: onSubscribe and
+     * onError. Both return false. A permit taken now returns true: the caller runs the call,
+     * holding the permit (the fused pipeline subscriber does, instead of a BulkheadSubscriber).
+     *
+     * @return true if {@code actual}'s call holds a permit and must be started by the caller
+     */
+    boolean admit(CoreSubscriber<? super T> actual) {
         int admitted = permits.admit();
         if (admitted == WaitingBulkhead.PERMITTED) {
             try {
@@ -69,15 +83,17 @@ final class BulkheadPlan<T> {
                 Operators.error(actual, fatal);
                 throw fatal;
             }
-            new BulkheadSubscriber<>(actual, this, BulkheadSubscriber.HELD).subscribeSource();
-        } else if (admitted == WaitingBulkhead.QUEUED) {
-            new WaitingBulkheadSubscriber<>(actual, this).await();
-        } else {
-            try {
-                permits.announce(admitted);
-            } finally {                                // refused, whatever a listener threw
-                Operators.error(actual, permits.rejection(admitted));
-            }
+            return true;
         }
+        if (admitted == WaitingBulkhead.QUEUED) {
+            new WaitingBulkheadSubscriber<>(actual, this).await();
+            return false;
+        }
+        try {
+            permits.announce(admitted);
+        } finally {                                    // refused, whatever a listener threw
+            Operators.error(actual, permits.rejection(admitted));
+        }
+        return false;
     }
 }

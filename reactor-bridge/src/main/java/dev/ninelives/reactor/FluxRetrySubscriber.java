@@ -20,7 +20,7 @@ import java.lang.invoke.VarHandle;
  * set by an attempt's first onSubscribe and cleared when the attempt fails; a second onSubscribe
  * finds it set, and is cancelled and reported without reaching the arbiter.
  */
-final class FluxRetrySubscriber<T> extends RetrySubscriber<T> {
+class FluxRetrySubscriber<T> extends RetrySubscriber<T> {
 
     private static final VarHandle WIP;
     private static final VarHandle MISSED_REQUESTED;

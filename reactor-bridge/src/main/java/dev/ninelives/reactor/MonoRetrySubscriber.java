@@ -26,7 +26,7 @@ import reactor.core.publisher.Operators;
  * attempt's first. Taking the failed attempt out of the slot races only with cancel, harmlessly:
  * whichever wins, the attempt is over.
  */
-final class MonoRetrySubscriber<T> extends RetrySubscriber<T> {
+class MonoRetrySubscriber<T> extends RetrySubscriber<T> {
 
     MonoRetrySubscriber(CoreSubscriber<? super T> actual, RetryPlan<T> plan) {
         super(actual, plan);

@@ -49,6 +49,8 @@ public final class Pipeline {
     private final Retry retry;
     private final CircuitBreaker breaker;
     private final Scheduler scheduler;
+    /** The attempts of a fused call: the retry, or one attempt when there is none. */
+    final Retry attempts;
 
     private Pipeline(Builder b) {
         this.name = b.name;
@@ -56,6 +58,12 @@ public final class Pipeline {
         this.retry = b.retry;
         this.breaker = b.breaker;
         this.scheduler = b.scheduler;
+        this.attempts = retry != null ? retry : Retry.builder(name).maxAttempts(1).noBackoff().build();
+    }
+
+    /** How many stages a call goes through, the source not counted. */
+    int stageCount() {
+        return (bulkhead != null ? 1 : 0) + (retry != null ? 1 : 0) + (breaker != null ? 1 : 0);
     }
 
     /**

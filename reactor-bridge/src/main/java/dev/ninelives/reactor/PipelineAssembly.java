@@ -1,5 +1,7 @@
 package dev.ninelives.reactor;
 
+import dev.ninelives.breaker.CircuitBreaker;
+import dev.ninelives.bulkhead.Bulkhead;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -34,7 +36,33 @@ final class PipelineAssembly {
         return s;
     }
 
+    /**
+     * A pipeline of one stage is that stage's operator; of two or more, the fused operator, whose
+     * one subscriber per call runs every stage.
+     */
+    @SuppressWarnings("unchecked")
     static <T> Publisher<T> assemble(Publisher<T> source, Pipeline p) {
-        return stacked(source, p);
+        if (p.stageCount() <= 1) {
+            return stacked(source, p);
+        }
+        Scheduler scheduler = p.scheduler().orElse(null);
+        CircuitBreaker breaker = p.breaker().orElse(null);
+        Bulkhead bulkhead = p.bulkhead().orElse(null);
+        if (source instanceof Mono) {
+            Mono<T> mono = (Mono<T>) source;
+            RetryPlan<T> inside = new RetryPlan<>(mono, p.attempts, scheduler, true, breaker, null, p.name(), p.retry().isEmpty());
+            BulkheadPlan<T> waiting = bulkhead == null ? null
+                    : new BulkheadPlan<>(new MonoPipeline<>(mono, inside, null, p.name()), bulkhead, scheduler, true);
+            RetryPlan<T> all = bulkhead == null ? inside
+                    : new RetryPlan<>(mono, p.attempts, scheduler, true, breaker, bulkhead, p.name(), p.retry().isEmpty());
+            return MonoPipeline.assemble(new MonoPipeline<>(mono, all, waiting, p.name()));
+        }
+        Flux<T> flux = Flux.from(source);
+        RetryPlan<T> inside = new RetryPlan<>(flux, p.attempts, scheduler, false, breaker, null, p.name(), p.retry().isEmpty());
+        BulkheadPlan<T> waiting = bulkhead == null ? null
+                : new BulkheadPlan<>(new FluxPipeline<>(flux, inside, null, p.name()), bulkhead, scheduler, false);
+        RetryPlan<T> all = bulkhead == null ? inside
+                : new RetryPlan<>(flux, p.attempts, scheduler, false, breaker, bulkhead, p.name(), p.retry().isEmpty());
+        return FluxPipeline.assemble(new FluxPipeline<>(flux, all, waiting, p.name()));
     }
 }

@@ -1,5 +1,7 @@
 package dev.ninelives.reactor;
 
+import dev.ninelives.breaker.CircuitBreaker;
+import dev.ninelives.bulkhead.Bulkhead;
 import dev.ninelives.internal.RetryRules;
 import dev.ninelives.retry.Retry;
 import reactor.core.CorePublisher;
@@ -17,13 +19,30 @@ final class RetryPlan<T> {
     final boolean mono;
     /** A Mono whose values the policy tests: each attempt then gets its own small subscriber. */
     final boolean testsResults;
+    /** A pipeline's breaker, asked by each attempt; null for the retry operator. */
+    final CircuitBreaker breaker;
+    /** A pipeline's bulkhead, one permit per call; null for the retry operator and inside a waiting bulkhead. */
+    final Bulkhead bulkhead;
+    /** The pipeline's name, for Scannable; null for the retry operator. */
+    final String pipeline;
+    /** A pipeline's breaker with no retry around it: asked before downstream's onSubscribe, as the breaker operator is. */
+    final boolean breakerFirst;
 
     RetryPlan(CorePublisher<? extends T> source, Retry retry, Scheduler scheduler, boolean mono) {
+        this(source, retry, scheduler, mono, null, null, null, false);
+    }
+
+    RetryPlan(CorePublisher<? extends T> source, Retry retry, Scheduler scheduler, boolean mono,
+              CircuitBreaker breaker, Bulkhead bulkhead, String pipeline, boolean breakerFirst) {
         this.source = source;
         this.rules = RetryRules.of(retry);
         this.scheduler = scheduler;
         this.mono = mono;
         this.testsResults = mono && rules.testsResults();
+        this.breaker = breaker;
+        this.bulkhead = bulkhead;
+        this.pipeline = pipeline;
+        this.breakerFirst = breakerFirst && breaker != null;
     }
 
     Scheduler scheduler() {

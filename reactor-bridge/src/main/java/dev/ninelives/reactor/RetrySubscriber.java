@@ -124,6 +124,9 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
         boolean emitted;              // a Flux delivered an element before some error
         Throwable rethrown;           // a listener's JVM-fatal error rethrown while the call goes on
         volatile Object current;      // the attempt whose signals count (result predicates only)
+        boolean timed;                // a pipeline's breaker measures this attempt's duration...
+        long attemptStart;            // ...from this ticker reading
+        Throwable refusal;            // a pipeline without a retry: its breaker refused before onSubscribe
     }
 
     RetrySubscriber(CoreSubscriber<? super T> actual, RetryPlan<T> plan) {
@@ -131,7 +134,7 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
         this.plan = plan;
     }
 
-    private Cold cold() {
+    final Cold cold() {
         Cold c = cold;
         if (c == null) {
             c = cold = new Cold();
@@ -151,6 +154,16 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
         RetryBudget budget = rules.budget();
         if (budget != null) {
             budget.onCall();
+        }
+        try {
+            beforeOnSubscribe();                       // a pipeline without a retry asks its breaker first
+        } catch (Throwable fatal) {                    // only a JVM-fatal error gets out of the breaker
+            try {
+                callEnding();
+            } finally {
+                Operators.error(actual, fatal);
+            }
+            throw fatal;
         }
         ATTEMPTS.setRelease(this, 1);                  // the first attempt, before downstream can see us and set FLAG
         actual.onSubscribe(this);
@@ -204,7 +217,9 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
                 attempt = r;
             }
             try {
-                plan.source.subscribe(attempt);
+                if (attemptStarts(attempt)) {          // a pipeline's breaker may refuse the attempt instead
+                    plan.source.subscribe(attempt);
+                }
             } catch (Throwable e) {
                 Throwable f = subscribeThrew(attempt, e);
                 if (fatal == null) {
@@ -259,13 +274,25 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
             Operators.onNextDropped(t, actual.currentContext());
             return;
         }
-        if (plan.testsResults && retriedResult(c, t)) {
-            return;
-        }
-        cold = TERMINATED;
         try {
-            succeeded(c);
-        } finally {                                    // a listener's fatal error propagates after these
+            attemptValue();                            // a pipeline's breaker records the attempt's success
+        } finally {
+            if (!(plan.testsResults && retriedResult(c, t))) {
+                cold = TERMINATED;
+                try {
+                    succeeded(c);
+                } finally {                            // a listener's fatal error propagates after these
+                    deliver(t);
+                }
+            }
+        }
+    }
+
+    /** Delivers a Mono's value and completes: the call's outcome (a pipeline's bulkhead returns its permit first). */
+    private void deliver(T t) {
+        try {
+            callEnding();
+        } finally {
             actual.onNext(t);
             actual.onComplete();
         }
@@ -310,7 +337,11 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
             Operators.onErrorDropped(t, actual.currentContext());
             return;
         }
-        failed(t);
+        try {
+            attemptError(t);                           // a pipeline's breaker records the attempt's failure
+        } finally {
+            failed(t);
+        }
     }
 
     /** A Flux's completion, or an empty Mono's: the call succeeded. */
@@ -320,11 +351,19 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
         if (c == TERMINATED) {
             return;
         }
-        cold = TERMINATED;
         try {
-            succeeded(c);
+            attemptComplete();                         // a pipeline's breaker records the attempt's success
         } finally {
-            actual.onComplete();
+            cold = TERMINATED;
+            try {
+                succeeded(c);
+            } finally {
+                try {
+                    callEnding();
+                } finally {
+                    actual.onComplete();
+                }
+            }
         }
     }
 
@@ -522,11 +561,15 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
         if (t instanceof RetryOnResultException) {
             @SuppressWarnings("unchecked")
             T value = (T) ((RetryOnResultException) t).value();
-            actual.onNext(value);
-            actual.onComplete();
+            deliver(value);
             return;
         }
-        actual.onError(plan.rules.finalError(t, c.earlier, c.earlierCount, c.attempt, exhausted));
+        Throwable error = plan.rules.finalError(t, c.earlier, c.earlierCount, c.attempt, exhausted);
+        try {
+            callEnding();
+        } finally {
+            actual.onError(error);
+        }
     }
 
     // ---------------------------------------------------------------- downstream
@@ -536,10 +579,28 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
         if (slot == CANCELLED) {
             return;
         }
+        try {
+            callCancelled();                           // a pipeline's bulkhead returns its permit first
+        } finally {
+            cancelAttempts();
+        }
+    }
+
+    private void cancelAttempts() {
         Object previous = SLOT.getAndSet(this, CANCELLED);
         if (previous == CANCELLED) {
             return;
         }
+        try {
+            attemptCancelled();                        // a pipeline's breaker ends the running attempt's permit
+        } catch (Throwable fatal) {
+            cancelRest(previous);
+            throw fatal;
+        }
+        cancelRest(previous);
+    }
+
+    private void cancelRest(Object previous) {
         if (previous instanceof Subscription) {
             ((Subscription) previous).cancel();       // a Mono's running attempt
         } else if (previous != null) {
@@ -550,6 +611,48 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
 
     final boolean isCancelled() {
         return slot == CANCELLED;
+    }
+
+    // ---------------------------------------------------------------- a pipeline's stages
+    // No-ops for the retry operator; the fused pipeline subscribers (FusedStages) run the
+    // bulkhead's permit and the breaker's per-attempt permit here, so one subscriber carries
+    // every stage. Each is called at the point where the stacked operators would act.
+
+    /** Before downstream's onSubscribe: where a breaker without a retry around it takes its permit. */
+    void beforeOnSubscribe() {
+    }
+
+    /**
+     * An attempt is about to subscribe the source.
+     *
+     * @return false if the attempt was refused, its refusal already signalled to {@code attempt}
+     */
+    boolean attemptStarts(CoreSubscriber<T> attempt) {
+        return true;
+    }
+
+    /** A Mono attempt's value arrived (before the retry looks at it). */
+    void attemptValue() {
+    }
+
+    /** An attempt's error arrived (before the retry decides about it). */
+    void attemptError(Throwable t) {
+    }
+
+    /** An attempt completed (before the call ends with it). */
+    void attemptComplete() {
+    }
+
+    /** Downstream cancelled while an attempt or a retry delay was running. */
+    void attemptCancelled() {
+    }
+
+    /** The call's outcome is about to reach downstream: a Mono's value, or the terminal signal. */
+    void callEnding() {
+    }
+
+    /** Downstream cancelled the call. */
+    void callCancelled() {
     }
 
     /**
@@ -603,7 +706,7 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
             return Attr.RunStyle.ASYNC;
         }
         if (key == Attr.NAME) {
-            return plan.rules.name();
+            return plan.pipeline != null ? plan.pipeline : plan.rules.name();
         }
         if (key == Attr.REQUESTED_FROM_DOWNSTREAM) {
             return requestedFromDownstream();

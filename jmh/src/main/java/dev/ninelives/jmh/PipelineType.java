@@ -1,0 +1,123 @@
+package dev.ninelives.jmh;
+
+import dev.ninelives.breaker.CircuitBreaker;
+import dev.ninelives.bulkhead.Bulkhead;
+import dev.ninelives.reactor.NineLives;
+import dev.ninelives.reactor.Pipeline;
+import dev.ninelives.retry.Retry;
+import io.github.resilience4j.bulkhead.BulkheadConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.reactor.bulkhead.operator.BulkheadOperator;
+import io.github.resilience4j.reactor.circuitbreaker.operator.CircuitBreakerOperator;
+import io.github.resilience4j.reactor.retry.RetryOperator;
+import io.github.resilience4j.retry.RetryConfig;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+import java.time.Duration;
+
+/**
+ * A breaker, a retry and a bulkhead on one call, the {@code impl} {@code @Param} of
+ * {@link PipelineBenchmark}: NineLives fused into one pipeline, the same NineLives policies stacked
+ * as three operators (as the README wrote them before pipelines), and Resilience4j's three
+ * operators stacked in the same order. Every breaker is a count window of 100, every retry 3
+ * attempts with a 10 ms first delay, every bulkhead 25 permits without waiting.
+ */
+public enum PipelineType {
+
+    /** The floor: the source itself. */
+    BARE {
+        @Override
+        public Wrapper create() {
+            return Wrapper.BARE;
+        }
+    },
+
+    /** {@code source.transform(NineLives.pipeline(pipeline))}: one subscriber per call. */
+    NINELIVES {
+        @Override
+        public Wrapper create() {
+            Pipeline pipeline = Pipeline.builder("bench").bulkhead(bulkhead()).retry(retry()).breaker(breaker()).build();
+            return new Wrapper() {
+                @Override
+                public <T> Mono<T> mono(Mono<T> source) {
+                    return source.transform(NineLives.pipeline(pipeline));
+                }
+
+                @Override
+                public <T> Flux<T> flux(Flux<T> source) {
+                    return source.transform(NineLives.pipeline(pipeline));
+                }
+            };
+        }
+    },
+
+    /** The same policies as three NineLives operators: breaker, then retry, then bulkhead. */
+    STACKED {
+        @Override
+        public Wrapper create() {
+            CircuitBreaker breaker = breaker();
+            Retry retry = retry();
+            Bulkhead bulkhead = bulkhead();
+            return new Wrapper() {
+                @Override
+                public <T> Mono<T> mono(Mono<T> source) {
+                    return source.transform(NineLives.breaker(breaker)).transform(NineLives.retry(retry))
+                            .transform(NineLives.bulkhead(bulkhead));
+                }
+
+                @Override
+                public <T> Flux<T> flux(Flux<T> source) {
+                    return source.transform(NineLives.breaker(breaker)).transform(NineLives.retry(retry))
+                            .transform(NineLives.bulkhead(bulkhead));
+                }
+            };
+        }
+    },
+
+    /** Resilience4j 2.4.0's three operators in the same order. */
+    RESILIENCE4J {
+        @Override
+        public Wrapper create() {
+            io.github.resilience4j.circuitbreaker.CircuitBreaker breaker = io.github.resilience4j.circuitbreaker.CircuitBreaker
+                    .of("bench", CircuitBreakerConfig.custom().slidingWindowSize(100).minimumNumberOfCalls(100)
+                            .writableStackTraceEnabled(false).build());
+            io.github.resilience4j.retry.Retry retry = io.github.resilience4j.retry.Retry.of("bench",
+                    RetryConfig.custom().maxAttempts(3).waitDuration(Duration.ofMillis(10)).build());
+            io.github.resilience4j.bulkhead.Bulkhead bulkhead = io.github.resilience4j.bulkhead.Bulkhead.of("bench",
+                    BulkheadConfig.custom().maxConcurrentCalls(25).maxWaitDuration(Duration.ZERO).build());
+            return new Wrapper() {
+                @Override
+                public <T> Mono<T> mono(Mono<T> source) {
+                    return source.transform(CircuitBreakerOperator.of(breaker)).transformDeferred(RetryOperator.of(retry))
+                            .transform(BulkheadOperator.of(bulkhead));
+                }
+
+                @Override
+                public <T> Flux<T> flux(Flux<T> source) {
+                    return source.transform(CircuitBreakerOperator.of(breaker)).transformDeferred(RetryOperator.of(retry))
+                            .transform(BulkheadOperator.of(bulkhead));
+                }
+            };
+        }
+    };
+
+    static CircuitBreaker breaker() {
+        return CircuitBreaker.builder("bench").slidingWindow(100).minimumNumberOfCalls(100).build();
+    }
+
+    static Retry retry() {
+        return Retry.builder("bench").maxAttempts(3).constantBackoff(Duration.ofMillis(10)).build();
+    }
+
+    static Bulkhead bulkhead() {
+        return Bulkhead.builder("bench").maxConcurrent(25).build();
+    }
+
+    /**
+     * Builds fresh policies behind a wrapper.
+     *
+     * @return the wrapper that applies them
+     */
+    public abstract Wrapper create();
+}

@@ -1,0 +1,48 @@
+package dev.ninelives.reactor;
+
+import reactor.core.CoreSubscriber;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.MonoOperator;
+
+/**
+ * A Mono through a {@link Pipeline} of two or more stages, fused: one
+ * {@link MonoPipelineSubscriber} per call runs the bulkhead's permit, the retry's attempts and
+ * the breaker's permit per attempt. A call that must wait for a bulkhead permit waits in the
+ * bulkhead's waiting subscriber, which then subscribes the stages inside the bulkhead (this
+ * operator's {@code inside}). See {@link NineLives#pipeline(Pipeline)}.
+ */
+final class MonoPipeline<T> extends MonoOperator<T, T> {
+
+    final RetryPlan<T> plan;
+    /** For a call that waits: the bulkhead's plan, whose source is the stages inside the bulkhead. */
+    final BulkheadPlan<T> waiting;
+    final String name;
+
+    MonoPipeline(Mono<? extends T> source, RetryPlan<T> plan, BulkheadPlan<T> waiting, String name) {
+        super(source);
+        this.plan = plan;
+        this.waiting = waiting;
+        this.name = name;
+    }
+
+    /** Passes the operator through {@code Mono.onAssembly}, so hooks and checkpoints see it. */
+    static <T> Mono<T> assemble(MonoPipeline<T> operator) {
+        return onAssembly(operator);
+    }
+
+    @Override
+    public void subscribe(CoreSubscriber<? super T> actual) {
+        if (waiting == null) {
+            new MonoPipelineSubscriber<>(actual, plan, FusedStages.NONE).start();
+        } else if (waiting.admit(actual)) {
+            new MonoPipelineSubscriber<>(actual, plan, FusedStages.HELD).start();
+        }
+    }
+
+    @Override
+    @SuppressWarnings("rawtypes") // Scannable declares the raw type
+    public Object scanUnsafe(Attr key) {
+        Object answer = OperatorScan.answer(key, Attr.RunStyle.ASYNC, name);
+        return answer != null ? answer : super.scanUnsafe(key);
+    }
+}

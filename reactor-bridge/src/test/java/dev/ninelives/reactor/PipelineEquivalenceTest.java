@@ -1,0 +1,253 @@
+package dev.ninelives.reactor;
+
+import dev.ninelives.breaker.CircuitBreaker;
+import dev.ninelives.bulkhead.Bulkhead;
+import dev.ninelives.retry.Retry;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import org.reactivestreams.Publisher;
+import org.reactivestreams.Subscription;
+import reactor.core.CoreSubscriber;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.test.scheduler.VirtualTimeScheduler;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The fused pipeline against the same policies stacked as separate operators
+ * ({@code bulkhead(retry(breaker(source)))}, the reference), side by side on virtual time: for
+ * generated pipelines (every combination of two or three stages, waiting or failing fast),
+ * generated source behaviours per attempt (a value, empty, a counted and an ignored error, never,
+ * late values and errors, several elements then a completion or an error), several calls that
+ * overlap, cancels at random moments and one-at-a-time demand, the two give identical signals to
+ * every subscriber (with their virtual times), identical listener events of every policy, in the
+ * same order, and identical metrics at the end.
+ *
+ * <p>Guards against: a fused subscriber that drifts from the operators it replaces (a permit
+ * returned at another moment, an outcome recorded once too often or not at all, a retry that sees
+ * an attempt the breaker refused differently, demand lost between attempts, an event out of order).
+ */
+class PipelineEquivalenceTest {
+
+    enum Attempt { VALUE, EMPTY, COUNTED_ERROR, IGNORED_ERROR, NEVER, LATE_VALUE, LATE_ERROR, ELEMENTS, ELEMENTS_THEN_ERROR }
+
+    /** One call: when it subscribes, what each of its attempts does, when (if ever) it cancels, how it requests. */
+    record Call(int startSeconds, List<Attempt> attempts, int cancelAtSeconds, boolean oneAtATime) {
+    }
+
+    /** What the generated pipeline holds. */
+    record Shape(boolean bulkhead, boolean retry, boolean breaker, int maxConcurrent, int maxWaitSeconds,
+                 int maxAttempts, int backoffSeconds, int window, int permittedInHalfOpen, boolean mono) {
+        boolean valid() {
+            return (bulkhead ? 1 : 0) + (retry ? 1 : 0) + (breaker ? 1 : 0) >= 2;
+        }
+    }
+
+    @Provide
+    Arbitrary<Shape> shapes() {
+        Arbitrary<Boolean> b = Arbitraries.of(true, false);
+        return Combinators.combine(
+                Combinators.combine(b, b, b, Arbitraries.integers().between(1, 2), Arbitraries.of(0, 0, 2, 5))
+                        .as((bh, r, cb, mc, mw) -> new int[] {bh ? 1 : 0, r ? 1 : 0, cb ? 1 : 0, mc, mw}),
+                Combinators.combine(Arbitraries.integers().between(1, 3), Arbitraries.of(0, 0, 1, 3),
+                        Arbitraries.integers().between(1, 4), Arbitraries.integers().between(1, 2), b)
+                        .as((ma, bo, w, ph, mono) -> new Object[] {ma, bo, w, ph, mono}))
+                .as((x, y) -> new Shape(x[0] == 1, x[1] == 1, x[2] == 1, x[3], x[4],
+                        (Integer) y[0], (Integer) y[1], (Integer) y[2], (Integer) y[3], (Boolean) y[4]))
+                .filter(Shape::valid);
+    }
+
+    @Provide
+    Arbitrary<List<Call>> calls() {
+        Arbitrary<Call> call = Combinators.combine(
+                Arbitraries.integers().between(0, 6),
+                Arbitraries.of(Attempt.class).list().ofMinSize(1).ofMaxSize(4),
+                Arbitraries.integers().between(-1, 12).map(c -> c < 2 ? -1 : c),   // mostly no cancel
+                Arbitraries.of(true, false))
+                .as(Call::new);
+        return call.list().ofMinSize(1).ofMaxSize(3);
+    }
+
+    @Property(tries = 10_000)
+    void theFusedPipelineBehavesExactlyAsTheStackedOperators(@ForAll("shapes") Shape shape, @ForAll("calls") List<Call> calls) {
+        List<String> fused = run(shape, calls, (source, p) -> PipelineAssembly.assemble(source, p));
+        List<String> stacked = run(shape, calls, (source, p) -> PipelineAssembly.stacked(source, p));
+        assertThat(fused).as("shape %s, calls %s", shape, calls).containsExactlyElementsOf(stacked);
+    }
+
+    /** Runs every call on a fresh clock and fresh policies; returns the log of signals, events and final metrics. */
+    private static List<String> run(Shape shape, List<Call> calls,
+                                     BiFunction<Publisher<Object>, Pipeline, Publisher<Object>> assemble) {
+        VirtualTimeScheduler clock = VirtualTimeScheduler.create();
+        List<String> log = new ArrayList<>();
+        try {
+            Pipeline.Builder builder = Pipeline.builder("equivalence").scheduler(clock);
+            CircuitBreaker breaker = null;
+            Bulkhead bulkhead = null;
+            Retry retry = null;
+            if (shape.breaker()) {
+                breaker = CircuitBreaker.builder("b").slidingWindow(shape.window()).minimumNumberOfCalls(shape.window())
+                        .permittedCallsInHalfOpen(shape.permittedInHalfOpen()).openDuration(Duration.ofSeconds(4))
+                        .slowCallDuration(Duration.ofSeconds(2))
+                        .recordFailureIf(e -> e instanceof IOException)
+                        .ticker(() -> clock.now(TimeUnit.NANOSECONDS)).build();
+                breaker.onStateTransition(e -> log.add(at(clock) + " breaker " + e.from() + "->" + e.to() + " " + e.reason()));
+                breaker.onCallNotPermitted(e -> log.add(at(clock) + " breaker refused " + e.state()));
+                breaker.onCallRecorded(e -> log.add(at(clock) + " breaker " + e.outcome() + (e.slow() ? " slow" : "")
+                        + " " + e.durationNanos()));
+                builder.breaker(breaker);
+            }
+            if (shape.retry()) {
+                var rb = Retry.builder("r").maxAttempts(shape.maxAttempts());
+                retry = (shape.backoffSeconds() == 0 ? rb.noBackoff() : rb.constantBackoff(Duration.ofSeconds(shape.backoffSeconds()))).build();
+                retry.onRetry(e -> log.add(at(clock) + " retry " + e.type() + " " + e.attempt() + " " + e.delay()));
+                retry.onExhausted(e -> log.add(at(clock) + " retry " + e.type() + " " + e.attempt()));
+                retry.onFailed(e -> log.add(at(clock) + " retry " + e.type() + " " + e.attempt()));
+                retry.onSucceeded(e -> log.add(at(clock) + " retry " + e.type() + " " + e.attempt()));
+                retry.onBudgetRefused(e -> log.add(at(clock) + " retry " + e.type()));
+                builder.retry(retry);
+            }
+            if (shape.bulkhead()) {
+                var bb = Bulkhead.builder("h").maxConcurrent(shape.maxConcurrent())
+                        .ticker(() -> clock.now(TimeUnit.NANOSECONDS));
+                if (shape.maxWaitSeconds() > 0) {
+                    bb.maxWait(Duration.ofSeconds(shape.maxWaitSeconds()));
+                }
+                bulkhead = bb.build();
+                bulkhead.onPermitted(e -> log.add(at(clock) + " bulkhead permitted " + e.waitNanos()));
+                bulkhead.onRejected(e -> log.add(at(clock) + " bulkhead rejected " + e.reason()));
+                bulkhead.onFinished(e -> log.add(at(clock) + " bulkhead finished"));
+                builder.bulkhead(bulkhead);
+            }
+            Pipeline pipeline = builder.build();
+
+            for (int i = 0; i < calls.size(); i++) {
+                Call call = calls.get(i);
+                int index = i;
+                clock.schedule(() -> start(index, call, shape.mono(), pipeline, assemble, clock, log),
+                        call.startSeconds(), TimeUnit.SECONDS);
+            }
+            clock.advanceTimeBy(Duration.ofMinutes(10));
+            if (breaker != null) {
+                log.add("breaker metrics " + breaker.metrics());
+            }
+            if (bulkhead != null) {
+                log.add("bulkhead metrics " + bulkhead.metrics());
+            }
+            return log;
+        } finally {
+            clock.dispose();
+        }
+    }
+
+    private static String at(VirtualTimeScheduler clock) {
+        return clock.now(TimeUnit.MILLISECONDS) + "ms";
+    }
+
+    private static void start(int index, Call call, boolean mono, Pipeline pipeline,
+                              BiFunction<Publisher<Object>, Pipeline, Publisher<Object>> assemble,
+                              VirtualTimeScheduler clock, List<String> log) {
+        int[] attempt = {0};
+        Publisher<Object> source = mono
+                ? Mono.defer(() -> monoAttempt(call.attempts().get(Math.min(attempt[0]++, call.attempts().size() - 1)), clock))
+                : Flux.defer(() -> fluxAttempt(call.attempts().get(Math.min(attempt[0]++, call.attempts().size() - 1)), clock));
+        Publisher<Object> protectedCall = assemble.apply(source, pipeline);
+        String name = "call" + index;
+        Recorder recorder = new Recorder(name, call.oneAtATime(), clock, log);
+        protectedCall.subscribe(recorder);
+        if (call.cancelAtSeconds() > 0) {
+            clock.schedule(() -> {
+                log.add(at(clock) + " " + name + " cancels");
+                recorder.cancel();
+            }, call.cancelAtSeconds() - call.startSeconds() < 0 ? 0 : call.cancelAtSeconds() - call.startSeconds(), TimeUnit.SECONDS);
+        }
+    }
+
+    private static Mono<Object> monoAttempt(Attempt a, VirtualTimeScheduler clock) {
+        return switch (a) {
+            case VALUE, ELEMENTS -> Mono.just("v");
+            case EMPTY -> Mono.empty();
+            case COUNTED_ERROR, ELEMENTS_THEN_ERROR -> Mono.error(new IOException("down"));
+            case IGNORED_ERROR -> Mono.error(new IllegalArgumentException("bad"));
+            case NEVER -> Mono.never();
+            case LATE_VALUE -> Mono.delay(Duration.ofSeconds(3), clock).map(x -> (Object) "late");
+            case LATE_ERROR -> Mono.delay(Duration.ofSeconds(1), clock).then(Mono.error(new IOException("late")));
+        };
+    }
+
+    private static Flux<Object> fluxAttempt(Attempt a, VirtualTimeScheduler clock) {
+        return switch (a) {
+            case VALUE -> Flux.just("v");
+            case EMPTY -> Flux.empty();
+            case COUNTED_ERROR -> Flux.error(new IOException("down"));
+            case IGNORED_ERROR -> Flux.error(new IllegalArgumentException("bad"));
+            case NEVER -> Flux.never();
+            case LATE_VALUE -> Mono.delay(Duration.ofSeconds(3), clock).map(x -> (Object) "late").flux();
+            case LATE_ERROR -> Mono.delay(Duration.ofSeconds(1), clock).thenMany(Flux.error(new IOException("late")));
+            case ELEMENTS -> Flux.just("a", "b", "c");
+            case ELEMENTS_THEN_ERROR -> Flux.concat(Flux.just("a", "b"), Mono.delay(Duration.ofSeconds(1), clock)
+                    .then(Mono.error(new IOException("mid-stream"))));
+        };
+    }
+
+    /** Logs every signal with its virtual time; asks for everything, or for one element at a time. */
+    static final class Recorder implements CoreSubscriber<Object> {
+        final String name;
+        final boolean oneAtATime;
+        final VirtualTimeScheduler clock;
+        final List<String> log;
+        Subscription s;
+
+        Recorder(String name, boolean oneAtATime, VirtualTimeScheduler clock, List<String> log) {
+            this.name = name;
+            this.oneAtATime = oneAtATime;
+            this.clock = clock;
+            this.log = log;
+        }
+
+        @Override
+        public void onSubscribe(Subscription s) {
+            this.s = s;
+            log.add(at(clock) + " " + name + " onSubscribe");
+            s.request(oneAtATime ? 1 : Long.MAX_VALUE);
+        }
+
+        @Override
+        public void onNext(Object o) {
+            log.add(at(clock) + " " + name + " onNext " + o);
+            if (oneAtATime) {
+                s.request(1);
+            }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            log.add(at(clock) + " " + name + " onError " + t.getClass().getSimpleName() + " " + t.getMessage()
+                    + " suppressed=" + t.getSuppressed().length);
+        }
+
+        @Override
+        public void onComplete() {
+            log.add(at(clock) + " " + name + " onComplete");
+        }
+
+        void cancel() {
+            Subscription current = s;
+            if (current != null) {
+                current.cancel();
+            }
+        }
+    }
+}
