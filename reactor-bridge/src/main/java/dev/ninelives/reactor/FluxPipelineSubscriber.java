@@ -137,6 +137,11 @@ final class FluxPipelineSubscriber<T> extends FluxRetrySubscriber<T> implements 
     }
 
     @Override
+    public boolean fencedPermit() {
+        return true;
+    }
+
+    @Override
     public boolean cancelled() {
         return isCancelled();
     }

@@ -24,9 +24,12 @@ import reactor.core.publisher.Operators;
  *
  * The one race the stacked form did not have: a cancel on another thread while an attempt takes
  * its breaker permit. The stacked breaker operator returns such a permit when the retry cancels
- * the attempt's subscription; here the attempt publishes its permit and then looks at the
- * retry's slot, and the cancel swaps the slot and then looks at the permit (both volatile): at
- * least one of them sees the other, and the CAS on the permit lets only one report it.
+ * the attempt's subscription. Here the cancel swaps the retry's slot and then looks at the
+ * permit; the attempt publishes its permit and then, in the Flux subscriber, looks at the slot
+ * (both volatile: at least one sees the other), and in the Mono subscriber CASes its source's
+ * Subscription into the slot, which fails on a cancel and then reports the permit (a release
+ * write suffices before a CAS, which saves a fence per call). Either way the CAS on the permit
+ * lets exactly one of them report it.
  */
 interface FusedStages<T> {
 
@@ -104,12 +107,22 @@ interface FusedStages<T> {
         }
         timing(b);
         permit(p);
-        if (cancelled() && casPermit(p, BreakerSubscriber.CANCELLED)) {
+        if (fencedPermit() && cancelled() && casPermit(p, BreakerSubscriber.CANCELLED)) {
             b.release(p);                              // cancelled meanwhile, and the cancel missed this permit
             return false;
         }
         return true;
     }
+
+    /**
+     * True if {@link #permit(long)} is a volatile write, so that reading the retry's slot after it
+     * cannot miss a cancel that missed the permit (the Flux subscriber). False if the permit is
+     * published by a release write and the attempt's first onSubscribe, whose CAS on the slot
+     * fails on a cancel, reports the permit instead (the Mono subscriber: one fence less per call).
+     *
+     * @return whether the attempt must check for a cancel itself
+     */
+    boolean fencedPermit();
 
     /** Starts timing an attempt when the breaker uses durations (slow calls, a call listener). */
     private void timing(CircuitBreaker b) {

@@ -99,7 +99,7 @@ final class MonoPipelineSubscriber<T> extends MonoRetrySubscriber<T> implements 
 
     @Override
     public void permit(long value) {
-        permit = value;
+        PERMIT.setRelease(this, value);               // published by the attempt's CAS on the slot: see FusedStages
     }
 
     @Override
@@ -125,6 +125,11 @@ final class MonoPipelineSubscriber<T> extends MonoRetrySubscriber<T> implements 
     @Override
     public Cold coldCreated() {
         return cold();
+    }
+
+    @Override
+    public boolean fencedPermit() {
+        return false;
     }
 
     @Override

@@ -51,7 +51,11 @@ class MonoRetrySubscriber<T> extends RetrySubscriber<T> {
         for (;;) {
             Object previous = slot;
             if (previous == CANCELLED) {
-                s.cancel();
+                try {
+                    attemptCancelled();               // a pipeline's breaker: the permit of an attempt cancelled as it started
+                } finally {
+                    s.cancel();
+                }
                 return;
             }
             if (previous instanceof Subscription) {

@@ -79,6 +79,48 @@ class CancellationStormTest {
                 .onErrorResume(IOException.class, e -> Mono.just(0));
     }
 
+    /**
+     * The fused pipeline's own race: a cancel on another thread while an attempt takes its
+     * breaker permit (the stacked breaker returned such a permit when its subscription was
+     * cancelled; the fused subscriber must report it through the retry's slot). Calls are
+     * subscribed on the pool and cancelled from another pool thread at once, Mono and Flux, with
+     * immediate retries; afterwards every trial slot is free or recorded, and every bulkhead
+     * permit is back.
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "mono={0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+    void cancellingFusedPipelinesAsTheyStartLeaksNoPermit(boolean mono) throws InterruptedException {
+        List<CircuitBreaker> breakers = new ArrayList<>();
+        List<dev.ninelives.bulkhead.Bulkhead> bulkheads = new ArrayList<>();
+        for (int round = 0; round < 5; round++) {                 // 300 calls of up to 3 attempts: under 1000 trials a round
+            CircuitBreaker b = halfOpen(1000);
+            dev.ninelives.bulkhead.Bulkhead bulkhead = dev.ninelives.bulkhead.Bulkhead.builder("stormPipeline").maxConcurrent(64).build();
+            breakers.add(b);
+            bulkheads.add(bulkhead);
+            Pipeline p = Pipeline.builder("storm").breaker(b).bulkhead(bulkhead)
+                    .retry(dev.ninelives.retry.Retry.builder("storm").maxAttempts(3).noBackoff().build()).build();
+            java.util.concurrent.atomic.AtomicInteger attempts = new java.util.concurrent.atomic.AtomicInteger();
+            org.reactivestreams.Publisher<Integer> source = mono
+                    ? Mono.defer(() -> attempts.incrementAndGet() % 3 == 0 ? Mono.just(1) : Mono.<Integer>error(new IOException("down")))
+                    : Flux.defer(() -> attempts.incrementAndGet() % 3 == 0 ? Flux.just(1, 2) : Flux.<Integer>error(new IOException("down")));
+            Flux.range(0, 300).flatMap(i -> {
+                reactor.core.publisher.Sinks.Empty<Void> stop = reactor.core.publisher.Sinks.empty();
+                Flux<Integer> call = Flux.from(NineLives.<Integer>pipeline(p).apply(source)).subscribeOn(pool)
+                        .takeUntilOther(stop.asMono());
+                pool.schedule(stop::tryEmitEmpty);                 // cancel from another thread, at once
+                return call.onErrorResume(e -> Mono.empty());
+            }, 32).blockLast(SAFETY);
+        }
+        quiesce();
+        for (int round = 0; round < breakers.size(); round++) {
+            CircuitBreaker b = breakers.get(round);
+            assertThat(bulkheads.get(round).metrics().inFlight()).as("round %d: every bulkhead permit back", round).isZero();
+            assertThat(b.state()).isEqualTo(State.HALF_OPEN);
+            int recorded = b.metrics().calls();
+            assertThat(freeTrialSlots(b) + recorded).as("round %d: every trial slot free or recorded", round).isEqualTo(1000);
+        }
+    }
+
     @Test
     void zipCancellingSiblingsInClosedRecordsOnlyTheFailures() throws InterruptedException {
         CircuitBreaker b = CircuitBreaker.builder("closedStorm").slidingWindow(8_000).minimumNumberOfCalls(8_000)

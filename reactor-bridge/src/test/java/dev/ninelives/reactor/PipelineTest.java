@@ -131,6 +131,58 @@ class PipelineTest {
         assertThat(b.build().retry()).contains(retry);
     }
 
+    /**
+     * The fused subscriber's own race, made deterministic: the call is cancelled while its
+     * attempt is inside the breaker's tryAcquire (here by the listener of the OPEN -> HALF_OPEN
+     * move that the attempt itself makes), so the cancel finds no permit yet and the attempt
+     * receives one afterwards. Guards against that trial permit leaking, which would leave a
+     * one-trial breaker refusing every call in HALF_OPEN.
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "mono={0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+    void aCancelWhileTheAttemptTakesItsBreakerPermitReturnsThePermit(boolean mono) {
+        long[] now = {0};
+        CircuitBreaker oneTrial = CircuitBreaker.builder("race").permittedCallsInHalfOpen(1)
+                .openDuration(Duration.ofSeconds(1)).ticker(() -> now[0]).build();
+        oneTrial.transitionTo(CircuitBreaker.State.OPEN);
+        now[0] = Duration.ofSeconds(2).toNanos();
+        org.reactivestreams.Subscription[] call = new org.reactivestreams.Subscription[1];
+        oneTrial.onStateTransition(e -> {
+            if (e.to() == CircuitBreaker.State.HALF_OPEN) {
+                call[0].cancel();                          // the cancel lands before tryAcquire returns the permit
+            }
+        });
+        Pipeline p = Pipeline.builder("race").breaker(oneTrial).retry(retry).build();
+        AtomicInteger subscribed = new AtomicInteger();
+        Publisher<String> source = mono ? Mono.fromCallable(() -> "v").doOnSubscribe(x -> subscribed.incrementAndGet())
+                : Flux.just("v").doOnSubscribe(x -> subscribed.incrementAndGet());
+        Publisher<String> protectedCall = NineLives.<String>pipeline(p).apply(source);
+        protectedCall.subscribe(new reactor.core.CoreSubscriber<String>() {
+            @Override
+            public void onSubscribe(org.reactivestreams.Subscription s) {
+                call[0] = s;
+                s.request(1);
+            }
+
+            @Override
+            public void onNext(String v) {
+            }
+
+            @Override
+            public void onError(Throwable t) {
+            }
+
+            @Override
+            public void onComplete() {
+            }
+        });
+        assertThat(oneTrial.state()).isEqualTo(CircuitBreaker.State.HALF_OPEN);
+        long trial = oneTrial.tryAcquire();
+        assertThat(trial).as("the cancelled attempt's trial permit came back").isNotNegative();
+        oneTrial.release(trial);
+        assertThat(oneTrial.metrics().calls()).as("nothing recorded for the cancelled attempt").isZero();
+    }
+
     @Test
     void delaysRunOnTheSchedulerResolvedAtSubscription() {
         Retry slow = Retry.builder("slow").maxAttempts(2).constantBackoff(Duration.ofSeconds(5)).build();
