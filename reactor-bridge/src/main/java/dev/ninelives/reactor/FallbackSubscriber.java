@@ -1,5 +1,6 @@
 package dev.ninelives.reactor;
 
+import dev.ninelives.internal.Guard;
 import org.reactivestreams.Publisher;
 import org.reactivestreams.Subscription;
 import reactor.core.CorePublisher;
@@ -221,22 +222,23 @@ final class FallbackSubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
         }
     }
 
-    /** The source's subscribe threw: the call fails with that error, and may fall back. */
+    /**
+     * The source's subscribe threw: the call fails with that error, and may fall back. A
+     * JVM-fatal error ends the call, unless it has ended already (the fallback's own rethrow,
+     * coming back up through a synchronous source), and propagates.
+     */
     void subscribeFailed(Throwable e) {
         if (s == null) {
             onSubscribe(Operators.emptySubscription());
         }
-        Throwable t;
-        try {
-            t = Operators.onOperatorError(e, actual.currentContext());
-        } catch (Throwable fatal) {                       // Reactor rethrows JVM-fatal errors: end the call first
+        if (Guard.isFatal(e)) {
             if (!done) {
                 done = true;
-                actual.onError(fatal);
+                actual.onError(e);
             }
-            throw fatal;
+            throw (Error) e;
         }
-        onError(t);
+        onError(Operators.onOperatorError(e, actual.currentContext()));
     }
 
     @Override
@@ -322,22 +324,19 @@ final class FallbackSubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
             parent.actual.onComplete();
         }
 
-        /** The fallback publisher's subscribe threw: the call ends with that error. */
+        /** The fallback publisher's subscribe threw: the call ends with that error; a JVM-fatal one then propagates. */
         void subscribeFailed(Throwable e) {
             if (s == null) {
                 onSubscribe(Operators.emptySubscription());
             }
-            Throwable t;
-            try {
-                t = Operators.onOperatorError(e, currentContext());
-            } catch (Throwable fatal) {                   // JVM-fatal: end the call, then let it go
+            if (Guard.isFatal(e)) {
                 if (!done) {
                     done = true;
-                    parent.actual.onError(fatal);
+                    parent.actual.onError(e);
                 }
-                throw fatal;
+                throw (Error) e;
             }
-            onError(t);
+            onError(Operators.onOperatorError(e, currentContext()));
         }
 
         @Override
