@@ -471,6 +471,57 @@ class FallbackOperatorTest {
         assertThat(secondRequests).isEmpty();
     }
 
+    /** A reusable downstream that asks for everything and counts what it gets. */
+    static final class Sink implements CoreSubscriber<Object> {
+        long values;
+        long completions;
+
+        @Override
+        public void onSubscribe(Subscription s) {
+            s.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        public void onNext(Object o) {
+            values++;
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            throw new AssertionError("no call fails here", t);
+        }
+
+        @Override
+        public void onComplete() {
+            completions++;
+        }
+    }
+
+    /**
+     * Guards the cost promise: a call that succeeds allocates the fallback's subscriber and
+     * nothing else (48 bytes with compressed oops), however many elements it delivers; the
+     * fallback itself is never touched.
+     */
+    @Test
+    void aSucceedingCallAllocatesOnlyTheSubscriber() throws Exception {
+        Mono<Integer> bareMono = Mono.just(1);
+        Mono<Integer> mono = mono(bareMono, Fallback.toValue(-1));
+        Flux<Integer> bareFlux = Flux.range(0, 100);
+        Flux<Integer> flux = flux(bareFlux, Fallback.toValue(-1));
+        Sink sink = new Sink();
+        Allocations allocations = new Allocations();
+        int calls = 20_000;
+        long bare = allocations.during(calls, () -> bareMono.subscribe(sink));
+        long protectedMono = allocations.during(calls, () -> mono.subscribe(sink));
+        long bareElements = allocations.during(calls, () -> bareFlux.subscribe(sink));
+        long protectedFlux = allocations.during(calls, () -> flux.subscribe(sink));
+        assertThat(sink.completions).as("every call completed").isEqualTo(8L * calls);
+        assertThat(sink.values).isEqualTo(4L * calls + 4L * calls * 100);
+        assertThat((protectedMono - bare) / (double) calls).as("bytes per Mono call over the bare Mono").isLessThanOrEqualTo(48.5);
+        assertThat((protectedFlux - bareElements) / (double) calls).as("bytes per Flux call of 100 elements over the bare Flux")
+                .isLessThanOrEqualTo(48.5);
+    }
+
     /**
      * BlockHound watches: calls fail and fall back on Schedulers.parallel() threads (the
      * source failing there, the fallback publishing there), thousands of them at once.
