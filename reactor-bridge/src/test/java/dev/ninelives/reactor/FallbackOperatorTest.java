@@ -426,6 +426,40 @@ class FallbackOperatorTest {
         assertThat(cancelled.scannable().scan(Scannable.Attr.CANCELLED)).isTrue();
     }
 
+    @Test
+    void theFallbacksSubscriberAnswersScannable() {
+        List<CoreSubscriber<? super Integer>> captured = new CopyOnWriteArrayList<>();
+        Subscription quiet = new Subscription() {
+            @Override
+            public void request(long n) {
+            }
+
+            @Override
+            public void cancel() {
+            }
+        };
+        Flux<Integer> capturing = new Flux<>() {
+            @Override
+            public void subscribe(CoreSubscriber<? super Integer> actual) {
+                captured.add(actual);
+                actual.onSubscribe(quiet);
+            }
+        };
+        BulkheadTestSupport.Capturing<Integer> down = new BulkheadTestSupport.Capturing<>(1);
+        flux(Flux.<Integer>error(DOWN), Fallback.to(capturing)).subscribe(down);
+        Scannable inner = Scannable.from(captured.get(0));
+        assertThat(inner.scanUnsafe(Scannable.Attr.PARENT)).isSameAs(quiet);
+        assertThat(inner.scanUnsafe(Scannable.Attr.ACTUAL)).isSameAs(down.scannable());
+        assertThat(inner.scan(Scannable.Attr.RUN_STYLE)).isEqualTo(Scannable.Attr.RunStyle.SYNC);
+        assertThat(inner.scan(Scannable.Attr.TERMINATED)).isFalse();
+        assertThat(inner.scan(Scannable.Attr.CANCELLED)).isFalse();
+        assertThat(inner.stepName()).isEqualTo("fallback");
+        down.cancel();
+        assertThat(inner.scan(Scannable.Attr.CANCELLED)).isTrue();
+        captured.get(0).onComplete();
+        assertThat(inner.scan(Scannable.Attr.TERMINATED)).isTrue();
+    }
+
     /** Reactive Streams 2.5 on the fallback side: a second onSubscribe is cancelled, the first keeps running. */
     @Test
     void aSecondOnSubscribeOfTheFallbackIsCancelledAndTheFirstKeepsRunning() {

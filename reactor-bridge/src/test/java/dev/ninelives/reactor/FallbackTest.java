@@ -113,6 +113,19 @@ class FallbackTest {
         assertThat(never.resume(new IOException(), NONE)).isNull();
     }
 
+    /** The typing: a fallback of a subtype serves a call of its supertype, and the call keeps its own type. */
+    @Test
+    void aFallbackOfASubtypeServesACallOfItsSupertype() {
+        Fallback<String> text = Fallback.toValue("fallback");
+        Mono<CharSequence> chars = Mono.<CharSequence>error(new IOException("down")).transform(NineLives.fallback(text));
+        StepVerifier.create(chars).expectNext("fallback").verifyComplete();
+        Flux<Number> numbers = Flux.<Number>just(1.5).concatWith(Flux.error(new IOException("down")))
+                .transform(NineLives.fallback(Fallback.to(Flux.just(2, 3))));
+        StepVerifier.create(numbers).expectNext(1.5, 2, 3).verifyComplete();
+        Flux<Object> empty = Flux.error(new IOException("down")).transform(NineLives.fallback(Fallback.to(Mono.empty())));
+        StepVerifier.create(empty).verifyComplete();
+    }
+
     @Test
     void argumentsAreCheckedAtTheCall() {
         assertThatThrownBy(() -> Fallback.toValue(null)).isInstanceOf(NullPointerException.class).hasMessage("value must not be null");
