@@ -61,18 +61,18 @@ public final class Fallback<T> {
     private final Publisher<? extends T> publisher;
     /** Makes the publisher from the error; null for {@link #to} and {@link #toValue}. */
     private final Function<? super Throwable, ? extends Publisher<? extends T>> function;
-    /** What the fallback delivers, for {@link #toString()}. */
-    private final String target;
+    /** The value of {@link #toValue}, for {@link #toString()}; null otherwise. */
+    private final Object value;
     /** The error types it applies to; null when not restricted by type. */
     private final Class<?>[] types;
     /** The predicate an error must pass; null when there is none. */
     private final Predicate<? super Throwable> predicate;
 
     private Fallback(Publisher<? extends T> publisher, Function<? super Throwable, ? extends Publisher<? extends T>> function,
-                     String target, Class<?>[] types, Predicate<? super Throwable> predicate) {
+                     Object value, Class<?>[] types, Predicate<? super Throwable> predicate) {
         this.publisher = publisher;
         this.function = function;
-        this.target = target;
+        this.value = value;
         this.types = types;
         this.predicate = predicate;
     }
@@ -93,7 +93,7 @@ public final class Fallback<T> {
      */
     public static <T> Fallback<T> toValue(T value) {
         Check.notNull(value, "value");
-        return new Fallback<>(Mono.just(value), null, "to value " + quote(value), null, null);
+        return new Fallback<>(Mono.just(value), null, value, null, null);
     }
 
     /**
@@ -118,7 +118,7 @@ public final class Fallback<T> {
      */
     public static <T> Fallback<T> to(Publisher<? extends T> publisher) {
         Check.notNull(publisher, "publisher");
-        return new Fallback<>(publisher, null, "to " + quote(publisher), null, null);
+        return new Fallback<>(publisher, null, null, null, null);
     }
 
     /**
@@ -141,7 +141,7 @@ public final class Fallback<T> {
      */
     public static <T> Fallback<T> with(Function<? super Throwable, ? extends Publisher<? extends T>> function) {
         Check.notNull(function, "function");
-        return new Fallback<>(null, function, "to a publisher made from the error", null, null);
+        return new Fallback<>(null, function, null, null, null);
     }
 
     /**
@@ -170,7 +170,7 @@ public final class Fallback<T> {
         for (int i = 0; i < types.length; i++) {
             all[i + 1] = checkType(Check.notNull(types[i], "types[" + i + "]"), "types[" + i + "]");
         }
-        return new Fallback<>(publisher, function, target, all, predicate);
+        return new Fallback<>(publisher, function, value, all, predicate);
     }
 
     /**
@@ -194,7 +194,7 @@ public final class Fallback<T> {
      */
     public Fallback<T> when(Predicate<? super Throwable> predicate) {
         Check.notNull(predicate, "predicate");
-        return new Fallback<>(publisher, function, target, types, predicate);
+        return new Fallback<>(publisher, function, value, types, predicate);
     }
 
     /**
@@ -215,6 +215,9 @@ public final class Fallback<T> {
             }
             on = predicate == null ? names.toString() : names + " when a predicate accepts the error";
         }
+        String target = value != null ? "to value " + quote(value)
+                : publisher != null ? "to " + quote(publisher)
+                : "to a publisher made from the error";
         return "fallback " + target + " " + on;
     }
 
@@ -310,8 +313,14 @@ public final class Fallback<T> {
         return type;
     }
 
+    /** The object's own description, cut at {@value #QUOTED} characters; its class name if that fails. */
     private static String quote(Object value) {
-        String s = String.valueOf(value);
+        String s;
+        try {
+            s = String.valueOf(value);
+        } catch (RuntimeException toStringFailed) {     // a description must not fail the plan that prints it
+            return value.getClass().getName();
+        }
         return s.length() <= QUOTED ? s : s.substring(0, QUOTED) + "...";
     }
 }

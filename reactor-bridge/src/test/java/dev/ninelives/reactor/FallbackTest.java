@@ -160,6 +160,23 @@ class FallbackTest {
         assertThat(Fallback.toValue("x".repeat(100)).toString()).hasSize("fallback to value ".length() + 43 + " on any Exception".length());
     }
 
+    /** Guards against a value whose toString throws failing the build of a fallback, or the plan that prints it. */
+    @Test
+    void aValueIsDescribedOnlyWhenAskedAndAFailingToStringDoesNotBreakTheDescription() {
+        AtomicInteger described = new AtomicInteger();
+        Object odd = new Object() {
+            @Override
+            public String toString() {
+                described.incrementAndGet();
+                throw new IllegalStateException("no description");
+            }
+        };
+        Fallback<Object> fallback = Fallback.toValue(odd).on(IOException.class);
+        assertThat(described).as("nothing described at build time").hasValue(0);
+        assertThat(fallback.toString()).startsWith("fallback to value dev.ninelives.reactor.FallbackTest$").endsWith(" on IOException");
+        assertThat(described).hasValue(1);
+    }
+
     @Test
     void resumeReturnsTheGivenPublisherOrTheFunctionsAndCallsNothingForAFatalError() {
         Mono<String> secondary = Mono.just("secondary");
