@@ -291,6 +291,104 @@ public final class NineLives {
     }
 
     /**
+     * As {@link #pipeline(Pipeline)}, with a fallback around the whole pipeline: a call that still
+     * fails after every stage (a refusal of the bulkhead or the breaker, an exhausted retry, the
+     * source's error) switches to the fallback, as {@link #fallback(Fallback)} does.
+     *
+     * <pre>{@code
+     * Mono<Stock> stock = client.stock(sku)
+     *     .transform(NineLives.pipeline(inventory, Fallback.toValue(Stock.unknown(sku))));
+     * }</pre>
+     *
+     * <p>The fallback belongs to the call, not to the pipeline: one pipeline protects every call
+     * to a dependency whatever their element types, and each call falls back to a value of its
+     * own type.
+     *
+     * @param pipeline the pipeline
+     * @param fallback what a failed call switches to
+     * @param <T>      the element type
+     * @return a function for {@link Mono#transform} and {@link Flux#transform}
+     * @throws NullPointerException if an argument is null
+     */
+    public static <T> Function<Publisher<T>, Publisher<T>> pipeline(Pipeline pipeline, Fallback<? extends T> fallback) {
+        Check.notNull(pipeline, "pipeline");
+        Function<Publisher<T>, Publisher<T>> fallingBack = fallback(Check.notNull(fallback, "fallback"));
+        return source -> fallingBack.apply(PipelineAssembly.assemble(source, pipeline));
+    }
+
+    /**
+     * Gives a Mono, a Flux or any Publisher a fallback: when the call fails with an error the
+     * {@link Fallback} applies to (by default every {@link Exception}, never a JVM-fatal error),
+     * downstream gets the fallback's value or publisher in place of the error. A Mono stays a
+     * Mono, a Flux stays a Flux, any other Publisher becomes a Flux. Put it outermost, so that it
+     * sees what every other operator decided: a breaker's or a bulkhead's refusal, an exhausted
+     * retry, a timeout.
+     *
+     * <pre>{@code
+     * Mono<Quote> quote = client.quote(id)
+     *     .transform(NineLives.breaker(breaker))
+     *     .transform(NineLives.retry(retry))
+     *     .transform(NineLives.bulkhead(bulkhead))
+     *     .transform(NineLives.fallback(Fallback.with(error -> cache.lastQuote(id))));   // outermost
+     *
+     * Flux<Price> prices = feed.prices()
+     *     .transform(NineLives.fallback(Fallback.to(backupFeed.prices()).on(IOException.class)));
+     * }</pre>
+     *
+     * <p>What the operator does on each signal:
+     * <ul>
+     *   <li><b>elements, completion</b>: passed on untouched. A call that succeeds costs one
+     *       subscriber object, a plain increment per element and one CAS per request; the
+     *       fallback is never looked at.</li>
+     *   <li><b>{@code onError}</b> the fallback applies to: the fallback publisher is subscribed
+     *       (anew for each such call, with the subscriber's {@code Context}) and its signals go
+     *       downstream in place of the error. It is asked for exactly what downstream requested
+     *       and has not received, no more; later requests go to it.</li>
+     *   <li><b>a Flux that already delivered elements</b> then fails: the fallback continues the
+     *       stream, its elements after those delivered; nothing is replayed. Restrict the
+     *       fallback with {@link Fallback#when} if a partial stream must fail instead.</li>
+     *   <li><b>a Mono</b> falls back only before its value: a value ends the call, and an error
+     *       after it (from a source that breaks the Mono contract) is passed on. A Mono's
+     *       fallback publisher gives at most one value: a Flux there is cut after its first
+     *       element, as {@code Mono.from} does.</li>
+     *   <li><b>{@code onError}</b> the fallback does not apply to, a JVM-fatal error included:
+     *       passed on unchanged.</li>
+     *   <li><b>the fallback publisher fails</b>: its error ends the call, the original error
+     *       attached to it as suppressed.</li>
+     *   <li><b>{@code cancel}</b>: cancels the source, or the fallback publisher once the call
+     *       has switched to it; a cancel that races the switch cancels the fallback publisher as
+     *       soon as it has subscribed, and asks it for nothing.</li>
+     *   <li><b>the source's {@code subscribe} throws</b>: the call fails with that error, and may
+     *       fall back.</li>
+     * </ul>
+     *
+     * <p><b>Callbacks that throw.</b> The fallback's predicate ({@link Fallback#when}) and function
+     * ({@link Fallback#with}) are user code. An exception or a non-fatal {@code Error} from either,
+     * or a null from the function, ends the call with {@code onError(what was thrown)} (a
+     * {@link NullPointerException} for the null), the original error attached as suppressed. A
+     * JVM-fatal error ({@link VirtualMachineError}, {@link LinkageError}) ends the call with
+     * {@code onError(that error)}, so that the operators around this one end their call and return
+     * their permits, and only then propagates, to the thread that signalled the original error:
+     * out of {@code subscribe} for a synchronous source, into the source's thread otherwise. The
+     * same holds for a fallback publisher whose {@code subscribe} throws.
+     *
+     * @param fallback what to deliver, and for which errors; one fallback can serve any number of calls
+     * @param <T>      the element type
+     * @return a function for {@link Mono#transform} and {@link Flux#transform}
+     * @throws NullPointerException if {@code fallback} is null
+     */
+    @SuppressWarnings("unchecked")
+    public static <T> Function<Publisher<T>, Publisher<T>> fallback(Fallback<? extends T> fallback) {
+        Check.notNull(fallback, "fallback");
+        return source -> {
+            if (source instanceof Mono) {
+                return MonoFallback.assemble((Mono<T>) source, fallback);
+            }
+            return FluxFallback.assemble(Flux.from(source), fallback);
+        };
+    }
+
+    /**
      * Tells whether {@code error} is a bulkhead's refusal (full, queue full, or wait timed out).
      *
      * @param error any throwable, possibly null

@@ -64,6 +64,7 @@ class ConventionsTest {
             "dev.ninelives.bulkhead.BulkheadFullException$Reason",
             "dev.ninelives.bulkhead.BulkheadMetrics",
             "dev.ninelives.reactor.NineLives", "dev.ninelives.reactor.Pipeline", "dev.ninelives.reactor.Pipeline$Builder",
+            "dev.ninelives.reactor.Fallback",
             "dev.ninelives.reactor.micrometer.NineLivesMeters",
             // exported only to dev.ninelives.reactor
             "dev.ninelives.internal.Check",

@@ -268,6 +268,47 @@ class OperatorContractTest {
         }
     }
 
+    /**
+     * A fallback whose publisher signals the call's own error again, so that every scenario's
+     * expected signals still hold while each error goes through the whole switch: the function,
+     * the fallback publisher's subscription, its error. Every fallback publisher made must be
+     * subscribed and must end (error, completion or cancel); a protection inside it, if any, must
+     * account for its permits as well.
+     */
+    static final class FallbackProtection implements Protection {
+        final Protection inside;
+        final AtomicInteger made = new AtomicInteger();
+        final AtomicInteger started = new AtomicInteger();
+        final AtomicInteger ended = new AtomicInteger();
+
+        FallbackProtection(Protection inside) {
+            this.inside = inside;
+        }
+
+        @Override
+        public <T> Function<Publisher<T>, Publisher<T>> operator() {
+            Function<Publisher<T>, Publisher<T>> fallback = NineLives.fallback(Fallback.<T>with(e -> {
+                made.incrementAndGet();
+                return Flux.<T>error(e).doOnSubscribe(s -> started.incrementAndGet()).doFinally(signal -> ended.incrementAndGet());
+            }));
+            return inside == null ? fallback : inside.<T>operator().andThen(fallback);
+        }
+
+        @Override
+        public void assertAccounted() {
+            if (inside != null) {
+                inside.assertAccounted();
+            }
+            assertThat(started).as("every fallback publisher made was subscribed").hasValue(made.get());
+            assertThat(ended).as("and ended").hasValue(started.get());
+        }
+
+        @Override
+        public String toString() {
+            return inside == null ? "fallback" : "fallback over " + inside;
+        }
+    }
+
     /** The three stages as one pipeline: the bulkhead's permits and the breaker's trial slots must all come back. */
     static final class PipelineProtection extends BulkheadProtection {
         final BreakerProtection breaker = new BreakerProtection();
@@ -300,7 +341,9 @@ class OperatorContractTest {
         List<Supplier<Protection>> all = List.of(BreakerProtection::new, RetryOverBreakerProtection::new,
                 () -> new RetryProtection(false), () -> new RetryProtection(true),
                 BulkheadProtection::new, WaitingBulkheadProtection::new, RetryInsideBulkheadProtection::new,
-                PipelineProtection::new);
+                () -> new FallbackProtection(null), () -> new FallbackProtection(new RetryOverBreakerProtection()),
+                () -> new FallbackProtection(new RetryInsideBulkheadProtection()),
+                PipelineProtection::new, () -> new FallbackProtection(new PipelineProtection()));
         return all.stream().flatMap(p -> Stream.of(Arguments.of(p.get(), true), Arguments.of(p.get(), false)));
     }
 

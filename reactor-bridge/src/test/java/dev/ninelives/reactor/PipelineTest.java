@@ -183,6 +183,24 @@ class PipelineTest {
         assertThat(oneTrial.metrics().calls()).as("nothing recorded for the cancelled attempt").isZero();
     }
 
+    /** The call's fallback sits outside every stage: it sees the refusals and the exhausted retry, and the breaker still records. */
+    @Test
+    void aFallbackAtTheCallSiteCatchesWhatEveryStageDecided() {
+        Pipeline p = inOrder();
+        Mono<String> down = Mono.error(new IOException("down"));
+        StepVerifier.create(down.transform(NineLives.pipeline(p, Fallback.toValue("cached"))))
+                .expectNext("cached")
+                .verifyComplete();
+        assertThat(breaker.metrics().failures()).as("three attempts recorded behind the fallback").isEqualTo(3);
+        assertThat(bulkhead.metrics().inFlight()).isZero();
+
+        breaker.transitionTo(CircuitBreaker.State.FORCED_OPEN);
+        StepVerifier.create(Flux.just(1, 2).transform(NineLives.pipeline(p, Fallback.to(Flux.just(-1)))))
+                .expectNext(-1)
+                .verifyComplete();
+        assertThatNullPointerException().isThrownBy(() -> NineLives.pipeline(p, null)).withMessageContaining("fallback");
+    }
+
     @Test
     void delaysRunOnTheSchedulerResolvedAtSubscription() {
         Retry slow = Retry.builder("slow").maxAttempts(2).constantBackoff(Duration.ofSeconds(5)).build();
