@@ -4,6 +4,7 @@ package dev.ninelives.site;
 import dev.ninelives.breaker.CircuitBreaker;
 import dev.ninelives.bulkhead.Bulkhead;
 import dev.ninelives.reactor.NineLives;
+import dev.ninelives.reactor.Pipeline;
 import dev.ninelives.retry.Retry;
 import dev.ninelives.retry.RetryBudget;
 import reactor.core.publisher.Flux;
@@ -23,10 +24,30 @@ import java.util.Objects;
  * compile or does not behave as the page says.
  *
  * <p>The example is the quote service of the other pages, whose calls to the remote
- * {@link QuoteClient} go through a breaker, a retry and a bulkhead, and a second dependency, a
- * ratings service, whose retries share one budget with those of the quotes.
+ * {@link QuoteClient} go through a breaker, a retry and a bulkhead, declared as one pipeline or
+ * stacked by hand, and a second dependency, a ratings service, whose retries share one budget
+ * with those of the quotes.
  */
 public final class ComposingSnippets {
+
+    /**
+     * Declares the quote service's three policies as one pipeline: the recommended way, whose
+     * order is the library's.
+     *
+     * @param breaker  the dependency's circuit breaker
+     * @param retry    the retry policy of its calls
+     * @param bulkhead the dependency's bulkhead
+     * @return the pipeline, for every call to the dependency
+     */
+    // tag::pipeline[]
+    public static Pipeline quotesPipeline(CircuitBreaker breaker, Retry retry, Bulkhead bulkhead) {
+        return Pipeline.builder("quotes")       // whatever the order of these calls,
+                .breaker(breaker)               // a call meets the bulkhead first,
+                .retry(retry)                   // then the retry, which makes its attempts,
+                .bulkhead(bulkhead)             // and each attempt meets the breaker
+                .build();
+    }
+    // end::pipeline[]
 
     // tag::protection[]
     /**

@@ -13,6 +13,7 @@ import dev.ninelives.bulkhead.BulkheadEvent;
 import dev.ninelives.bulkhead.BulkheadFullException;
 import dev.ninelives.core.Ticker;
 import dev.ninelives.reactor.NineLives;
+import dev.ninelives.reactor.Pipeline;
 import dev.ninelives.retry.Jitter;
 import dev.ninelives.retry.Retry;
 import dev.ninelives.retry.RetryBudget;
@@ -42,14 +43,15 @@ import java.util.function.Consumer;
 
 /**
  * The tour's scenario: a {@link TourService} that follows a script, called at a steady rate
- * through a bulkhead, a retry and a circuit breaker, with a live timeline of what happens.
+ * through one pipeline of a bulkhead, a retry and a circuit breaker, with a live timeline of
+ * what happens.
  *
- * <p>Each call is {@code service.call().transform(NineLives.breaker(breaker))
- * .transform(NineLives.retry(retry, scheduler)).transform(NineLives.bulkhead(bulkhead, scheduler))}:
- * the retry is outside the breaker, so every attempt goes through the breaker, and a refusal
- * ends the call without a retry; the bulkhead is outermost, so a call holds one permit from its
- * first attempt to its last, and a call that finds every permit taken waits for one, or gives up
- * after the bulkhead's maximum wait, without ever reaching the retry or the breaker.
+ * <p>Each call is {@code service.call().transform(NineLives.pipeline(inventory))}, and the run
+ * starts by printing {@code inventory.explain()}. The pipeline puts the retry outside the
+ * breaker, so every attempt goes through the breaker, and a refusal ends the call without a
+ * retry; and the bulkhead outermost, so a call holds one permit from its first attempt to its
+ * last, and a call that finds every permit taken waits for one, or gives up after the bulkhead's
+ * maximum wait, without ever reaching the retry or the breaker.
  *
  * <p>The service is the in-process {@link ScriptedService} unless {@link #withService} says
  * otherwise: the tour itself calls a real HTTP server, {@link HttpTourService}. The timeline
@@ -298,6 +300,13 @@ public final class TourScenario {
         final Retry retry = retrySettings("inventory").ticker(ticker).budget(budget)
                 .random(new Random(JITTER_SEED)).build();
         final Bulkhead bulkhead = bulkheadSettings("inventory").ticker(ticker).build();
+        /** The protection of every call: written in any order, run as bulkhead, retry, breaker. */
+        final Pipeline inventory = Pipeline.builder("inventory")
+                .bulkhead(bulkhead)
+                .retry(retry)
+                .breaker(breaker)
+                .scheduler(scheduler)                        // the retry's delays and the bulkhead's waits
+                .build();
         final long startNanos;
 
         final AtomicLong calls = new AtomicLong();
@@ -377,9 +386,13 @@ public final class TourScenario {
         }
 
         /**
-         * One call: every attempt through the breaker, the retry outside it, and the bulkhead
-         * outermost. Only the service's failures, a breaker's refusal and a bulkhead's refusal
-         * are expected errors; anything else fails the run.
+         * One call through the pipeline: the bulkhead outermost, the retry inside it, and every
+         * attempt through the breaker. Only the service's failures, a breaker's refusal and a
+         * bulkhead's refusal are expected errors; anything else fails the run.
+         *
+         * <p>The attempts are counted where they reach the service, inside the pipeline, and a
+         * refused attempt where its refusal comes out: the tour's retry does not retry a refusal,
+         * so a refused attempt is the call's last, and its refusal arrives at once.
          */
         Mono<Outcome> oneCall() {
             calls.incrementAndGet();
@@ -389,14 +402,13 @@ public final class TourScenario {
             }
             AtomicInteger attempts = new AtomicInteger();
             return service.call()
-                    .transform(NineLives.breaker(breaker))
-                    .doOnSubscribe(s -> onAttempt(attempts))         // every attempt, refused or not
-                    .transform(NineLives.retry(retry, scheduler))
-                    .transform(NineLives.bulkhead(bulkhead, scheduler))
+                    .doOnSubscribe(s -> onAttempt(attempts))         // every attempt the breaker let through
+                    .transform(NineLives.pipeline(inventory))
                     .doOnSubscribe(s -> onAdmitted())                // running, or counted in the queue
                     .map(answer -> attempts.get() > 1 ? Outcome.OK_AFTER_RETRY : Outcome.OK)
                     .onErrorResume(ServiceException.class, e -> Mono.just(failed(e)))
-                    .onErrorResume(NineLives::isCallNotPermitted, e -> Mono.just(refused((CallNotPermittedException) e)))
+                    .onErrorResume(NineLives::isCallNotPermitted,
+                            e -> Mono.just(refused((CallNotPermittedException) e, attempts)))
                     .onErrorResume(NineLives::isBulkheadFull, e -> Mono.just(
                             ((BulkheadFullException) e).reason() == BulkheadFullException.Reason.WAIT_TIMED_OUT
                                     ? Outcome.WAIT_TIMED_OUT : Outcome.QUEUE_FULL))
@@ -438,9 +450,11 @@ public final class TourScenario {
 
         /**
          * A refusal comes at the attempt's subscription: the phase now is the phase of that
-         * attempt. The script's last phase is the recovery.
+         * attempt, which counts as one, though it never reached the service. The script's last
+         * phase is the recovery.
          */
-        Outcome refused(CallNotPermittedException e) {
+        Outcome refused(CallNotPermittedException e, AtomicInteger attempts) {
+            onAttempt(attempts);
             if (e.state() == CircuitBreaker.State.OPEN) {
                 lastOpenRefusal = e;                        // it knows when the next trial call is due
             }
@@ -537,7 +551,10 @@ public final class TourScenario {
 
         void printHeader() {
             CircuitBreakerConfig c = breaker.config();
-            out.accept("NineLives tour: a bulkhead, a retry and a circuit breaker in front of a flaky service");
+            out.accept("NineLives tour: one pipeline, a bulkhead, a retry and a circuit breaker, in front of a flaky service");
+            out.accept("");
+            out.accept("  each call is service.call().transform(NineLives.pipeline(inventory)); inventory.explain() says:");
+            inventory.explain().lines().forEach(line -> out.accept("  " + line));
             out.accept("");
             out.accept(String.format(Locale.ROOT, "  %-9s %s, which follows a script:", "service", service.description()));
             List<ScriptedService.Phase> phases = script.phases();
@@ -570,11 +587,8 @@ public final class TourScenario {
             out.accept(String.format(Locale.ROOT,
                     "  %-9s none later than %d ms into the call; a budget of %d retries, refilled by %.1f a call and %d a second",
                     "", Duration.ofNanos(retry.deadlineNanos()).toMillis(), b.capacity(), b.ratio(), b.minRetriesPerSecond()));
-            out.accept(String.format(Locale.ROOT, "  %-9s one call every %d ms, each", "load", callInterval.toMillis()));
-            out.accept(String.format(Locale.ROOT,
-                    "  %-9s service.call().transform(NineLives.breaker(breaker)).transform(NineLives.retry(retry, scheduler))", ""));
-            out.accept(String.format(Locale.ROOT,
-                    "  %-9s               .transform(NineLives.bulkhead(bulkhead, scheduler))", ""));
+            out.accept(String.format(Locale.ROOT, "  %-9s one call every %d ms, each through the pipeline", "load",
+                    callInterval.toMillis()));
             out.accept("");
             out.accept("  each second: calls issued; calls that ended ok or failed; retries made (retried) and retries");
             out.accept("  the budget refused (denied); calls the breaker rejected; calls the bulkhead refused, after");

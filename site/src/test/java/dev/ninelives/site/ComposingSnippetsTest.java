@@ -7,9 +7,11 @@ import dev.ninelives.bulkhead.Bulkhead;
 import dev.ninelives.bulkhead.BulkheadFullException;
 import dev.ninelives.bulkhead.BulkheadFullException.Reason;
 import dev.ninelives.reactor.NineLives;
+import dev.ninelives.reactor.Pipeline;
 import dev.ninelives.retry.Retry;
 import dev.ninelives.site.BulkheadSnippetsTest.FakeClient;
 import dev.ninelives.site.ComposingSnippets.Protection;
+import dev.ninelives.site.GettingStartedSnippets.QuoteClient;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
@@ -25,6 +27,8 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -59,12 +63,23 @@ class ComposingSnippetsTest extends OnVirtualClock {
      * policy without the budget, so that the counts of these tests are the order's alone.
      */
     ComposingSnippets service(Bulkhead bulkhead) {
+        return new ComposingSnippets(client, protection(bulkhead));
+    }
+
+    Protection protection(Bulkhead bulkhead) {
         Retry retry = Retry.builder("quotes").maxAttempts(3)
                 .exponentialBackoff(Duration.ofMillis(100), 2.0, Duration.ofSeconds(1))
                 .build();
         retry.onRetry(e -> retries.incrementAndGet());
         bulkhead.onPermitted(e -> permits.incrementAndGet());
-        return new ComposingSnippets(client, new Protection(breaker, retry, bulkhead));
+        return new Protection(breaker, retry, bulkhead);
+    }
+
+    /** A quote through the page's pipeline, over the policies of {@link #service()}. */
+    Supplier<Mono<String>> throughPipeline() {
+        Protection p = protection(deps.quotes().bulkhead());
+        Pipeline quotes = ComposingSnippets.quotesPipeline(p.breaker(), p.retry(), p.bulkhead());
+        return () -> client.quote("ACME").transform(NineLives.pipeline(quotes));
     }
 
     ComposingSnippets service() {
@@ -83,7 +98,42 @@ class ComposingSnippetsTest extends OnVirtualClock {
         return Schedulers.parallel().now(TimeUnit.MILLISECONDS);
     }
 
-    // ---------------------------------------------------------------- the right order
+    // ---------------------------------------------------------------- the pipeline
+
+    @Test
+    void thePipelineRunsTheStagesInThisPagesOrderWhateverTheOrderOfItsBuilderCalls() {
+        Pipeline quotes = ComposingSnippets.quotesPipeline(breaker, deps.quotes().retry(), deps.quotes().bulkhead());
+        assertThat(quotes.explain().lines().skip(1).map(String::strip).toList())
+                .satisfiesExactly(
+                        l -> assertThat(l).startsWith("1. bulkhead 'quotes'"),
+                        l -> assertThat(l).startsWith("2. retry 'quotes'"),
+                        l -> assertThat(l).startsWith("3. circuit breaker 'quotes'"),
+                        l -> assertThat(l).isEqualTo("4. the source"));
+
+        Supplier<Mono<String>> quote = throughPipeline();
+        failing(2);
+        call(quote);
+        clock.advanceTimeBy(Duration.ofSeconds(1));
+        assertThat(answers).containsExactly("ACME 42.00");
+        assertThat(client.millis).as("attempts").containsExactly(0L, 100L, 300L);
+        assertThat(breaker.metrics().calls()).as("each attempt is a call of the breaker").isEqualTo(3);
+        assertThat(permits).as("one permit for the three attempts").hasValue(1);
+    }
+
+    @Test
+    void thePipelineOpensTheBreakerAfterTenFailedAttemptsAndKeepsARetryingCallsTurn() {
+        assertThat(attemptsUntilOpen(throughPipeline())).isEqualTo(10);
+        assertThat(errors.get(3)).as("the fourth call's retry is refused").isInstanceOf(CallNotPermittedException.class);
+
+        breaker.reset();
+        assertThat(aThenB((client, protection) -> {
+            Pipeline quotes = ComposingSnippets.quotesPipeline(protection.breaker(), protection.retry(),
+                    protection.bulkhead());
+            return symbol -> client.quote(symbol).transform(NineLives.pipeline(quotes));
+        })).as("A keeps its permit through its backoff").containsExactly("A at 100 ms", "B at 600 ms");
+    }
+
+    // ---------------------------------------------------------------- the right order, by hand
 
     @Test
     void buildSharesOneBudgetAndGivesEachDependencyItsOwnBreakerAndBulkhead() {
@@ -247,14 +297,22 @@ class ComposingSnippetsTest extends OnVirtualClock {
 
     /** A at 0 ms and B at 50 ms through one permit; returns when each was answered. */
     List<String> aThenB(boolean bulkheadInside) {
+        return aThenB((client, protection) -> {
+            ComposingSnippets service = new ComposingSnippets(client, protection);
+            return bulkheadInside ? service::quoteBulkheadInside : service::quote;
+        });
+    }
+
+    /** A at 0 ms and B at 50 ms through one permit, each call made by {@code how}; returns when each was answered. */
+    List<String> aThenB(BiFunction<QuoteClient, Protection, Function<String, Mono<String>>> how) {
         Bulkhead one = Bulkhead.builder("quotes").maxConcurrent(1).maxWait(Duration.ofSeconds(1)).build();
-        ComposingSnippets service = new ComposingSnippets(twoCallers(), new Protection(breaker,
+        Function<String, Mono<String>> quote = how.apply(twoCallers(), new Protection(breaker,
                 Retry.builder("retry").maxAttempts(3).exponentialBackoff(Duration.ofMillis(100), 2.0, Duration.ofSeconds(1))
                         .build(), one));
         List<String> answered = Collections.synchronizedList(new ArrayList<>());
         long start = now();
         for (String caller : List.of("A", "B")) {
-            (bulkheadInside ? service.quoteBulkheadInside(caller) : service.quote(caller))
+            quote.apply(caller)
                     .subscribe(v -> answered.add(v + " at " + (now() - start) + " ms"));
             clock.advanceTimeBy(Duration.ofMillis(50));
         }

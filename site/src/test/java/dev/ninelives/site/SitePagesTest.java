@@ -69,7 +69,8 @@ class SitePagesTest {
         }
         assertThat(pages).extracting(p -> p.getFileName().toString())
                 .contains("index.adoc", "getting-started.adoc", "breaker.adoc", "retry.adoc", "bulkhead.adoc",
-                        "composing.adoc", "testing.adoc", "metrics.adoc", "performance.adoc");
+                        "composing.adoc", "pipelines.adoc", "testing.adoc", "metrics.adoc", "performance.adoc");
+        assertThat(attributes).containsKey("test-resources");
     }
 
     static Path htmlOf(Path page) {
@@ -261,6 +262,9 @@ class SitePagesTest {
                 attributes.get("test-snippets").resolve("BulkheadSnippetsTest.java"),
                 attributes.get("snippets").resolve("BreakerSnippets.java"),
                 attributes.get("snippets").resolve("ComposingSnippets.java"),
+                attributes.get("snippets").resolve("PipelinesSnippets.java"),
+                attributes.get("test-snippets").resolve("PipelinesSnippetsTest.java"),
+                attributes.get("test-resources").resolve("pipelines/quotes-plan.txt"),
                 attributes.get("test-snippets").resolve("TestingSnippetsTest.java"),
                 attributes.get("snippets").resolve("MetricsSnippets.java"),
                 attributes.get("test-snippets").resolve("MetricsSnippetsTest.java"),

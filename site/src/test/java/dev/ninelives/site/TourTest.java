@@ -210,6 +210,29 @@ class TourTest {
                 .contains(r.retries().denied() + " denied by the budget"));
     }
 
+    /**
+     * The run opens with the plan of its one pipeline, as {@code explain()} gives it, before the
+     * timeline: the bulkhead, then the retry, then the breaker, then the service.
+     */
+    @Test
+    void theRunPrintsThePlanOfItsPipelineBeforeTheTimeline() {
+        play(SHORT);
+        int plan = lines.indexOf("  pipeline 'inventory': a call meets, in this order,");
+        assertThat(plan).as("the plan is printed").isPositive();
+        assertThat(lines.get(plan - 1)).isEqualTo(
+                "  each call is service.call().transform(NineLives.pipeline(inventory)); inventory.explain() says:");
+        assertThat(lines.subList(plan + 1, plan + 5)).satisfiesExactly(
+                l -> assertThat(l).startsWith("    1. bulkhead 'inventory': at most 4 calls at once, "
+                        + "the others wait up to PT0.25S (FIFO, at most 10 waiting)"),
+                l -> assertThat(l).startsWith("    2. retry 'inventory': Retry 'inventory' {maxAttempts=3"),
+                l -> assertThat(l).startsWith("    3. circuit breaker 'inventory': ")
+                        .contains("window=last 20 calls", "minimumNumberOfCalls=10"),
+                l -> assertThat(l).isEqualTo("    4. the source"));
+        assertThat(plan).as("before the timeline").isLessThan(lines.indexOf(lines.stream()
+                .filter(l -> l.startsWith("  time ") || l.strip().startsWith("time ")).findFirst().orElseThrow()));
+        assertThat(lines).noneMatch(l -> l.contains("NineLives.breaker(") || l.contains("NineLives.retry("));
+    }
+
     @Test
     void breakerStaysClosedWithoutAnOutage() {
         TourReport r = play(Script.of(new Phase("healthy", Duration.ofSeconds(4), Duration.ofMillis(20), 20)));
