@@ -4,6 +4,7 @@ import dev.ninelives.breaker.CallNotPermittedException;
 import dev.ninelives.core.Ticker;
 import dev.ninelives.internal.Check;
 import dev.ninelives.internal.Guard;
+import dev.ninelives.internal.Text;
 import dev.ninelives.internal.RetryRules;
 
 import java.lang.invoke.MethodHandles;
@@ -321,8 +322,30 @@ final class PolicyRules extends RetryRules {
 
     @Override
     public String toString() {
-        return "Retry '" + name + "' {maxAttempts=" + maxAttempts + ", backoff=" + backoff + ", jitter=" + jitter
-                + (deadlineNanos > 0 ? ", deadline=" + Duration.ofNanos(deadlineNanos) : "")
-                + (budget != null ? ", budget=" + budget : "") + "}";
+        StringBuilder sb = new StringBuilder("Retry '").append(name).append("': ");
+        sb.append(maxAttempts == 1 ? "1 attempt" : "up to " + maxAttempts + " attempts").append(", ");
+        switch (backoff) {
+            case NONE -> sb.append("no delay between them");
+            case CONSTANT -> sb.append(Text.duration(initialNanos)).append(" between them");
+            case LINEAR -> sb.append("delays of ").append(Text.duration(initialNanos)).append(" growing by ")
+                    .append(Text.duration(incrementNanos)).append(" up to ").append(Text.duration(maxNanos));
+            case EXPONENTIAL -> sb.append("delays of ").append(Text.duration(initialNanos)).append(" x")
+                    .append(multiplier).append(" up to ").append(Text.duration(maxNanos));
+            case CUSTOM -> sb.append("delays from a backoff function");
+            default -> sb.append(backoff);
+        }
+        if (jitter == Jitter.PROPORTIONAL) {
+            sb.append(" +/-").append(Text.percent(jitterFactor * 100));
+        } else if (jitter != Jitter.NONE) {
+            sb.append(", ").append(jitter.name().toLowerCase(java.util.Locale.ROOT)).append(" jitter");
+        }
+        if (deadlineNanos > 0) {
+            sb.append(", no retry past ").append(Text.duration(deadlineNanos));
+        }
+        if (budget != null) {
+            sb.append(", a budget of ").append(Text.percent(budget.ratio() * 100)).append(" of calls (at least ")
+                    .append(budget.minRetriesPerSecond()).append(" retries a second)");
+        }
+        return sb.toString();
     }
 }

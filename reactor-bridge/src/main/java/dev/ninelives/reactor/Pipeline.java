@@ -1,8 +1,10 @@
 package dev.ninelives.reactor;
 
 import dev.ninelives.breaker.CircuitBreaker;
+import dev.ninelives.breaker.CircuitBreakerConfig;
 import dev.ninelives.bulkhead.Bulkhead;
 import dev.ninelives.internal.Check;
+import dev.ninelives.internal.Text;
 import dev.ninelives.retry.Retry;
 import reactor.core.scheduler.Scheduler;
 
@@ -129,21 +131,42 @@ public final class Pipeline {
         List<String> lines = new ArrayList<>();
         if (bulkhead != null) {
             var c = bulkhead.config();
-            lines.add("bulkhead '" + bulkhead.name() + "': at most " + c.maxConcurrent() + " calls at once, "
+            lines.add("bulkhead '" + bulkhead.name() + "': one permit per call, held across its attempts; at most "
+                    + c.maxConcurrent() + " at once, "
                     + (c.maxWait().isZero() ? "the others refused at once"
-                    : "the others wait up to " + c.maxWait() + " (" + c.queueOrder() + ", at most " + c.maxQueued()
-                            + " waiting)")
-                    + "; one permit per call, held across its attempts");
+                    : "the others wait up to " + Text.duration(c.maxWait()) + " (" + c.queueOrder() + ", at most "
+                            + c.maxQueued() + " waiting)"));
         }
         if (retry != null) {
-            lines.add("retry '" + retry.name() + "': " + retry + "; every attempt goes through the stages below");
+            String policy = retry.toString();
+            lines.add("retry '" + retry.name() + "': " + policy.substring(policy.indexOf(": ") + 2)
+                    + "; each attempt goes through the stages below");
         }
         if (breaker != null) {
-            lines.add("circuit breaker '" + breaker.name() + "': each attempt asks for a permit and is recorded; "
-                    + breaker.config());
+            lines.add("circuit breaker '" + breaker.name() + "': a permit per attempt, its outcome recorded; "
+                    + describe(breaker.config()));
         }
         lines.add("the source");
         return Collections.unmodifiableList(lines);
+    }
+
+    private static String describe(CircuitBreakerConfig c) {
+        StringBuilder sb = new StringBuilder("opens at ").append(Text.percent(c.failureRateThreshold())).append(" failures");
+        if (c.slowCallDetection()) {
+            sb.append(" or ").append(Text.percent(c.slowCallRateThreshold())).append(" calls slower than ")
+                    .append(Text.duration(c.slowCallDuration()));
+        }
+        sb.append(c.windowType() == CircuitBreakerConfig.WindowType.COUNT_BASED
+                ? " over the last " + c.windowSize() + " calls"
+                : " over the last " + Text.duration(c.windowDuration()));
+        sb.append(" (at least ").append(c.minimumNumberOfCalls()).append("), stays open ")
+                .append(Text.duration(c.openDuration()));
+        if (c.openDurationMultiplier() != 1.0) {
+            sb.append(" x").append(c.openDurationMultiplier()).append(" per reopening up to ")
+                    .append(Text.duration(c.maxOpenDuration()));
+        }
+        return sb.append(", then admits ").append(c.permittedCallsInHalfOpen()).append(" trial call")
+                .append(c.permittedCallsInHalfOpen() == 1 ? "" : "s").toString();
     }
 
     /**
@@ -152,9 +175,9 @@ public final class Pipeline {
      *
      * <pre>{@code
      * pipeline 'inventory': a call meets, in this order,
-     *   1. bulkhead 'inventory': at most 10 calls at once, the others wait up to PT0.1S (FIFO, at most 100 waiting); ...
-     *   2. retry 'inventory': Retry 'inventory' {maxAttempts=3, backoff=EXPONENTIAL, ...}; ...
-     *   3. circuit breaker 'inventory': each attempt asks for a permit and is recorded; CircuitBreakerConfig{...}
+     *   1. bulkhead 'inventory': one permit per call, held across its attempts; at most 10 at once, the others wait up to 100ms (FIFO, at most 100 waiting)
+     *   2. retry 'inventory': up to 3 attempts, delays of 100ms x2.0 up to 1s; each attempt goes through the stages below
+     *   3. circuit breaker 'inventory': a permit per attempt, its outcome recorded; opens at 50% failures over the last 100 calls (at least 100), stays open 1m, then admits 10 trial calls
      *   4. the source
      * }</pre>
      *

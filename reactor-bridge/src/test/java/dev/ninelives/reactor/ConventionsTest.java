@@ -67,7 +67,7 @@ class ConventionsTest {
             "dev.ninelives.reactor.Fallback",
             "dev.ninelives.reactor.micrometer.NineLivesMeters",
             // exported only to dev.ninelives.reactor
-            "dev.ninelives.internal.Check",
+            "dev.ninelives.internal.Check", "dev.ninelives.internal.Text",
             "dev.ninelives.internal.Guard",
             "dev.ninelives.internal.RetryRules",
             "dev.ninelives.internal.Waiter",

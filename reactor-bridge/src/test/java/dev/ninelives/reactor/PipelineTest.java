@@ -74,10 +74,12 @@ class PipelineTest {
         String plan = reversed().explain();
         assertThat(plan.lines()).hasSize(5);
         assertThat(plan.lines().toList().get(0)).isEqualTo("pipeline 'inventory': a call meets, in this order,");
-        assertThat(plan.lines().toList().get(1)).startsWith("  1. bulkhead 'inventory': at most 1 calls at once, the others refused at once");
-        assertThat(plan.lines().toList().get(2)).startsWith("  2. retry 'inventory': ").contains("maxAttempts=3");
-        assertThat(plan.lines().toList().get(3)).startsWith("  3. circuit breaker 'inventory': each attempt asks for a permit")
-                .contains("window=last 10 calls");
+        assertThat(plan.lines().toList().get(1)).isEqualTo(
+                "  1. bulkhead 'inventory': one permit per call, held across its attempts; at most 1 at once, the others refused at once");
+        assertThat(plan.lines().toList().get(2)).isEqualTo(
+                "  2. retry 'inventory': up to 3 attempts, no delay between them; each attempt goes through the stages below");
+        assertThat(plan.lines().toList().get(3)).isEqualTo("  3. circuit breaker 'inventory': a permit per attempt, its outcome"
+                + " recorded; opens at 50% failures over the last 10 calls (at least 10), stays open 1m, then admits 10 trial calls");
         assertThat(plan.lines().toList().get(4)).isEqualTo("  4. the source");
         assertThat(Pipeline.builder("empty").build().explain())
                 .isEqualTo("pipeline 'empty': a call meets, in this order,\n  1. the source");

@@ -145,7 +145,7 @@ class PipelinesSnippetsTest extends OnVirtualClock {
         assertThat(shown).as("region plan of %s", PLAN).isNotNull();
         assertThat(printed.toString(StandardCharsets.UTF_8).lines().toList()).isEqualTo(shown);
         assertThat(shown).first().isEqualTo("pipeline 'quotes': a call meets, in this order,");
-        assertThat(shown.get(1)).startsWith("  1. bulkhead 'quotes': at most 20 calls at once");
+        assertThat(shown.get(1)).startsWith("  1. bulkhead 'quotes': one permit per call").contains("at most 20 at once");
         assertThat(shown.get(2)).startsWith("  2. retry 'quotes'");
         assertThat(shown.get(3)).startsWith("  3. circuit breaker 'quotes'");
         assertThat(shown).last().isEqualTo("  4. the source");

@@ -222,11 +222,11 @@ class TourTest {
         assertThat(lines.get(plan - 1)).isEqualTo(
                 "  each call is service.call().transform(NineLives.pipeline(inventory)); inventory.explain() says:");
         assertThat(lines.subList(plan + 1, plan + 5)).satisfiesExactly(
-                l -> assertThat(l).startsWith("    1. bulkhead 'inventory': at most 4 calls at once, "
-                        + "the others wait up to PT0.25S (FIFO, at most 10 waiting)"),
-                l -> assertThat(l).startsWith("    2. retry 'inventory': Retry 'inventory' {maxAttempts=3"),
+                l -> assertThat(l).isEqualTo("    1. bulkhead 'inventory': one permit per call, held across its attempts; "
+                        + "at most 4 at once, the others wait up to 250ms (FIFO, at most 10 waiting)"),
+                l -> assertThat(l).startsWith("    2. retry 'inventory': up to 3 attempts, delays of "),
                 l -> assertThat(l).startsWith("    3. circuit breaker 'inventory': ")
-                        .contains("window=last 20 calls", "minimumNumberOfCalls=10"),
+                        .contains("over the last 20 calls (at least 10)", "calls slower than 300ms"),
                 l -> assertThat(l).isEqualTo("    4. the source"));
         assertThat(plan).as("before the timeline").isLessThan(lines.indexOf(lines.stream()
                 .filter(l -> l.startsWith("  time ") || l.strip().startsWith("time ")).findFirst().orElseThrow()));
