@@ -22,6 +22,19 @@ final class Allocations {
         return (long) allocated.invoke(bean);
     }
 
+    /**
+     * The least of {@code rounds} measurements of {@link #during}: an allocation made once (a
+     * deoptimization, a class initialised by another test's leftovers) shows in one round, an
+     * allocation per operation shows in all of them.
+     */
+    long leastDuring(int rounds, int times, Runnable body) throws ReflectiveOperationException {
+        long least = Long.MAX_VALUE;
+        for (int i = 0; i < rounds; i++) {
+            least = Math.min(least, during(times, body));
+        }
+        return least;
+    }
+
     /** Runs {@code body} {@code times} times to warm up, then {@code times} times measured; returns the bytes allocated by the measured runs. */
     long during(int times, Runnable body) throws ReflectiveOperationException {
         for (int i = 0; i < times; i++) {
