@@ -35,10 +35,13 @@ final class FluxPipelineSubscriber<T> extends FluxRetrySubscriber<T> implements 
         HELD_PERMIT.set(this, held);                  // plain: published by the subscribe call that hands `this` on
     }
 
-    /** An element: the breaker's first-element mark, then the retry's plain count. */
+    /**
+     * An element: the retry's plain count, and before the attempt's first one (its count still
+     * zero) the breaker's delivered mark; later elements pay one plain load more than the retry's.
+     */
     @Override
     public void onNext(T t) {
-        if (plan.breaker != null && cold != TERMINATED) {
+        if (produced == 0 && plan.breaker != null && cold != TERMINATED) {
             breakerElement();
         }
         super.onNext(t);
