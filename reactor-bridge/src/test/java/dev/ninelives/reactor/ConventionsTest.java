@@ -64,6 +64,9 @@ class ConventionsTest {
             "dev.ninelives.bulkhead.BulkheadFullException$Reason",
             "dev.ninelives.bulkhead.BulkheadMetrics",
             "dev.ninelives.reactor.NineLives",
+            "dev.ninelives.reactor.Deadline",
+            "dev.ninelives.reactor.TimeoutExceededException",
+            "dev.ninelives.reactor.TimeoutExceededException$Stage",
             "dev.ninelives.reactor.micrometer.NineLivesMeters",
             // exported only to dev.ninelives.reactor
             "dev.ninelives.internal.Check",
