@@ -327,6 +327,29 @@ class TimeoutOperatorTest {
     }
 
     /**
+     * Guards against GC nepotism: a chunk the timer is done with must not link to the chunks
+     * after it, or a dead chunk promoted to the old generation keeps every later chunk alive
+     * through young collections (measured: 30 to 40 MB copied per young pause at ten million
+     * calls a second, instead of a few).
+     */
+    @Test
+    void aChunkTheTimerIsDoneWithLinksToNothingAfterIt() {
+        VirtualTimeScheduler clock = VirtualTimeScheduler.create();
+        TimeoutTimer timer = TimeoutTimer.of(clock, SECOND.toNanos());
+        TimeoutTimer.Chunk first = timer.head();
+        List<Throwable> errors = new ArrayList<>();
+        for (int i = 0; i < TimeoutTimer.CAPACITY + 10; i++) {
+            Mono.never().transform(NineLives.timeout(SECOND, clock)).subscribe(v -> { }, errors::add);
+        }
+        assertThat(first.next).as("full, and followed by the next chunk").isNotNull().isNotSameAs(first);
+        clock.advanceTimeBy(SECOND);
+        assertThat(errors).hasSize(TimeoutTimer.CAPACITY + 10);
+        assertThat(timer.head()).isNotSameAs(first);
+        assertThat(first.next).as("left pointing to itself").isSameAs(first);
+        clock.dispose();
+    }
+
+    /**
      * A Scheduler on a virtual clock whose tasks' throwables are caught and kept, as a real
      * Scheduler hands them to its error handler and goes on (the VirtualTimeScheduler itself
      * stops advancing once a task threw).
