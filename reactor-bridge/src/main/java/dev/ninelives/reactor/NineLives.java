@@ -115,6 +115,9 @@ public final class NineLives {
      * may emit them again, unless the policy says otherwise. A circuit breaker's refusal is not
      * retried unless the policy says so. When the attempts run out, the last error is signalled
      * with the earlier ones attached as suppressed (or a {@code RetryExhaustedException}).
+     * A deadline the call carries in its Context ({@link #deadline(Duration)}) counts like the
+     * policy's own: no retry is scheduled whose delay would end at or past it, and the call ends
+     * as if its attempts had run out ({@code onExhausted}).
      * A Mono's value ends the call: downstream gets the value and its completion at once. Each
      * call's ending is announced to the policy's listeners ({@code onSucceeded},
      * {@code onFailed}, {@code onExhausted}, {@code onBudgetRefused}); a cancelled call
@@ -215,7 +218,10 @@ public final class NineLives {
      * A Mono returns its permit at its first value (before passing it on), completion, error or
      * cancel; a Flux at its terminal signal or cancel. Each permit is returned exactly once on
      * every path, including a source whose {@code subscribe} throws, and a waiter that is
-     * cancelled or times out never takes a permit.
+     * cancelled or times out never takes a permit. A caller whose Context carries a deadline
+     * that has passed ({@link #deadline(Duration)}) does not wait: it gets {@code onError} with the
+     * deadline's {@link TimeoutExceededException} at once; one that waits is cancelled by the
+     * deadline when it passes, if {@code maxWait} has not ended the wait first.
      *
      * <p><b>Listeners that throw.</b> The bulkhead's listeners ({@code onPermitted},
      * {@code onRejected}, {@code onFinished}) run inside these signals. A non-fatal throwable
