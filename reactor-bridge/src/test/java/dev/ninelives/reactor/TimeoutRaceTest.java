@@ -150,8 +150,9 @@ class TimeoutRaceTest {
      * Guards against entries lost by the shared timer when many threads arm it at once: a slot
      * claimed while the next chunk is being linked, an arrival while the task disarms (the lost
      * wake-up), a task that looks at a slot claimed but not yet filled. Four threads arm one
-     * timer twenty thousand times; every call that answers ends with its value and lets the timer
-     * forget it, and every call that never answers times out, exactly once.
+     * timer twenty thousand times; every call that answers ends with its value, and every call
+     * that never answers times out, exactly once. (What the timer still holds afterwards is
+     * checked on virtual time, where nothing races the look.)
      */
     @Test
     void manyThreadsArmingOneTimerLoseNoEntry() throws InterruptedException {
@@ -168,7 +169,8 @@ class TimeoutRaceTest {
                 callers.schedule(() -> {
                     for (int i = 0; i < perThread; i++) {
                         boolean answers = i % 4 != 0;
-                        Mono<Integer> source = answers ? Mono.fromSupplier(() -> 1) : Mono.never();
+                        // Mono.create answers after onSubscribe returns: armed, then disarmed
+                        Mono<Integer> source = answers ? Mono.create(sink -> sink.success(1)) : Mono.never();
                         source.transform(NineLives.timeout(timeout)).subscribe(
                                 v -> values.incrementAndGet(),
                                 e -> {
@@ -190,7 +192,5 @@ class TimeoutRaceTest {
         assertThat(wrong).hasValue(0);
         assertThat(timeouts).hasValue(threads * perThread / 4);
         assertThat(values).hasValue(threads * perThread - threads * perThread / 4);
-        assertThat(TimeoutTimer.of(Schedulers.parallel(), timeout.toNanos()).heldEntries())
-                .as("nothing left in the timer").isZero();
     }
 }
