@@ -12,7 +12,9 @@ import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
+import reactor.util.context.ContextView;
 
+import java.time.Duration;
 import java.util.function.Function;
 
 /**
@@ -113,6 +115,9 @@ public final class NineLives {
      * may emit them again, unless the policy says otherwise. A circuit breaker's refusal is not
      * retried unless the policy says so. When the attempts run out, the last error is signalled
      * with the earlier ones attached as suppressed (or a {@code RetryExhaustedException}).
+     * A deadline the call carries in its Context ({@link #deadline(Duration)}) counts like the
+     * policy's own: no retry is scheduled whose delay would end at or past it, and the call ends
+     * as if its attempts had run out ({@code onExhausted}).
      * A Mono's value ends the call: downstream gets the value and its completion at once. Each
      * call's ending is announced to the policy's listeners ({@code onSucceeded},
      * {@code onFailed}, {@code onExhausted}, {@code onBudgetRefused}); a cancelled call
@@ -213,7 +218,10 @@ public final class NineLives {
      * A Mono returns its permit at its first value (before passing it on), completion, error or
      * cancel; a Flux at its terminal signal or cancel. Each permit is returned exactly once on
      * every path, including a source whose {@code subscribe} throws, and a waiter that is
-     * cancelled or times out never takes a permit.
+     * cancelled or times out never takes a permit. A caller whose Context carries a deadline
+     * that has passed ({@link #deadline(Duration)}) does not wait: it gets {@code onError} with the
+     * deadline's {@link TimeoutExceededException} at once; one that waits is cancelled by the
+     * deadline when it passes, if {@code maxWait} has not ended the wait first.
      *
      * <p><b>Listeners that throw.</b> The bulkhead's listeners ({@code onPermitted},
      * {@code onRejected}, {@code onFinished}) run inside these signals. A non-fatal throwable
@@ -386,6 +394,162 @@ public final class NineLives {
             }
             return FluxFallback.assemble(Flux.from(source), fallback);
         };
+    }
+
+    /**
+     * Limits how long a Mono, a Flux or any Publisher may take: if the subscription has not ended
+     * within {@code timeout}, the source is cancelled and the subscriber gets
+     * {@code onError(TimeoutExceededException)} (stage {@code "timeout"}). A Mono stays a Mono, a
+     * Flux stays a Flux, any other Publisher becomes a Flux. Time is read from
+     * {@code Schedulers.parallel()}, resolved at each subscription, so
+     * {@code StepVerifier.withVirtualTime} drives it exactly.
+     *
+     * <pre>{@code
+     * Mono<Quote> quote = client.quote(id)
+     *     .transform(NineLives.timeout(Duration.ofMillis(500)))   // inside the breaker: it sees the hung call fail
+     *     .transform(NineLives.breaker(breaker));
+     *
+     * StepVerifier.withVirtualTime(() -> Mono.never().transform(NineLives.timeout(Duration.ofSeconds(1))))
+     *     .expectSubscription()
+     *     .thenAwait(Duration.ofSeconds(1))
+     *     .expectErrorSatisfies(e -> assertThat(NineLives.isTimeout(e)).isTrue())
+     *     .verify();
+     * }</pre>
+     *
+     * <p>What the operator does on each signal:
+     * <ul>
+     *   <li><b>subscribe</b>: subscribes the source. The clock starts once the subscription has
+     *       reached the subscriber ({@code onSubscribe}), as with Reactor's {@code timeout}; a
+     *       source that ends inside {@code onSubscribe} (a {@code Mono.just}, a cached value) is
+     *       never timed at all.</li>
+     *   <li><b>a Mono's first value</b>, or <b>{@code onComplete}</b> / <b>{@code onError}</b>:
+     *       the call ended in time; the signal passes through and the timeout is forgotten.</li>
+     *   <li><b>a Flux's elements</b> pass through; the timeout covers the whole stream, not
+     *       each element. Each element costs two atomic operations, so that the timeout can never
+     *       signal {@code onError} while {@code onNext} is still running on another thread: a
+     *       timeout that fires during an element is delivered as soon as that element is through.</li>
+     *   <li><b>the timeout</b>: the source is cancelled, then the subscriber gets
+     *       {@code onError(TimeoutExceededException)}, on the Scheduler's thread. Signals the
+     *       source sends after that are dropped (Reactor's {@code onNextDropped} and
+     *       {@code onErrorDropped} hooks).</li>
+     *   <li><b>{@code cancel}</b>: cancels the source and forgets the timeout.</li>
+     * </ul>
+     *
+     * <p>The cost: every timeout of one duration on one Scheduler shares one scheduled task,
+     * set for the oldest call's deadline, so a call schedules nothing of its own: arming is one
+     * atomic add and a store into a shared array, and a call that ends in time clears its slot
+     * with one store. Reactor's real Schedulers tell time in milliseconds, so a timeout fires
+     * within a millisecond of its deadline. A Scheduler that cannot run delayed tasks
+     * ({@code Schedulers.immediate()}), or one that is disposed, ends the call with Reactor's
+     * {@code RejectedExecutionException}.
+     *
+     * @param timeout how long a subscription may take, positive
+     * @param <T>     the element type
+     * @return a function for {@link Mono#transform} and {@link Flux#transform}
+     * @throws NullPointerException     if {@code timeout} is null
+     * @throws IllegalArgumentException if {@code timeout} is zero or negative
+     */
+    public static <T> Function<Publisher<T>, Publisher<T>> timeout(Duration timeout) {
+        return limit(timeout, "timeout", TimeoutExceededException.Stage.TIMEOUT, null);
+    }
+
+    /**
+     * As {@link #timeout(Duration)}, timed on {@code scheduler}'s clock and threads.
+     *
+     * @param timeout   how long a subscription may take, positive
+     * @param scheduler where the time is read and the timeout fires
+     * @param <T>       the element type
+     * @return a function for {@link Mono#transform} and {@link Flux#transform}
+     * @throws NullPointerException     if an argument is null
+     * @throws IllegalArgumentException if {@code timeout} is zero or negative
+     */
+    public static <T> Function<Publisher<T>, Publisher<T>> timeout(Duration timeout, Scheduler scheduler) {
+        return limit(timeout, "timeout", TimeoutExceededException.Stage.TIMEOUT, Check.notNull(scheduler, "scheduler"));
+    }
+
+    /**
+     * Gives every call a deadline: the instant {@code deadline} after its subscription, on the
+     * Scheduler's clock, by which the whole call must be over. The operator writes it into the
+     * subscriber {@code Context}, for everything upstream of it to see, and enforces it: when it
+     * passes, the source is cancelled and the subscriber gets
+     * {@code onError(TimeoutExceededException)} with stage {@code "deadline"}, exactly as
+     * {@link #timeout(Duration)} does. Time is read from {@code Schedulers.parallel()}, resolved at
+     * each subscription, so {@code StepVerifier.withVirtualTime} drives it.
+     *
+     * <pre>{@code
+     * Mono<Order> order = Mono.deferContextual(ctx -> orders.place(request,
+     *             Deadline.remaining(ctx).orElseThrow()))          // what is left, for the service
+     *     .transform(NineLives.retry(retry))                       // no backoff ends past the deadline
+     *     .transform(NineLives.deadline(Duration.ofSeconds(2)));
+     * }</pre>
+     *
+     * <p>What respects it, upstream of the operator:
+     * <ul>
+     *   <li><b>another {@code deadline}</b>: an inner deadline gets the tighter of its own and the
+     *       outer one. When the outer one is tighter, the inner operator adds nothing (the outer
+     *       one enforces it).</li>
+     *   <li><b>a call that starts with no time left</b> (an inner {@code deadline} reached after
+     *       the outer one passed) fails at once with the outer deadline's error, and its source is
+     *       never subscribed.</li>
+     *   <li><b>{@link #retry(Retry)}</b> schedules no attempt whose backoff would end at or past
+     *       the deadline: the call ends as if its attempts had run out (announced
+     *       {@code EXHAUSTED}, with the last error, or a {@code RetryExhaustedException} if the
+     *       policy asks for one).</li>
+     *   <li><b>{@link #bulkhead(Bulkhead)}</b>: a caller that would wait for a permit with no time
+     *       left fails at once with the deadline's error and does not queue; one that waits is
+     *       cancelled when the deadline passes (this operator's error reaches the subscriber), or
+     *       times out with {@code WAIT_TIMED_OUT} if {@code maxWait} comes first.</li>
+     *   <li><b>your code</b>: {@link Deadline#remaining(ContextView)} tells what is left, to pass
+     *       to a downstream service (an HTTP header, a gRPC deadline).</li>
+     * </ul>
+     *
+     * @param deadline how long a call may take from its subscription, positive
+     * @param <T>      the element type
+     * @return a function for {@link Mono#transform} and {@link Flux#transform}
+     * @throws NullPointerException     if {@code deadline} is null
+     * @throws IllegalArgumentException if {@code deadline} is zero or negative
+     */
+    public static <T> Function<Publisher<T>, Publisher<T>> deadline(Duration deadline) {
+        return limit(deadline, "deadline", TimeoutExceededException.Stage.DEADLINE, null);
+    }
+
+    /**
+     * As {@link #deadline(Duration)}, on {@code scheduler}'s clock and threads.
+     *
+     * @param deadline  how long a call may take from its subscription, positive
+     * @param scheduler whose clock the deadline is an instant of, and where it fires
+     * @param <T>       the element type
+     * @return a function for {@link Mono#transform} and {@link Flux#transform}
+     * @throws NullPointerException     if an argument is null
+     * @throws IllegalArgumentException if {@code deadline} is zero or negative
+     */
+    public static <T> Function<Publisher<T>, Publisher<T>> deadline(Duration deadline, Scheduler scheduler) {
+        return limit(deadline, "deadline", TimeoutExceededException.Stage.DEADLINE, Check.notNull(scheduler, "scheduler"));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> Function<Publisher<T>, Publisher<T>> limit(Duration duration, String name,
+                                                                 TimeoutExceededException.Stage stage, Scheduler scheduler) {
+        Check.positive(duration, name);
+        return source -> {
+            if (source instanceof Mono) {
+                return MonoTimeout.assemble((Mono<T>) source, duration, stage, scheduler);
+            }
+            return FluxTimeout.assemble(Flux.from(source), duration, stage, scheduler);
+        };
+    }
+
+    /**
+     * Tells whether {@code error} says that a NineLives time limit ran out: a timeout, a
+     * pipeline's total or attempt timeout, or a deadline ({@link TimeoutExceededException}).
+     * Other {@link java.util.concurrent.TimeoutException}s, Reactor's own {@code timeout}'s
+     * among them, are not; test {@code instanceof TimeoutException} to include them.
+     *
+     * @param error any throwable, possibly null
+     * @return true if it is a {@link TimeoutExceededException}
+     */
+    public static boolean isTimeout(Throwable error) {
+        return error instanceof TimeoutExceededException;
     }
 
     /**

@@ -60,7 +60,10 @@ import java.util.concurrent.TimeUnit;
  * completion; FAILED for an error that is not retried; EXHAUSTED or BUDGET_REFUSED from the retry
  * decision. RetryRules.announce reads the listener array before anything else, so while nobody
  * listens an ending allocates nothing and the subscriber needs no field for it: the attempt
- * number is 1 without a Cold, the Cold's otherwise.
+ * number is 1 without a Cold, the Cold's otherwise. A deadline in the Context
+ * (NineLives.deadline) counts like the policy's own: a backoff that would end at or past it
+ * ends the call EXHAUSTED. It is looked up once per failure, when a retry is decided, so a call
+ * that succeeds never looks.
  *
  * Callbacks that throw. The policy calls user code: the retryIf and result predicates, the
  * backoff function, the jitter's generator, the deadline's ticker, the listeners. Whatever one of
@@ -461,7 +464,8 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
         try {
             delay = rules.delayNanos(attempt, t, c.lastDelay);
             long deadline = rules.deadlineNanos();
-            late = delay != RetryRules.NO_RETRY && deadline > 0 && rules.ticker().read() - c.start > deadline - delay;
+            late = delay != RetryRules.NO_RETRY && (deadline > 0 && rules.ticker().read() - c.start > deadline - delay
+                    || pastContextDeadline(delay));
             RetryBudget budget = rules.budget();
             refused = delay != RetryRules.NO_RETRY && !late && budget != null && !budget.tryAcquireRetry();
         } catch (Throwable e) {                        // the backoff function, the jitter's generator or a ticker threw
@@ -484,6 +488,16 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
             }
             retry(c, t, attempt, delay);
         }
+    }
+
+    /**
+     * Whether a backoff of {@code delay} would end at or past the deadline the call carries in
+     * its Context ({@link NineLives#deadline}): then the next attempt would start with no time
+     * left, and the call ends as if its own deadline had passed. One Context lookup per failure.
+     */
+    private boolean pastContextDeadline(long delay) {
+        Deadline d = Deadline.in(actual.currentContext());
+        return d != null && delay >= d.remainingNanos();
     }
 
     private void retry(Cold c, Throwable t, int attempt, long delay) {

@@ -18,7 +18,10 @@ import java.lang.invoke.VarHandle;
  * granted() subscribes the source), the timeout (to TERMINATED, then onError
  * WAIT_TIMED_OUT), or cancel (to CANCELLED). The timeout and cancel tell the bulkhead with
  * leave(), which uncounts the place; the node stays in the queue, dead, and the drain skips it.
- * Nothing blocks: waiting is being in the queue. A claim is followed by granted() or, when the
+ * Nothing blocks: waiting is being in the queue. A call whose Context carries a deadline that
+ * has already passed (NineLives.deadline) does not queue: it ends with the deadline's error at
+ * once, like a cancel for the bulkhead's counts. One that passes during the wait cancels the
+ * call from the deadline's own operator, downstream, so a waiter never waits past its deadline. A claim is followed by granted() or, when the
  * permitted listeners fail with a JVM-fatal error, by withdraw() (HELD to TERMINATED, unless a
  * cancel won) and failed(), which ends the call with that error: the permit went back to the
  * bulkhead and the source is never subscribed.
@@ -84,12 +87,33 @@ final class WaitingBulkheadSubscriber<T> extends BulkheadSubscriber<T> implement
                 return;
             }
             if (state == WAITING) {                    // not cancelled inside onSubscribe
-                timer = plan.timer().add(this);        // a refusal to time it refuses this waiter
+                Deadline d = Deadline.in(actual.currentContext());
+                if (d != null && d.remainingNanos() <= 0) {
+                    outOfTime(d);                      // no time left to wait for
+                } else {
+                    timer = plan.timer().add(this);    // a refusal to time it refuses this waiter
+                }
             }
         } finally {
             // Always take the place admit() counted, even as a waiter that already left: leave()
             // counted it among the dead, and the drain uncounts it when it skips or purges the node.
             plan.permits.enqueue(this);
+        }
+    }
+
+    /**
+     * The call's deadline (NineLives.deadline) has passed before it could wait: it ends with the
+     * deadline's error instead of queueing, and gives back the place admit() counted (as a
+     * cancel does: the bulkhead did not refuse it). A deadline that passes while the call waits
+     * needs nothing here: the operator that set it cancels the call, which leaves the queue.
+     */
+    private void outOfTime(Deadline d) {
+        if (STATE.compareAndSet(this, WAITING, TERMINATED)) {
+            try {
+                plan.permits.leave(false);
+            } finally {
+                actual.onError(d.exceeded());
+            }
         }
     }
 

@@ -85,6 +85,44 @@ class BlockHoundInstalledTest {
         assertAllPermitsBack(b);
     }
 
+    /**
+     * Guards against a blocking call on the timeout's paths: timeouts and deadlines armed on
+     * parallel threads, calls that end first and clear their slot, calls that time out on the
+     * shared timer's task, cancels, and retries that look the deadline up in their Context.
+     */
+    @Test
+    void timeoutsAndDeadlinesOnParallelThreadsNeverBlock() {
+        List<Throwable> escaped = new CopyOnWriteArrayList<>();
+        Hooks.onErrorDropped(escaped::add);
+        Schedulers.onHandleError("blockhound-probe", (thread, error) -> escaped.add(error));
+        dev.ninelives.retry.Retry retry = dev.ninelives.retry.Retry.builder("nonBlockingRetry").maxAttempts(3)
+                .constantBackoff(Duration.ofMillis(1)).build();
+        List<String> outcomes = Flux.range(0, 3_000)
+                .flatMap(i -> timed(i, retry)
+                        .subscribeOn(Schedulers.parallel())          // armed on a parallel thread
+                        .onErrorResume(e -> NineLives.isTimeout(e) || e instanceof IOException,
+                                e -> Mono.just(e.getClass().getSimpleName())), 256)
+                .collectList()
+                .block(SAFETY);
+        assertThat(outcomes).hasSize(3_000).contains("value", "TimeoutExceededException", "IOException");
+        assertThat(escaped).isEmpty();
+    }
+
+    private static Mono<String> timed(int i, dev.ninelives.retry.Retry retry) {
+        switch (i % 4) {
+            case 0:
+                return Mono.just("value").publishOn(Schedulers.parallel()).transform(NineLives.timeout(Duration.ofSeconds(10)));
+            case 1:
+                return Mono.<String>never().transform(NineLives.timeout(Duration.ofMillis(5)));
+            case 2:
+                return Mono.<String>error(new IOException("down")).publishOn(Schedulers.parallel())
+                        .transform(NineLives.retry(retry))
+                        .transform(NineLives.deadline(Duration.ofSeconds(10)));
+            default:
+                return Mono.<String>never().transform(NineLives.deadline(Duration.ofMillis(5)));
+        }
+    }
+
     /** A value, an error, or a cancel by a timeout racing the call; each ends on a parallel thread. */
     private static Mono<String> call(Bulkhead b, int i) {
         switch (i % 3) {

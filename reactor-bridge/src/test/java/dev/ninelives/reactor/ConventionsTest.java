@@ -65,6 +65,9 @@ class ConventionsTest {
             "dev.ninelives.bulkhead.BulkheadMetrics",
             "dev.ninelives.reactor.NineLives", "dev.ninelives.reactor.Pipeline", "dev.ninelives.reactor.Pipeline$Builder",
             "dev.ninelives.reactor.Fallback",
+            "dev.ninelives.reactor.Deadline",
+            "dev.ninelives.reactor.TimeoutExceededException",
+            "dev.ninelives.reactor.TimeoutExceededException$Stage",
             "dev.ninelives.reactor.micrometer.NineLivesMeters",
             // exported only to dev.ninelives.reactor
             "dev.ninelives.internal.Check", "dev.ninelives.internal.Text",

@@ -337,13 +337,62 @@ class OperatorContractTest {
         }
     }
 
+    /**
+     * A timeout or a deadline on a virtual clock that never moves during the scenario: every call
+     * must end on its own, leave nothing in the shared timer, and never time out afterwards.
+     */
+    static final class TimeoutProtection implements Protection {
+        final boolean deadline;
+        final VirtualTimeScheduler clock = VirtualTimeScheduler.create();
+        final AtomicInteger timedOut = new AtomicInteger();
+
+        TimeoutProtection(boolean deadline) {
+            this.deadline = deadline;
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public <T> Function<Publisher<T>, Publisher<T>> operator() {
+            Function<Publisher<T>, Publisher<T>> limit = deadline
+                    ? NineLives.deadline(Duration.ofSeconds(1), clock) : NineLives.timeout(Duration.ofSeconds(1), clock);
+            return source -> {
+                Publisher<T> limited = limit.apply(source);
+                if (limited instanceof Mono) {
+                    return ((Mono<T>) limited).doOnError(e -> count(e));
+                }
+                return Flux.from(limited).doOnError(e -> count(e));
+            };
+        }
+
+        private void count(Throwable e) {
+            if (NineLives.isTimeout(e)) {
+                timedOut.incrementAndGet();
+            }
+        }
+
+        @Override
+        public void assertAccounted() {
+            assertThat(TimeoutTimer.of(clock, Duration.ofSeconds(1).toNanos()).heldEntries())
+                    .as("every call let the timer forget it").isZero();
+            clock.advanceTimeBy(Duration.ofMinutes(1));
+            assertThat(timedOut).as("no call timed out, during or after").hasValue(0);
+            clock.dispose();
+        }
+
+        @Override
+        public String toString() {
+            return deadline ? "deadline" : "timeout";
+        }
+    }
+
     static Stream<Arguments> protections() {
         List<Supplier<Protection>> all = List.of(BreakerProtection::new, RetryOverBreakerProtection::new,
                 () -> new RetryProtection(false), () -> new RetryProtection(true),
                 BulkheadProtection::new, WaitingBulkheadProtection::new, RetryInsideBulkheadProtection::new,
                 () -> new FallbackProtection(null), () -> new FallbackProtection(new RetryOverBreakerProtection()),
                 () -> new FallbackProtection(new RetryInsideBulkheadProtection()),
-                PipelineProtection::new, () -> new FallbackProtection(new PipelineProtection()));
+                PipelineProtection::new, () -> new FallbackProtection(new PipelineProtection()),
+                () -> new TimeoutProtection(false), () -> new TimeoutProtection(true));
         return all.stream().flatMap(p -> Stream.of(Arguments.of(p.get(), true), Arguments.of(p.get(), false)));
     }
 
