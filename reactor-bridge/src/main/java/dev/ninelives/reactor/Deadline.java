@@ -26,6 +26,9 @@ import java.util.concurrent.TimeUnit;
  *     .transform(NineLives.deadline(Duration.ofSeconds(2)));
  * }</pre>
  *
+ * <p>A pipeline with a total timeout ({@link Pipeline.Builder#timeout(Duration)}) writes one
+ * too: its source's attempts see what is left of the total.
+ *
  * <p>Instances are immutable and only NineLives writes them into a Context (under a key of its
  * own), always together with an operator that enforces them.
  */
@@ -45,11 +48,14 @@ public final class Deadline {
     final long atNanos;
     /** The duration given to the operator that set it, for the error message. */
     final Duration duration;
+    /** Who set it: a {@code deadline} operator or a pipeline's total timeout, for the error. */
+    final TimeoutExceededException.Stage stage;
 
-    Deadline(Scheduler clock, long atNanos, Duration duration) {
+    Deadline(Scheduler clock, long atNanos, Duration duration, TimeoutExceededException.Stage stage) {
         this.clock = clock;
         this.atNanos = atNanos;
         this.duration = duration;
+        this.stage = stage;
     }
 
     /**
@@ -81,7 +87,7 @@ public final class Deadline {
 
     /** The error of a call whose time ran out on this deadline. */
     TimeoutExceededException exceeded() {
-        return new TimeoutExceededException(TimeoutExceededException.Stage.DEADLINE, duration);
+        return new TimeoutExceededException(stage, duration);
     }
 
     /** {@code context} with this deadline in it, replacing any other. */

@@ -273,20 +273,23 @@ public final class NineLives {
 
     /**
      * Protects a Mono, a Flux or any Publisher with every stage of a {@link Pipeline}, in the
-     * pipeline's order: the bulkhead (one permit per call), the retry (the attempts), the circuit
-     * breaker (a permit per attempt), then the source. A Mono stays a Mono, a Flux stays a Flux.
+     * pipeline's order: the bulkhead (one permit per call), the total timeout, the retry (the
+     * attempts), the circuit breaker (a permit per attempt), the attempt timeout, then the
+     * source. A Mono stays a Mono, a Flux stays a Flux.
      *
      * <pre>{@code
      * Pipeline inventory = Pipeline.builder("inventory")
      *     .bulkhead(bulkhead).retry(retry).breaker(breaker)   // any order: the pipeline orders them
+     *     .attemptTimeout(Duration.ofMillis(300))
      *     .build();
      *
      * Mono<Stock> stock = client.stock(sku).transform(NineLives.pipeline(inventory));
      * }</pre>
      *
      * <p>Each stage behaves exactly as its single operator does ({@link #bulkhead(Bulkhead)},
-     * {@link #retry(Retry)}, {@link #breaker(CircuitBreaker)}): the same signals, the same
-     * permits, the same listener events.
+     * {@link #retry(Retry)}, {@link #breaker(CircuitBreaker)}, {@link #timeout(Duration)}, and
+     * for the total timeout {@link #deadline(Duration)}): the same signals, the same permits, the
+     * same listener events. The bulkhead, the retry and the breaker run in one subscriber per call.
      *
      * @param pipeline the pipeline; one per dependency, shared by every call to it
      * @param <T>      the element type

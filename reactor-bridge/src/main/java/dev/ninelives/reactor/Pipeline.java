@@ -8,6 +8,7 @@ import dev.ninelives.internal.Text;
 import dev.ninelives.retry.Retry;
 import reactor.core.scheduler.Scheduler;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -19,24 +20,34 @@ import java.util.Optional;
  *
  * <pre>{@code
  * Pipeline inventory = Pipeline.builder("inventory")
- *     .breaker(breaker)            // each attempt asks the breaker
- *     .retry(retry)                // up to N attempts per call
- *     .bulkhead(bulkhead)          // one permit per call, across its attempts
+ *     .breaker(breaker)                           // each attempt asks the breaker
+ *     .attemptTimeout(Duration.ofMillis(300))     // each attempt may take 300 ms
+ *     .retry(retry)                               // up to N attempts per call
+ *     .timeout(Duration.ofSeconds(1))             // the whole call, attempts and backoffs, 1 s
+ *     .bulkhead(bulkhead)                         // one permit per call, across its attempts
  *     .build();
  *
  * Mono<Stock> stock = client.stock(sku).transform(NineLives.pipeline(inventory));
+ * Mono<Stock> orCached = client.stock(sku)
+ *     .transform(NineLives.pipeline(inventory, Fallback.toValue(Stock.UNKNOWN)));
  * Flux<Item> items = client.items(order).transform(NineLives.pipeline(inventory));
  * System.out.println(inventory.explain());
  * }</pre>
  *
  * <h2>The order</h2>
  * A call meets the stages in this order, from the outside in: the bulkhead (one permit per call,
- * held from its first attempt to its last, through the backoffs), the retry (the attempts), the
- * circuit breaker (each attempt asks it for a permit and has its outcome recorded), then the
- * source. {@link #explain()} says it in words. The site's "Composing" page shows with tests what
- * goes wrong in every other order: a breaker outside the retry sees one call where the
- * dependency saw three; a bulkhead inside the retry queues again between attempts and lets a
- * retrying call lose its place.
+ * held from its first attempt to its last, through the backoffs), the total timeout (its clock
+ * starts once the permit is held; its deadline goes into the Context, so no backoff is started
+ * that would end past it and the source can read what is left with
+ * {@link Deadline#remaining(reactor.util.context.ContextView)}), the retry (the attempts), the
+ * circuit breaker (each attempt asks it for a permit and has its outcome recorded), the attempt
+ * timeout (so the breaker records a hung attempt as a failure, and the retry may try again), then
+ * the source. A fallback, given at the call site with
+ * {@link NineLives#pipeline(Pipeline, Fallback)}, is outside all of them. {@link #explain()} says
+ * it in words. The site's "Composing" page shows with tests what goes wrong in other orders: a
+ * breaker outside the retry sees one call where the dependency saw three; a bulkhead inside the
+ * retry queues again between attempts and lets a retrying call lose its place; a timeout outside
+ * the breaker hides hung calls from it.
  *
  * <h2>Sharing</h2>
  * A pipeline is immutable and holds no per-call state: build one per dependency and apply it to
@@ -51,6 +62,8 @@ public final class Pipeline {
     private final Retry retry;
     private final CircuitBreaker breaker;
     private final Scheduler scheduler;
+    private final Duration timeout;
+    private final Duration attemptTimeout;
     /** The attempts of a fused call: the retry, or one attempt when there is none. */
     final Retry attempts;
 
@@ -60,12 +73,15 @@ public final class Pipeline {
         this.retry = b.retry;
         this.breaker = b.breaker;
         this.scheduler = b.scheduler;
+        this.timeout = b.timeout;
+        this.attemptTimeout = b.attemptTimeout;
         this.attempts = retry != null ? retry : Retry.builder(name).maxAttempts(1).noBackoff().build();
     }
 
     /** How many stages a call goes through, the source not counted. */
     int stageCount() {
-        return (bulkhead != null ? 1 : 0) + (retry != null ? 1 : 0) + (breaker != null ? 1 : 0);
+        return (bulkhead != null ? 1 : 0) + (retry != null ? 1 : 0) + (breaker != null ? 1 : 0)
+                + (timeout != null ? 1 : 0) + (attemptTimeout != null ? 1 : 0);
     }
 
     /**
@@ -117,6 +133,26 @@ public final class Pipeline {
     }
 
     /**
+     * Returns the total timeout: how long a call may take from the moment it holds its bulkhead
+     * permit (or from its subscription, without a bulkhead) to its end, across its attempts and
+     * backoffs.
+     *
+     * @return the total timeout, if the pipeline has one
+     */
+    public Optional<Duration> timeout() {
+        return Optional.ofNullable(timeout);
+    }
+
+    /**
+     * Returns the attempt timeout: how long each attempt may take.
+     *
+     * @return the attempt timeout, if the pipeline has one
+     */
+    public Optional<Duration> attemptTimeout() {
+        return Optional.ofNullable(attemptTimeout);
+    }
+
+    /**
      * Returns the scheduler the pipeline's delays and waits run on.
      *
      * @return the scheduler given to the builder, or empty for {@code Schedulers.parallel()},
@@ -137,6 +173,11 @@ public final class Pipeline {
                     : "the others wait up to " + Text.duration(c.maxWait()) + " (" + c.queueOrder() + ", at most "
                             + c.maxQueued() + " waiting)"));
         }
+        if (timeout != null) {
+            lines.add("total timeout: " + Text.duration(timeout) + " for the whole call, attempts and backoffs"
+                    + (bulkhead != null ? ", from the moment it holds its permit" : "")
+                    + "; its deadline goes into the Context, so no backoff that would end past it is started");
+        }
         if (retry != null) {
             String policy = retry.toString();
             lines.add("retry '" + retry.name() + "': " + policy.substring(policy.indexOf(": ") + 2)
@@ -145,6 +186,12 @@ public final class Pipeline {
         if (breaker != null) {
             lines.add("circuit breaker '" + breaker.name() + "': a permit per attempt, its outcome recorded; "
                     + describe(breaker.config()));
+        }
+        if (attemptTimeout != null) {
+            lines.add("attempt timeout: " + Text.duration(attemptTimeout) + " per attempt; an attempt that takes longer is"
+                    + " cancelled and fails with a TimeoutExceededException"
+                    + (breaker != null ? ", which the breaker records as a failure" : "")
+                    + (retry != null ? " and the retry may retry" : ""));
         }
         lines.add("the source");
         return Collections.unmodifiableList(lines);
@@ -178,7 +225,8 @@ public final class Pipeline {
      *   1. bulkhead 'inventory': one permit per call, held across its attempts; at most 10 at once, the others wait up to 100ms (FIFO, at most 100 waiting)
      *   2. retry 'inventory': up to 3 attempts, delays of 100ms x2.0 up to 1s; each attempt goes through the stages below
      *   3. circuit breaker 'inventory': a permit per attempt, its outcome recorded; opens at 50% failures over the last 100 calls (at least 100), stays open 1m, then admits 10 trial calls
-     *   4. the source
+     *   4. attempt timeout: 300ms per attempt; an attempt that takes longer is cancelled and fails with a TimeoutExceededException, which the breaker records as a failure and the retry may retry
+     *   5. the source
      * }</pre>
      *
      * @return the plan, several lines
@@ -208,6 +256,8 @@ public final class Pipeline {
         private Retry retry;
         private CircuitBreaker breaker;
         private Scheduler scheduler;
+        private Duration timeout;
+        private Duration attemptTimeout;
 
         private Builder(String name) {
             Check.notNull(name, "name");
@@ -266,8 +316,52 @@ public final class Pipeline {
         }
 
         /**
-         * Runs the retry delays and the bulkhead's wait timeouts on {@code scheduler} instead of
-         * {@code Schedulers.parallel()}.
+         * Adds the total timeout stage: a call may take at most {@code timeout}, all its attempts
+         * and backoffs included, counted from the moment it holds its bulkhead permit (a wait for
+         * the permit is bounded by the bulkhead's own {@code maxWait}). When it runs out, the
+         * attempt in flight is cancelled and the call fails with a
+         * {@link TimeoutExceededException} of stage {@code TOTAL_TIMEOUT}. Its deadline goes into
+         * the call's Context: the retry starts no backoff that would end past it (the call ends
+         * with the last attempt's error instead), and the source can read what is left with
+         * {@link Deadline#remaining(reactor.util.context.ContextView)}. A tighter deadline already
+         * in the Context ({@link NineLives#deadline(Duration)} outside) wins.
+         *
+         * @param timeout how long a call may take, positive
+         * @return this builder
+         * @throws NullPointerException     if {@code timeout} is null
+         * @throws IllegalArgumentException if {@code timeout} is zero or negative
+         * @throws IllegalStateException    if a total timeout was already set
+         */
+        public Builder timeout(Duration timeout) {
+            Check.positive(timeout, "timeout");
+            once(this.timeout, "total timeout", Text.duration(timeout));
+            this.timeout = timeout;
+            return this;
+        }
+
+        /**
+         * Adds the attempt timeout stage: each attempt may take at most {@code attemptTimeout}
+         * from its subscription to its end (for a Flux, its whole stream). An attempt that takes
+         * longer is cancelled and fails with a {@link TimeoutExceededException} of stage
+         * {@code ATTEMPT_TIMEOUT}; the stage sits inside the breaker, so the breaker records it
+         * (a failure by default) and the retry may retry it (it does by default).
+         *
+         * @param attemptTimeout how long each attempt may take, positive
+         * @return this builder
+         * @throws NullPointerException     if {@code attemptTimeout} is null
+         * @throws IllegalArgumentException if {@code attemptTimeout} is zero or negative
+         * @throws IllegalStateException    if an attempt timeout was already set
+         */
+        public Builder attemptTimeout(Duration attemptTimeout) {
+            Check.positive(attemptTimeout, "attemptTimeout");
+            once(this.attemptTimeout, "attempt timeout", Text.duration(attemptTimeout));
+            this.attemptTimeout = attemptTimeout;
+            return this;
+        }
+
+        /**
+         * Runs the retry delays, the bulkhead's wait timeouts and the timeouts on
+         * {@code scheduler} instead of {@code Schedulers.parallel()}.
          *
          * @param scheduler the scheduler
          * @return this builder
@@ -289,8 +383,14 @@ public final class Pipeline {
          * Builds the pipeline. A builder can go on to build others; each is independent.
          *
          * @return a new pipeline
+         * @throws IllegalArgumentException if the attempt timeout is not shorter than the total
+         *                                  timeout (it could never fire)
          */
         public Pipeline build() {
+            if (timeout != null && attemptTimeout != null && attemptTimeout.compareTo(timeout) >= 0) {
+                throw new IllegalArgumentException("pipeline '" + name + "': attemptTimeout (" + Text.duration(attemptTimeout)
+                        + ") must be shorter than timeout (" + Text.duration(timeout) + "), or it could never fire");
+            }
             return new Pipeline(this);
         }
     }

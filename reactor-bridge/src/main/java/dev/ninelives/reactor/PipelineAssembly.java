@@ -2,67 +2,128 @@ package dev.ninelives.reactor;
 
 import dev.ninelives.breaker.CircuitBreaker;
 import dev.ninelives.bulkhead.Bulkhead;
+import dev.ninelives.retry.Retry;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 
-/** Assembles a {@link Pipeline} around a source, stage by stage in the pipeline's order. */
+import java.time.Duration;
+
+/**
+ * Assembles a {@link Pipeline} around a source, stage by stage in the pipeline's order, from the
+ * inside out: attempt timeout, breaker, retry, total timeout, bulkhead.
+ *
+ * <p>What is fused: the bulkhead, the retry and the breaker run in one subscriber per call when
+ * two or more of them meet without a timeout between. The timeouts are operators of their own
+ * (one TimeoutSubscriber each, per attempt for the attempt timeout): the attempt timeout wraps
+ * the source, and a total timeout sits between the bulkhead and the retry, which then run as two
+ * subscribers (the bulkhead's, and the fused retry and breaker).
+ */
 final class PipelineAssembly {
 
     private PipelineAssembly() {
     }
 
     /**
-     * The stages as separate operators, innermost first: breaker, retry, bulkhead. The reference
-     * the fused subscriber is held to.
+     * The stages as separate operators, innermost first. The reference the fused subscriber is
+     * held to.
      */
-    @SuppressWarnings("unchecked")
     static <T> Publisher<T> stacked(Publisher<T> source, Pipeline p) {
         Scheduler scheduler = p.scheduler().orElse(null);
         Publisher<T> s = source instanceof Mono ? source : Flux.from(source);
-        if (p.breaker().isPresent()) {
-            s = s instanceof Mono ? MonoBreaker.assemble((Mono<T>) s, p.breaker().get())
-                    : FluxBreaker.assemble((Flux<T>) s, p.breaker().get());
+        s = limit(s, p.attemptTimeout().orElse(null), TimeoutExceededException.Stage.ATTEMPT_TIMEOUT, scheduler);
+        s = breaker(s, p.breaker().orElse(null));
+        s = retry(s, p.retry().orElse(null), scheduler);
+        s = limit(s, p.timeout().orElse(null), TimeoutExceededException.Stage.TOTAL_TIMEOUT, scheduler);
+        return bulkhead(s, p.bulkhead().orElse(null), scheduler);
+    }
+
+    /**
+     * The pipeline as it runs: each stage's operator, except that the bulkhead, the retry and the
+     * breaker, when two or more of them meet with no total timeout between them, are one fused
+     * operator whose one subscriber per call runs them all.
+     */
+    static <T> Publisher<T> assemble(Publisher<T> source, Pipeline p) {
+        Scheduler scheduler = p.scheduler().orElse(null);
+        Publisher<T> s = source instanceof Mono ? source : Flux.from(source);
+        s = limit(s, p.attemptTimeout().orElse(null), TimeoutExceededException.Stage.ATTEMPT_TIMEOUT, scheduler);
+        CircuitBreaker breaker = p.breaker().orElse(null);
+        Retry retry = p.retry().orElse(null);
+        Bulkhead bulkhead = p.bulkhead().orElse(null);
+        boolean split = p.timeout().isPresent();     // the total timeout goes between bulkhead and retry
+        Bulkhead fusedBulkhead = split ? null : bulkhead;
+        int fusable = (breaker != null ? 1 : 0) + (retry != null ? 1 : 0) + (fusedBulkhead != null ? 1 : 0);
+        if (fusable >= 2) {
+            s = fused(s, p, breaker, fusedBulkhead, scheduler);
+        } else {
+            s = breaker(s, breaker);
+            s = retry(s, retry, scheduler);
+            s = bulkhead(s, fusedBulkhead, scheduler);
         }
-        if (p.retry().isPresent()) {
-            s = s instanceof Mono ? MonoRetry.assemble((Mono<T>) s, p.retry().get(), scheduler)
-                    : FluxRetry.assemble((Flux<T>) s, p.retry().get(), scheduler);
-        }
-        if (p.bulkhead().isPresent()) {
-            s = s instanceof Mono ? MonoBulkhead.assemble((Mono<T>) s, p.bulkhead().get(), scheduler)
-                    : FluxBulkhead.assemble((Flux<T>) s, p.bulkhead().get(), scheduler);
+        if (split) {
+            s = limit(s, p.timeout().get(), TimeoutExceededException.Stage.TOTAL_TIMEOUT, scheduler);
+            s = bulkhead(s, bulkhead, scheduler);
         }
         return s;
     }
 
-    /**
-     * A pipeline of one stage is that stage's operator; of two or more, the fused operator, whose
-     * one subscriber per call runs every stage.
-     */
+    /** One subscriber per call for the bulkhead (if given), the pipeline's attempts and the breaker (if given). */
     @SuppressWarnings("unchecked")
-    static <T> Publisher<T> assemble(Publisher<T> source, Pipeline p) {
-        if (p.stageCount() <= 1) {
-            return stacked(source, p);
-        }
-        Scheduler scheduler = p.scheduler().orElse(null);
-        CircuitBreaker breaker = p.breaker().orElse(null);
-        Bulkhead bulkhead = p.bulkhead().orElse(null);
+    private static <T> Publisher<T> fused(Publisher<T> source, Pipeline p, CircuitBreaker breaker, Bulkhead bulkhead,
+                                          Scheduler scheduler) {
+        boolean single = p.retry().isEmpty();
         if (source instanceof Mono) {
             Mono<T> mono = (Mono<T>) source;
-            RetryPlan<T> inside = new RetryPlan<>(mono, p.attempts, scheduler, true, breaker, null, p.name(), p.retry().isEmpty());
+            RetryPlan<T> inside = new RetryPlan<>(mono, p.attempts, scheduler, true, breaker, null, p.name(), single);
             BulkheadPlan<T> waiting = bulkhead == null ? null
                     : new BulkheadPlan<>(new MonoPipeline<>(mono, inside, null, p.name()), bulkhead, scheduler, true);
             RetryPlan<T> all = bulkhead == null ? inside
-                    : new RetryPlan<>(mono, p.attempts, scheduler, true, breaker, bulkhead, p.name(), p.retry().isEmpty());
+                    : new RetryPlan<>(mono, p.attempts, scheduler, true, breaker, bulkhead, p.name(), single);
             return MonoPipeline.assemble(new MonoPipeline<>(mono, all, waiting, p.name()));
         }
-        Flux<T> flux = Flux.from(source);
-        RetryPlan<T> inside = new RetryPlan<>(flux, p.attempts, scheduler, false, breaker, null, p.name(), p.retry().isEmpty());
+        Flux<T> flux = (Flux<T>) source;
+        RetryPlan<T> inside = new RetryPlan<>(flux, p.attempts, scheduler, false, breaker, null, p.name(), single);
         BulkheadPlan<T> waiting = bulkhead == null ? null
                 : new BulkheadPlan<>(new FluxPipeline<>(flux, inside, null, p.name()), bulkhead, scheduler, false);
         RetryPlan<T> all = bulkhead == null ? inside
-                : new RetryPlan<>(flux, p.attempts, scheduler, false, breaker, bulkhead, p.name(), p.retry().isEmpty());
+                : new RetryPlan<>(flux, p.attempts, scheduler, false, breaker, bulkhead, p.name(), single);
         return FluxPipeline.assemble(new FluxPipeline<>(flux, all, waiting, p.name()));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> Publisher<T> limit(Publisher<T> s, Duration limit, TimeoutExceededException.Stage stage,
+                                          Scheduler scheduler) {
+        if (limit == null) {
+            return s;
+        }
+        return s instanceof Mono ? MonoTimeout.assemble((Mono<T>) s, limit, stage, scheduler)
+                : FluxTimeout.assemble((Flux<T>) s, limit, stage, scheduler);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> Publisher<T> breaker(Publisher<T> s, CircuitBreaker breaker) {
+        if (breaker == null) {
+            return s;
+        }
+        return s instanceof Mono ? MonoBreaker.assemble((Mono<T>) s, breaker) : FluxBreaker.assemble((Flux<T>) s, breaker);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> Publisher<T> retry(Publisher<T> s, Retry retry, Scheduler scheduler) {
+        if (retry == null) {
+            return s;
+        }
+        return s instanceof Mono ? MonoRetry.assemble((Mono<T>) s, retry, scheduler)
+                : FluxRetry.assemble((Flux<T>) s, retry, scheduler);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> Publisher<T> bulkhead(Publisher<T> s, Bulkhead bulkhead, Scheduler scheduler) {
+        if (bulkhead == null) {
+            return s;
+        }
+        return s instanceof Mono ? MonoBulkhead.assemble((Mono<T>) s, bulkhead, scheduler)
+                : FluxBulkhead.assemble((Flux<T>) s, bulkhead, scheduler);
     }
 }

@@ -20,8 +20,13 @@ final class TimeoutPlan<T> {
     final CorePublisher<? extends T> source;
     final Duration duration;
     final long nanos;
-    /** {@code TIMEOUT} or {@code DEADLINE}: the deadline also writes itself into the Context. */
+    /**
+     * {@code TIMEOUT} and {@code ATTEMPT_TIMEOUT} limit a subscription; {@code DEADLINE} and
+     * {@code TOTAL_TIMEOUT} also write themselves into the Context as a {@link Deadline}.
+     */
     final TimeoutExceededException.Stage stage;
+    /** Whether this limit is a deadline in the Context. */
+    final boolean deadline;
     /** The Scheduler of the timer, or null for {@code Schedulers.parallel()} looked up at each subscription. */
     final Scheduler scheduler;
     /** A Mono's first value ends the timeout; a Flux's terminal signal does. */
@@ -38,6 +43,8 @@ final class TimeoutPlan<T> {
         this.duration = duration;
         this.nanos = Check.nanos(duration);
         this.stage = stage;
+        this.deadline = stage == TimeoutExceededException.Stage.DEADLINE
+                || stage == TimeoutExceededException.Stage.TOTAL_TIMEOUT;
         this.scheduler = scheduler;
         this.mono = mono;
     }
@@ -70,7 +77,7 @@ final class TimeoutPlan<T> {
      * its own, from now, in its Context.
      */
     void subscribe(CoreSubscriber<? super T> actual) {
-        if (stage != TimeoutExceededException.Stage.DEADLINE) {
+        if (!deadline) {
             subscribeSource(new TimeoutSubscriber<>(actual, this, null, 0L));
             return;
         }
@@ -93,7 +100,7 @@ final class TimeoutPlan<T> {
         }
         Scheduler s = scheduler();
         long at = Deadline.plus(s.now(TimeUnit.NANOSECONDS), nanos);
-        Deadline own = new Deadline(s, at, duration);
+        Deadline own = new Deadline(s, at, duration, stage);
         subscribeSource(new TimeoutSubscriber<>(actual, this, own.writeTo(context), at));
     }
 

@@ -49,7 +49,8 @@ class PipelineEquivalenceTest {
 
     /** What the generated pipeline holds. */
     record Shape(boolean bulkhead, boolean retry, boolean breaker, int maxConcurrent, int maxWaitSeconds,
-                 int maxAttempts, int backoffSeconds, int window, int permittedInHalfOpen, boolean mono) {
+                 int maxAttempts, int backoffSeconds, int window, int permittedInHalfOpen, boolean mono,
+                 int totalTimeoutSeconds, int attemptTimeoutSeconds) {
         boolean valid() {
             return (bulkhead ? 1 : 0) + (retry ? 1 : 0) + (breaker ? 1 : 0) >= 2;
         }
@@ -64,8 +65,15 @@ class PipelineEquivalenceTest {
                 Combinators.combine(Arbitraries.integers().between(1, 3), Arbitraries.of(0, 0, 1, 3),
                         Arbitraries.integers().between(1, 4), Arbitraries.integers().between(1, 2), b)
                         .as((ma, bo, w, ph, mono) -> new Object[] {ma, bo, w, ph, mono}))
-                .as((x, y) -> new Shape(x[0] == 1, x[1] == 1, x[2] == 1, x[3], x[4],
-                        (Integer) y[0], (Integer) y[1], (Integer) y[2], (Integer) y[3], (Boolean) y[4]))
+                .as((x, y) -> new Object[] {x, y})
+                .flatMap(xy -> Combinators.combine(Arbitraries.of(0, 0, 3, 7), Arbitraries.of(0, 0, 2))
+                        .as((total, attempt) -> {
+                            int[] x = (int[]) xy[0];
+                            Object[] y = (Object[]) xy[1];
+                            return new Shape(x[0] == 1, x[1] == 1, x[2] == 1, x[3], x[4],
+                                    (Integer) y[0], (Integer) y[1], (Integer) y[2], (Integer) y[3], (Boolean) y[4],
+                                    total, attempt);
+                        }))
                 .filter(Shape::valid);
     }
 
@@ -101,7 +109,7 @@ class PipelineEquivalenceTest {
                 breaker = CircuitBreaker.builder("b").slidingWindow(shape.window()).minimumNumberOfCalls(shape.window())
                         .permittedCallsInHalfOpen(shape.permittedInHalfOpen()).openDuration(Duration.ofSeconds(4))
                         .slowCallDuration(Duration.ofSeconds(2))
-                        .recordFailureIf(e -> e instanceof IOException)
+                        .recordFailureIf(e -> e instanceof IOException || e instanceof TimeoutExceededException)
                         .ticker(() -> clock.now(TimeUnit.NANOSECONDS)).build();
                 breaker.onStateTransition(e -> log.add(at(clock) + " breaker " + e.from() + "->" + e.to() + " " + e.reason()));
                 breaker.onCallNotPermitted(e -> log.add(at(clock) + " breaker refused " + e.state()));
@@ -130,6 +138,12 @@ class PipelineEquivalenceTest {
                 bulkhead.onRejected(e -> log.add(at(clock) + " bulkhead rejected " + e.reason()));
                 bulkhead.onFinished(e -> log.add(at(clock) + " bulkhead finished"));
                 builder.bulkhead(bulkhead);
+            }
+            if (shape.totalTimeoutSeconds() > 0) {
+                builder.timeout(Duration.ofSeconds(shape.totalTimeoutSeconds()));
+            }
+            if (shape.attemptTimeoutSeconds() > 0) {
+                builder.attemptTimeout(Duration.ofSeconds(shape.attemptTimeoutSeconds()));
             }
             Pipeline pipeline = builder.build();
 

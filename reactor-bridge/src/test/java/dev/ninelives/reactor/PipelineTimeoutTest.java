@@ -1,0 +1,244 @@
+package dev.ninelives.reactor;
+
+import dev.ninelives.breaker.CircuitBreaker;
+import dev.ninelives.bulkhead.Bulkhead;
+import dev.ninelives.retry.Retry;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.test.StepVerifier;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+import static org.assertj.core.api.Assertions.assertThatNullPointerException;
+
+/**
+ * The pipeline's two time limits, on virtual time: where each sits (the attempt timeout inside
+ * the breaker, the total timeout between the bulkhead and the retry), what each one's expiry
+ * does to the stages around it, and the deadline the total timeout hands to the source.
+ */
+class PipelineTimeoutTest {
+
+    private static final Duration SECOND = Duration.ofSeconds(1);
+
+    private static CircuitBreaker breaker(int window) {
+        return CircuitBreaker.builder("inventory").slidingWindow(window).minimumNumberOfCalls(window)
+                .ticker(NineLives.schedulerTicker()).build();
+    }
+
+    private static void assertStage(Throwable e, TimeoutExceededException.Stage stage, Duration limit) {
+        assertThat(e).isInstanceOf(TimeoutExceededException.class);
+        TimeoutExceededException t = (TimeoutExceededException) e;
+        assertThat(t.stage()).isEqualTo(stage);
+        assertThat(t.timeout()).isEqualTo(limit);
+    }
+
+    /**
+     * Guards against the mistake the issue measured with Reactor's timeout placed outside the
+     * breaker: two hung calls left the breaker CLOSED with nothing recorded. Inside the pipeline,
+     * the attempt timeout sits inside the breaker, so hung attempts are failures and open it.
+     */
+    @Test
+    void hungAttemptsAreFailuresTheBreakerRecords() {
+        CircuitBreaker b = breaker(2);
+        Pipeline p = Pipeline.builder("inventory").attemptTimeout(SECOND).breaker(b).build();
+        for (int i = 0; i < 2; i++) {
+            StepVerifier.withVirtualTime(() -> Mono.never().transform(NineLives.pipeline(p)))
+                    .expectSubscription()
+                    .expectNoEvent(Duration.ofMillis(999))
+                    .thenAwait(Duration.ofMillis(1))
+                    .expectErrorSatisfies(e -> assertStage(e, TimeoutExceededException.Stage.ATTEMPT_TIMEOUT, SECOND))
+                    .verify();
+        }
+        assertThat(b.metrics().failures()).isEqualTo(2);
+        assertThat(b.state()).isEqualTo(CircuitBreaker.State.OPEN);
+    }
+
+    /** Guards against an attempt timeout that ends the call: the retry tries again, and the breaker saw both attempts. */
+    @Test
+    void aTimedOutAttemptIsRetried() {
+        CircuitBreaker b = breaker(10);
+        Retry r = Retry.builder("inventory").maxAttempts(3).constantBackoff(Duration.ofMillis(100)).build();
+        Pipeline p = Pipeline.builder("inventory").breaker(b).retry(r).attemptTimeout(SECOND).build();
+        AtomicInteger attempts = new AtomicInteger();
+        StepVerifier.withVirtualTime(() -> Mono.defer(() -> attempts.incrementAndGet() == 1
+                        ? Mono.<String>never() : Mono.just("stock")).transform(NineLives.pipeline(p)))
+                .expectSubscription()
+                .expectNoEvent(Duration.ofMillis(1100))
+                .expectNext("stock")
+                .verifyComplete();
+        assertThat(attempts).hasValue(2);
+        assertThat(b.metrics().failures()).isEqualTo(1);
+        assertThat(b.metrics().successes()).isEqualTo(1);
+    }
+
+    /**
+     * Guards against a total timeout that leaves work behind: when it runs out during an
+     * attempt, that attempt is cancelled (its breaker permit given back, nothing recorded for a
+     * Mono), the call fails with stage TOTAL_TIMEOUT, no further attempt starts, and the bulkhead
+     * permit is free again.
+     */
+    @Test
+    void theTotalTimeoutCancelsTheAttemptInFlightAndFreesThePermit() {
+        CircuitBreaker b = breaker(10);
+        Bulkhead h = Bulkhead.builder("inventory").maxConcurrent(1).build();
+        Retry r = Retry.builder("inventory").maxAttempts(5).constantBackoff(Duration.ofMillis(500)).build();
+        Pipeline p = Pipeline.builder("inventory").breaker(b).retry(r).bulkhead(h).timeout(Duration.ofSeconds(2)).build();
+        AtomicInteger attempts = new AtomicInteger();
+        AtomicInteger cancelled = new AtomicInteger();
+        StepVerifier.withVirtualTime(() -> Mono.defer(() -> attempts.incrementAndGet() == 1
+                        ? Mono.<String>error(new IOException("down"))
+                        : Mono.<String>never().doOnCancel(cancelled::incrementAndGet))
+                        .transform(NineLives.pipeline(p)))
+                .expectSubscription()
+                .then(() -> assertThat(h.metrics().inFlight()).isEqualTo(1))
+                .expectNoEvent(Duration.ofMillis(1999))
+                .thenAwait(Duration.ofMillis(1))
+                .expectErrorSatisfies(e -> assertStage(e, TimeoutExceededException.Stage.TOTAL_TIMEOUT, Duration.ofSeconds(2)))
+                .verifyThenAssertThat()
+                .hasNotDroppedErrors();
+        assertThat(attempts).hasValue(2);
+        assertThat(cancelled).hasValue(1);
+        assertThat(h.metrics().inFlight()).isZero();
+        assertThat(b.metrics().calls()).as("the cancelled attempt is not recorded").isEqualTo(1);
+        assertThat(b.metrics().failures()).isEqualTo(1);
+    }
+
+    /**
+     * Guards against a retry that sleeps past the total timeout: its deadline is in the Context,
+     * so a backoff that would end past it is not started and the call ends with the attempt's
+     * own error at once, rather than a timeout two seconds later.
+     */
+    @Test
+    void noBackoffThatWouldEndPastTheTotalTimeoutIsStarted() {
+        Retry r = Retry.builder("inventory").maxAttempts(3).constantBackoff(Duration.ofSeconds(3)).build();
+        Pipeline p = Pipeline.builder("inventory").retry(r).breaker(breaker(10)).timeout(Duration.ofSeconds(2)).build();
+        AtomicInteger attempts = new AtomicInteger();
+        StepVerifier.withVirtualTime(() -> Mono.defer(() -> {
+                    attempts.incrementAndGet();
+                    return Mono.<String>error(new IOException("down"));
+                }).transform(NineLives.pipeline(p)))
+                .expectSubscription()
+                .expectError(IOException.class)
+                .verify();
+        assertThat(attempts).hasValue(1);
+    }
+
+    /**
+     * Guards against a source that cannot know its budget: inside the pipeline it reads what is
+     * left of the total timeout from the Context, less at each attempt.
+     */
+    @Test
+    void theSourceReadsWhatIsLeftOfTheTotalTimeout() {
+        Retry r = Retry.builder("inventory").maxAttempts(3).constantBackoff(Duration.ofMillis(500)).build();
+        Pipeline p = Pipeline.builder("inventory").retry(r).breaker(breaker(10)).timeout(Duration.ofSeconds(2)).build();
+        List<Duration> left = new ArrayList<>();
+        StepVerifier.withVirtualTime(() -> Mono.deferContextual(ctx -> {
+                    left.add(Deadline.remaining(ctx).orElseThrow());
+                    return left.size() < 3 ? Mono.<String>error(new IOException("down")) : Mono.just("stock");
+                }).transform(NineLives.pipeline(p)))
+                .expectSubscription()
+                .thenAwait(Duration.ofSeconds(1))
+                .expectNext("stock")
+                .verifyComplete();
+        assertThat(left).containsExactly(Duration.ofSeconds(2), Duration.ofMillis(1500), Duration.ofSeconds(1));
+    }
+
+    /**
+     * Guards against a total timeout that counts the wait for a bulkhead permit: its clock starts
+     * once the call holds the permit (the wait has the bulkhead's own maxWait), so a call that
+     * waited 3 s still has its whole 2 s.
+     */
+    @Test
+    void theTotalTimeoutStartsOnceTheCallHoldsItsPermit() {
+        Bulkhead h = Bulkhead.builder("inventory").maxConcurrent(1).maxWait(Duration.ofSeconds(10))
+                .ticker(NineLives.schedulerTicker()).build();
+        Pipeline p = Pipeline.builder("inventory").bulkhead(h).breaker(breaker(10)).timeout(Duration.ofSeconds(2)).build();
+        StepVerifier.withVirtualTime(() -> Mono.when(
+                                Mono.delay(Duration.ofMillis(1500)).then(Mono.just("first")).transform(NineLives.pipeline(p)),
+                                Mono.delay(Duration.ofMillis(1500)).then(Mono.just("second")).transform(NineLives.pipeline(p)))
+                        .thenReturn("both"))
+                .expectSubscription()
+                .thenAwait(Duration.ofSeconds(3))
+                .expectNext("both")
+                .verifyComplete();
+        assertThat(h.metrics().inFlight()).isZero();
+    }
+
+    /** Guards against a Flux's attempt timeout that limits each element: it limits the attempt's whole stream. */
+    @Test
+    void aFluxAttemptTimeoutCoversTheWholeStream() {
+        Retry r = Retry.builder("inventory").maxAttempts(2).noBackoff().build();
+        Pipeline p = Pipeline.builder("inventory").retry(r).breaker(breaker(10)).attemptTimeout(SECOND).build();
+        StepVerifier.withVirtualTime(() -> Flux.interval(Duration.ofMillis(400)).take(5).transform(NineLives.pipeline(p)))
+                .expectSubscription()
+                .thenAwait(Duration.ofMillis(800)).expectNext(0L, 1L)
+                .thenAwait(Duration.ofMillis(200))             // the first attempt times out at 1 s
+                .thenAwait(Duration.ofMillis(800)).expectNext(0L, 1L)
+                .thenAwait(Duration.ofMillis(200))
+                .expectErrorSatisfies(e -> assertStage(e, TimeoutExceededException.Stage.ATTEMPT_TIMEOUT, SECOND))
+                .verify();
+    }
+
+    /** Guards against a fallback placed inside a stage: around the whole pipeline, it sees the error the retry gave up on. */
+    @Test
+    void theFallbackIsOutsideEveryStage() {
+        CircuitBreaker b = breaker(10);
+        Retry r = Retry.builder("inventory").maxAttempts(2).noBackoff().build();
+        Pipeline p = Pipeline.builder("inventory").retry(r).breaker(b).attemptTimeout(SECOND).build();
+        List<Throwable> seen = new ArrayList<>();
+        StepVerifier.withVirtualTime(() -> Mono.<String>never()
+                        .transform(NineLives.pipeline(p, Fallback.<String>with(e -> {
+                            seen.add(e);
+                            return Mono.just("cached");
+                        }))))
+                .expectSubscription()
+                .thenAwait(Duration.ofSeconds(2))
+                .expectNext("cached")
+                .verifyComplete();
+        assertThat(seen).singleElement().satisfies(e -> assertStage(e, TimeoutExceededException.Stage.ATTEMPT_TIMEOUT, SECOND));
+        assertThat(b.metrics().failures()).as("both attempts reached the breaker").isEqualTo(2);
+    }
+
+    @Test
+    void explainPutsTheTimeoutsWhereTheyRun() {
+        Pipeline p = Pipeline.builder("inventory").attemptTimeout(Duration.ofMillis(300))
+                .breaker(breaker(10)).timeout(Duration.ofSeconds(2))
+                .retry(Retry.builder("inventory").maxAttempts(3).noBackoff().build())
+                .bulkhead(Bulkhead.builder("inventory").maxConcurrent(4).build()).build();
+        List<String> lines = p.explain().lines().toList();
+        assertThat(lines).hasSize(7);
+        assertThat(lines.get(1)).startsWith("  1. bulkhead 'inventory'");
+        assertThat(lines.get(2)).isEqualTo("  2. total timeout: 2s for the whole call, attempts and backoffs, from the moment"
+                + " it holds its permit; its deadline goes into the Context, so no backoff that would end past it is started");
+        assertThat(lines.get(3)).startsWith("  3. retry 'inventory'");
+        assertThat(lines.get(4)).startsWith("  4. circuit breaker 'inventory'");
+        assertThat(lines.get(5)).isEqualTo("  5. attempt timeout: 300ms per attempt; an attempt that takes longer is cancelled"
+                + " and fails with a TimeoutExceededException, which the breaker records as a failure and the retry may retry");
+        assertThat(lines.get(6)).isEqualTo("  6. the source");
+        assertThat(p.timeout()).contains(Duration.ofSeconds(2));
+        assertThat(p.attemptTimeout()).contains(Duration.ofMillis(300));
+    }
+
+    @Test
+    void badTimeoutsAreRefusedWithTheirValues() {
+        Pipeline.Builder b = Pipeline.builder("inventory");
+        assertThatNullPointerException().isThrownBy(() -> b.timeout(null)).withMessageContaining("timeout");
+        assertThatNullPointerException().isThrownBy(() -> b.attemptTimeout(null)).withMessageContaining("attemptTimeout");
+        assertThatIllegalArgumentException().isThrownBy(() -> b.timeout(Duration.ZERO)).withMessageContaining("timeout");
+        assertThatIllegalArgumentException().isThrownBy(() -> b.attemptTimeout(Duration.ofMillis(-1)))
+                .withMessageContaining("attemptTimeout");
+        b.timeout(SECOND).attemptTimeout(SECOND);
+        assertThatIllegalStateException().isThrownBy(() -> b.timeout(SECOND)).withMessageContaining("total timeout");
+        assertThatIllegalStateException().isThrownBy(() -> b.attemptTimeout(SECOND)).withMessageContaining("attempt timeout");
+        assertThatIllegalArgumentException().isThrownBy(b::build)
+                .withMessage("pipeline 'inventory': attemptTimeout (1s) must be shorter than timeout (1s), or it could never fire");
+    }
+}
