@@ -67,7 +67,8 @@ final class BulkheadPlan<T> {
     }
 
     /**
-     * Asks for a permit for one subscription. Queued: the waiting subscriber takes the call over
+     * Asks for a permit for one subscription. A call whose Context deadline has passed ends
+     * with the deadline's error and asks for nothing. Queued: the waiting subscriber takes the call over
      * (onSubscribe now, the source when a permit is handed over). Refused: onSubscribe and
      * onError. Both return false. A permit taken now returns true: the caller runs the call,
      * holding the permit (the fused pipeline subscriber does, instead of a BulkheadSubscriber).
@@ -75,6 +76,9 @@ final class BulkheadPlan<T> {
      * @return true if {@code actual}'s call holds a permit and must be started by the caller
      */
     boolean admit(CoreSubscriber<? super T> actual) {
+        if (Deadline.passed(actual)) {                 // no time left: no permit, no place in the queue
+            return false;
+        }
         int admitted = permits.admit();
         if (admitted == WaitingBulkhead.PERMITTED) {
             try {

@@ -33,6 +33,9 @@ final class FluxPipeline<T> extends FluxOperator<T, T> {
     @Override
     public void subscribe(CoreSubscriber<? super T> actual) {
         if (waiting == null) {
+            if (Deadline.passed(actual)) {          // no time left: no breaker permit, no source
+                return;
+            }
             new FluxPipelineSubscriber<>(actual, plan, FusedStages.NONE).start();
         } else if (waiting.admit(actual)) {
             new FluxPipelineSubscriber<>(actual, plan, FusedStages.HELD).start();

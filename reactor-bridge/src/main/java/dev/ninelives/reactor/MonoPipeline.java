@@ -33,6 +33,9 @@ final class MonoPipeline<T> extends MonoOperator<T, T> {
     @Override
     public void subscribe(CoreSubscriber<? super T> actual) {
         if (waiting == null) {
+            if (Deadline.passed(actual)) {          // no time left: no breaker permit, no source
+                return;
+            }
             new MonoPipelineSubscriber<>(actual, plan, FusedStages.NONE).start();
         } else if (waiting.admit(actual)) {
             new MonoPipelineSubscriber<>(actual, plan, FusedStages.HELD).start();

@@ -219,8 +219,8 @@ public final class NineLives {
      * cancel; a Flux at its terminal signal or cancel. Each permit is returned exactly once on
      * every path, including a source whose {@code subscribe} throws, and a waiter that is
      * cancelled or times out never takes a permit. A caller whose Context carries a deadline
-     * that has passed ({@link #deadline(Duration)}) does not wait: it gets {@code onError} with the
-     * deadline's {@link TimeoutExceededException} at once; one that waits is cancelled by the
+     * that has passed ({@link #deadline(Duration)}) neither takes a permit nor waits: it gets
+     * {@code onError} with the deadline's {@link TimeoutExceededException} at once; one that waits is cancelled by the
      * deadline when it passes, if {@code maxWait} has not ended the wait first.
      *
      * <p><b>Listeners that throw.</b> The bulkhead's listeners ({@code onPermitted},
@@ -498,8 +498,9 @@ public final class NineLives {
      *       the deadline: the call ends as if its attempts had run out (announced
      *       {@code EXHAUSTED}, with the last error, or a {@code RetryExhaustedException} if the
      *       policy asks for one).</li>
-     *   <li><b>{@link #bulkhead(Bulkhead)}</b>: a caller that would wait for a permit with no time
-     *       left fails at once with the deadline's error and does not queue; one that waits is
+     *   <li><b>{@link #bulkhead(Bulkhead)}</b> and {@link #pipeline(Pipeline)}: a call that starts
+     *       with no time left fails at once with the deadline's error, takes no permit (bulkhead
+     *       or breaker), does not queue and never reaches the source; one that waits is
      *       cancelled when the deadline passes (this operator's error reaches the subscriber), or
      *       times out with {@code WAIT_TIMED_OUT} if {@code maxWait} comes first.</li>
      *   <li><b>your code</b>: {@link Deadline#remaining(ContextView)} tells what is left, to pass

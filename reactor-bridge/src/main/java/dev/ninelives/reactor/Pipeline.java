@@ -78,12 +78,6 @@ public final class Pipeline {
         this.attempts = retry != null ? retry : Retry.builder(name).maxAttempts(1).noBackoff().build();
     }
 
-    /** How many stages a call goes through, the source not counted. */
-    int stageCount() {
-        return (bulkhead != null ? 1 : 0) + (retry != null ? 1 : 0) + (breaker != null ? 1 : 0)
-                + (timeout != null ? 1 : 0) + (attemptTimeout != null ? 1 : 0);
-    }
-
     /**
      * Starts a builder for a pipeline with the given name.
      *

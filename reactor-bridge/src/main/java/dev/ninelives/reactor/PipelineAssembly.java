@@ -14,8 +14,10 @@ import java.time.Duration;
  * Assembles a {@link Pipeline} around a source, stage by stage in the pipeline's order, from the
  * inside out: attempt timeout, breaker, retry, total timeout, bulkhead.
  *
- * <p>What is fused: the bulkhead, the retry and the breaker run in one subscriber per call when
- * two or more of them meet without a timeout between. The timeouts are operators of their own
+ * <p>What is fused: the retry and the breaker run in one subscriber per call, with the bulkhead
+ * when no total timeout sits between it and the retry (a bulkhead alone is the bulkhead's
+ * operator). The fused subscriber and the bulkhead end a call that starts with its Context
+ * deadline passed before taking any permit. The timeouts are operators of their own
  * (one TimeoutSubscriber each, per attempt for the attempt timeout): the attempt timeout wraps
  * the source, and a total timeout sits between the bulkhead and the retry, which then run as two
  * subscribers (the bulkhead's, and the fused retry and breaker).
@@ -40,9 +42,9 @@ final class PipelineAssembly {
     }
 
     /**
-     * The pipeline as it runs: each stage's operator, except that the bulkhead, the retry and the
-     * breaker, when two or more of them meet with no total timeout between them, are one fused
-     * operator whose one subscriber per call runs them all.
+     * The pipeline as it runs: the retry and the breaker (either or both), with the bulkhead when
+     * no total timeout sits between them, are one fused operator whose one subscriber per call
+     * runs them all; the timeouts, and a bulkhead alone, are their own operators.
      */
     static <T> Publisher<T> assemble(Publisher<T> source, Pipeline p) {
         Scheduler scheduler = p.scheduler().orElse(null);
@@ -53,12 +55,9 @@ final class PipelineAssembly {
         Bulkhead bulkhead = p.bulkhead().orElse(null);
         boolean split = p.timeout().isPresent();     // the total timeout goes between bulkhead and retry
         Bulkhead fusedBulkhead = split ? null : bulkhead;
-        int fusable = (breaker != null ? 1 : 0) + (retry != null ? 1 : 0) + (fusedBulkhead != null ? 1 : 0);
-        if (fusable >= 2) {
+        if (breaker != null || retry != null) {
             s = fused(s, p, breaker, fusedBulkhead, scheduler);
         } else {
-            s = breaker(s, breaker);
-            s = retry(s, retry, scheduler);
             s = bulkhead(s, fusedBulkhead, scheduler);
         }
         if (split) {

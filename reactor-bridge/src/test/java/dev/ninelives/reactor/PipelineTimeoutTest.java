@@ -7,6 +7,8 @@ import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
+import reactor.test.scheduler.VirtualTimeScheduler;
+import reactor.util.context.Context;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -205,6 +207,88 @@ class PipelineTimeoutTest {
                 .verifyComplete();
         assertThat(seen).singleElement().satisfies(e -> assertStage(e, TimeoutExceededException.Stage.ATTEMPT_TIMEOUT, SECOND));
         assertThat(b.metrics().failures()).as("both attempts reached the breaker").isEqualTo(2);
+    }
+
+    /**
+     * Guards against a call that starts after its deadline passed (a late inner subscription, a
+     * timer that fires a millisecond late) and still takes a bulkhead permit, asks the breaker
+     * for one or reaches the source: every pipeline shape ends it at once with the deadline's
+     * error, having asked for nothing.
+     */
+    @Test
+    void aCallThatStartsWithNoTimeLeftAsksForNothing() {
+        VirtualTimeScheduler clock = VirtualTimeScheduler.create();
+        try {
+            Deadline passed = new Deadline(clock, clock.now(java.util.concurrent.TimeUnit.NANOSECONDS),
+                    SECOND, TimeoutExceededException.Stage.DEADLINE);
+            List<String> announced = new ArrayList<>();
+            CircuitBreaker b = breaker(10);
+            b.onCallRecorded(e -> announced.add("breaker recorded"));
+            Bulkhead h = Bulkhead.builder("inventory").maxConcurrent(1).build();
+            h.onPermitted(e -> announced.add("bulkhead permitted"));
+            Retry r = Retry.builder("inventory").maxAttempts(2).noBackoff().build();
+            List<Pipeline> shapes = List.of(
+                    Pipeline.builder("breaker").breaker(b).build(),
+                    Pipeline.builder("retry").retry(r).build(),
+                    Pipeline.builder("bulkhead").bulkhead(h).build(),
+                    Pipeline.builder("fused").bulkhead(h).retry(r).breaker(b).build(),
+                    Pipeline.builder("split").bulkhead(h).timeout(Duration.ofSeconds(5)).breaker(b).build());
+            AtomicInteger subscribed = new AtomicInteger();
+            for (Pipeline p : shapes) {
+                for (boolean mono : new boolean[] {true, false}) {
+                    org.reactivestreams.Publisher<String> call = mono
+                            ? Mono.fromSupplier(() -> "v").doOnSubscribe(x -> subscribed.incrementAndGet())
+                                    .transform(NineLives.pipeline(p)).contextWrite(c -> passed.writeTo(Context.of(c)))
+                            : Flux.just("v").doOnSubscribe(x -> subscribed.incrementAndGet())
+                                    .transform(NineLives.pipeline(p)).contextWrite(c -> passed.writeTo(Context.of(c)));
+                    StepVerifier.create(call)
+                            .expectErrorSatisfies(e -> assertStage(e, TimeoutExceededException.Stage.DEADLINE, SECOND))
+                            .verify();
+                }
+            }
+            assertThat(subscribed).as("no source was subscribed").hasValue(0);
+            assertThat(announced).isEmpty();
+            assertThat(b.metrics().calls()).isZero();
+            assertThat(h.metrics().inFlight()).isZero();
+        } finally {
+            clock.dispose();
+        }
+    }
+
+    /**
+     * Guards against a deadline that runs out during an attempt being blamed on the dependency:
+     * the attempt is cancelled by the deadline (the caller's budget is gone), not failed by the
+     * attempt timeout, so a Mono's breaker records nothing for it, and the call ends with the
+     * deadline's error.
+     */
+    @Test
+    void anAttemptCutShortByTheDeadlineIsNotAFailure() {
+        CircuitBreaker b = breaker(10);
+        Pipeline p = Pipeline.builder("inventory").breaker(b).attemptTimeout(Duration.ofSeconds(5)).build();
+        StepVerifier.withVirtualTime(() -> Mono.never().transform(NineLives.pipeline(p))
+                        .transform(NineLives.deadline(Duration.ofSeconds(2))))
+                .expectSubscription()
+                .thenAwait(Duration.ofSeconds(2))
+                .expectErrorSatisfies(e -> assertStage(e, TimeoutExceededException.Stage.DEADLINE, Duration.ofSeconds(2)))
+                .verify();
+        assertThat(b.metrics().calls()).isZero();
+    }
+
+    /** Guards against a timed-out attempt that escapes slow-call detection: it took the attempt timeout, and is slow too. */
+    @Test
+    void aTimedOutAttemptIsASlowFailure() {
+        CircuitBreaker b = CircuitBreaker.builder("inventory").slidingWindow(10).minimumNumberOfCalls(10)
+                .slowCallDuration(Duration.ofMillis(500)).ticker(NineLives.schedulerTicker()).build();
+        List<String> recorded = new ArrayList<>();
+        b.onCallRecorded(e -> recorded.add(e.outcome() + (e.slow() ? " slow " : " ") + Duration.ofNanos(e.durationNanos())));
+        Pipeline p = Pipeline.builder("inventory").breaker(b).attemptTimeout(SECOND).build();
+        StepVerifier.withVirtualTime(() -> Mono.never().transform(NineLives.pipeline(p)))
+                .expectSubscription()
+                .thenAwait(SECOND)
+                .expectError(TimeoutExceededException.class)
+                .verify();
+        assertThat(recorded).containsExactly("FAILURE slow PT1S");
+        assertThat(b.metrics().slowCalls()).isEqualTo(1);
     }
 
     @Test
