@@ -2,6 +2,7 @@ package dev.ninelives.jmh;
 
 import dev.ninelives.breaker.CircuitBreaker;
 import dev.ninelives.bulkhead.Bulkhead;
+import dev.ninelives.reactor.Fallback;
 import dev.ninelives.reactor.NineLives;
 import dev.ninelives.reactor.Pipeline;
 import dev.ninelives.retry.Retry;
@@ -10,6 +11,9 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.reactor.bulkhead.operator.BulkheadOperator;
 import io.github.resilience4j.reactor.circuitbreaker.operator.CircuitBreakerOperator;
 import io.github.resilience4j.reactor.retry.RetryOperator;
+import io.github.resilience4j.reactor.timelimiter.TimeLimiterOperator;
+import io.github.resilience4j.timelimiter.TimeLimiter;
+import io.github.resilience4j.timelimiter.TimeLimiterConfig;
 import io.github.resilience4j.retry.RetryConfig;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -21,7 +25,9 @@ import java.time.Duration;
  * {@link PipelineBenchmark}: NineLives fused into one pipeline, the same NineLives policies stacked
  * as three operators (as the README wrote them before pipelines), and Resilience4j's three
  * operators stacked in the same order. Every breaker is a count window of 100, every retry 3
- * attempts with a 10 ms first delay, every bulkhead 25 permits without waiting.
+ * attempts with a 10 ms first delay, every bulkhead 25 permits without waiting. The {@code _FULL}
+ * rows add an attempt timeout of 1 s inside the breaker (never reached) and a fallback to an
+ * empty result around the call (never taken).
  */
 public enum PipelineType {
 
@@ -47,6 +53,29 @@ public enum PipelineType {
                 @Override
                 public <T> Flux<T> flux(Flux<T> source) {
                     return source.transform(NineLives.pipeline(pipeline));
+                }
+            };
+        }
+    },
+
+    /**
+     * The pipeline with an attempt timeout (1 s, never reached), and a fallback at the call site:
+     * {@code source.transform(NineLives.pipeline(pipeline, Fallback.to(Mono.empty())))}.
+     */
+    NINELIVES_FULL {
+        @Override
+        public Wrapper create() {
+            Pipeline pipeline = Pipeline.builder("bench").bulkhead(bulkhead()).retry(retry()).breaker(breaker())
+                    .attemptTimeout(ATTEMPT_TIMEOUT).build();
+            return new Wrapper() {
+                @Override
+                public <T> Mono<T> mono(Mono<T> source) {
+                    return source.transform(NineLives.pipeline(pipeline, Fallback.<T>to(Mono.empty())));
+                }
+
+                @Override
+                public <T> Flux<T> flux(Flux<T> source) {
+                    return source.transform(NineLives.pipeline(pipeline, Fallback.<T>to(Mono.empty())));
                 }
             };
         }
@@ -100,7 +129,43 @@ public enum PipelineType {
                 }
             };
         }
+    },
+
+    /**
+     * Resilience4j's stack with its TimeLimiter operator inside the breaker (1 s, never reached)
+     * and {@code onErrorResume} to an empty result around it, its usual way to fall back.
+     */
+    RESILIENCE4J_FULL {
+        @Override
+        public Wrapper create() {
+            io.github.resilience4j.circuitbreaker.CircuitBreaker breaker = io.github.resilience4j.circuitbreaker.CircuitBreaker
+                    .of("bench", CircuitBreakerConfig.custom().slidingWindowSize(100).minimumNumberOfCalls(100)
+                            .writableStackTraceEnabled(false).build());
+            io.github.resilience4j.retry.Retry retry = io.github.resilience4j.retry.Retry.of("bench",
+                    RetryConfig.custom().maxAttempts(3).waitDuration(Duration.ofMillis(10)).build());
+            io.github.resilience4j.bulkhead.Bulkhead bulkhead = io.github.resilience4j.bulkhead.Bulkhead.of("bench",
+                    BulkheadConfig.custom().maxConcurrentCalls(25).maxWaitDuration(Duration.ZERO).build());
+            TimeLimiter limiter = TimeLimiter.of("bench", TimeLimiterConfig.custom().timeoutDuration(ATTEMPT_TIMEOUT).build());
+            return new Wrapper() {
+                @Override
+                public <T> Mono<T> mono(Mono<T> source) {
+                    return source.transform(TimeLimiterOperator.of(limiter)).transform(CircuitBreakerOperator.of(breaker))
+                            .transformDeferred(RetryOperator.of(retry)).transform(BulkheadOperator.of(bulkhead))
+                            .onErrorResume(e -> Mono.empty());
+                }
+
+                @Override
+                public <T> Flux<T> flux(Flux<T> source) {
+                    return source.transform(TimeLimiterOperator.of(limiter)).transform(CircuitBreakerOperator.of(breaker))
+                            .transformDeferred(RetryOperator.of(retry)).transform(BulkheadOperator.of(bulkhead))
+                            .onErrorResume(e -> Mono.empty());
+                }
+            };
+        }
     };
+
+    /** The attempt timeout of the {@code _FULL} rows: 1 s, never reached. */
+    public static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(1);
 
     static CircuitBreaker breaker() {
         return CircuitBreaker.builder("bench").slidingWindow(100).minimumNumberOfCalls(100).build();
