@@ -114,6 +114,28 @@ class PipelineTimeoutTest {
     }
 
     /**
+     * Pins what the breaker records for a Flux attempt the total timeout cancels: as for any
+     * cancelled Flux call (the README's semantics table), a success if it delivered an element,
+     * otherwise nothing (the permit is released).
+     */
+    @Test
+    void aFluxAttemptCancelledByTheTotalTimeoutCountsAsTheBreakerCountsCancels() {
+        for (boolean delivered : new boolean[] {true, false}) {
+            CircuitBreaker b = breaker(10);
+            Pipeline p = Pipeline.builder("inventory").breaker(b).timeout(Duration.ofSeconds(2)).build();
+            Flux<String> source = delivered ? Flux.concat(Flux.just("first"), Flux.never()) : Flux.never();
+            StepVerifier.withVirtualTime(() -> source.transform(NineLives.pipeline(p)))
+                    .expectSubscription()
+                    .expectNextCount(delivered ? 1 : 0)
+                    .thenAwait(Duration.ofSeconds(2))
+                    .expectErrorSatisfies(e -> assertStage(e, TimeoutExceededException.Stage.TOTAL_TIMEOUT, Duration.ofSeconds(2)))
+                    .verify();
+            assertThat(b.metrics().successes()).as("delivered %s", delivered).isEqualTo(delivered ? 1 : 0);
+            assertThat(b.metrics().calls()).as("delivered %s", delivered).isEqualTo(delivered ? 1 : 0);
+        }
+    }
+
+    /**
      * Guards against a retry that sleeps past the total timeout: its deadline is in the Context,
      * so a backoff that would end past it is not started and the call ends with the attempt's
      * own error at once, rather than a timeout two seconds later.
