@@ -108,13 +108,9 @@ public enum PipelineType {
     RESILIENCE4J {
         @Override
         public Wrapper create() {
-            io.github.resilience4j.circuitbreaker.CircuitBreaker breaker = io.github.resilience4j.circuitbreaker.CircuitBreaker
-                    .of("bench", CircuitBreakerConfig.custom().slidingWindowSize(100).minimumNumberOfCalls(100)
-                            .writableStackTraceEnabled(false).build());
-            io.github.resilience4j.retry.Retry retry = io.github.resilience4j.retry.Retry.of("bench",
-                    RetryConfig.custom().maxAttempts(3).waitDuration(Duration.ofMillis(10)).build());
-            io.github.resilience4j.bulkhead.Bulkhead bulkhead = io.github.resilience4j.bulkhead.Bulkhead.of("bench",
-                    BulkheadConfig.custom().maxConcurrentCalls(25).maxWaitDuration(Duration.ZERO).build());
+            io.github.resilience4j.circuitbreaker.CircuitBreaker breaker = r4jBreaker();
+            io.github.resilience4j.retry.Retry retry = r4jRetry();
+            io.github.resilience4j.bulkhead.Bulkhead bulkhead = r4jBulkhead();
             return new Wrapper() {
                 @Override
                 public <T> Mono<T> mono(Mono<T> source) {
@@ -138,13 +134,9 @@ public enum PipelineType {
     RESILIENCE4J_FULL {
         @Override
         public Wrapper create() {
-            io.github.resilience4j.circuitbreaker.CircuitBreaker breaker = io.github.resilience4j.circuitbreaker.CircuitBreaker
-                    .of("bench", CircuitBreakerConfig.custom().slidingWindowSize(100).minimumNumberOfCalls(100)
-                            .writableStackTraceEnabled(false).build());
-            io.github.resilience4j.retry.Retry retry = io.github.resilience4j.retry.Retry.of("bench",
-                    RetryConfig.custom().maxAttempts(3).waitDuration(Duration.ofMillis(10)).build());
-            io.github.resilience4j.bulkhead.Bulkhead bulkhead = io.github.resilience4j.bulkhead.Bulkhead.of("bench",
-                    BulkheadConfig.custom().maxConcurrentCalls(25).maxWaitDuration(Duration.ZERO).build());
+            io.github.resilience4j.circuitbreaker.CircuitBreaker breaker = r4jBreaker();
+            io.github.resilience4j.retry.Retry retry = r4jRetry();
+            io.github.resilience4j.bulkhead.Bulkhead bulkhead = r4jBulkhead();
             TimeLimiter limiter = TimeLimiter.of("bench", TimeLimiterConfig.custom().timeoutDuration(ATTEMPT_TIMEOUT).build());
             return new Wrapper() {
                 @Override
@@ -166,6 +158,21 @@ public enum PipelineType {
 
     /** The attempt timeout of the {@code _FULL} rows: 1 s, never reached. */
     public static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(1);
+
+    static io.github.resilience4j.circuitbreaker.CircuitBreaker r4jBreaker() {
+        return io.github.resilience4j.circuitbreaker.CircuitBreaker.of("bench", CircuitBreakerConfig.custom()
+                .slidingWindowSize(100).minimumNumberOfCalls(100).writableStackTraceEnabled(false).build());
+    }
+
+    static io.github.resilience4j.retry.Retry r4jRetry() {
+        return io.github.resilience4j.retry.Retry.of("bench",
+                RetryConfig.custom().maxAttempts(3).waitDuration(Duration.ofMillis(10)).build());
+    }
+
+    static io.github.resilience4j.bulkhead.Bulkhead r4jBulkhead() {
+        return io.github.resilience4j.bulkhead.Bulkhead.of("bench",
+                BulkheadConfig.custom().maxConcurrentCalls(25).maxWaitDuration(Duration.ZERO).build());
+    }
 
     static CircuitBreaker breaker() {
         return CircuitBreaker.builder("bench").slidingWindow(100).minimumNumberOfCalls(100).build();
