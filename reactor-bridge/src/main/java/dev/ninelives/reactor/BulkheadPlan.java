@@ -61,7 +61,7 @@ final class BulkheadPlan<T> {
      * call never starts, and the subscriber gets onError(that error).
      */
     void subscribe(CoreSubscriber<? super T> actual) {
-        if (admit(actual)) {
+        if (admit(actual, null)) {
             new BulkheadSubscriber<>(actual, this, BulkheadSubscriber.HELD).subscribeSource();
         }
     }
@@ -73,10 +73,16 @@ final class BulkheadPlan<T> {
      * onError. Both return false. A permit taken now returns true: the caller runs the call,
      * holding the permit (the fused pipeline subscriber does, instead of a BulkheadSubscriber).
      *
+     * <p>A fused pipeline's fallback ({@code fallback}, null for none) stands between the
+     * bulkhead and {@code actual} on every path that does not return true: a refusal and a
+     * passed deadline fall back, and so does a waiting call's end.
+     *
      * @return true if {@code actual}'s call holds a permit and must be started by the caller
      */
-    boolean admit(CoreSubscriber<? super T> actual) {
-        if (Deadline.passed(actual)) {                 // no time left: no permit, no place in the queue
+    boolean admit(CoreSubscriber<? super T> actual, Fallback<? extends T> fallback) {
+        Throwable late = Deadline.exceeded(actual.currentContext());
+        if (late != null) {                            // no time left: no permit, no place in the queue
+            Operators.error(FallbackSubscriber.around(actual, fallback, mono), late);
             return false;
         }
         int admitted = permits.admit();
@@ -90,13 +96,13 @@ final class BulkheadPlan<T> {
             return true;
         }
         if (admitted == WaitingBulkhead.QUEUED) {
-            new WaitingBulkheadSubscriber<>(actual, this).await();
+            new WaitingBulkheadSubscriber<>(FallbackSubscriber.around(actual, fallback, mono), this).await();
             return false;
         }
         try {
             permits.announce(admitted);
         } finally {                                    // refused, whatever a listener threw
-            Operators.error(actual, permits.rejection(admitted));
+            Operators.error(FallbackSubscriber.around(actual, fallback, mono), permits.rejection(admitted));
         }
         return false;
     }

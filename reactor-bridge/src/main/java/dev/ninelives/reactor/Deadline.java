@@ -79,20 +79,10 @@ public final class Deadline {
         return context.getOrDefault(KEY, null);
     }
 
-    /**
-     * Ends a call that starts with no time left: if {@code actual}'s Context carries a deadline
-     * that has passed, {@code actual} gets onSubscribe and onError with the deadline's error,
-     * before any permit is taken or the source subscribed. One Context lookup, no allocation.
-     *
-     * @return true if the call was ended
-     */
-    static boolean passed(reactor.core.CoreSubscriber<?> actual) {
-        Deadline d = in(actual.currentContext());
-        if (d == null || d.remainingNanos() > 0) {
-            return false;
-        }
-        reactor.core.publisher.Operators.error(actual, d.exceeded());
-        return true;
+    /** The error of the deadline {@code context} carries, if it has passed; otherwise null. */
+    static TimeoutExceededException exceeded(ContextView context) {
+        Deadline d = in(context);
+        return d == null || d.remainingNanos() > 0 ? null : d.exceeded();
     }
 
     /** Nanoseconds left on the deadline's own clock; zero or negative once it has passed. */

@@ -86,6 +86,15 @@ final class FallbackSubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
     }
 
     /**
+     * {@code actual} behind a fallback, or {@code actual} itself when there is none: for a fused
+     * pipeline's paths that end a call before its subscriber exists (a refusal, a passed
+     * deadline) or hand it to a waiting bulkhead.
+     */
+    static <T> CoreSubscriber<? super T> around(CoreSubscriber<? super T> actual, Fallback<? extends T> fallback, boolean mono) {
+        return fallback == null ? actual : new FallbackSubscriber<T>(actual, fallback, mono);
+    }
+
+    /**
      * Subscribes {@code parent} to {@code source}; a source whose {@code subscribe} throws fails
      * the call, which may then fall back.
      *

@@ -148,6 +148,13 @@ class FluxRetrySubscriber<T> extends RetrySubscriber<T> {
         drain();
     }
 
+    /** The arbiter's next Subscription, whatever the last attempt left in {@code subscribed}. */
+    @Override
+    void setFallback(Subscription s) {
+        subscribed = false;
+        set(s);
+    }
+
     /** Elements a failed attempt delivered: they count against what downstream requested. */
     private void produced(long n) {
         if (unbounded) {

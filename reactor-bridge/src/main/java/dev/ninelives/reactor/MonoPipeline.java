@@ -1,6 +1,7 @@
 package dev.ninelives.reactor;
 
 import reactor.core.CoreSubscriber;
+import reactor.core.publisher.Operators;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoOperator;
 
@@ -33,11 +34,13 @@ final class MonoPipeline<T> extends MonoOperator<T, T> {
     @Override
     public void subscribe(CoreSubscriber<? super T> actual) {
         if (waiting == null) {
-            if (Deadline.passed(actual)) {          // no time left: no breaker permit, no source
+            Throwable late = Deadline.exceeded(actual.currentContext());
+            if (late != null) {                     // no time left: no breaker permit, no source
+                Operators.error(FallbackSubscriber.around(actual, plan.fallback, true), late);
                 return;
             }
             new MonoPipelineSubscriber<>(actual, plan, FusedStages.NONE).start();
-        } else if (waiting.admit(actual)) {
+        } else if (waiting.admit(actual, plan.fallback)) {
             new MonoPipelineSubscriber<>(actual, plan, FusedStages.HELD).start();
         }
     }

@@ -72,6 +72,24 @@ class MonoRetrySubscriber<T> extends RetrySubscriber<T> {
         }
     }
 
+    /** Whatever the slot holds (a spent task, an abandoned attempt's Subscription), unless CANCELLED. */
+    @Override
+    void setFallback(Subscription s) {
+        for (;;) {
+            Object previous = slot;
+            if (previous == CANCELLED) {
+                s.cancel();
+                return;
+            }
+            if (SLOT.compareAndSet(this, previous, s)) {
+                break;
+            }
+        }
+        if ((attempts & FLAG) != 0) {
+            s.request(Long.MAX_VALUE);
+        }
+    }
+
     @Override
     void cancelUpstream() {
         // the slot held the running attempt, and cancel() has cancelled it

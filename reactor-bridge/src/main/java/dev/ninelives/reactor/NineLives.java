@@ -323,8 +323,8 @@ public final class NineLives {
      */
     public static <T> Function<Publisher<T>, Publisher<T>> pipeline(Pipeline pipeline, Fallback<? extends T> fallback) {
         Check.notNull(pipeline, "pipeline");
-        Function<Publisher<T>, Publisher<T>> fallingBack = fallback(Check.notNull(fallback, "fallback"));
-        return source -> fallingBack.apply(PipelineAssembly.assemble(source, pipeline));
+        Check.notNull(fallback, "fallback");
+        return source -> PipelineAssembly.assemble(source, pipeline, fallback);
     }
 
     /**

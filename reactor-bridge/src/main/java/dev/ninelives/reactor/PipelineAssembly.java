@@ -4,6 +4,7 @@ import dev.ninelives.breaker.CircuitBreaker;
 import dev.ninelives.bulkhead.Bulkhead;
 import dev.ninelives.retry.Retry;
 import org.reactivestreams.Publisher;
+import reactor.core.CorePublisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -47,6 +48,17 @@ final class PipelineAssembly {
      * runs them all; the timeouts, and a bulkhead alone, are their own operators.
      */
     static <T> Publisher<T> assemble(Publisher<T> source, Pipeline p) {
+        return assemble(source, p, null);
+    }
+
+    /**
+     * As {@link #assemble(Publisher, Pipeline)}, with a fallback around the whole pipeline. When
+     * the fused subscriber is the outermost stage (no total timeout splits the bulkhead off), it
+     * runs the fallback too, so a call that does not fall back allocates nothing for it;
+     * otherwise the fallback is the fallback operator's own subscriber around the stages.
+     */
+    @SuppressWarnings("unchecked")
+    static <T> Publisher<T> assemble(Publisher<T> source, Pipeline p, Fallback<? extends T> fallback) {
         Scheduler scheduler = p.scheduler().orElse(null);
         Publisher<T> s = source instanceof Mono ? source : Flux.from(source);
         s = limit(s, p.attemptTimeout().orElse(null), TimeoutExceededException.Stage.ATTEMPT_TIMEOUT, scheduler);
@@ -55,8 +67,10 @@ final class PipelineAssembly {
         Bulkhead bulkhead = p.bulkhead().orElse(null);
         boolean split = p.timeout().isPresent();     // the total timeout goes between bulkhead and retry
         Bulkhead fusedBulkhead = split ? null : bulkhead;
+        Fallback<? extends T> fused = split ? null : fallback;
         if (breaker != null || retry != null) {
-            s = fused(s, p, breaker, fusedBulkhead, scheduler);
+            s = fused(s, p, breaker, fusedBulkhead, scheduler, fused);
+            fallback = fused == null ? fallback : null;
         } else {
             s = bulkhead(s, fusedBulkhead, scheduler);
         }
@@ -64,30 +78,32 @@ final class PipelineAssembly {
             s = limit(s, p.timeout().get(), TimeoutExceededException.Stage.TOTAL_TIMEOUT, scheduler);
             s = bulkhead(s, bulkhead, scheduler);
         }
+        if (fallback != null) {
+            s = s instanceof Mono ? MonoFallback.assemble((Mono<T>) s, fallback) : FluxFallback.assemble((Flux<T>) s, fallback);
+        }
         return s;
     }
 
     /** One subscriber per call for the bulkhead (if given), the pipeline's attempts and the breaker (if given). */
     @SuppressWarnings("unchecked")
     private static <T> Publisher<T> fused(Publisher<T> source, Pipeline p, CircuitBreaker breaker, Bulkhead bulkhead,
-                                          Scheduler scheduler) {
+                                          Scheduler scheduler, Fallback<? extends T> fallback) {
         boolean single = p.retry().isEmpty();
-        if (source instanceof Mono) {
-            Mono<T> mono = (Mono<T>) source;
-            RetryPlan<T> inside = new RetryPlan<>(mono, p.attempts, scheduler, true, breaker, null, p.name(), single);
+        boolean mono = source instanceof Mono;
+        CorePublisher<T> src = mono ? (Mono<T>) source : (Flux<T>) source;
+        // a call that waits for its permit runs `inside` from the waiting subscriber, its fallback around that
+        RetryPlan<T> inside = new RetryPlan<>(src, p.attempts, scheduler, mono, breaker, null, p.name(), single, null);
+        RetryPlan<T> all = new RetryPlan<>(src, p.attempts, scheduler, mono, breaker, bulkhead, p.name(), single, fallback);
+        if (mono) {
+            Mono<T> m = (Mono<T>) source;
             BulkheadPlan<T> waiting = bulkhead == null ? null
-                    : new BulkheadPlan<>(new MonoPipeline<>(mono, inside, null, p.name()), bulkhead, scheduler, true);
-            RetryPlan<T> all = bulkhead == null ? inside
-                    : new RetryPlan<>(mono, p.attempts, scheduler, true, breaker, bulkhead, p.name(), single);
-            return MonoPipeline.assemble(new MonoPipeline<>(mono, all, waiting, p.name()));
+                    : new BulkheadPlan<>(new MonoPipeline<>(m, inside, null, p.name()), bulkhead, scheduler, true);
+            return MonoPipeline.assemble(new MonoPipeline<>(m, all, waiting, p.name()));
         }
-        Flux<T> flux = (Flux<T>) source;
-        RetryPlan<T> inside = new RetryPlan<>(flux, p.attempts, scheduler, false, breaker, null, p.name(), single);
+        Flux<T> f = (Flux<T>) source;
         BulkheadPlan<T> waiting = bulkhead == null ? null
-                : new BulkheadPlan<>(new FluxPipeline<>(flux, inside, null, p.name()), bulkhead, scheduler, false);
-        RetryPlan<T> all = bulkhead == null ? inside
-                : new RetryPlan<>(flux, p.attempts, scheduler, false, breaker, bulkhead, p.name(), single);
-        return FluxPipeline.assemble(new FluxPipeline<>(flux, all, waiting, p.name()));
+                : new BulkheadPlan<>(new FluxPipeline<>(f, inside, null, p.name()), bulkhead, scheduler, false);
+        return FluxPipeline.assemble(new FluxPipeline<>(f, all, waiting, p.name()));
     }
 
     @SuppressWarnings("unchecked")

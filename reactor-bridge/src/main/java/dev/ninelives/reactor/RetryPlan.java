@@ -27,13 +27,16 @@ final class RetryPlan<T> {
     final String pipeline;
     /** A pipeline's breaker with no retry around it: asked before downstream's onSubscribe, as the breaker operator is. */
     final boolean breakerFirst;
+    /** A pipeline call's fallback, fused: the call's error switches to it; null otherwise. */
+    final Fallback<? extends T> fallback;
 
     RetryPlan(CorePublisher<? extends T> source, Retry retry, Scheduler scheduler, boolean mono) {
-        this(source, retry, scheduler, mono, null, null, null, false);
+        this(source, retry, scheduler, mono, null, null, null, false, null);
     }
 
     RetryPlan(CorePublisher<? extends T> source, Retry retry, Scheduler scheduler, boolean mono,
-              CircuitBreaker breaker, Bulkhead bulkhead, String pipeline, boolean breakerFirst) {
+              CircuitBreaker breaker, Bulkhead bulkhead, String pipeline, boolean breakerFirst,
+              Fallback<? extends T> fallback) {
         this.source = source;
         this.rules = RetryRules.of(retry);
         this.scheduler = scheduler;
@@ -43,6 +46,7 @@ final class RetryPlan<T> {
         this.bulkhead = bulkhead;
         this.pipeline = pipeline;
         this.breakerFirst = breakerFirst && breaker != null;
+        this.fallback = fallback;
     }
 
     Scheduler scheduler() {

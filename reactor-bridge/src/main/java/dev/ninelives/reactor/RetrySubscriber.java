@@ -1,15 +1,19 @@
 package dev.ninelives.reactor;
 
+import dev.ninelives.internal.Guard;
 import dev.ninelives.internal.RetryRules;
 import dev.ninelives.retry.Retry;
 import dev.ninelives.retry.RetryBudget;
 import dev.ninelives.retry.RetryEvent;
 import dev.ninelives.retry.RetryOnResultException;
+import org.reactivestreams.Publisher;
 import org.reactivestreams.Subscription;
+import reactor.core.CorePublisher;
 import reactor.core.CoreSubscriber;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
 import reactor.core.Scannable;
+import reactor.core.publisher.Mono;
 import reactor.core.publisher.Operators;
 import reactor.util.context.Context;
 
@@ -579,10 +583,128 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
             return;
         }
         Throwable error = plan.rules.finalError(t, c.earlier, c.earlierCount, c.attempt, exhausted);
+        boolean whole = false;
         try {
             callEnding();
+            whole = true;
         } finally {
-            actual.onError(error);
+            if (!whole || !fellBack(error)) {
+                actual.onError(error);
+            }
+        }
+    }
+
+    /**
+     * A pipeline call's fused fallback: the call has ended with {@code error} (every stage's
+     * state is final: the bulkhead's permit is back, the breaker's outcome recorded, the retry's
+     * ending announced), and instead of signalling it, the subscriber switches downstream over to
+     * the fallback publisher, as the fallback operator around the stacked stages would. The
+     * fallback's Subscription takes the place of an attempt's, so downstream's requests and
+     * cancel reach it, with exactly the demand still outstanding; its signals go straight
+     * downstream through a small {@link FallbackAttempt}, allocated only here.
+     *
+     * @return false if there is no fallback, it does not apply, or downstream cancelled: the
+     *     caller signals the error
+     */
+    private boolean fellBack(Throwable error) {
+        Fallback<? extends T> f = plan.fallback;
+        if (f == null || isCancelled()) {
+            return false;
+        }
+        Publisher<? extends T> next;
+        try {
+            next = f.resume(error, actual.currentContext());
+        } catch (Throwable fatal) {                    // JVM-fatal, from the predicate or the function
+            actual.onError(fatal);
+            throw fatal;
+        }
+        if (next == null) {
+            return false;
+        }
+        FallbackAttempt<T> in = new FallbackAttempt<>(this, error);
+        try {
+            if (plan.mono) {
+                Mono.from(next).subscribe(in);
+            } else if (next instanceof CorePublisher) {
+                ((CorePublisher<? extends T>) next).subscribe(in);
+            } else {
+                next.subscribe(in);
+            }
+        } catch (Throwable e) {
+            in.subscribeFailed(e);
+        }
+        return true;
+    }
+
+    /** The fallback publisher's subscriber: passes its signals downstream, its error with the call's attached. */
+    static final class FallbackAttempt<T> implements CoreSubscriber<T> {
+        final RetrySubscriber<T> parent;
+        final Throwable original;
+        boolean subscribed;
+        boolean done;
+
+        FallbackAttempt(RetrySubscriber<T> parent, Throwable original) {
+            this.parent = parent;
+            this.original = original;
+        }
+
+        @Override
+        public void onSubscribe(Subscription s) {
+            if (subscribed) {
+                s.cancel();                            // a second onSubscribe (rule 2.5)
+                Operators.reportSubscriptionSet();
+                return;
+            }
+            subscribed = true;
+            parent.setFallback(s);
+        }
+
+        @Override
+        public void onNext(T t) {
+            if (done) {
+                Operators.onNextDropped(t, currentContext());
+                return;
+            }
+            parent.actual.onNext(t);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            if (done) {
+                Operators.onErrorDropped(t, currentContext());
+                return;
+            }
+            done = true;
+            parent.actual.onError(Fallback.withOriginal(t, original));
+        }
+
+        @Override
+        public void onComplete() {
+            if (done) {
+                return;
+            }
+            done = true;
+            parent.actual.onComplete();
+        }
+
+        /** The fallback publisher's subscribe threw: the call ends with that error (a fatal one then propagates). */
+        void subscribeFailed(Throwable e) {
+            if (!subscribed) {
+                onSubscribe(Operators.emptySubscription());
+            }
+            if (Guard.isFatal(e)) {
+                if (!done) {
+                    done = true;
+                    parent.actual.onError(e);
+                }
+                throw (Error) e;
+            }
+            onError(Operators.onOperatorError(e, currentContext()));
+        }
+
+        @Override
+        public Context currentContext() {
+            return parent.actual.currentContext();
         }
     }
 
@@ -675,6 +797,13 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
      * and the first keeps running.
      */
     abstract void set(Subscription s);
+
+    /**
+     * The fused fallback's Subscription, after the call ended: it takes the place of an
+     * attempt's, and is asked for what downstream still wants (or cancelled, if downstream
+     * cancelled meanwhile).
+     */
+    abstract void setFallback(Subscription s);
 
     /** Cancels what the subclass holds of the current attempt, after {@link #cancel()} took the slot. */
     abstract void cancelUpstream();

@@ -281,16 +281,28 @@ class OperatorContractTest {
         final AtomicInteger started = new AtomicInteger();
         final AtomicInteger ended = new AtomicInteger();
 
+        /** A pipeline's fallback run by its fused subscriber, not by the fallback operator. */
+        final boolean fused;
+
         FallbackProtection(Protection inside) {
+            this(inside, false);
+        }
+
+        FallbackProtection(Protection inside, boolean fused) {
             this.inside = inside;
+            this.fused = fused;
         }
 
         @Override
         public <T> Function<Publisher<T>, Publisher<T>> operator() {
-            Function<Publisher<T>, Publisher<T>> fallback = NineLives.fallback(Fallback.<T>with(e -> {
+            Fallback<T> f = Fallback.<T>with(e -> {
                 made.incrementAndGet();
                 return Flux.<T>error(e).doOnSubscribe(s -> started.incrementAndGet()).doFinally(signal -> ended.incrementAndGet());
-            }));
+            });
+            if (fused) {
+                return NineLives.pipeline(((PipelineProtection) inside).pipeline, f);
+            }
+            Function<Publisher<T>, Publisher<T>> fallback = NineLives.fallback(f);
             return inside == null ? fallback : inside.<T>operator().andThen(fallback);
         }
 
@@ -305,7 +317,7 @@ class OperatorContractTest {
 
         @Override
         public String toString() {
-            return inside == null ? "fallback" : "fallback over " + inside;
+            return inside == null ? "fallback" : (fused ? "fused fallback of " : "fallback over ") + inside;
         }
     }
 
@@ -392,6 +404,7 @@ class OperatorContractTest {
                 () -> new FallbackProtection(null), () -> new FallbackProtection(new RetryOverBreakerProtection()),
                 () -> new FallbackProtection(new RetryInsideBulkheadProtection()),
                 PipelineProtection::new, () -> new FallbackProtection(new PipelineProtection()),
+                () -> new FallbackProtection(new PipelineProtection(), true),
                 () -> new TimeoutProtection(false), () -> new TimeoutProtection(true));
         return all.stream().flatMap(p -> Stream.of(Arguments.of(p.get(), true), Arguments.of(p.get(), false)));
     }

@@ -21,7 +21,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BiFunction;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -51,7 +50,7 @@ class PipelineEquivalenceTest {
     /** What the generated pipeline holds. */
     record Shape(boolean bulkhead, boolean retry, boolean breaker, int maxConcurrent, int maxWaitSeconds,
                  int maxAttempts, int backoffSeconds, int window, int permittedInHalfOpen, boolean mono,
-                 int totalTimeoutSeconds, int attemptTimeoutSeconds) {
+                 int totalTimeoutSeconds, int attemptTimeoutSeconds, FallbackKind fallback) {
         boolean valid() {
             return retry || breaker;     // a bulkhead alone is the bulkhead's own operator
         }
@@ -67,13 +66,14 @@ class PipelineEquivalenceTest {
                         Arbitraries.integers().between(1, 4), Arbitraries.integers().between(1, 2), b)
                         .as((ma, bo, w, ph, mono) -> new Object[] {ma, bo, w, ph, mono}))
                 .as((x, y) -> new Object[] {x, y})
-                .flatMap(xy -> Combinators.combine(Arbitraries.of(0, 0, 3, 7), Arbitraries.of(0, 0, 2))
-                        .as((total, attempt) -> {
+                .flatMap(xy -> Combinators.combine(Arbitraries.of(0, 0, 3, 7), Arbitraries.of(0, 0, 2),
+                                Arbitraries.of(FallbackKind.class))
+                        .as((total, attempt, fallback) -> {
                             int[] x = (int[]) xy[0];
                             Object[] y = (Object[]) xy[1];
                             return new Shape(x[0] == 1, x[1] == 1, x[2] == 1, x[3], x[4],
                                     (Integer) y[0], (Integer) y[1], (Integer) y[2], (Integer) y[3], (Boolean) y[4],
-                                    total, attempt);
+                                    total, attempt, fallback);
                         }))
                 .filter(Shape::valid);
     }
@@ -89,16 +89,37 @@ class PipelineEquivalenceTest {
         return call.list().ofMinSize(1).ofMaxSize(3);
     }
 
+    /** A fallback around the pipeline, or none. */
+    enum FallbackKind {
+        NONE, VALUE, ON_IO_TO_TWO, FAILING, LATE;
+
+        Fallback<Object> create(VirtualTimeScheduler clock) {
+            return switch (this) {
+                case NONE -> null;
+                case VALUE -> Fallback.toValue("fallback");
+                case ON_IO_TO_TWO -> Fallback.<Object>to(Flux.just("f1", "f2")).on(IOException.class);
+                case FAILING -> Fallback.to(Mono.error(new IllegalStateException("fallback down")));
+                case LATE -> Fallback.to(Mono.delay(Duration.ofSeconds(1), clock).map(x -> (Object) "late fallback"));
+            };
+        }
+    }
+
     @Property(tries = 10_000)
     void theFusedPipelineBehavesExactlyAsTheStackedOperators(@ForAll("shapes") Shape shape, @ForAll("calls") List<Call> calls) {
-        List<String> fused = run(shape, calls, (source, p) -> PipelineAssembly.assemble(source, p));
-        List<String> stacked = run(shape, calls, (source, p) -> PipelineAssembly.stacked(source, p));
+        List<String> fused = run(shape, calls, (source, p, fallback) -> PipelineAssembly.assemble(source, p, fallback));
+        List<String> stacked = run(shape, calls, (source, p, fallback) -> fallback == null
+                ? PipelineAssembly.stacked(source, p)
+                : NineLives.<Object>fallback(fallback).apply(PipelineAssembly.stacked(source, p)));
         assertThat(fused).as("shape %s, calls %s", shape, calls).containsExactlyElementsOf(stacked);
     }
 
     /** Runs every call on a fresh clock and fresh policies; returns the log of signals, events and final metrics. */
-    private static List<String> run(Shape shape, List<Call> calls,
-                                     BiFunction<Publisher<Object>, Pipeline, Publisher<Object>> assemble) {
+    /** Assembles a pipeline, with a fallback around it or none. */
+    interface Assembly {
+        Publisher<Object> apply(Publisher<Object> source, Pipeline p, Fallback<Object> fallback);
+    }
+
+    private static List<String> run(Shape shape, List<Call> calls, Assembly assemble) {
         VirtualTimeScheduler clock = VirtualTimeScheduler.create();
         List<String> log = new ArrayList<>();
         try {
@@ -147,11 +168,12 @@ class PipelineEquivalenceTest {
                 builder.attemptTimeout(Duration.ofSeconds(shape.attemptTimeoutSeconds()));
             }
             Pipeline pipeline = builder.build();
+            Fallback<Object> fallback = shape.fallback().create(clock);
 
             for (int i = 0; i < calls.size(); i++) {
                 Call call = calls.get(i);
                 int index = i;
-                clock.schedule(() -> start(index, call, shape.mono(), pipeline, assemble, clock, log),
+                clock.schedule(() -> start(index, call, shape.mono(), pipeline, fallback, assemble, clock, log),
                         call.startSeconds(), TimeUnit.SECONDS);
             }
             clock.advanceTimeBy(Duration.ofMinutes(10));
@@ -171,14 +193,14 @@ class PipelineEquivalenceTest {
         return clock.now(TimeUnit.MILLISECONDS) + "ms";
     }
 
-    private static void start(int index, Call call, boolean mono, Pipeline pipeline,
-                              BiFunction<Publisher<Object>, Pipeline, Publisher<Object>> assemble,
+    private static void start(int index, Call call, boolean mono, Pipeline pipeline, Fallback<Object> fallback,
+                              Assembly assemble,
                               VirtualTimeScheduler clock, List<String> log) {
         int[] attempt = {0};
         Publisher<Object> source = mono
                 ? Mono.defer(() -> monoAttempt(call.attempts().get(Math.min(attempt[0]++, call.attempts().size() - 1)), clock))
                 : Flux.defer(() -> fluxAttempt(call.attempts().get(Math.min(attempt[0]++, call.attempts().size() - 1)), clock));
-        Publisher<Object> protectedCall = assemble.apply(source, pipeline);
+        Publisher<Object> protectedCall = assemble.apply(source, pipeline, fallback);
         String name = "call" + index;
         Recorder recorder = new Recorder(name, call.oneAtATime(), clock, log);
         protectedCall.subscribe(recorder);

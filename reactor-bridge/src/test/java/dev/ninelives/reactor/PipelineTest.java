@@ -228,6 +228,28 @@ class PipelineTest {
         assertThat((fusedElements - bareElements) / (double) calls).as("bytes per Flux call of 100 elements").isLessThanOrEqualTo(96.5);
     }
 
+    /**
+     * Guards the fused fallback: a call that does not fall back allocates nothing for its
+     * fallback (the fallback operator's own subscriber would be 48 bytes more), a Mono or a Flux.
+     */
+    @Test
+    void aFallbackThatIsNotTakenCostsNothing() throws Exception {
+        Pipeline p = Pipeline.builder("cost").bulkhead(Bulkhead.builder("cost").maxConcurrent(4).build())
+                .retry(retry).breaker(CircuitBreaker.ofDefaults("cost")).build();
+        Mono<Integer> plainMono = Mono.just(1).transform(NineLives.pipeline(p));
+        Mono<Integer> fallbackMono = Mono.just(1).transform(NineLives.pipeline(p, Fallback.toValue(-1)));
+        Flux<Integer> plainFlux = Flux.range(0, 100).transform(NineLives.pipeline(p));
+        Flux<Integer> fallbackFlux = Flux.range(0, 100).transform(NineLives.pipeline(p, Fallback.toValue(-1)));
+        Allocations allocations = new Allocations();
+        int calls = 20_000;
+        long mono = allocations.leastDuring(3, calls, () -> plainMono.subscribe(new Sink()));
+        long monoWithFallback = allocations.leastDuring(3, calls, () -> fallbackMono.subscribe(new Sink()));
+        long flux = allocations.leastDuring(3, calls, () -> plainFlux.subscribe(new Sink()));
+        long fluxWithFallback = allocations.leastDuring(3, calls, () -> fallbackFlux.subscribe(new Sink()));
+        assertThat((monoWithFallback - mono) / (double) calls).as("bytes per Mono call for the fallback").isLessThan(0.5);
+        assertThat((fluxWithFallback - flux) / (double) calls).as("bytes per Flux call for the fallback").isLessThan(0.5);
+    }
+
     /** A subscriber that asks for everything and keeps nothing. */
     static final class Sink implements reactor.core.CoreSubscriber<Integer> {
         @Override
