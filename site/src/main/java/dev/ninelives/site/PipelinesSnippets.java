@@ -1,14 +1,21 @@
 package dev.ninelives.site;
 
 // tag::imports[]
+import dev.ninelives.breaker.CallNotPermittedException;
 import dev.ninelives.breaker.CircuitBreaker;
 import dev.ninelives.bulkhead.Bulkhead;
+import dev.ninelives.bulkhead.BulkheadFullException;
+import dev.ninelives.reactor.Deadline;
+import dev.ninelives.reactor.Fallback;
 import dev.ninelives.reactor.NineLives;
 import dev.ninelives.reactor.Pipeline;
 import dev.ninelives.retry.Retry;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeoutException;
 // end::imports[]
 
 import dev.ninelives.site.GettingStartedSnippets.QuoteClient;
@@ -23,7 +30,8 @@ import java.util.Objects;
  * holds it to that.
  *
  * <p>The example is the quote service of the other pages, whose calls to the remote
- * {@link QuoteClient} go through one pipeline: a bulkhead, a retry and a circuit breaker.
+ * {@link QuoteClient} go through one pipeline: a bulkhead, a total timeout, a retry, a circuit
+ * breaker and an attempt timeout; some calls fall back, and one passes what is left of its time on.
  */
 public final class PipelinesSnippets {
 
@@ -51,6 +59,7 @@ public final class PipelinesSnippets {
         Bulkhead bulkhead = Bulkhead.builder("quotes").maxConcurrent(20).maxWait(Duration.ofMillis(100)).build();
         Pipeline quotes = Pipeline.builder("quotes")                 // once per dependency, in any order:
                 .breaker(breaker).retry(retry).bulkhead(bulkhead)    // a call meets bulkhead, retry, breaker
+                .timeout(Duration.ofSeconds(1)).attemptTimeout(Duration.ofMillis(300))   // the call, each attempt
                 .build();
 
         Mono<String> quote = client.quote("ACME").transform(NineLives.pipeline(quotes));      // a Mono stays a Mono
@@ -86,6 +95,9 @@ public final class PipelinesSnippets {
     private final QuoteClient client;        // the remote quote service
     private final Pipeline quotes;           // built once, applied to every call to the client
     // end::fields[]
+    // tag::fields-last[]
+    private final Map<String, String> lastQuotes = new ConcurrentHashMap<>();   // the last quote of each symbol
+    // end::fields-last[]
 
     /**
      * Creates the quote service.
@@ -154,4 +166,94 @@ public final class PipelinesSnippets {
                 .transform(NineLives.breaker(breaker));
     }
     // end::single[]
+
+    // tag::fallback-constant[]
+    private static final Fallback<String> NO_QUOTE = Fallback.toValue("no quote");   // built once, shared
+    // end::fallback-constant[]
+
+    /**
+     * Fetches a quote through the pipeline, or "no quote" when the call fails after every stage.
+     *
+     * @param symbol the symbol
+     * @return the quote, or "no quote"
+     */
+    // tag::fallback-value[]
+    public Mono<String> quoteOrNone(String symbol) {
+        return client.quote(symbol)
+                .transform(NineLives.pipeline(quotes, NO_QUOTE));    // any Exception: "no quote"
+    }
+    // end::fallback-value[]
+
+    /**
+     * Fetches a quote through the pipeline; when the dependency is refused or too slow, the last
+     * quote fetched for the symbol instead (none: the call completes empty).
+     *
+     * @param symbol the symbol
+     * @return the quote, the last known one, or why there is neither
+     */
+    // tag::fallback-on[]
+    public Mono<String> quoteOrLast(String symbol) {
+        Fallback<String> lastKnown = Fallback.<String>with(error -> Mono.justOrEmpty(lastQuotes.get(symbol)))
+                .on(CallNotPermittedException.class,                 // the breaker is open
+                        BulkheadFullException.class,                 // no permit in time
+                        TimeoutException.class);                     // a timeout, total or of the last attempt
+        return client.quote(symbol)
+                .transform(NineLives.pipeline(quotes, lastKnown))
+                .doOnNext(quote -> lastQuotes.put(symbol, quote));   // a fresh quote or the last known one
+    }
+    // end::fallback-on[]
+
+    /**
+     * Streams recent quotes through the pipeline; if the stream still fails once the retry has
+     * given up, it ends with a marker after the quotes it delivered, instead of an error.
+     *
+     * @param symbol the symbol
+     * @return the quotes, then the marker if the stream broke off
+     */
+    // tag::fallback-flux[]
+    public Flux<String> historyOrMarker(String symbol) {
+        return client.history(symbol)
+                .transform(NineLives.pipeline(quotes, Fallback.toValue("(history incomplete)")));
+    }
+    // end::fallback-flux[]
+
+    /**
+     * A client that is told how long it may take: a stand-in for an HTTP client that sends the
+     * time left in a header, or a gRPC stub given a deadline.
+     */
+    // tag::deadline-client[]
+    public interface TimedQuoteClient {
+        /** Fetches a quote, which the service must answer within {@code timeLeft}. */
+        Mono<String> quote(String symbol, Duration timeLeft);       // e.g. sent as a request header
+    }
+    // end::deadline-client[]
+
+    /**
+     * Fetches a quote through the pipeline, passing each attempt's time left to the client.
+     *
+     * @param timed  the client
+     * @param symbol the symbol
+     * @return the quote, or why there is none
+     */
+    // tag::deadline[]
+    public Mono<String> quoteWithin(TimedQuoteClient timed, String symbol) {
+        return Mono.deferContextual(ctx -> timed.quote(symbol,      // read at each attempt:
+                        Deadline.remaining(ctx).orElse(Duration.ofSeconds(5))))   // what is left of the call's time
+                .transform(NineLives.pipeline(quotes));
+    }
+    // end::deadline[]
+
+    /**
+     * As {@link #quoteWithin}, inside a deadline of the whole request that serves the quote.
+     *
+     * @param timed  the client
+     * @param symbol the symbol
+     * @return the quote, or why there is none
+     */
+    // tag::deadline-outer[]
+    public Mono<String> quoteForPage(TimedQuoteClient timed, String symbol) {
+        return quoteWithin(timed, symbol)
+                .transform(NineLives.deadline(Duration.ofMillis(400)));   // the page must render within 400 ms
+    }
+    // end::deadline-outer[]
 }

@@ -16,13 +16,14 @@ import java.util.stream.Collectors;
  *
  * @param elapsed            how long the run took, by the scenario's clock
  * @param calls              calls issued
- * @param ok                 calls that succeeded, with or without a retry
+ * @param ok                 calls that succeeded, with or without a retry (not those the fallback answered)
  * @param failed             calls that reached the service and failed on their last attempt
  * @param failedBy           the failed calls by the kind of their last failure (every kind present)
  * @param rejectedByOpen     calls the breaker refused while OPEN, on their first attempt or a retry
  * @param rejectedByHalfOpen calls the breaker refused in HALF_OPEN, all trial calls being taken
  * @param retries            what the retry did
  * @param queueing           what the bulkhead did, and its permits at the end
+ * @param timeouts           what the attempt timeout and the fallback did
  * @param latency            the time the calls took, as their callers saw it
  * @param issuedWhileDown    calls issued while the service was down
  * @param attemptsWhileDown  attempts (first ones and retries) made while the service was down
@@ -39,7 +40,7 @@ import java.util.stream.Collectors;
  */
 public record TourReport(Duration elapsed, long calls, long ok, long failed, Map<ServiceException.Kind, Long> failedBy,
                          long rejectedByOpen, long rejectedByHalfOpen, Retries retries, Queueing queueing,
-                         Latency latency, long issuedWhileDown, long attemptsWhileDown, long reachedWhileDown,
+                         Timeouts timeouts, Latency latency, long issuedWhileDown, long attemptsWhileDown, long reachedWhileDown,
                          long sparedWhileDown, long rejectedAfterRecovery, Map<CircuitBreaker.State, Duration> timeInState,
                          List<Transition> transitions, List<Row> rows, CircuitBreaker.State finalState,
                          String service, TourService.Stats server) {
@@ -83,9 +84,9 @@ public record TourReport(Duration elapsed, long calls, long ok, long failed, Map
         lines.add("");
         lines.add("Summary after " + TourScenario.seconds(elapsed, 1));
         lines.add(String.format(Locale.ROOT,
-                "  calls        %d issued: %d succeeded (%d after a retry), %d failed (%d by a 503, %d by a lost connection,"
-                        + " %d by a 429),",
-                calls, ok, retries.rescued(), failed, failedBy(ServiceException.Kind.UNAVAILABLE),
+                "  calls        %d issued: %d succeeded (%d after a retry), %d answered by the fallback, %d failed (%d by a 503,"
+                        + " %d by a lost connection, %d by a 429),",
+                calls, ok, retries.rescued(), timeouts.fellBack(), failed, failedBy(ServiceException.Kind.UNAVAILABLE),
                 failedBy(ServiceException.Kind.CONNECTION_LOST), failedBy(ServiceException.Kind.OVERLOADED)));
         lines.add(String.format(Locale.ROOT,
                 "               %d rejected by the breaker (%d by OPEN, %d by HALF_OPEN),",
@@ -103,6 +104,10 @@ public record TourReport(Duration elapsed, long calls, long ok, long failed, Map
         lines.add(String.format(Locale.ROOT,
                 "  retries      %d made, %d of them during the outage; %d denied by the budget; calls ended by the attempt limit: %d, by the deadline: %d",
                 retries.made(), retries.duringOutage(), retries.denied(), retries.outOfAttempts(), retries.outOfTime()));
+        lines.add(String.format(Locale.ROOT,
+                "  timeouts     %d attempts cut at %d ms, each recorded by the breaker as a failure; %d calls whose last attempt"
+                        + " was cut answered \"%s\" by the fallback",
+                timeouts.attemptsCut(), timeouts.attemptTimeout().toMillis(), timeouts.fellBack(), timeouts.fallbackAnswer()));
         lines.add(String.format(Locale.ROOT,
                 "  latency      as the callers saw it: p50 %s ms, p90 %s ms, p99 %s ms, max %s ms over all %d calls;"
                         + " p50 %s ms, p99 %s ms over the %d that succeeded",
@@ -159,6 +164,17 @@ public record TourReport(Duration elapsed, long calls, long ok, long failed, Map
     }
 
     /**
+     * What the attempt timeout and the fallback did during the run.
+     *
+     * @param attemptTimeout how long an attempt may take
+     * @param attemptsCut    attempts the attempt timeout cut, retried or not
+     * @param fellBack       calls that ended with a timeout and got the fallback's answer instead
+     * @param fallbackAnswer the fallback's answer
+     */
+    public record Timeouts(Duration attemptTimeout, long attemptsCut, long fellBack, String fallbackAnswer) {
+    }
+
+    /**
      * The time the calls took, from the moment each was issued to its outcome (a queue's wait and
      * the retries included), as an HdrHistogram measured it, to three significant digits.
      *
@@ -204,6 +220,8 @@ public record TourReport(Duration elapsed, long calls, long ok, long failed, Map
      * @param queueFull calls the bulkhead refused at once in the interval, its queue being full
      * @param retried   retries made in the interval
      * @param denied    retries the budget refused in the interval
+ * @param attemptsCut attempts the attempt timeout cut in the interval
+ * @param fellBack  calls the fallback answered in the interval
      * @param queued    the most callers waiting for a permit at once during the interval
      * @param p50       the median time of the calls that ended in the interval, as their callers
      *                  saw it; null if none ended
@@ -212,7 +230,8 @@ public record TourReport(Duration elapsed, long calls, long ok, long failed, Map
      * @param note      what the breaker is doing or waiting for
      */
     public record Row(Duration at, String phase, long calls, long ok, long failed, long rejected,
-                      long timedOut, long queueFull, long retried, long denied, long queued, Duration p50,
+                      long timedOut, long queueFull, long retried, long denied, long attemptsCut, long fellBack,
+                      long queued, Duration p50,
                       Duration p99, CircuitBreaker.State state, String note) {
     }
 }

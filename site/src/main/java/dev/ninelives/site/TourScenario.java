@@ -12,6 +12,7 @@ import dev.ninelives.bulkhead.BulkheadConfig;
 import dev.ninelives.bulkhead.BulkheadEvent;
 import dev.ninelives.bulkhead.BulkheadFullException;
 import dev.ninelives.core.Ticker;
+import dev.ninelives.reactor.Fallback;
 import dev.ninelives.reactor.NineLives;
 import dev.ninelives.reactor.Pipeline;
 import dev.ninelives.retry.Jitter;
@@ -37,21 +38,26 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
  * The tour's scenario: a {@link TourService} that follows a script, called at a steady rate
- * through one pipeline of a bulkhead, a retry and a circuit breaker, with a live timeline of
- * what happens.
+ * through one pipeline of a bulkhead, a retry, a circuit breaker and an attempt timeout, with a
+ * fallback, and a live timeline of what happens.
  *
- * <p>Each call is {@code service.call().transform(NineLives.pipeline(inventory))}, and the run
- * starts by printing {@code inventory.explain()}. The pipeline puts the retry outside the
- * breaker, so every attempt goes through the breaker, and a refusal ends the call without a
- * retry; and the bulkhead outermost, so a call holds one permit from its first attempt to its
- * last, and a call that finds every permit taken waits for one, or gives up after the bulkhead's
- * maximum wait, without ever reaching the retry or the breaker.
+ * <p>Each call is {@code service.call().transform(NineLives.pipeline(inventory, lastKnown))},
+ * and the run starts by printing {@code inventory.explain()}. The pipeline puts the retry
+ * outside the breaker, so every attempt goes through the breaker, and a refusal ends the call
+ * without a retry; the bulkhead outermost, so a call holds one permit from its first attempt to
+ * its last, and a call that finds every permit taken waits for one, or gives up after the
+ * bulkhead's maximum wait, without ever reaching the retry or the breaker; and the attempt
+ * timeout ({@value #ATTEMPT_TIMEOUT_MILLIS} ms) innermost, so an attempt the service is too slow
+ * to answer is cut, recorded by the breaker as a failure, and retried. The fallback
+ * ({@link #LAST_KNOWN}) answers a call whose last attempt was cut with {@value #FALLBACK_ANSWER};
+ * the refusals and the service's own errors it leaves alone, so that the timeline shows them.
  *
  * <p>The service is the in-process {@link ScriptedService} unless {@link #withService} says
  * otherwise: the tour itself calls a real HTTP server, {@link HttpTourService}. The timeline
@@ -61,7 +67,7 @@ import java.util.function.Consumer;
  *
  * <p>Time comes from one {@link Scheduler} and one {@link Ticker}: the scheduler times the
  * steady calls, the in-process service's latency, the retry's delays, the bulkhead's wait
- * timeouts and the timeline's rows; the ticker is the clock of the breaker, of the retry's
+ * timeouts, the attempt timeouts and the timeline's rows; the ticker is the clock of the breaker, of the retry's
  * deadline and of its budget, of the bulkhead, of the script and of the latencies. By default
  * the ticker reads the scheduler's clock: give the scenario a {@code VirtualTimeScheduler} and a
  * test plays it out in milliseconds with exactly the same sequence of events (the jitter of the
@@ -83,10 +89,24 @@ public final class TourScenario {
     private static final Duration RETRY_MAX_DELAY = Duration.ofMillis(200);
     private static final Duration RETRY_DEADLINE = Duration.ofMillis(400);
 
+    /**
+     * How long each attempt may take, in ms: a healthy answer takes 20 ms and an overloaded one
+     * 250 ms, both well within it; the slow phase's 400 ms answers are cut.
+     */
+    public static final long ATTEMPT_TIMEOUT_MILLIS = 350;
+    /** What a call whose last attempt timed out gets instead of its error. */
+    public static final String FALLBACK_ANSWER = "last known stock";
+    /**
+     * The fallback of every call: {@value #FALLBACK_ANSWER} when the call ends with a timeout
+     * (its last attempt cut by the attempt timeout), never for a refusal or the service's own
+     * error, which the timeline counts as such.
+     */
+    public static final Fallback<String> LAST_KNOWN = Fallback.toValue(FALLBACK_ANSWER).on(TimeoutException.class);
+
     private static final String HEADER =
-            "%6s  %-9s %5s %5s %6s %7s %6s %8s %8s %4s %6s %6s %6s  %-9s  %s";
+            "%6s  %-9s %5s %5s %6s %7s %6s %8s %8s %4s %4s %8s %6s %6s %6s  %-9s  %s";
     private static final String ROW =
-            "%6s  %-9s %5d %5d %6d %7d %6d %8d %8d %4d %6d %6s %6s  %-9s  %s";
+            "%6s  %-9s %5d %5d %6d %7d %6d %8d %8d %4d %4d %8d %6d %6s %6s  %-9s  %s";
 
     private final ScriptedService.Script script;
     private final TourService.Factory serviceFactory;
@@ -290,7 +310,7 @@ public final class TourScenario {
     }
 
     /** What became of one call. */
-    enum Outcome { OK, OK_AFTER_RETRY, FAILED, REJECTED_BY_OPEN, REJECTED_BY_HALF_OPEN, WAIT_TIMED_OUT, QUEUE_FULL }
+    enum Outcome { OK, OK_AFTER_RETRY, FALLBACK, FAILED, REJECTED_BY_OPEN, REJECTED_BY_HALF_OPEN, WAIT_TIMED_OUT, QUEUE_FULL }
 
     /** The state of one run: its service, its bulkhead, its breaker, its retry and its counts. */
     private final class Run {
@@ -300,12 +320,13 @@ public final class TourScenario {
         final Retry retry = retrySettings("inventory").ticker(ticker).budget(budget)
                 .random(new Random(JITTER_SEED)).build();
         final Bulkhead bulkhead = bulkheadSettings("inventory").ticker(ticker).build();
-        /** The protection of every call: written in any order, run as bulkhead, retry, breaker. */
+        /** The protection of every call: written in any order, run as bulkhead, retry, breaker, attempt timeout. */
         final Pipeline inventory = Pipeline.builder("inventory")
                 .bulkhead(bulkhead)
                 .retry(retry)
                 .breaker(breaker)
-                .scheduler(scheduler)                        // the retry's delays and the bulkhead's waits
+                .attemptTimeout(Duration.ofMillis(ATTEMPT_TIMEOUT_MILLIS))
+                .scheduler(scheduler)                        // the retry's delays, the bulkhead's waits, the timeouts
                 .build();
         final long startNanos;
 
@@ -328,6 +349,8 @@ public final class TourScenario {
         final AtomicLong denied = new AtomicLong();
         final AtomicLong outOfAttempts = new AtomicLong();
         final AtomicLong outOfTime = new AtomicLong();
+        final AtomicLong attemptsCut = new AtomicLong();
+        final AtomicLong fellBack = new AtomicLong();
 
         final AtomicLong timedOut = new AtomicLong();
         final AtomicLong queueFull = new AtomicLong();
@@ -350,7 +373,7 @@ public final class TourScenario {
         final Map<CircuitBreaker.State, Duration> timeInState = new EnumMap<>(CircuitBreaker.State.class);
         CircuitBreaker.State since = CircuitBreaker.State.CLOSED;
         Duration sinceAt = Duration.ZERO;
-        long[] lastRow = new long[8];
+        long[] lastRow = new long[10];
 
         Run(TourService service) {
             this.service = service;
@@ -364,9 +387,14 @@ public final class TourScenario {
             printHeader();
             breaker.onStateTransition(this::onTransition);
             retry.onRetry(this::onRetry);
-            retry.onBudgetRefused(event -> denied.incrementAndGet());
-            retry.onExhausted(event -> (event.attempt() < retry.maxAttempts() ? outOfTime : outOfAttempts)
-                    .incrementAndGet());
+            retry.onBudgetRefused(event -> {
+                denied.incrementAndGet();
+                onAttemptFailed(event);
+            });
+            retry.onExhausted(event -> {
+                (event.attempt() < retry.maxAttempts() ? outOfTime : outOfAttempts).incrementAndGet();
+                onAttemptFailed(event);
+            });
             bulkhead.onPermitted(this::onPermitted);
             metrics.bind(breaker, retry, bulkhead);
 
@@ -386,9 +414,11 @@ public final class TourScenario {
         }
 
         /**
-         * One call through the pipeline: the bulkhead outermost, the retry inside it, and every
-         * attempt through the breaker. Only the service's failures, a breaker's refusal and a
-         * bulkhead's refusal are expected errors; anything else fails the run.
+         * One call through the pipeline: the bulkhead outermost, the retry inside it, every
+         * attempt through the breaker and cut by the attempt timeout if it takes too long, and
+         * the fallback around it all, for a call whose last attempt was cut. Only the service's
+         * failures, a breaker's refusal and a bulkhead's refusal are expected errors; anything
+         * else fails the run.
          *
          * <p>The attempts are counted where they reach the service, inside the pipeline, and a
          * refused attempt where its refusal comes out: the tour's retry does not retry a refusal,
@@ -403,9 +433,10 @@ public final class TourScenario {
             AtomicInteger attempts = new AtomicInteger();
             return service.call()
                     .doOnSubscribe(s -> onAttempt(attempts))         // every attempt the breaker let through
-                    .transform(NineLives.pipeline(inventory))
+                    .transform(NineLives.pipeline(inventory, LAST_KNOWN))
                     .doOnSubscribe(s -> onAdmitted())                // running, or counted in the queue
-                    .map(answer -> attempts.get() > 1 ? Outcome.OK_AFTER_RETRY : Outcome.OK)
+                    .map(answer -> FALLBACK_ANSWER.equals(answer) ? Outcome.FALLBACK
+                            : attempts.get() > 1 ? Outcome.OK_AFTER_RETRY : Outcome.OK)
                     .onErrorResume(ServiceException.class, e -> Mono.just(failed(e)))
                     .onErrorResume(NineLives::isCallNotPermitted,
                             e -> Mono.just(refused((CallNotPermittedException) e, attempts)))
@@ -436,7 +467,19 @@ public final class TourScenario {
             }
         }
 
+        /**
+         * A failed attempt the retry decided on: every failed attempt is announced once, as a
+         * retry, an exhaustion or a refusal of the budget (the tour's retry retries every error
+         * the service and the timeout give). Counts those the attempt timeout cut.
+         */
+        void onAttemptFailed(RetryEvent event) {
+            if (NineLives.isTimeout(event.error())) {
+                attemptsCut.incrementAndGet();
+            }
+        }
+
         void onRetry(RetryEvent event) {
+            onAttemptFailed(event);
             retries.incrementAndGet();
             if (service.phaseNow().down()) {
                 retriesWhileDown.incrementAndGet();
@@ -479,6 +522,7 @@ public final class TourScenario {
                     rescued.incrementAndGet();
                     ok.incrementAndGet();
                 }
+                case FALLBACK -> fellBack.incrementAndGet();
                 case FAILED -> failed.incrementAndGet();
                 case REJECTED_BY_OPEN -> rejectedByOpen.incrementAndGet();
                 case REJECTED_BY_HALF_OPEN -> rejectedByHalfOpen.incrementAndGet();
@@ -504,7 +548,7 @@ public final class TourScenario {
 
         long[] totals() {
             return new long[] {calls.get(), ok.get(), failed.get(), rejectedByOpen.get() + rejectedByHalfOpen.get(),
-                    timedOut.get(), queueFull.get(), retries.get(), denied.get()};
+                    timedOut.get(), queueFull.get(), retries.get(), denied.get(), attemptsCut.get(), fellBack.get()};
         }
 
         synchronized void row(Duration at) {
@@ -517,7 +561,8 @@ public final class TourScenario {
             boolean measured = rowLatencies.getTotalCount() > 0;
             TourReport.Row row = new TourReport.Row(at, script.phaseAt(at.minus(reportInterval)).name(),
                     now[0] - lastRow[0], now[1] - lastRow[1], now[2] - lastRow[2], now[3] - lastRow[3],
-                    now[4] - lastRow[4], now[5] - lastRow[5], now[6] - lastRow[6], now[7] - lastRow[7], rowPeakQueue,
+                    now[4] - lastRow[4], now[5] - lastRow[5], now[6] - lastRow[6], now[7] - lastRow[7],
+                    now[8] - lastRow[8], now[9] - lastRow[9], rowPeakQueue,
                     measured ? percentile(rowLatencies, 50) : null, measured ? percentile(rowLatencies, 99) : null,
                     state, note(state));
             lastRow = now;
@@ -551,9 +596,10 @@ public final class TourScenario {
 
         void printHeader() {
             CircuitBreakerConfig c = breaker.config();
-            out.accept("NineLives tour: one pipeline, a bulkhead, a retry and a circuit breaker, in front of a flaky service");
+            out.accept("NineLives tour: one pipeline, a bulkhead, a retry, a circuit breaker and an attempt timeout, with a"
+                    + " fallback, in front of a flaky service");
             out.accept("");
-            out.accept("  each call is service.call().transform(NineLives.pipeline(inventory)); inventory.explain() says:");
+            out.accept("  each call is service.call().transform(NineLives.pipeline(inventory, lastKnown)); inventory.explain() says:");
             inventory.explain().lines().forEach(line -> out.accept("  " + line));
             out.accept("");
             out.accept(String.format(Locale.ROOT, "  %-9s %s, which follows a script:", "service", service.description()));
@@ -587,19 +633,25 @@ public final class TourScenario {
             out.accept(String.format(Locale.ROOT,
                     "  %-9s none later than %d ms into the call; a budget of %d retries, refilled by %.1f a call and %d a second",
                     "", Duration.ofNanos(retry.deadlineNanos()).toMillis(), b.capacity(), b.ratio(), b.minRetriesPerSecond()));
+            out.accept(String.format(Locale.ROOT,
+                    "  %-9s %s: a call whose last attempt was cut by the attempt timeout gets \"%s\";",
+                    "fallback", "lastKnown", FALLBACK_ANSWER));
+            out.accept(String.format(Locale.ROOT, "  %-9s the refusals and the service's own errors it leaves alone, for the"
+                    + " timeline to show", ""));
             out.accept(String.format(Locale.ROOT, "  %-9s one call every %d ms, each through the pipeline", "load",
                     callInterval.toMillis()));
             out.accept("");
             out.accept("  each second: calls issued; calls that ended ok or failed; retries made (retried) and retries");
             out.accept("  the budget refused (denied); calls the breaker rejected; calls the bulkhead refused, after");
-            out.accept("  waiting for a permit (timedout) or at once with its queue full (full); the most callers waiting");
+            out.accept("  waiting for a permit (timedout) or at once with its queue full (full); attempts the attempt");
+            out.accept("  timeout cut (cut) and calls the fallback answered (fallback); the most callers waiting");
             out.accept("  for a permit at once (queued); the median and 99th percentile of the time the calls that ended");
             out.accept("  took, as their callers saw it, in ms (p50, p99); the breaker's state at the end of the second");
             out.accept("");
             out.accept(String.format(Locale.ROOT, HEADER, "time", "service", "calls", "ok", "failed", "retried", "denied",
-                    "rejected", "timedout", "full", "queued", "p50", "p99", "state", "breaker"));
+                    "rejected", "timedout", "full", "cut", "fallback", "queued", "p50", "p99", "state", "breaker"));
             out.accept(String.format(Locale.ROOT, HEADER, "------", "---------", "-----", "-----", "------", "-------",
-                    "------", "--------", "--------", "----", "------", "------", "------", "---------", "-------"));
+                    "------", "--------", "--------", "----", "----", "--------", "------", "------", "------", "---------", "-------"));
         }
 
         synchronized TourReport finish() {
@@ -621,7 +673,9 @@ public final class TourScenario {
             failedBy.forEach((kind, n) -> failures.put(kind, n.get()));
             TourService.Stats stats = service.stats();
             TourReport report = new TourReport(end, calls.get(), ok.get(), failed.get(), Map.copyOf(failures),
-                    rejectedByOpen.get(), rejectedByHalfOpen.get(), retried, queueing, latencySummary(),
+                    rejectedByOpen.get(), rejectedByHalfOpen.get(), retried, queueing,
+                    new TourReport.Timeouts(Duration.ofMillis(ATTEMPT_TIMEOUT_MILLIS), attemptsCut.get(), fellBack.get(),
+                            FALLBACK_ANSWER), latencySummary(),
                     issuedWhileDown.get(), attemptsWhileDown.get(), stats.requestsWhileDown(),
                     rejectedWhileDown.get(), rejectedAfterRecovery.get(), Map.copyOf(timeInState), List.copyOf(transitions),
                     List.copyOf(rows), breaker.state(), service.description(), stats);
@@ -657,7 +711,8 @@ public final class TourScenario {
         // last row, for the calls that ended after the others) with a decimal.
         int decimals = row.at().toMillis() % 1000 == 0 ? 0 : 1;
         return String.format(Locale.ROOT, ROW, seconds(row.at(), decimals), row.phase(), row.calls(), row.ok(), row.failed(),
-                row.retried(), row.denied(), row.rejected(), row.timedOut(), row.queueFull(), row.queued(),
+                row.retried(), row.denied(), row.rejected(), row.timedOut(), row.queueFull(), row.attemptsCut(),
+                row.fellBack(), row.queued(),
                 millis(row.p50()), millis(row.p99()), row.state(), row.note());
     }
 

@@ -5,6 +5,7 @@ import dev.ninelives.breaker.CircuitBreaker;
 import dev.ninelives.bulkhead.Bulkhead;
 import dev.ninelives.reactor.NineLives;
 import dev.ninelives.reactor.Pipeline;
+import dev.ninelives.reactor.TimeoutExceededException;
 import dev.ninelives.retry.Retry;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
@@ -27,6 +28,8 @@ import dev.ninelives.bulkhead.BulkheadFullException;
 import dev.ninelives.bulkhead.BulkheadFullException.Reason;
 import dev.ninelives.site.BulkheadSnippetsTest.FakeClient;
 import dev.ninelives.site.PipelinesSnippets.Declared;
+import dev.ninelives.site.PipelinesSnippets.TimedQuoteClient;
+import dev.ninelives.reactor.TimeoutExceededException.Stage;
 import org.junit.jupiter.api.BeforeAll;
 import org.reactivestreams.Subscription;
 import reactor.core.Scannable;
@@ -100,6 +103,8 @@ class PipelinesSnippetsTest extends OnVirtualClock {
         assertThat(bulkheadOf(quotes).config().maxConcurrent()).isEqualTo(20);
         assertThat(bulkheadOf(quotes).config().maxWait()).isEqualTo(Duration.ofMillis(100));
         assertThat(quotes.scheduler()).as("Schedulers.parallel(), resolved at each subscription").isEmpty();
+        assertThat(quotes.timeout()).contains(Duration.ofSeconds(1));
+        assertThat(quotes.attemptTimeout()).contains(Duration.ofMillis(300));
 
         failing(0);
         StepVerifier.create(d.quote()).expectNext("ACME 42.00").verifyComplete();
@@ -146,9 +151,11 @@ class PipelinesSnippetsTest extends OnVirtualClock {
         assertThat(printed.toString(StandardCharsets.UTF_8).lines().toList()).isEqualTo(shown);
         assertThat(shown).first().isEqualTo("pipeline 'quotes': a call meets, in this order,");
         assertThat(shown.get(1)).startsWith("  1. bulkhead 'quotes': one permit per call").contains("at most 20 at once");
-        assertThat(shown.get(2)).startsWith("  2. retry 'quotes'");
-        assertThat(shown.get(3)).startsWith("  3. circuit breaker 'quotes'");
-        assertThat(shown).last().isEqualTo("  4. the source");
+        assertThat(shown.get(2)).startsWith("  2. total timeout: 1s for the whole call");
+        assertThat(shown.get(3)).startsWith("  3. retry 'quotes'");
+        assertThat(shown.get(4)).startsWith("  4. circuit breaker 'quotes'");
+        assertThat(shown.get(5)).startsWith("  5. attempt timeout: 300ms per attempt");
+        assertThat(shown).last().isEqualTo("  6. the source");
     }
 
     @Test
@@ -179,6 +186,8 @@ class PipelinesSnippetsTest extends OnVirtualClock {
                 case "bulkhead" -> b.bulkhead(bulkheadOf(declared));
                 case "retry" -> b.retry(declared.retry().orElseThrow());
                 case "breaker" -> b.breaker(breakerOf(declared));
+                case "timeout" -> b.timeout(declared.timeout().orElseThrow());
+                case "attemptTimeout" -> b.attemptTimeout(declared.attemptTimeout().orElseThrow());
                 default -> throw new IllegalArgumentException(stage);
             }
         }
@@ -205,7 +214,9 @@ class PipelinesSnippetsTest extends OnVirtualClock {
 
     @Test
     void everyOrderOfTheBuilderCallsGivesTheSamePlanAndTheSameCall() {
-        for (List<String> order : permutations(List.of("bulkhead", "retry", "breaker"))) {
+        List<List<String>> orders = permutations(List.of("bulkhead", "timeout", "retry", "breaker", "attemptTimeout"));
+        assertThat(orders).hasSize(120);
+        for (List<String> order : orders) {
             FakeClient fresh = new FakeClient();
             fresh.quotes = n -> n <= 2 ? Mono.error(new IOException(DOWN)) : Mono.just("ACME 42.00");
             Declared d = PipelinesSnippets.declare(fresh);
@@ -328,7 +339,7 @@ class PipelinesSnippetsTest extends OnVirtualClock {
      */
     @Test
     void aCallThroughThreeStagesIsOneSubscriberWhereTheStackedOperatorsAreThree() {
-        Pipeline quotes = PipelinesSnippets.declare(client).quotes();
+        Pipeline quotes = policiesOnly(PipelinesSnippets.declare(client).quotes());
         Holder fused = new Holder();
         client.quote("ACME").transform(NineLives.pipeline(quotes)).subscribe(fused);
         assertThat(Scannable.from(fused.upstream).name()).isEqualTo("quotes");
@@ -352,6 +363,31 @@ class PipelinesSnippetsTest extends OnVirtualClock {
         two.dispose();
     }
 
+    /** The declared pipeline's bulkhead, retry and breaker, without its timeouts. */
+    static Pipeline policiesOnly(Pipeline declared) {
+        return inOrder(declared, List.of("bulkhead", "retry", "breaker"));
+    }
+
+    /**
+     * Guards against a page that hides what the timeouts cost: each is a subscriber of its own,
+     * and a total timeout parts the bulkhead from the fused retry and breaker, as the page says.
+     */
+    @Test
+    void theTimeoutsAreSubscribersOfTheirOwn() {
+        Pipeline quotes = PipelinesSnippets.declare(client).quotes();
+        Holder declared = new Holder();
+        client.quote("ACME").transform(NineLives.pipeline(quotes)).subscribe(declared);
+        assertThat(declared.between()).as("bulkhead, total timeout, retry and breaker, attempt timeout").isEqualTo(4);
+        declared.dispose();
+
+        Pipeline attemptOnly = Pipeline.builder("quotes").bulkhead(bulkheadOf(quotes)).retry(quotes.retry().orElseThrow())
+                .breaker(breakerOf(quotes)).attemptTimeout(Duration.ofMillis(300)).build();
+        Holder withAttemptTimeout = new Holder();
+        client.quote("ACME").transform(NineLives.pipeline(attemptOnly)).subscribe(withAttemptTimeout);
+        assertThat(withAttemptTimeout.between()).as("the three policies, then the attempt timeout").isEqualTo(2);
+        withAttemptTimeout.dispose();
+    }
+
     @Test
     void aPipelineOfOneStageIsThatStagesOperator() {
         CircuitBreaker breaker = CircuitBreaker.builder("quotes").build();
@@ -371,7 +407,7 @@ class PipelinesSnippetsTest extends OnVirtualClock {
      */
     @Test
     void aCallThatWaitsWaitsInTheBulkheadsQueueFirst() {
-        Pipeline quotes = PipelinesSnippets.declare(client).quotes();
+        Pipeline quotes = policiesOnly(PipelinesSnippets.declare(client).quotes());
         List<Holder> running = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
             Holder h = new Holder();
@@ -478,6 +514,186 @@ class PipelinesSnippetsTest extends OnVirtualClock {
         assertThat(errors).singleElement().matches(NineLives::isBulkheadFull);
     }
 
+    // ---------------------------------------------------------------- time limits
+
+    // tag::hung[]
+    @Test
+    void aQuoteThatHangsIsCutEvery300MsAndEndedAt1s() {
+        CircuitBreaker breaker = CircuitBreaker.builder("quotes").build();
+        Pipeline quotes = Pipeline.builder("quotes")
+                .retry(Retry.builder("quotes").maxAttempts(3)
+                        .exponentialBackoff(Duration.ofMillis(100), 2.0, Duration.ofSeconds(1)).build())
+                .breaker(breaker)
+                .timeout(Duration.ofSeconds(1)).attemptTimeout(Duration.ofMillis(300))
+                .build();
+
+        StepVerifier.withVirtualTime(() -> Mono.<String>never().transform(NineLives.pipeline(quotes)))
+                .expectSubscription()                                // attempts at 0, 400 and 900 ms;
+                .expectNoEvent(Duration.ofMillis(999))               // the first two cut at 300 and 700 ms
+                .thenAwait(Duration.ofMillis(1))                     // the total timeout ends the third
+                .expectErrorSatisfies(e -> assertThat(((TimeoutExceededException) e).stage())
+                        .isEqualTo(TimeoutExceededException.Stage.TOTAL_TIMEOUT))
+                .verify();
+        assertThat(breaker.metrics().failures()).isEqualTo(2);       // the two attempts cut at 300 ms
+        assertThat(breaker.metrics().calls()).isEqualTo(2);          // the third, cancelled: not recorded
+    }
+    // end::hung[]
+
+    /**
+     * Guards against a page whose declared pipeline does not behave as the page says: a hung
+     * attempt is cut at 300 ms, counted a failure, retried; the attempt in flight at 1 s is
+     * cancelled, its breaker permit given back unrecorded, and the bulkhead permit is free again.
+     */
+    @Test
+    void theDeclaredPipelineCutsHungAttemptsAndEndsTheCallAt1s() {
+        Declared d = PipelinesSnippets.declare(client);
+        AtomicInteger cancelled = new AtomicInteger();
+        client.quotes = n -> Mono.<String>never().doOnCancel(cancelled::incrementAndGet);
+        d.quote().subscribe(answers::add, errors::add);
+        clock.advanceTimeBy(Duration.ofMillis(999));
+        assertThat(errors).isEmpty();
+        assertThat(client.millis).containsExactly(0L, 400L, 900L);
+        clock.advanceTimeBy(Duration.ofMillis(1));
+        assertThat(errors).singleElement().satisfies(e -> {
+            assertThat(NineLives.isTimeout(e)).isTrue();
+            assertThat(((TimeoutExceededException) e).stage()).isEqualTo(Stage.TOTAL_TIMEOUT);
+            assertThat(e).hasMessage("total timeout of 1 s exceeded");
+        });
+        assertThat(cancelled).as("each attempt was cancelled, the last by the total timeout").hasValue(3);
+        assertThat(breakerOf(d.quotes()).metrics().failures()).isEqualTo(2);
+        assertThat(breakerOf(d.quotes()).metrics().calls()).isEqualTo(2);
+        assertThat(bulkheadOf(d.quotes()).metrics().inFlight()).isZero();
+    }
+
+    @Test
+    void anAttemptTimeoutNotShorterThanTheTotalIsRefusedAtBuild() {
+        Pipeline.Builder b = Pipeline.builder("quotes").timeout(Duration.ofSeconds(1)).attemptTimeout(Duration.ofSeconds(1));
+        assertThatThrownBy(b::build).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("pipeline 'quotes': attemptTimeout (1s) must be shorter than timeout (1s), or it could never fire");
+    }
+
+    // ---------------------------------------------------------------- fallback
+
+    @Test
+    void noQuoteStandsInForEveryErrorAStageEndsTheCallWith() {
+        Declared d = PipelinesSnippets.declare(client);
+        PipelinesSnippets service = new PipelinesSnippets(client, d.quotes());
+
+        client.quotes = n -> Mono.error(new IOException(DOWN));          // the retry gives up
+        service.quoteOrNone("ACME").subscribe(answers::add, errors::add);
+        clock.advanceTimeBy(Duration.ofSeconds(1));
+        assertThat(client.subscriptions).hasValue(3);
+
+        client.quotes = n -> Mono.never();                               // the timeouts
+        service.quoteOrNone("ACME").subscribe(answers::add, errors::add);
+        clock.advanceTimeBy(Duration.ofSeconds(1));
+
+        breakerOf(d.quotes()).transitionTo(State.OPEN);                  // the breaker refuses
+        service.quoteOrNone("ACME").subscribe(answers::add, errors::add);
+
+        breakerOf(d.quotes()).transitionTo(State.CLOSED);                // the bulkhead refuses
+        for (int i = 0; i < 20; i++) {
+            service.quote("ACME").subscribe();
+        }
+        service.quoteOrNone("ACME").subscribe(answers::add, errors::add);
+        clock.advanceTimeBy(Duration.ofMillis(100));
+
+        assertThat(errors).isEmpty();
+        assertThat(answers).containsExactly("no quote", "no quote", "no quote", "no quote");
+    }
+
+    /** Subscribes to {@code call}, moves the clock by a second, and returns what it gave: a value, "(empty)" or an error. */
+    String within1s(Mono<String> call) {
+        List<String> got = new ArrayList<>();
+        call.subscribe(got::add, e -> got.add("error: " + e.getMessage()), () -> got.add("(completed)"));
+        clock.advanceTimeBy(Duration.ofSeconds(1));
+        return String.join(" ", got);
+    }
+
+    @Test
+    void theLastQuoteStandsInForRefusalsAndTimeoutsButNotForTheServicesErrors() {
+        Declared d = PipelinesSnippets.declare(client);
+        PipelinesSnippets service = new PipelinesSnippets(client, d.quotes());
+        client.quotes = n -> Mono.never();
+        assertThat(within1s(service.quoteOrLast("ACME"))).as("nothing known yet: empty").isEqualTo("(completed)");
+
+        client.quotes = n -> Mono.just("ACME 42.00");
+        assertThat(within1s(service.quoteOrLast("ACME"))).isEqualTo("ACME 42.00 (completed)");
+
+        client.quotes = n -> Mono.never();
+        assertThat(within1s(service.quoteOrLast("ACME"))).as("timed out").isEqualTo("ACME 42.00 (completed)");
+        breakerOf(d.quotes()).transitionTo(State.OPEN);
+        assertThat(within1s(service.quoteOrLast("ACME"))).as("refused").isEqualTo("ACME 42.00 (completed)");
+
+        breakerOf(d.quotes()).transitionTo(State.CLOSED);
+        client.quotes = n -> Mono.error(new IOException(DOWN));
+        assertThat(within1s(service.quoteOrLast("ACME"))).as("the service's own error").isEqualTo("error: " + DOWN);
+    }
+
+    @Test
+    void aHistoryThatBreaksOffContinuesWithTheMarkerAfterWhatItDelivered() {
+        Declared d = PipelinesSnippets.declare(client);
+        PipelinesSnippets service = new PipelinesSnippets(client, d.quotes());
+        client.histories = n -> Flux.concat(Flux.just("ACME 41.00"), Flux.error(new IOException(DOWN)));
+        List<String> seen = new ArrayList<>();
+        service.historyOrMarker("ACME").subscribe(seen::add, errors::add);
+        clock.advanceTimeBy(Duration.ofSeconds(1));
+        assertThat(errors).isEmpty();
+        assertThat(seen).as("each attempt's first quote, then the marker: nothing replayed by the fallback")
+                .containsExactly("ACME 41.00", "ACME 41.00", "ACME 41.00", "(history incomplete)");
+    }
+
+    // ---------------------------------------------------------------- the deadline
+
+    /** A client that records the time left it was given, and replies as told to its n-th call (from 1). */
+    static final class Timed implements TimedQuoteClient {
+        final List<Duration> given = Collections.synchronizedList(new ArrayList<>());
+        final java.util.function.IntFunction<Mono<String>> replies;
+
+        Timed(java.util.function.IntFunction<Mono<String>> replies) {
+            this.replies = replies;
+        }
+
+        /** Fails the first {@code failures} calls, answers the others. */
+        static Timed failing(int failures) {
+            return new Timed(n -> n <= failures ? Mono.error(new IOException(DOWN)) : Mono.just("ACME 42.00"));
+        }
+
+        @Override
+        public Mono<String> quote(String symbol, Duration timeLeft) {
+            given.add(timeLeft);
+            return replies.apply(given.size());
+        }
+    }
+
+    @Test
+    void eachAttemptIsGivenWhatIsLeftOfTheTotalTimeout() {
+        PipelinesSnippets service = new PipelinesSnippets(client, PipelinesSnippets.declare(client).quotes());
+        Timed timed = Timed.failing(2);
+        service.quoteWithin(timed, "ACME").subscribe(answers::add, errors::add);
+        clock.advanceTimeBy(Duration.ofSeconds(1));
+        assertThat(answers).containsExactly("ACME 42.00");
+        assertThat(timed.given).containsExactly(Duration.ofSeconds(1), Duration.ofMillis(900), Duration.ofMillis(700));
+    }
+
+    @Test
+    void theTighterOfThePagesDeadlineAndThePipelinesTimeoutWins() {
+        PipelinesSnippets service = new PipelinesSnippets(client, PipelinesSnippets.declare(client).quotes());
+        Timed timed = Timed.failing(2);
+        service.quoteForPage(timed, "ACME").subscribe(answers::add, errors::add);
+        clock.advanceTimeBy(Duration.ofSeconds(1));
+        assertThat(answers).containsExactly("ACME 42.00");
+        assertThat(timed.given).containsExactly(Duration.ofMillis(400), Duration.ofMillis(300), Duration.ofMillis(100));
+
+        Timed hung = new Timed(n -> Mono.never());
+        service.quoteForPage(hung, "ACME").subscribe(answers::add, errors::add);
+        clock.advanceTimeBy(Duration.ofSeconds(1));
+        assertThat(errors).singleElement().satisfies(e ->
+                assertThat(((TimeoutExceededException) e).stage()).isEqualTo(Stage.ATTEMPT_TIMEOUT));
+        assertThat(hung.given).as("cut at 300 ms; a 100 ms backoff would end at the deadline, so no retry")
+                .containsExactly(Duration.ofMillis(400));
+    }
+
     // ---------------------------------------------------------------- the page
 
     @Test
@@ -485,10 +701,18 @@ class PipelinesSnippetsTest extends OnVirtualClock {
         String html = SitePagesTest.visibleText(SitePagesTest.HTML.resolve("pipelines.html"));
         assertThat(html)
                 .contains(SitePagesTest.normalize(String.join("\n", SitePagesTest.region(PLAN, "plan"))))
-                .contains("bulkhead → retry → circuit breaker → source")
+                .contains("bulkhead → total timeout → retry → circuit breaker → attempt timeout → source")
                 .contains("answered at 300 ms")
                 .contains("the 21st waits up to 100 ms")
-                .contains("a pipeline puts one subscriber per call, where three stacked operators put three")
-                .contains("all six behave alike");
+                .contains("a pipeline of a bulkhead, a retry and a breaker puts one subscriber per call, where three stacked"
+                        + " operators put three")
+                .contains("puts four subscribers between your subscriber and the source")
+                .contains("all of them behave alike")
+                .contains("at 1 s the total timeout cancels the third")
+                .contains("gets no quote four times")
+                .contains("then (history incomplete), and completes")
+                .contains("gives the client 1 s, 900 ms and 700 ms")
+                .contains("the same three attempts give the client 400, 300 and 100 ms")
+                .contains("pipeline 'quotes': attemptTimeout (1s) must be shorter than timeout (1s), or it could never fire");
     }
 }

@@ -93,8 +93,8 @@ class TourMetersTest {
         double failedWithoutRetry = value("ninelives_retry_calls_total{name=\"inventory\",outcome=\"failed_without_retry\"}");
         assertThat(successAfterRetry).isPositive().isEqualTo(r.retries().rescued());
         assertThat(successWithoutRetry + successAfterRetry).isEqualTo(r.ok());
-        assertThat(failedWithoutRetry + failedAfterRetry).as("failed or refused by the breaker")
-                .isEqualTo(r.failed() + r.rejected());
+        assertThat(failedWithoutRetry + failedAfterRetry).as("failed, refused by the breaker, or cut and answered by the fallback")
+                .isEqualTo(r.failed() + r.rejected() + r.timeouts().fellBack());
         assertThat(value("ninelives_retry_retries_total{name=\"inventory\"}")).isEqualTo(r.retries().made());
         assertThat(value("ninelives_retry_budget_refusals_total{name=\"inventory\"}")).isPositive()
                 .isEqualTo(r.retries().denied());

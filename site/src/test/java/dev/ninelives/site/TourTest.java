@@ -73,8 +73,12 @@ class TourTest {
 
     /** Every call ended one way or another, and the rows add up to the totals. */
     static void assertCountsAddUp(TourReport r) {
-        assertThat(r.ok() + r.failed() + r.rejected() + r.queueing().timedOut() + r.queueing().queueFull())
-                .isEqualTo(r.calls());
+        assertThat(r.ok() + r.timeouts().fellBack() + r.failed() + r.rejected() + r.queueing().timedOut()
+                + r.queueing().queueFull()).isEqualTo(r.calls());
+        assertThat(r.timeouts().fellBack()).as("a call falls back only after an attempt was cut")
+                .isLessThanOrEqualTo(r.timeouts().attemptsCut());
+        assertThat(r.rows().stream().mapToLong(TourReport.Row::fellBack).sum()).isEqualTo(r.timeouts().fellBack());
+        assertThat(r.rows().stream().mapToLong(TourReport.Row::attemptsCut).sum()).isEqualTo(r.timeouts().attemptsCut());
         assertThat(r.failedBy().values().stream().mapToLong(Long::longValue).sum()).isEqualTo(r.failed());
         assertThat(r.rows().stream().mapToLong(TourReport.Row::calls).sum()).isEqualTo(r.calls());
         assertThat(r.rows().stream().mapToLong(TourReport.Row::ok).sum()).isEqualTo(r.ok());
@@ -173,8 +177,8 @@ class TourTest {
         TourReport r = play(SHORT);
 
         assertThat(r.calls()).isEqualTo(SHORT.length().toNanos() / CALL_INTERVAL.toNanos());
-        assertThat(r.ok() + r.failed() + r.rejected() + r.queueing().timedOut() + r.queueing().queueFull())
-                .isEqualTo(r.calls());
+        assertThat(r.ok() + r.timeouts().fellBack() + r.failed() + r.rejected() + r.queueing().timedOut()
+                + r.queueing().queueFull()).isEqualTo(r.calls());
         assertThat(r.rows().stream().mapToLong(TourReport.Row::calls).sum()).isEqualTo(r.calls());
         assertThat(r.rows().stream().mapToLong(TourReport.Row::rejected).sum()).isEqualTo(r.rejected());
         assertThat(r.rows().stream().mapToLong(TourReport.Row::timedOut).sum()).isEqualTo(r.queueing().timedOut());
@@ -212,7 +216,8 @@ class TourTest {
 
     /**
      * The run opens with the plan of its one pipeline, as {@code explain()} gives it, before the
-     * timeline: the bulkhead, then the retry, then the breaker, then the service.
+     * timeline: the bulkhead, then the retry, then the breaker, then the attempt timeout, then the
+     * service; and with the fallback each call is given.
      */
     @Test
     void theRunPrintsThePlanOfItsPipelineBeforeTheTimeline() {
@@ -220,14 +225,19 @@ class TourTest {
         int plan = lines.indexOf("  pipeline 'inventory': a call meets, in this order,");
         assertThat(plan).as("the plan is printed").isPositive();
         assertThat(lines.get(plan - 1)).isEqualTo(
-                "  each call is service.call().transform(NineLives.pipeline(inventory)); inventory.explain() says:");
-        assertThat(lines.subList(plan + 1, plan + 5)).satisfiesExactly(
+                "  each call is service.call().transform(NineLives.pipeline(inventory, lastKnown)); inventory.explain() says:");
+        assertThat(lines.subList(plan + 1, plan + 6)).satisfiesExactly(
                 l -> assertThat(l).isEqualTo("    1. bulkhead 'inventory': one permit per call, held across its attempts; "
                         + "at most 4 at once, the others wait up to 250ms (FIFO, at most 10 waiting)"),
                 l -> assertThat(l).startsWith("    2. retry 'inventory': up to 3 attempts, delays of "),
                 l -> assertThat(l).startsWith("    3. circuit breaker 'inventory': ")
                         .contains("over the last 20 calls (at least 10)", "calls slower than 300ms"),
-                l -> assertThat(l).isEqualTo("    4. the source"));
+                l -> assertThat(l).isEqualTo("    4. attempt timeout: 350ms per attempt; an attempt that takes longer is"
+                        + " cancelled and fails with a TimeoutExceededException, which the breaker records as a failure"
+                        + " and the retry may retry"),
+                l -> assertThat(l).isEqualTo("    5. the source"));
+        assertThat(lines).contains("  fallback  lastKnown: a call whose last attempt was cut by the attempt timeout gets"
+                + " \"last known stock\";");
         assertThat(plan).as("before the timeline").isLessThan(lines.indexOf(lines.stream()
                 .filter(l -> l.startsWith("  time ") || l.strip().startsWith("time ")).findFirst().orElseThrow()));
         assertThat(lines).noneMatch(l -> l.contains("NineLives.breaker(") || l.contains("NineLives.retry("));
@@ -252,35 +262,50 @@ class TourTest {
         assertThat(r.queueing().timedOut()).isZero();
     }
 
+    /**
+     * The slow phase exercises the attempt timeout and the fallback: its 400 ms answers are cut at
+     * 350 ms, the breaker records the cut attempts as failures and opens on them, and the calls
+     * whose last attempt was cut get the fallback's answer instead of an error.
+     */
     @Test
-    void theSlowPhaseQueuesCallersTimesSomeOutAndOpensTheBreakerOnSlowCalls() {
+    void theSlowPhaseQueuesCallersCutsTheirAttemptsFallsBackAndOpensTheBreaker() {
         Script standard = Script.standard();
         TourReport r = play(standard);
         TourReport.Queueing q = r.queueing();
         Duration slowStart = standard.startOf(1);
         Duration outageStart = standard.startOf(2);
         assertThat(standard.phases().get(1).name()).isEqualTo("SLOW");
-        assertThat(standard.phases().get(1).latency()).as("above the slow-call threshold")
-                .isGreaterThan(TourScenario.breakerSettings("x").build().config().slowCallDuration());
+        assertThat(standard.phases().get(1).latency()).as("above the slow-call threshold and the attempt timeout")
+                .isGreaterThan(TourScenario.breakerSettings("x").build().config().slowCallDuration())
+                .isGreaterThan(Duration.ofMillis(TourScenario.ATTEMPT_TIMEOUT_MILLIS));
 
-        // 400 ms calls, one every 50 ms, 4 at once: in the first second of the slow phase callers
-        // queue and some give up waiting, while others get a permit and succeed, slowly; none fails.
+        // 400 ms answers, one call every 50 ms, 4 at once: in the first second of the slow phase
+        // callers queue and some give up waiting, while the others get a permit, have their
+        // attempts cut at 350 ms, and get the fallback's answer; none succeeds, none fails.
         List<TourReport.Row> slow = r.rows().stream().filter(row -> row.phase().equals("SLOW")).toList();
         assertThat(slow).hasSize(3);
         TourReport.Row first = slow.get(0);
         assertThat(first.queued()).as("%s", first).isPositive().isLessThanOrEqualTo(10);
         assertThat(first.timedOut()).as("%s", first).isPositive();
-        assertThat(first.ok()).as("%s", first).isPositive();
-        assertThat(first.failed() + first.rejected()).as("%s", first).isZero();
+        assertThat(first.attemptsCut()).as("%s", first).isPositive();
+        assertThat(first.fellBack()).as("%s", first).isPositive().isLessThanOrEqualTo(first.attemptsCut());
+        assertThat(first.ok() + first.failed() + first.rejected()).as("%s", first).isZero();
         assertThat(first.state()).as("%s", first).isEqualTo(State.CLOSED);
-        assertThat(first.p50()).as("%s", first).isGreaterThanOrEqualTo(Duration.ofMillis(400));
+        assertThat(first.p99()).as("%s", first).isGreaterThanOrEqualTo(Duration.ofMillis(TourScenario.ATTEMPT_TIMEOUT_MILLIS));
 
-        // The breaker opens on the slow calls alone, before the outage; then it refuses calls at
-        // once, and the callers' median time drops below a millisecond.
+        // Only the slow phase's answers take longer than the attempt timeout: cuts and fallbacks
+        // happen there, and nowhere else.
+        assertThat(r.timeouts().attemptsCut()).isPositive();
+        assertThat(r.timeouts().fellBack()).isPositive();
+        assertThat(r.rows()).filteredOn(row -> row.attemptsCut() + row.fellBack() > 0).isNotEmpty()
+                .allSatisfy(row -> assertThat(row.phase()).as("%s", row).isEqualTo("SLOW"));
+
+        // The breaker opens on the cut attempts, its failures, before the outage; then it refuses
+        // calls at once, and the callers' median time drops below a millisecond.
         StateTransitionEvent opening = r.transitions().get(0).event();
         assertThat(opening.from()).isEqualTo(State.CLOSED);
         assertThat(opening.to()).isEqualTo(State.OPEN);
-        assertThat(opening.reason()).isEqualTo(Reason.SLOW_CALL_RATE_EXCEEDED);
+        assertThat(opening.reason()).isEqualTo(Reason.FAILURE_RATE_EXCEEDED);
         assertThat(r.transitions().get(0).at()).isBetween(slowStart, outageStart);
         TourReport.Row last = slow.get(2);
         assertThat(last.state()).isEqualTo(State.OPEN);
@@ -307,6 +332,11 @@ class TourTest {
                 .startsWith("  bulkhead     4 calls at once: " + q.waited() + " calls got a permit after waiting"));
         assertThat(lines).anySatisfy(line -> assertThat(line)
                 .startsWith("               " + q.timedOut() + " gave up after 250 ms without a permit"));
+        assertThat(lines).anySatisfy(line -> assertThat(line)
+                .startsWith("  timeouts     " + r.timeouts().attemptsCut() + " attempts cut at 350 ms")
+                .endsWith(r.timeouts().fellBack() + " calls whose last attempt was cut answered \"last known stock\" by the fallback"));
+        assertThat(lines).anySatisfy(line -> assertThat(line).startsWith("  calls        " + r.calls() + " issued: ")
+                .contains(r.timeouts().fellBack() + " answered by the fallback"));
     }
 
     @Test
@@ -388,14 +418,14 @@ class TourTest {
         assertThat(standard.phases()).extracting(Phase::name)
                 .containsExactly("healthy", "SLOW", "OUTAGE", "OVERLOAD", "recovered");
 
-        // Opened by the slow calls; the outage's trial calls fail and the open duration grows;
+        // Opened by the slow calls' attempts, cut by the attempt timeout; the outage's trial calls fail and the open duration grows;
         // the overload's trial calls mostly succeed, but the load that follows opens it again;
         // closed for good after the recovery.
         assertThat(r.transitions()).extracting(tr -> tr.event().to()).containsExactly(
                 State.OPEN, State.HALF_OPEN, State.OPEN, State.HALF_OPEN, State.CLOSED, State.OPEN,
                 State.HALF_OPEN, State.CLOSED, State.OPEN, State.HALF_OPEN, State.CLOSED);
         assertThat(r.transitions()).extracting(tr -> standard.phaseAt(tr.at()).name() + " " + tr.event().reason())
-                .containsExactly("SLOW SLOW_CALL_RATE_EXCEEDED",
+                .containsExactly("SLOW FAILURE_RATE_EXCEEDED",
                         "OUTAGE OPEN_DURATION_ELAPSED", "OUTAGE TRIAL_CALLS_FAILED",
                         "OVERLOAD OPEN_DURATION_ELAPSED", "OVERLOAD TRIAL_CALLS_SUCCEEDED",
                         "OVERLOAD FAILURE_RATE_EXCEEDED",
@@ -412,6 +442,8 @@ class TourTest {
         assertThat(r.failedBy(ServiceException.Kind.OVERLOADED)).isPositive();
         assertThat(r.retries().denied()).isPositive();
         assertThat(r.retries().rescued()).isPositive();
+        assertThat(r.timeouts().attemptsCut()).isPositive();
+        assertThat(r.timeouts().fellBack()).isPositive();
         assertThat(r.rejectedAfterRecovery()).isPositive();
         assertThat(r.finalState()).isEqualTo(State.CLOSED);
         assertThat(r.elapsed()).isEqualTo(standard.length()).isLessThan(Duration.ofSeconds(25));
