@@ -3,6 +3,7 @@ package dev.ninelives.site;
 // tag::imports[]
 import dev.ninelives.breaker.CircuitBreaker;
 import dev.ninelives.bulkhead.Bulkhead;
+import dev.ninelives.reactor.Fallback;
 import dev.ninelives.reactor.NineLives;
 import dev.ninelives.reactor.Pipeline;
 import dev.ninelives.reactor.TimeoutExceededException;
@@ -388,16 +389,23 @@ class PipelinesSnippetsTest extends OnVirtualClock {
         withAttemptTimeout.dispose();
     }
 
+    /**
+     * Guards the page's cost sentences for the smallest pipelines: a stage alone is one
+     * subscriber, and a fallback the call does not take adds none.
+     */
     @Test
-    void aPipelineOfOneStageIsThatStagesOperator() {
-        CircuitBreaker breaker = CircuitBreaker.builder("quotes").build();
-        Pipeline breakerOnly = Pipeline.builder("quotes").breaker(breaker).build();
-        Mono<String> quote = Mono.just("ACME 42.00");
-        assertThat(quote.transform(NineLives.pipeline(breakerOnly)).getClass())
-                .isEqualTo(quote.transform(NineLives.breaker(breaker)).getClass());
-        Flux<String> history = Flux.just("ACME 42.00");
-        assertThat(history.transform(NineLives.pipeline(breakerOnly)).getClass())
-                .isEqualTo(history.transform(NineLives.breaker(breaker)).getClass());
+    void aPipelineOfOneStageIsOneSubscriberAndAnUntakenFallbackAddsNone() {
+        Pipeline breakerOnly = Pipeline.builder("quotes").breaker(CircuitBreaker.builder("quotes").build()).build();
+        Holder one = new Holder();
+        client.quote("ACME").transform(NineLives.pipeline(breakerOnly)).subscribe(one);
+        assertThat(one.between()).as("a breaker alone").isEqualTo(1);
+        one.dispose();
+
+        Pipeline quotes = policiesOnly(PipelinesSnippets.declare(client).quotes());
+        Holder withFallback = new Holder();
+        client.quote("ACME").transform(NineLives.pipeline(quotes, Fallback.toValue("no quote"))).subscribe(withFallback);
+        assertThat(withFallback.between()).as("three stages and a fallback").isEqualTo(1);
+        withFallback.dispose();
     }
 
     /**
