@@ -264,7 +264,7 @@ public final class Adaptive<T> {
         @SuppressWarnings("unchecked")
         Function<T, R> f = (Function<T, R>) function;
         Adaptive<R> view = new Adaptive<>(first, this, f, c.version);
-        addConsumer(change -> view.refresh(), true);
+        addConsumer(new Refresh<>(view), true);
         view.refresh();             // a change between the read above and the registration
         return view;
     }
@@ -398,6 +398,20 @@ public final class Adaptive<T> {
             if (CELL.compareAndSet(this, c, c.withConsumer(applier, true))) {
                 return c.value;
             }
+        }
+    }
+
+    /** A view's binding on its parent: a named class rather than a lambda, which Lincheck can follow. */
+    private static final class Refresh<T> implements Consumer<Change<T>> {
+        private final Adaptive<?> view;
+
+        Refresh(Adaptive<?> view) {
+            this.view = view;
+        }
+
+        @Override
+        public void accept(Change<T> change) {
+            view.refresh();
         }
     }
 
