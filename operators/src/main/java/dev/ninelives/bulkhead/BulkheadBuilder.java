@@ -77,6 +77,9 @@ public final class BulkheadBuilder {
      * limit.set(20);   // ten more calls may start now
      * }</pre>
      *
+     * <p>The adaptive holds on to the bulkhead (to tell it about changes) for as long as the
+     * adaptive itself is reachable; a binding is never removed.
+     *
      * @param calls the adaptive limit; a read-only view made by {@link Adaptive#map} works too
      * @return this builder
      * @throws NullPointerException if {@code calls} is null

@@ -54,7 +54,10 @@ import java.util.function.Consumer;
  * bulkhead's state is whole: a refusal is counted before it is announced; a permit whose
  * announcement fails is given back (tryAcquire, announce) or withdrawn from its waiter and handed
  * on (the drain); a release returns the permit before the finished listeners run; the drain
- * finishes its loop before it rethrows. admit() only decides and counts, and announce() tells
+ * finishes its loop before it rethrows; a change of the limit is applied inside the adaptive's
+ * guarded notification, so what its drain rethrows reaches the caller of set() (or of
+ * changeMaxConcurrent) once the adaptive's listeners ran, and a non-fatal one, which only a
+ * waiter outside the Reactor bridge can throw, is logged there. admit() only decides and counts, and announce() tells
  * the listeners afterwards, so that the Reactor bridge can signal its subscriber whatever a
  * listener throws.
  *

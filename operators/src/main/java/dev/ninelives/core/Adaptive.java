@@ -79,7 +79,8 @@ import java.util.function.UnaryOperator;
  *
  * <p>Values are compared with {@link Object#equals}: setting a value equal to the current one
  * changes nothing and calls no listener. Values must not be null. All methods are thread-safe and
- * lock-free.
+ * lock-free. Listeners, views and bound policies stay registered for as long as the adaptive
+ * lives: there is no way to remove one.
  *
  * @param <T> the type of the value; use immutable values
  */
