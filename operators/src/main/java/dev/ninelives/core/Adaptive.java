@@ -308,7 +308,8 @@ public final class Adaptive<T> {
 
     private void announce(T old, Cell<T> next) {
         if (next.consumers.length != 0) {
-            Guard.notifyAll(String.valueOf(this), next.consumers, new Change<>(old, next.value));
+            String label = (parent == null ? "Adaptive[" : "Adaptive.view[") + next.value + ']';
+            Guard.notifyAll(label, next.consumers, new Change<>(old, next.value));
         }
     }
 
@@ -350,7 +351,15 @@ public final class Adaptive<T> {
     private void addCheck(Consumer<? super T> check) {
         if (parent != null) {
             Function<Object, T> f = mapping;
-            parent.addCheck(v -> check.accept(mapped(f, v)));
+            parent.addCheck(v -> {
+                T r = mapped(f, v);
+                try {
+                    check.accept(r);
+                } catch (IllegalArgumentException refused) {
+                    // the message quotes the mapped value; say which value of the source gave it
+                    throw new IllegalArgumentException(refused.getMessage() + " (mapped by a view from " + v + ")", refused);
+                }
+            });
             return;
         }
         for (;;) {

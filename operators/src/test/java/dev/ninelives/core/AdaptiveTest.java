@@ -272,7 +272,7 @@ class AdaptiveTest {
         assertThat(bulkhead.metrics().maxConcurrent()).isEqualTo(20);
         assertThat(bulkhead.config().maxConcurrent()).isEqualTo(20);
         assertThatThrownBy(() -> total.set(3)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("'share'").hasMessageContaining("but was 0");
+                .hasMessageContaining("'share'").hasMessageContaining("but was 0 (mapped by a view from 3)");
         assertThat(total.get()).isEqualTo(80);
         assertThat(perReplica.get()).isEqualTo(20);
         assertThatThrownBy(() -> bulkhead.changeMaxConcurrent(5)).isInstanceOf(UnsupportedOperationException.class);
