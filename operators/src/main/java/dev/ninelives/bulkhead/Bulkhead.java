@@ -87,7 +87,8 @@ public sealed interface Bulkhead permits LockFreeBulkhead {
     String name();
 
     /**
-     * Returns the immutable configuration this bulkhead was built with.
+     * Returns the configuration this bulkhead was built with; its limit of concurrent calls is
+     * the one in force (see {@link BulkheadConfig#maxConcurrent()}).
      *
      * @return the configuration
      */
@@ -122,8 +123,16 @@ public sealed interface Bulkhead permits LockFreeBulkhead {
      * as those calls end; no call is interrupted. No permit is lost or invented, whatever the
      * calls racing the change.
      *
+     * <p>The limit is an {@link dev.ninelives.core.Adaptive} setting, and this method sets it:
+     * the adaptive given to {@link BulkheadBuilder#maxConcurrent(dev.ninelives.core.Adaptive)}
+     * (so every policy bound to it and its listeners see the change too), or the bulkhead's own
+     * when it was built with an int. Both ways take the same path and never disagree.
+     *
      * @param maxConcurrent the new limit, 1 to {@link BulkheadBuilder#MAX_CONCURRENT}
-     * @throws IllegalArgumentException if {@code maxConcurrent} is out of range
+     * @throws IllegalArgumentException      if {@code maxConcurrent} is out of range, or another
+     *                                       policy bound to the same adaptive refuses it; nothing changed
+     * @throws UnsupportedOperationException if the limit is bound to a read-only view
+     *                                       ({@link dev.ninelives.core.Adaptive#map}): change its source
      */
     void changeMaxConcurrent(int maxConcurrent);
 

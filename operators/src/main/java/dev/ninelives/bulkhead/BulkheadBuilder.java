@@ -1,5 +1,6 @@
 package dev.ninelives.bulkhead;
 
+import dev.ninelives.core.Adaptive;
 import dev.ninelives.core.Ticker;
 import dev.ninelives.internal.Check;
 
@@ -31,6 +32,7 @@ public final class BulkheadBuilder {
 
     final String name;
     int maxConcurrent = 25;
+    Adaptive<Integer> maxConcurrentSetting;
     Duration maxWait = Duration.ZERO;
     int maxQueued = 1_000;
     boolean maxQueuedSet;
@@ -55,6 +57,35 @@ public final class BulkheadBuilder {
      */
     public BulkheadBuilder maxConcurrent(int calls) {
         this.maxConcurrent = Check.inRange(calls, 1, MAX_CONCURRENT, "maxConcurrent");
+        this.maxConcurrentSetting = null;
+        return this;
+    }
+
+    /**
+     * Binds the limit of calls in flight to an adaptive setting: the bulkhead starts from its
+     * value at {@link #build()} and follows every later change for the next call, keeping its
+     * state (calls in flight, waiting callers). Raising the limit hands the new permits to
+     * waiting callers at once; lowering it lets the calls in flight finish and admits no new
+     * call until fewer than the new limit are in flight. From then on the adaptive refuses a
+     * value out of 1 to {@value #MAX_CONCURRENT} with an {@link IllegalArgumentException} that
+     * names this bulkhead, and nothing changes. Every bulkhead built from this builder follows
+     * the same adaptive; {@link Bulkhead#changeMaxConcurrent(int)} sets it.
+     *
+     * <pre>{@code
+     * Adaptive<Integer> limit = Adaptive.of(10);
+     * Bulkhead bulkhead = Bulkhead.builder("inventory").maxConcurrent(limit).build();
+     * limit.set(20);   // ten more calls may start now
+     * }</pre>
+     *
+     * <p>The adaptive holds on to the bulkhead (to tell it about changes) for as long as the
+     * adaptive itself is reachable; a binding is never removed.
+     *
+     * @param calls the adaptive limit; a read-only view made by {@link Adaptive#map} works too
+     * @return this builder
+     * @throws NullPointerException if {@code calls} is null
+     */
+    public BulkheadBuilder maxConcurrent(Adaptive<Integer> calls) {
+        this.maxConcurrentSetting = Check.notNull(calls, "maxConcurrent");
         return this;
     }
 
@@ -138,7 +169,8 @@ public final class BulkheadBuilder {
      *
      * @return a new bulkhead with every permit free
      * @throws IllegalArgumentException if {@link #maxQueued(int)} was set while {@link #maxWait}
-     *     is zero (waiting off): a queue limit without a wait means nothing
+     *     is zero (waiting off): a queue limit without a wait means nothing; or if the adaptive
+     *     given to {@link #maxConcurrent(Adaptive)} holds a value out of range (nothing is bound then)
      */
     public Bulkhead build() {
         if (maxQueuedSet && maxWait.isZero()) {

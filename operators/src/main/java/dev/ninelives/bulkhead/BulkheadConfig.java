@@ -1,19 +1,22 @@
 package dev.ninelives.bulkhead;
 
+import dev.ninelives.core.Adaptive;
 import dev.ninelives.core.Ticker;
 
 import java.time.Duration;
 
 /**
- * The immutable configuration of a bulkhead, frozen by {@link BulkheadBuilder#build()}. Each
- * accessor names the builder method that sets it. {@link #maxConcurrent()} is the limit the
- * bulkhead was built with; {@link Bulkhead#changeMaxConcurrent(int)} changes the live limit,
- * which {@link Bulkhead#metrics()} reports.
+ * The configuration of a bulkhead, frozen by {@link BulkheadBuilder#build()}. Each accessor
+ * names the builder method that sets it. Every setting is fixed except the limit of concurrent
+ * calls, which is always an adaptive setting: the one given to
+ * {@link BulkheadBuilder#maxConcurrent(Adaptive)}, or one of the bulkhead's own, made from
+ * {@link BulkheadBuilder#maxConcurrent(int)} at build time; {@link #maxConcurrent()} reports its
+ * current value, which {@link Bulkhead#changeMaxConcurrent(int)} changes too.
  */
 public final class BulkheadConfig {
 
     private final String name;
-    private final int maxConcurrent;
+    private final Adaptive<Integer> maxConcurrent;
     private final Duration maxWait;
     private final int maxQueued;
     private final Bulkhead.QueueOrder queueOrder;
@@ -22,7 +25,8 @@ public final class BulkheadConfig {
 
     BulkheadConfig(BulkheadBuilder b) {
         this.name = b.name;
-        this.maxConcurrent = b.maxConcurrent;
+        // an adaptive of its own per build, so that a reused builder never links two bulkheads
+        this.maxConcurrent = b.maxConcurrentSetting != null ? b.maxConcurrentSetting : Adaptive.of(b.maxConcurrent);
         this.maxWait = b.maxWait;
         this.maxQueued = b.maxQueued;
         this.queueOrder = b.queueOrder;
@@ -40,11 +44,20 @@ public final class BulkheadConfig {
     }
 
     /**
-     * Returns the initial limit of concurrent calls ({@link BulkheadBuilder#maxConcurrent(int)}).
+     * Returns the limit of concurrent calls in force ({@link BulkheadBuilder#maxConcurrent(int)}
+     * or {@link BulkheadBuilder#maxConcurrent(Adaptive)}): the current value of the adaptive
+     * setting, changed by {@link Adaptive#set} or {@link Bulkhead#changeMaxConcurrent(int)}.
+     * While a change is being applied, this already reports the new limit, and
+     * {@link Bulkhead#metrics()} the permits of the old one for a moment.
      *
-     * @return the limit at build time
+     * @return the current limit
      */
     public int maxConcurrent() {
+        return maxConcurrent.get();
+    }
+
+    /** The adaptive setting the limit follows. */
+    Adaptive<Integer> maxConcurrentSetting() {
         return maxConcurrent;
     }
 
@@ -96,7 +109,7 @@ public final class BulkheadConfig {
 
     @Override
     public String toString() {
-        return "BulkheadConfig{" + name + ", maxConcurrent=" + maxConcurrent + ", maxWait=" + maxWait
+        return "BulkheadConfig{" + name + ", maxConcurrent=" + maxConcurrent.get() + ", maxWait=" + maxWait
                 + ", maxQueued=" + maxQueued + ", " + queueOrder + '}';
     }
 }

@@ -1,5 +1,7 @@
 package dev.ninelives.bulkhead;
 
+import dev.ninelives.core.Adaptive;
+import dev.ninelives.internal.AdaptiveBinding;
 import dev.ninelives.internal.Check;
 import dev.ninelives.internal.Guard;
 import dev.ninelives.internal.Waiter;
@@ -36,17 +38,26 @@ import java.util.function.Consumer;
  * starts on the draining thread; when it ends synchronously its release only increments `wip`,
  * so a long queue of synchronous calls is a loop, never a deep stack.
  *
- * Resizing. changeMaxConcurrent adds the difference to the free permits with one getAndAdd;
- * shrinking can drive them negative, and releases then refill the deficit before any permit is
- * free again. Growth runs the drain. Nothing is lost or invented: every permit change is one
- * atomic add of a known amount.
+ * Resizing. The limit is always an Adaptive (the user's, or one made from the int at build
+ * time); changeMaxConcurrent sets it. The bulkhead binds to it once, at construction: the binding
+ * returns the value to start from, and each later change arrives as (old, new), continuing the
+ * same chain, so applying the difference new - old, with one getAndAdd on the free permits,
+ * telescopes to the adaptive's value whatever order concurrent changes are announced in. Until
+ * the binding, the state word holds no permit; the start value is added, not stored, because a
+ * change may already be applied by then. Shrinking can drive the free permits negative, and
+ * releases then refill the deficit before any permit is free again. Growth runs the drain.
+ * Nothing is lost or invented: every permit change is one atomic add of a known amount. The hot
+ * path reads only the state word: the limit is in it.
  *
  * Listeners and errors. Listeners run through Guard, which logs what they throw; only a
  * JVM-fatal error (or the logger's own failure) comes out, and it is rethrown only once this
  * bulkhead's state is whole: a refusal is counted before it is announced; a permit whose
  * announcement fails is given back (tryAcquire, announce) or withdrawn from its waiter and handed
  * on (the drain); a release returns the permit before the finished listeners run; the drain
- * finishes its loop before it rethrows. admit() only decides and counts, and announce() tells
+ * finishes its loop before it rethrows; a change of the limit is applied inside the adaptive's
+ * guarded notification, so what its drain rethrows reaches the caller of set() (or of
+ * changeMaxConcurrent) once the adaptive's listeners ran, and a non-fatal one, which only a
+ * waiter outside the Reactor bridge can throw, is logged there. admit() only decides and counts, and announce() tells
  * the listeners afterwards, so that the Reactor bridge can signal its subscriber whatever a
  * listener throws.
  *
@@ -119,8 +130,28 @@ final class LockFreeBulkhead implements Bulkhead, WaitingBulkhead {
         this.full = newRejection(BulkheadFullException.Reason.FULL);
         this.queueFull = newRejection(BulkheadFullException.Reason.QUEUE_FULL);
         this.timedOut = newRejection(BulkheadFullException.Reason.WAIT_TIMED_OUT);
-        this.maxConcurrent = config.maxConcurrent();
-        this.state = (long) config.maxConcurrent() << 32;
+        // last: from here on a change of the limit may be applied by another thread
+        int initial = AdaptiveBinding.bind(config.maxConcurrentSetting(), this::checkLimit, this::applyLimit);
+        MAX_CONCURRENT.getAndAdd(this, initial);
+        STATE.getAndAdd(this, initial * PERMIT);
+    }
+
+    /** Refuses a limit this bulkhead cannot take; run by the adaptive before it publishes a value. */
+    private void checkLimit(Integer limit) {
+        if (limit < 1 || limit > BulkheadBuilder.MAX_CONCURRENT) {
+            throw new IllegalArgumentException("maxConcurrent of bulkhead '" + name + "' must be between 1 and "
+                    + BulkheadBuilder.MAX_CONCURRENT + ", but was " + limit);
+        }
+    }
+
+    /** Follows a change of the limit: the difference goes to the free permits; growth serves the waiters. */
+    private void applyLimit(Adaptive.Change<Integer> change) {
+        long delta = (long) change.newValue() - change.oldValue();
+        MAX_CONCURRENT.getAndAdd(this, (int) delta);
+        long s = (long) STATE.getAndAdd(this, delta * PERMIT);
+        if (delta > 0 && waiters(s) != 0) {
+            drain();
+        }
     }
 
     private static int permits(long s) {
@@ -232,16 +263,7 @@ final class LockFreeBulkhead implements Bulkhead, WaitingBulkhead {
 
     @Override
     public void changeMaxConcurrent(int newMax) {
-        Check.inRange(newMax, 1, BulkheadBuilder.MAX_CONCURRENT, "maxConcurrent");
-        int old = (int) MAX_CONCURRENT.getAndSet(this, newMax);
-        long delta = (long) newMax - old;
-        if (delta == 0) {
-            return;
-        }
-        long s = (long) STATE.getAndAdd(this, delta * PERMIT);
-        if (delta > 0 && waiters(s) != 0) {
-            drain();
-        }
+        config.maxConcurrentSetting().set(newMax);      // checked by checkLimit, applied by applyLimit
     }
 
     private void drain() {

@@ -1,5 +1,6 @@
 /**
- * Types shared by every NineLives policy: the injectable {@link dev.ninelives.core.Ticker}.
+ * Types shared by every NineLives policy: the injectable {@link dev.ninelives.core.Ticker}, and
+ * {@link dev.ninelives.core.Adaptive}, a setting that can change while policies bound to it run.
  *
  * <h2>Memory-model vocabulary used across NineLives</h2>
  * The lock-free classes of this library name their accessors after the memory mode they use,

@@ -213,8 +213,9 @@ class BulkheadBuilderTest {
         assertThat(m.inFlight()).isEqualTo(1);
     }
 
+    /** The limit is an adaptive setting: the config reports the one in force, not the one at build time. */
     @Test
-    void changeMaxConcurrentChangesTheLiveLimitNotTheConfig() {
+    void changeMaxConcurrentChangesTheLiveLimitAndTheConfigReportsIt() {
         Bulkhead bulkhead = b().maxConcurrent(4).build();
         bulkhead.changeMaxConcurrent(BulkheadBuilder.MAX_CONCURRENT);
         assertThat(bulkhead.metrics().maxConcurrent()).isEqualTo(BulkheadBuilder.MAX_CONCURRENT);
@@ -224,6 +225,19 @@ class BulkheadBuilderTest {
         assertThat(bulkhead.metrics().availablePermits()).isEqualTo(1);
         bulkhead.changeMaxConcurrent(1);
         assertThat(bulkhead.metrics().availablePermits()).as("no change, no effect").isEqualTo(1);
-        assertThat(bulkhead.config().maxConcurrent()).as("the config keeps the limit at build time").isEqualTo(4);
+        assertThat(bulkhead.config().maxConcurrent()).as("the config reports the limit in force").isEqualTo(1);
+        assertThat(bulkhead.config().toString()).contains("maxConcurrent=1");
+    }
+
+    /** Guards against the int limit's own adaptive being made once per builder and shared by its bulkheads. */
+    @Test
+    void aReusedBuilderGivesEachBulkheadItsOwnLimit() {
+        BulkheadBuilder builder = b().maxConcurrent(2);
+        Bulkhead one = builder.build();
+        Bulkhead two = builder.build();
+        one.changeMaxConcurrent(5);
+        assertThat(one.metrics().maxConcurrent()).isEqualTo(5);
+        assertThat(two.metrics().maxConcurrent()).isEqualTo(2);
+        assertThat(two.config().maxConcurrent()).isEqualTo(2);
     }
 }

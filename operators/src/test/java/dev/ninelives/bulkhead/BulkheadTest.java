@@ -1,5 +1,6 @@
 package dev.ninelives.bulkhead;
 
+import dev.ninelives.core.Adaptive;
 import dev.ninelives.testing.ManualTicker;
 import dev.ninelives.bulkhead.Bulkhead.QueueOrder;
 import dev.ninelives.bulkhead.BulkheadEvent.Type;
@@ -401,6 +402,42 @@ class BulkheadTest {
         }
         endCall(b, waiter);
         assertMetrics(b, 1, 0, 0);
+    }
+
+    /**
+     * Two bulkheads bound to one adaptive limit follow each of its changes with their own state:
+     * a raise grants the waiters of the busy one, a lowering lets the calls in flight finish and
+     * admits none until below the new limit, and changeMaxConcurrent on one sets the shared
+     * adaptive, so the other follows too.
+     */
+    @Test
+    void bulkheadsBoundToOneAdaptiveFollowEveryChangeKeepingTheirState() {
+        Adaptive<Integer> limit = Adaptive.of(1);
+        Bulkhead busy = bulkhead(Bulkhead.builder("busy").maxConcurrent(limit).maxWait(Duration.ofSeconds(1)));
+        Bulkhead idle = bulkhead(Bulkhead.builder("idle").maxConcurrent(limit));
+        assertThat(busy.tryAcquire()).isTrue();
+        RecordingWaiter w0 = queue(busy);
+        RecordingWaiter w1 = queue(busy);
+
+        limit.set(3);
+        assertThat(grantOrder).containsExactly(0, 1);
+        assertMetrics(busy, 0, 3, 0);
+        assertMetrics(idle, 3, 0, 0);
+        assertThat(busy.config().maxConcurrent()).isEqualTo(3);
+
+        idle.changeMaxConcurrent(2);                  // sets the shared adaptive
+        assertThat(limit.get()).isEqualTo(2);
+        assertMetrics(busy, -1, 3, 0);
+        assertMetrics(idle, 2, 0, 0);
+        endCall(busy, w0);
+        assertThat(busy.tryAcquire()).as("still 2 in flight, at a limit of 2").isFalse();
+        endCall(busy, w1);
+        assertThat(busy.tryAcquire()).isTrue();
+        assertMetrics(busy, 0, 2, 0);
+        busy.release();
+        busy.release();
+        assertMetrics(busy, 2, 0, 0);
+        assertNoViolations(List.of(w0, w1));
     }
 
     // ---------------------------------------------------------------- listeners and metrics

@@ -36,6 +36,8 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  *   <li>free permits + permits held (admitted and not released, or granted to a waiter and not
  *       released) == the current maxConcurrent: no permit is lost or invented by a handoff, a
  *       release racing a cancel, or a resize;</li>
+ *   <li>the limit the bulkhead applied == the value of its adaptive setting, which resizes set:
+ *       the differences of concurrent changes add up whatever order they are applied in;</li>
  *   <li>queued == the waiters still waiting: the count in the state word and the queue agree;</li>
  *   <li>no free permit while a waiter still waits: the drain never parks a permit (a lost
  *       wake-up would leave a caller waiting until its timeout although a permit is free);</li>
@@ -199,6 +201,10 @@ public class LincheckBulkheadTest {
                 }
             }
             int held = heldAtOnce.get() + granted;
+            if (m.maxConcurrent() != bulkhead.config().maxConcurrent()) {
+                throw new AssertionError("the bulkhead applied a limit of " + m.maxConcurrent()
+                        + " but its adaptive setting holds " + bulkhead.config().maxConcurrent());
+            }
             if (m.availablePermits() + held != m.maxConcurrent()) {
                 throw new AssertionError(m.availablePermits() + " free + " + held + " held != maxConcurrent "
                         + m.maxConcurrent() + " (" + m + ")");

@@ -33,6 +33,7 @@ class ConventionsTest {
 
     private static final Set<String> PUBLIC_API = Set.of(
             "dev.ninelives.core.Ticker",
+            "dev.ninelives.core.Adaptive", "dev.ninelives.core.Adaptive$Change",
             "dev.ninelives.breaker.CircuitBreaker",
             "dev.ninelives.breaker.CircuitBreaker$State",
             "dev.ninelives.breaker.CircuitBreakerBuilder",
@@ -74,7 +75,8 @@ class ConventionsTest {
             "dev.ninelives.internal.Guard",
             "dev.ninelives.internal.RetryRules",
             "dev.ninelives.internal.Waiter",
-            "dev.ninelives.internal.WaitingBulkhead");
+            "dev.ninelives.internal.WaitingBulkhead",
+            "dev.ninelives.internal.AdaptiveBinding");
 
     private static Path root(Class<?> anchor) throws URISyntaxException {
         return Path.of(anchor.getProtectionDomain().getCodeSource().getLocation().toURI());

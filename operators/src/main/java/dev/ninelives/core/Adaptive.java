@@ -1,0 +1,482 @@
+package dev.ninelives.core;
+
+import dev.ninelives.internal.AdaptiveBinding;
+import dev.ninelives.internal.Check;
+import dev.ninelives.internal.Guard;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Objects;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
+
+/*
+ * One state word: `cell`, an immutable snapshot of the value, its version (how many changes the
+ * root source has seen), the checks of every policy bound to it (roots only) and the consumers
+ * to tell about a change (the bindings first, then the users' listeners). Everything that moves
+ * is one CAS on `cell`: a change of value, a new listener, a new binding. Because the checks and
+ * the value sit in the same word, a change is validated against exactly the checks in force when
+ * it is published: a binding registered concurrently either is in the snapshot the setter
+ * validated against, or makes the setter's CAS fail and validate again. A binding receives the
+ * value of the very snapshot that registered it, and every later change comes as (old, new) from
+ * the same chain of snapshots, so the deltas it applies add up to the current value whatever
+ * order concurrent changes are announced in.
+ *
+ * A view made by map() keeps its own cell, recomputed by a binding on its parent; its version is
+ * the root version it reflects, and it only moves forward (a CAS that compares versions), so two
+ * refreshes racing never leave an older mapping in place. A check bound to a view is registered
+ * on the root through the mapping functions, so a root change that a view's policy refuses is
+ * refused by the root's set.
+ *
+ * Allocation happens on a change and on a registration only; get() is one volatile read of the
+ * cell and one final field read.
+ */
+
+/**
+ * A setting that can change while the program runs, read on hot paths at the cost of one
+ * volatile load. Bind one to a policy setting (for instance
+ * {@code BulkheadBuilder.maxConcurrent(Adaptive)}) and the policy follows every change for its
+ * next call, keeping its state: permits in flight, waiting callers, counts.
+ *
+ * <pre>{@code
+ * Adaptive<Integer> limit = Adaptive.of(20);
+ * Bulkhead bulkhead = Bulkhead.builder("payments").maxConcurrent(limit).build();
+ * limit.onChange(c -> log.info("payments limit {} -> {}", c.oldValue(), c.newValue()));
+ *
+ * limit.set(40);                 // waiting callers start at once
+ * limit.update(n -> n / 2);      // calls in flight finish; no new one until below 20
+ * limit.set(0);                  // IllegalArgumentException: the bulkhead refuses it, nothing changes
+ *
+ * Adaptive<Integer> half = limit.map(n -> Math.max(1, n / 2));   // a read-only view that follows
+ * }</pre>
+ *
+ * <h2>Validation</h2>
+ * Every policy bound to an adaptive checks each new value before it is published. A value that
+ * one of them refuses makes {@link #set}, {@link #update} and {@link #compareAndSet} throw an
+ * {@link IllegalArgumentException} that names the setting and quotes the value, and changes
+ * nothing: the old value stays and no listener is called. Binding an adaptive whose current
+ * value a policy refuses fails when that policy is built, with the same message.
+ *
+ * <h2>Listeners</h2>
+ * {@link #onChange} listeners run on the thread that made the change, after the new value is
+ * published and after every policy bound to this adaptive follows it, in the order they were
+ * registered. Changes made concurrently by several threads may be announced concurrently and in
+ * any order, but each {@link Change} names exactly the value its change replaced, so the changes
+ * form one chain; a listener that needs the latest value reads {@link #get()}.
+ * A listener that throws never corrupts anything: a non-fatal throwable (any
+ * {@link RuntimeException}, and any {@link Error} that is not JVM-fatal) is logged at WARNING
+ * through {@code System.getLogger("dev.ninelives")} and the other listeners still run; a JVM-fatal
+ * error ({@link VirtualMachineError}, {@link LinkageError}) is rethrown from the method that made
+ * the change, once the value is set, every bound policy follows it and every other listener ran.
+ *
+ * <h2>Views</h2>
+ * {@link #map} returns a read-only adaptive that follows this one: its value is computed once
+ * per change of its source, never per read. A view is an {@code Adaptive} so that it binds to a
+ * policy exactly like a source does (a share of a total limit, for instance); the price is that
+ * its {@link #set}, {@link #update} and {@link #compareAndSet} throw
+ * {@link UnsupportedOperationException} at run time rather than failing to compile.
+ *
+ * <p>Values are compared with {@link Object#equals}: setting a value equal to the current one
+ * changes nothing and calls no listener. Values must not be null. All methods are thread-safe and
+ * lock-free. Listeners, views and bound policies stay registered for as long as the adaptive
+ * lives: there is no way to remove one.
+ *
+ * @param <T> the type of the value; use immutable values
+ */
+public final class Adaptive<T> {
+
+    private static final VarHandle CELL;
+
+    static {
+        try {
+            CELL = MethodHandles.lookup().findVarHandle(Adaptive.class, "cell", Cell.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+        AdaptiveBinding.install(new Binder());
+    }
+
+    @SuppressWarnings("rawtypes")
+    private static final Consumer[] NO_CONSUMERS = new Consumer[0];
+
+    /** The parent of a view, null for a source. */
+    private final Adaptive<Object> parent;
+    /** The mapping of a view, null for a source. */
+    private final Function<Object, T> mapping;
+
+    private volatile Cell<T> cell;
+
+    @SuppressWarnings("unchecked")
+    private Adaptive(T initial, Adaptive<?> parent, Function<?, T> mapping, long version) {
+        this.parent = (Adaptive<Object>) parent;
+        this.mapping = (Function<Object, T>) mapping;
+        this.cell = new Cell<>(initial, version, NO_CONSUMERS, 0, parent == null ? NO_CONSUMERS : null);
+    }
+
+    /**
+     * Returns a new adaptive holding {@code initial}.
+     *
+     * @param initial the first value, not null
+     * @param <T>     the type of the value
+     * @return a new adaptive that can be {@link #set} and {@link #update}d
+     * @throws NullPointerException if {@code initial} is null
+     */
+    public static <T> Adaptive<T> of(T initial) {
+        Check.notNull(initial, "initial");
+        return new Adaptive<>(initial, null, null, 0L);
+    }
+
+    /**
+     * Returns the current value: one volatile read, no lock, no allocation.
+     *
+     * @return the current value, never null
+     */
+    public T get() {
+        return cell.value;
+    }
+
+    /**
+     * Tells whether this adaptive is a read-only view made by {@link #map}.
+     *
+     * @return true for a view, false for an adaptive made by {@link #of}
+     */
+    public boolean isReadOnly() {
+        return parent != null;
+    }
+
+    /**
+     * Sets the value. Does nothing if {@code value} equals the current value. Otherwise every
+     * policy bound to this adaptive checks it first; if one refuses it, nothing changes.
+     *
+     * @param value the new value, not null
+     * @throws NullPointerException          if {@code value} is null
+     * @throws IllegalArgumentException      if a bound policy refuses the value (the message names
+     *                                       the setting and quotes the value); nothing changed
+     * @throws UnsupportedOperationException if this is a read-only view
+     */
+    public void set(T value) {
+        writable();
+        Check.notNull(value, "value");
+        for (;;) {
+            Cell<T> c = cell;
+            if (c.value.equals(value)) {
+                return;
+            }
+            if (publish(c, value)) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * Replaces the value with {@code function} applied to it, atomically: the new value is
+     * computed from the value it replaces. Under contention the function may run more than once
+     * (each time on the latest value), so it must be free of side effects. A result equal to the
+     * current value changes nothing.
+     *
+     * @param function computes the new value from the current one; must not return null. What it
+     *                 throws comes out of this method unchanged, with nothing changed.
+     * @return the value this call left in place
+     * @throws NullPointerException          if {@code function} is null or returns null
+     * @throws IllegalArgumentException      if a bound policy refuses the result; nothing changed
+     * @throws UnsupportedOperationException if this is a read-only view
+     */
+    public T update(UnaryOperator<T> function) {
+        writable();
+        Check.notNull(function, "function");
+        for (;;) {
+            Cell<T> c = cell;
+            T next = Objects.requireNonNull(function.apply(c.value),
+                    () -> "update function returned null for " + c.value);
+            if (c.value.equals(next) || publish(c, next)) {
+                return next;
+            }
+        }
+    }
+
+    /**
+     * Sets the value to {@code value} if the current value equals {@code expected}.
+     *
+     * @param expected the value expected now (compared with {@link Object#equals})
+     * @param value    the new value, not null
+     * @return true if the current value equalled {@code expected} (and is now {@code value}),
+     *     false if it did not and nothing changed
+     * @throws NullPointerException          if {@code value} is null
+     * @throws IllegalArgumentException      if the current value equals {@code expected} and a
+     *                                       bound policy refuses {@code value}; nothing changed
+     * @throws UnsupportedOperationException if this is a read-only view
+     */
+    public boolean compareAndSet(T expected, T value) {
+        writable();
+        Check.notNull(value, "value");
+        for (;;) {
+            Cell<T> c = cell;
+            if (!c.value.equals(expected)) {
+                return false;
+            }
+            if (c.value.equals(value) || publish(c, value)) {
+                return true;
+            }
+        }
+    }
+
+    /**
+     * Registers a listener told about every later change of value (see the class comment for
+     * the thread, the order, and what a listener that throws means). Setting an equal value is
+     * not a change.
+     *
+     * @param listener the listener; it receives the old and the new value
+     * @throws NullPointerException if {@code listener} is null
+     */
+    public void onChange(Consumer<? super Change<T>> listener) {
+        Check.notNull(listener, "listener");
+        for (;;) {
+            Cell<T> c = cell;
+            if (CELL.compareAndSet(this, c, c.withConsumer(listener, false))) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * Returns a read-only view whose value is {@code function} applied to this adaptive's value,
+     * computed now and again on each change of this adaptive (never on a read: the view's
+     * {@link #get()} is one volatile read as well). A result equal to the view's current value
+     * is not a change of the view. The view follows this adaptive: it is up to date once the
+     * method that changed this adaptive returns, and may lag behind while that method runs.
+     *
+     * <p>The function must be free of side effects and give equal results for equal values. It
+     * also decides which values of this adaptive a policy bound to the view accepts: a value for
+     * which it throws (or returns null) is refused like an invalid one, with an
+     * {@link IllegalArgumentException}, when a policy is bound to the view. Should it throw later
+     * for a value it once accepted, the view keeps its old value and the failure is logged (a
+     * JVM-fatal error is rethrown, like a listener's).
+     *
+     * @param function the mapping, never returning null
+     * @param <R>      the type of the view's value
+     * @return a new read-only view
+     * @throws NullPointerException if {@code function} is null, or returns null for the current value
+     */
+    public <R> Adaptive<R> map(Function<? super T, ? extends R> function) {
+        Check.notNull(function, "function");
+        Cell<T> c = cell;
+        R first = Objects.requireNonNull(function.apply(c.value), () -> "map function returned null for " + c.value);
+        @SuppressWarnings("unchecked")
+        Function<T, R> f = (Function<T, R>) function;
+        Adaptive<R> view = new Adaptive<>(first, this, f, c.version);
+        addConsumer(new Refresh<>(view), true);
+        view.refresh();             // a change between the read above and the registration
+        return view;
+    }
+
+    /** Shows the current value. */
+    @Override
+    public String toString() {
+        return (parent == null ? "Adaptive[" : "Adaptive.view[") + cell.value + ']';
+    }
+
+    // ------------------------------------------------------------------ the change protocol
+
+    private void writable() {
+        if (parent != null) {
+            throw new UnsupportedOperationException(
+                    "this adaptive is a read-only view made by map(): change its source instead");
+        }
+    }
+
+    /**
+     * Validates {@code value} against the checks of {@code c}, then installs it; tells the
+     * consumers of the new cell. Returns false if the CAS lost (the caller reads again).
+     */
+    private boolean publish(Cell<T> c, T value) {
+        runChecks(c.checks, value);
+        Cell<T> next = c.withValue(value, c.version + 1);
+        if (!CELL.compareAndSet(this, c, next)) {
+            return false;
+        }
+        announce(c.value, next);
+        return true;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> void runChecks(Consumer<?>[] checks, T value) {
+        for (Consumer<?> check : checks) {
+            ((Consumer<T>) check).accept(value);
+        }
+    }
+
+    private void announce(T old, Cell<T> next) {
+        if (next.consumers.length != 0) {
+            String label = (parent == null ? "Adaptive[" : "Adaptive.view[") + next.value + ']';
+            Guard.notifyAll(label, next.consumers, new Change<>(old, next.value));
+        }
+    }
+
+    /** A view catches up with its parent (and the parent with its own, first). */
+    private void refresh() {
+        Adaptive<Object> p = parent;
+        if (p.parent != null) {
+            p.refresh();
+        }
+        for (;;) {
+            Cell<Object> pc = p.cell;
+            Cell<T> c = cell;
+            if (c.version >= pc.version) {
+                return;
+            }
+            T mapped = Objects.requireNonNull(mapping.apply(pc.value),
+                    () -> "map function returned null for " + pc.value);
+            boolean changed = !mapped.equals(c.value);
+            Cell<T> next = changed ? c.withValue(mapped, pc.version) : c.withValue(c.value, pc.version);
+            if (CELL.compareAndSet(this, c, next)) {
+                if (changed) {
+                    announce(c.value, next);
+                }
+                return;
+            }
+        }
+    }
+
+    private void addConsumer(Consumer<? super Change<T>> consumer, boolean binding) {
+        for (;;) {
+            Cell<T> c = cell;
+            if (CELL.compareAndSet(this, c, c.withConsumer(consumer, binding))) {
+                return;
+            }
+        }
+    }
+
+    /** Registers a check of this adaptive's values: on the root, through the mappings of the views on the way. */
+    private void addCheck(Consumer<? super T> check) {
+        if (parent != null) {
+            Function<Object, T> f = mapping;
+            parent.addCheck(v -> {
+                T r = mapped(f, v);
+                try {
+                    check.accept(r);
+                } catch (IllegalArgumentException refused) {
+                    // the message quotes the mapped value; say which value of the source gave it
+                    throw new IllegalArgumentException(refused.getMessage() + " (mapped by a view from " + v + ")", refused);
+                }
+            });
+            return;
+        }
+        for (;;) {
+            Cell<T> c = cell;
+            check.accept(c.value);
+            if (CELL.compareAndSet(this, c, c.withCheck(check))) {
+                return;
+            }
+        }
+    }
+
+    /** The mapping of a value for a check: a mapping that cannot map it refuses it. */
+    private static <T> T mapped(Function<Object, T> f, Object value) {
+        T r;
+        try {
+            r = f.apply(value);
+        } catch (VirtualMachineError | LinkageError fatal) {
+            throw fatal;
+        } catch (Throwable t) {
+            throw new IllegalArgumentException("the map function of a view threw for " + value
+                    + ", so a policy bound to the view cannot accept it", t);
+        }
+        if (r == null) {
+            throw new IllegalArgumentException("the map function of a view returned null for " + value
+                    + ", so a policy bound to the view cannot accept it");
+        }
+        return r;
+    }
+
+    /** See {@link AdaptiveBinding#bind}. */
+    private T bind(Consumer<? super T> check, Consumer<? super Change<T>> applier) {
+        if (parent == null) {
+            for (;;) {
+                Cell<T> c = cell;
+                check.accept(c.value);
+                Cell<T> next = c.withCheck(check).withConsumer(applier, true);
+                if (CELL.compareAndSet(this, c, next)) {
+                    return c.value;
+                }
+            }
+        }
+        addCheck(check);       // from now on the root refuses what the check refuses
+        refresh();             // so this view's value is one the check accepted
+        for (;;) {
+            Cell<T> c = cell;
+            if (CELL.compareAndSet(this, c, c.withConsumer(applier, true))) {
+                return c.value;
+            }
+        }
+    }
+
+    /** A view's binding on its parent: a named class rather than a lambda, which Lincheck can follow. */
+    private static final class Refresh<T> implements Consumer<Change<T>> {
+        private final Adaptive<?> view;
+
+        Refresh(Adaptive<?> view) {
+            this.view = view;
+        }
+
+        @Override
+        public void accept(Change<T> change) {
+            view.refresh();
+        }
+    }
+
+    private static final class Binder extends AdaptiveBinding {
+        @Override
+        protected <T> T bindTo(Adaptive<T> adaptive, Consumer<? super T> check, Consumer<? super Change<T>> applier) {
+            return adaptive.bind(check, applier);
+        }
+    }
+
+    /** An immutable snapshot of an adaptive's state. */
+    private static final class Cell<T> {
+        final T value;
+        final long version;
+        /** Bindings (indices below {@code bindings}), then users' listeners, each in order of registration. */
+        final Consumer<? super Change<T>>[] consumers;
+        final int bindings;
+        /** The checks of the bound policies (a source's only; null in a view). */
+        final Consumer<?>[] checks;
+
+        @SuppressWarnings("unchecked")
+        Cell(T value, long version, Consumer<?>[] consumers, int bindings, Consumer<?>[] checks) {
+            this.value = value;
+            this.version = version;
+            this.consumers = (Consumer<? super Change<T>>[]) consumers;
+            this.bindings = bindings;
+            this.checks = checks;
+        }
+
+        Cell<T> withValue(T v, long newVersion) {
+            return new Cell<>(v, newVersion, consumers, bindings, checks);
+        }
+
+        Cell<T> withCheck(Consumer<?> check) {
+            return new Cell<>(value, version, consumers, bindings, Guard.append(checks, check));
+        }
+
+        @SuppressWarnings("unchecked")
+        Cell<T> withConsumer(Consumer<? super Change<T>> consumer, boolean binding) {
+            Consumer<?>[] next = new Consumer[consumers.length + 1];
+            int at = binding ? bindings : consumers.length;
+            System.arraycopy(consumers, 0, next, 0, at);
+            next[at] = consumer;
+            System.arraycopy(consumers, at, next, at + 1, consumers.length - at);
+            return new Cell<>(value, version, next, binding ? bindings + 1 : bindings, checks);
+        }
+    }
+
+    /**
+     * One change of an adaptive's value, as its listeners receive it.
+     *
+     * @param oldValue the value the change replaced
+     * @param newValue the value it set
+     * @param <T>      the type of the value
+     */
+    public record Change<T>(T oldValue, T newValue) {
+    }
+}
