@@ -1,7 +1,9 @@
 package dev.ninelives.retry;
 
 import dev.ninelives.breaker.CallNotPermittedException;
+import dev.ninelives.core.Adaptive;
 import dev.ninelives.core.Ticker;
+import dev.ninelives.internal.AdaptiveBinding;
 import dev.ninelives.internal.Check;
 import dev.ninelives.internal.Guard;
 import dev.ninelives.internal.Text;
@@ -19,7 +21,12 @@ import java.util.random.RandomGenerator;
 /**
  * The configuration, listeners and decisions of one {@link Retry}: everything the policy is,
  * behind the public facade. Immutable but for the listener arrays, which are copy-on-write
- * (a registration allocates; an announcement reads one volatile array).
+ * (a registration allocates; an announcement reads one volatile array), and for the two settings
+ * that follow an {@link Adaptive}: the attempts and the backoff (a fixed value gets an adaptive of
+ * its own at build time). The operator asks for each at most once per failed attempt, so a
+ * failure reads at most one volatile per setting and a success none. They are read from the
+ * adaptive itself, not copied by a listener into a field of ours: a copy could be left behind by
+ * concurrent changes announced out of order, the adaptive's own value never is.
  */
 final class PolicyRules extends RetryRules {
 
@@ -43,13 +50,12 @@ final class PolicyRules extends RetryRules {
         }
     }
 
+    private static final Consumer<Adaptive.Change<Integer>> FOLLOWS_BY_READING = change -> { };
+
     final String name;
-    final int maxAttempts;
-    final Backoff backoff;
-    final long initialNanos;
-    final long incrementNanos;
-    final double multiplier;
-    final long maxNanos;
+    final Adaptive<Integer> maxAttempts;
+    /** The backoff in force; null when {@link #delayFunction} computes the delays. */
+    final Adaptive<Backoff> backoff;
     final BiFunction<Integer, Throwable, Duration> delayFunction;
     final Jitter jitter;
     final double jitterFactor;
@@ -74,12 +80,10 @@ final class PolicyRules extends RetryRules {
     @SuppressWarnings("unchecked")
     PolicyRules(RetryBuilder b) {
         this.name = b.name;
-        this.maxAttempts = b.maxAttempts;
-        this.backoff = b.backoff;
-        this.initialNanos = b.initialNanos;
-        this.incrementNanos = b.incrementNanos;
-        this.multiplier = b.multiplier;
-        this.maxNanos = b.maxNanos;
+        // an adaptive of its own per build for a fixed value, so that a reused builder never links two policies
+        this.maxAttempts = b.maxAttemptsSetting != null ? b.maxAttemptsSetting : Adaptive.of(b.maxAttempts);
+        this.backoff = b.delayFunction != null ? null
+                : b.backoffSetting != null ? b.backoffSetting : Adaptive.of(b.backoff);
         this.delayFunction = b.delayFunction;
         this.jitter = b.jitter;
         this.jitterFactor = b.jitterFactor;
@@ -99,6 +103,16 @@ final class PolicyRules extends RetryRules {
         this.refusedListeners = (Consumer<? super RetryEvent>[]) NO_LISTENERS;
         this.succeededListeners = (Consumer<? super RetryEvent>[]) NO_LISTENERS;
         this.failedListeners = (Consumer<? super RetryEvent>[]) NO_LISTENERS;
+        // last: the check runs against every later change; the policy reads the adaptive, so nothing to apply
+        AdaptiveBinding.bind(maxAttempts, this::checkMaxAttempts, FOLLOWS_BY_READING);
+    }
+
+    /** Refuses a number of attempts this policy cannot take; run by the adaptive before it publishes a value. */
+    private void checkMaxAttempts(Integer attempts) {
+        if (attempts < 1 || attempts > RetryBuilder.MAX_ATTEMPTS) {
+            throw new IllegalArgumentException("maxAttempts of retry '" + name + "' must be between 1 and "
+                    + RetryBuilder.MAX_ATTEMPTS + ", but was " + attempts);
+        }
     }
 
     @Override
@@ -108,7 +122,13 @@ final class PolicyRules extends RetryRules {
 
     @Override
     public int maxAttempts() {
-        return maxAttempts;
+        return maxAttempts.get();
+    }
+
+    /** The backoff in force, or null when a function computes the delays. */
+    Backoff backoff() {
+        Adaptive<Backoff> b = backoff;
+        return b == null ? null : b.get();
     }
 
     @Override
@@ -148,38 +168,30 @@ final class PolicyRules extends RetryRules {
     @Override
     public long delayNanos(int attempt, Throwable error, long previousNanos) {
         long base;
-        long cap = maxNanos;
-        switch (backoff) {
-            case NONE:
+        long cap;
+        long floor;
+        BiFunction<Integer, Throwable, Duration> function = delayFunction;
+        if (function == null) {
+            Backoff b = backoff.get();                 // the one read of the adaptive backoff for this failure
+            if (b.kind == Backoff.Kind.NONE) {
                 return 0L;
-            case CONSTANT:
-                base = initialNanos;
-                break;
-            case LINEAR:
-                base = saturatingAdd(initialNanos, saturatingMultiply(incrementNanos, attempt - 1L));
-                break;
-            case EXPONENTIAL: {
-                double grown = initialNanos * Math.pow(multiplier, attempt - 1.0);
-                base = grown >= maxNanos ? maxNanos : (long) grown;
-                break;
             }
-            case CUSTOM: {
-                Duration d = delayFunction.apply(attempt, error);
-                if (d == null) {
-                    return NO_RETRY;
-                }
-                if (d.isNegative()) {
-                    throw new IllegalStateException("backoff function of retry '" + name
-                            + "' returned a negative delay for attempt " + attempt + ": " + d);
-                }
-                base = Check.nanos(d);
-                cap = base;
-                break;
+            base = b.baseNanos(attempt);
+            cap = b.maxNanos;
+            floor = b.initialNanos;
+        } else {
+            Duration d = function.apply(attempt, error);
+            if (d == null) {
+                return NO_RETRY;
             }
-            default:
-                throw new IllegalStateException("invalid backoff: " + backoff);
+            if (d.isNegative()) {
+                throw new IllegalStateException("backoff function of retry '" + name
+                        + "' returned a negative delay for attempt " + attempt + ": " + d);
+            }
+            base = Check.nanos(d);
+            cap = base;
+            floor = base;
         }
-        base = Math.min(base, cap);
         switch (jitter) {
             case NONE:
                 return base;
@@ -188,8 +200,7 @@ final class PolicyRules extends RetryRules {
             case EQUAL:
                 return base / 2 + (long) (random().nextDouble() * (base - base / 2));
             case DECORRELATED: {
-                long floor = backoff == Backoff.CUSTOM ? base : initialNanos;
-                long upper = Math.max(floor, saturatingMultiply(Math.max(previousNanos, floor), 3));
+                long upper = Math.max(floor, Backoff.saturatingMultiply(Math.max(previousNanos, floor), 3));
                 long drawn = floor + (long) (random().nextDouble() * (upper - floor));
                 return Math.min(cap, drawn);
             }
@@ -203,17 +214,6 @@ final class PolicyRules extends RetryRules {
     private RandomGenerator random() {
         RandomGenerator r = random;
         return r != null ? r : ThreadLocalRandom.current();
-    }
-
-    private static long saturatingAdd(long a, long b) {
-        long r = a + b;
-        return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
-    }
-
-    private static long saturatingMultiply(long a, long b) {
-        long hi = Math.multiplyHigh(a, b);
-        long lo = a * b;
-        return (hi == 0 && lo >= 0) ? lo : Long.MAX_VALUE;
     }
 
     @Override
@@ -323,16 +323,17 @@ final class PolicyRules extends RetryRules {
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder("Retry '").append(name).append("': ");
-        sb.append(maxAttempts == 1 ? "1 attempt" : "up to " + maxAttempts + " attempts").append(", ");
-        switch (backoff) {
-            case NONE -> sb.append("no delay between them");
-            case CONSTANT -> sb.append(Text.duration(initialNanos)).append(" between them");
-            case LINEAR -> sb.append("delays of ").append(Text.duration(initialNanos)).append(" growing by ")
-                    .append(Text.duration(incrementNanos)).append(" up to ").append(Text.duration(maxNanos));
-            case EXPONENTIAL -> sb.append("delays of ").append(Text.duration(initialNanos)).append(" x")
-                    .append(multiplier).append(" up to ").append(Text.duration(maxNanos));
-            case CUSTOM -> sb.append("delays from a backoff function");
-            default -> sb.append(backoff);
+        int attempts = maxAttempts.get();
+        sb.append(attempts == 1 ? "1 attempt" : "up to " + attempts + " attempts").append(", ");
+        Backoff b = backoff();
+        if (b == null) {
+            sb.append("delays from a backoff function");
+        } else if (b.kind == Backoff.Kind.CONSTANT) {
+            sb.append(b).append(" between them");
+        } else if (b.kind == Backoff.Kind.NONE) {
+            sb.append("no delay between them");
+        } else {
+            sb.append(b);
         }
         if (jitter == Jitter.PROPORTIONAL) {
             sb.append(" +/-").append(Text.percent(jitterFactor * 100));

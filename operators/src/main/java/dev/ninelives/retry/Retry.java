@@ -8,8 +8,10 @@ import java.util.function.Consumer;
 /**
  * A retry policy: how many attempts a call gets, how long to wait between them, which errors
  * (and, for a Mono, which values) are worth another attempt, an optional deadline for the whole
- * call and an optional budget shared with other policies. Immutable and thread-safe: one
- * policy serves any number of pipelines, and every call keeps its own attempt count.
+ * call and an optional budget shared with other policies. Thread-safe, and immutable but for
+ * the settings bound to an {@link dev.ninelives.core.Adaptive} (attempts, backoff), which it
+ * follows for the next decision: one policy serves any number of pipelines, and every call keeps
+ * its own attempt count.
  *
  * <pre>{@code
  * Retry retry = Retry.builder("quotes")
@@ -76,12 +78,25 @@ public final class Retry {
     }
 
     /**
-     * Returns the number of attempts a call gets, the first one included.
+     * Returns the number of attempts a call gets, the first one included: the value in force now,
+     * which a change of the adaptive given to {@link RetryBuilder#maxAttempts(dev.ninelives.core.Adaptive)}
+     * changes.
      *
      * @return at least 1
      */
     public int maxAttempts() {
-        return rules.maxAttempts;
+        return rules.maxAttempts.get();
+    }
+
+    /**
+     * Returns the backoff in force now: the one set on the builder, or the current value of the
+     * adaptive given to {@link RetryBuilder#backoff(dev.ninelives.core.Adaptive)}.
+     *
+     * @return the backoff, or null when a {@linkplain RetryBuilder#backoff(java.util.function.BiFunction)
+     *     backoff function} computes the delays
+     */
+    public Backoff backoff() {
+        return rules.backoff();
     }
 
     /**
@@ -209,6 +224,11 @@ public final class Retry {
         rules.onFailed(listener);
     }
 
+    /**
+     * Describes the policy with the settings in force now.
+     *
+     * @return a description
+     */
     @Override
     public String toString() {
         return rules.toString();

@@ -1,10 +1,13 @@
 package dev.ninelives.retry;
 
+import dev.ninelives.core.Adaptive;
 import dev.ninelives.core.Ticker;
+import dev.ninelives.internal.AdaptiveBinding;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 
 /*
  * A token bucket in one long, moved only by CAS.
@@ -59,6 +62,16 @@ import java.util.concurrent.atomic.LongAdder;
  * time after the read. Below the cap accrual is additive and a stale time would do no harm, but
  * one rule is simpler to check than two. With r = 0 time is irrelevant and never written.
  *
+ * The ratio. It is an Adaptive (the user's, or one of the budget's own for a fixed ratio), and
+ * the deposit a ratio makes (milli-tokens, rounded once) is a read-only view of it, computed on
+ * each change, never per call. A deposit reads the view once, only after it found the bucket not
+ * full, so a call into a full bucket reads the word alone, as with a fixed ratio. The ratio is
+ * not in the word (there is no room), so a change is not atomic with the deposits racing it: a
+ * deposit that read the old value before the change may land after it. Each deposit is still one
+ * CAS of an amount one of the two ratios gives; tokens are never lost, never invented beyond it,
+ * never negative (AdaptiveRetryBudgetRaceTest), and a deposit that starts after set() returned
+ * uses the new ratio.
+ *
  * No lock and no allocation on onCall, tryAcquireRetry or availableTokens (the LongAdder of
  * refusals may allocate its cells once, the first time refusals contend). No padding: every
  * operation reads and most write this word itself, so there is no neighbour to keep apart from
@@ -105,6 +118,8 @@ public final class RetryBudget {
     private static final long TOKENS_MASK = (1L << TIME_SHIFT) - 1;
 
     private static final VarHandle WORD;
+    /** The binding's applier: the budget reads the ratio's view, so a change has nothing to apply. */
+    private static final Consumer<Adaptive.Change<Double>> FOLLOWS_BY_READING = change -> { };
 
     static {
         try {
@@ -117,7 +132,9 @@ public final class RetryBudget {
     private final Ticker ticker;
     private final long base;
     private final long capacityMilli;
-    private final long depositMilli;
+    private final Adaptive<Double> ratio;
+    /** The deposit of the ratio in force, in milli-tokens: a view of {@link #ratio}. */
+    private final Adaptive<Long> depositMilli;
     private final long accrualPerMilli;
     private final int minRetriesPerSecond;
     private final int capacity;
@@ -126,15 +143,31 @@ public final class RetryBudget {
     @SuppressWarnings("unused") // accessed through WORD
     private volatile long word;
 
-    RetryBudget(double ratio, int minRetriesPerSecond, int capacity, Ticker ticker) {
+    RetryBudget(Adaptive<Double> ratio, int minRetriesPerSecond, int capacity, Ticker ticker) {
         this.minRetriesPerSecond = minRetriesPerSecond;
         this.capacity = capacity;
         this.ticker = ticker;
         this.capacityMilli = capacity * MILLI;
-        this.depositMilli = ratio > 0.0 ? Math.max(1L, Math.round(ratio * MILLI)) : 0L;
         this.accrualPerMilli = minRetriesPerSecond;           // r tokens a second = r milli-tokens a millisecond
         this.base = ticker.read();
         WORD.setRelease(this, capacityMilli);                 // full, at time 0
+        // the check first: from here on the adaptive refuses a ratio the builder would refuse
+        AdaptiveBinding.bind(ratio, RetryBudget::checkRatio, FOLLOWS_BY_READING);
+        this.ratio = ratio;
+        this.depositMilli = ratio.map(RetryBudget::deposit);
+    }
+
+    /** Refuses a ratio a budget cannot take, with the builder's message; run before the adaptive publishes a value. */
+    private static void checkRatio(Double ratio) {
+        if (!(ratio >= 0.0 && ratio <= RetryBudgetBuilder.MAX_RATIO)) {    // also false for NaN
+            throw new IllegalArgumentException("ratio of retry budget must be a finite number between 0 and "
+                    + RetryBudgetBuilder.MAX_RATIO + ", but was " + ratio);
+        }
+    }
+
+    /** The milli-tokens a ratio deposits: rounded to the nearest, at least 1 for a positive ratio. */
+    static long deposit(double ratio) {
+        return ratio > 0.0 ? Math.max(1L, Math.round(ratio * MILLI)) : 0L;
     }
 
     /**
@@ -196,25 +229,28 @@ public final class RetryBudget {
     // ---------------------------------------------------------------- operations
 
     /**
-     * Reports the first attempt of a call: deposits {@code ratio} tokens, up to the capacity.
-     * Retries must not be reported. Does not read the ticker, and writes nothing when the bucket
-     * is full.
+     * Reports the first attempt of a call: deposits {@code ratio} tokens (the ratio in force),
+     * up to the capacity. Retries must not be reported. Does not read the ticker, and reads
+     * nothing but the state word, and writes nothing, when the bucket is full.
      */
     public void onCall() {
-        long deposit = depositMilli;
+        long w = wordVolatile();
+        if (tokens(w) == capacityMilli) {
+            return;                                           // full: the deposit changes nothing
+        }
+        long deposit = depositMilli.get();                    // the ratio's one read, only for a bucket not full
         if (deposit == 0) {
             return;
         }
         for (;;) {
-            long w = wordVolatile();
             long t = tokens(w);
             if (t == capacityMilli) {
-                return;                                       // full: the deposit changes nothing
+                return;
             }
             if (casWord(w, w - t + Math.min(capacityMilli, t + deposit))) {
                 return;
             }
-            // lost to another deposit, take or accrual: read again
+            w = wordVolatile();                               // lost to another deposit, take or accrual: read again
         }
     }
 
@@ -267,13 +303,14 @@ public final class RetryBudget {
     }
 
     /**
-     * Returns the tokens one first attempt deposits: the configured ratio, rounded to the
-     * nearest thousandth (a positive ratio deposits at least 0.001).
+     * Returns the tokens one first attempt deposits: the ratio in force (set on the builder, or
+     * the current value of the adaptive given to {@link RetryBudgetBuilder#ratio(Adaptive)}),
+     * rounded to the nearest thousandth (a positive ratio deposits at least 0.001).
      *
      * @return the deposit per call
      */
     public double ratio() {
-        return depositMilli / (double) MILLI;
+        return deposit(ratio.get()) / (double) MILLI;
     }
 
     /**

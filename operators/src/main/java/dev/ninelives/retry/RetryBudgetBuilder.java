@@ -1,12 +1,14 @@
 package dev.ninelives.retry;
 
+import dev.ninelives.core.Adaptive;
 import dev.ninelives.core.Ticker;
 import dev.ninelives.internal.Check;
 
 /**
  * Builds a {@link RetryBudget}. Every method checks its argument at the call and throws an
  * exception that names the parameter and quotes the value; {@link #build()} copies the values,
- * so reusing the builder never changes a built budget.
+ * so reusing the builder never changes a built budget. The ratio may instead follow an
+ * {@link Adaptive} at run time ({@link #ratio(Adaptive)}).
  *
  * <p>Defaults: a ratio of 0.2 (retries may add 20 % to the calls), 10 retries a second, a
  * capacity of {@code max(10, 10 * minRetriesPerSecond)} tokens (100 with the defaults), the
@@ -30,6 +32,7 @@ public final class RetryBudgetBuilder {
     public static final int MAX_CAPACITY = 100_000;
 
     private double ratio = 0.2;
+    private Adaptive<Double> ratioSetting;
     private int minRetriesPerSecond = 10;
     private int capacity;                                     // 0: not set, derived from minRetriesPerSecond
     private Ticker ticker = Ticker.system();
@@ -53,6 +56,35 @@ public final class RetryBudgetBuilder {
                     "ratio must be a finite number between 0 and " + MAX_RATIO + ", but was " + ratio);
         }
         this.ratio = ratio;
+        this.ratioSetting = null;
+        return this;
+    }
+
+    /**
+     * Binds the ratio to an adaptive setting: the budget starts from its value at {@link #build()}
+     * and deposits what the value in force says on every later first attempt, keeping its tokens
+     * (a change neither fills nor empties the bucket). A deposit that runs while the value
+     * changes may still use the one it read just before. From then on the adaptive refuses a
+     * value that {@link #ratio(double)} would refuse (negative, above {@value #MAX_RATIO}, NaN or
+     * infinite) with an {@link IllegalArgumentException}, and nothing changes. Every budget built
+     * from this builder follows the same adaptive. A deposit reads it (one volatile load) only
+     * when the bucket is not full: a call into a full bucket costs what it did with a fixed ratio.
+     *
+     * <pre>{@code
+     * Adaptive<Double> ratio = Adaptive.of(0.2);
+     * RetryBudget budget = RetryBudget.builder().ratio(ratio).build();
+     * ratio.set(0.05);   // an incident: retries may add only 5 % to the calls from now on
+     * }</pre>
+     *
+     * <p>The adaptive holds on to the budget (to check its changes) for as long as the adaptive
+     * itself is reachable; a binding is never removed.
+     *
+     * @param ratio the adaptive ratio; a read-only view made by {@link Adaptive#map} works too
+     * @return this builder
+     * @throws NullPointerException if {@code ratio} is null
+     */
+    public RetryBudgetBuilder ratio(Adaptive<Double> ratio) {
+        this.ratioSetting = Check.notNull(ratio, "ratio");
         return this;
     }
 
@@ -95,12 +127,16 @@ public final class RetryBudgetBuilder {
     }
 
     /**
-     * Builds the budget, full. Reads the ticker once: accrual is measured from this reading.
+     * Builds the budget, full. Reads the ticker once: accrual is measured from this reading. A
+     * fixed ratio gets an adaptive of the budget's own, so a reused builder never links two budgets.
      *
      * @return a new budget
+     * @throws IllegalArgumentException if the adaptive given to {@link #ratio(Adaptive)} holds a
+     *     value out of range (nothing is bound then)
      */
     public RetryBudget build() {
         int tokens = capacity != 0 ? capacity : Math.max(10, 10 * minRetriesPerSecond);
-        return new RetryBudget(ratio, minRetriesPerSecond, tokens, ticker);
+        Adaptive<Double> r = ratioSetting != null ? ratioSetting : Adaptive.of(ratio);
+        return new RetryBudget(r, minRetriesPerSecond, tokens, ticker);
     }
 }

@@ -1,19 +1,21 @@
 package dev.ninelives.retry;
 
+import dev.ninelives.core.Adaptive;
 import dev.ninelives.core.Ticker;
 import dev.ninelives.internal.Check;
 
 import java.lang.invoke.MethodType;
 import java.time.Duration;
-import java.util.Objects;
 import java.util.function.BiFunction;
 import java.util.function.Predicate;
 import java.util.random.RandomGenerator;
 
 /**
  * Builds a {@link Retry}. Every method checks its argument at the call and throws an exception
- * that names the parameter and quotes the value; {@link #build()} freezes an immutable policy,
- * so a reused builder never changes a built one.
+ * that names the parameter and quotes the value; {@link #build()} freezes the policy's
+ * configuration, so a reused builder never changes a built one. Two settings may instead follow an
+ * {@link Adaptive} at run time: {@link #maxAttempts(Adaptive)} and {@link #backoff(Adaptive)} (and a
+ * budget's ratio, {@link RetryBudgetBuilder#ratio(Adaptive)}).
  *
  * <p>Defaults: 3 attempts (the first call and two retries), exponential backoff from 100 ms
  * doubling up to 10 s, no jitter, every {@link Exception} retried except a circuit breaker's
@@ -45,11 +47,10 @@ public final class RetryBuilder {
 
     final String name;
     int maxAttempts = 3;
-    Backoff backoff = Backoff.EXPONENTIAL;
-    long initialNanos = Duration.ofMillis(100).toNanos();
-    long incrementNanos;
-    double multiplier = 2.0;
-    long maxNanos = Duration.ofSeconds(10).toNanos();
+    Adaptive<Integer> maxAttemptsSetting;
+    /** The backoff: a fixed value, an adaptive one, or a function; exactly one is set. */
+    Backoff backoff = Backoff.DEFAULT;
+    Adaptive<Backoff> backoffSetting;
     BiFunction<Integer, Throwable, Duration> delayFunction;
     Jitter jitter = Jitter.NONE;
     double jitterFactor;
@@ -82,6 +83,36 @@ public final class RetryBuilder {
      */
     public RetryBuilder maxAttempts(int attempts) {
         this.maxAttempts = Check.inRange(attempts, 1, MAX_ATTEMPTS, "maxAttempts");
+        this.maxAttemptsSetting = null;
+        return this;
+    }
+
+    /**
+     * Binds the number of attempts to an adaptive setting: the policy starts from its value at
+     * {@link #build()} and follows every later change at the next decision, keeping its state. A
+     * call already retrying compares its attempts with the value in force at its next failure:
+     * lowered to 2, a call that has failed twice ends at once (announced
+     * {@link RetryEvent.Type#EXHAUSTED EXHAUSTED}); raised, a call on its last attempt gets the
+     * extra ones. From then on the adaptive refuses a value out of 1 to {@value #MAX_ATTEMPTS}
+     * with an {@link IllegalArgumentException} that names this policy, and nothing changes.
+     * Every policy built from this builder follows the same adaptive. A failed attempt reads it
+     * once (one volatile load); a call that succeeds never does.
+     *
+     * <pre>{@code
+     * Adaptive<Integer> attempts = Adaptive.of(3);
+     * Retry retry = Retry.builder("quotes").maxAttempts(attempts).build();
+     * attempts.set(1);   // the dependency is overloaded: stop retrying it
+     * }</pre>
+     *
+     * <p>The adaptive holds on to the policy (to check its changes) for as long as the adaptive
+     * itself is reachable; a binding is never removed.
+     *
+     * @param attempts the adaptive number of attempts; a read-only view made by {@link Adaptive#map} works too
+     * @return this builder
+     * @throws NullPointerException if {@code attempts} is null
+     */
+    public RetryBuilder maxAttempts(Adaptive<Integer> attempts) {
+        this.maxAttemptsSetting = Check.notNull(attempts, "maxAttempts");
         return this;
     }
 
@@ -91,8 +122,7 @@ public final class RetryBuilder {
      * @return this builder
      */
     public RetryBuilder noBackoff() {
-        this.backoff = Backoff.NONE;
-        return this;
+        return fixed(Backoff.none());
     }
 
     /**
@@ -104,10 +134,7 @@ public final class RetryBuilder {
      * @throws IllegalArgumentException if {@code delay} is negative
      */
     public RetryBuilder constantBackoff(Duration delay) {
-        this.initialNanos = nonNegative(delay, "constantBackoff delay");
-        this.maxNanos = initialNanos;
-        this.backoff = Backoff.CONSTANT;
-        return this;
+        return fixed(Backoff.constant(delay, "constantBackoff delay"));
     }
 
     /**
@@ -122,15 +149,7 @@ public final class RetryBuilder {
      * @throws IllegalArgumentException if an argument is negative or {@code max < initial}
      */
     public RetryBuilder linearBackoff(Duration initial, Duration increment, Duration max) {
-        long i = nonNegative(initial, "linearBackoff initial");
-        long inc = nonNegative(increment, "linearBackoff increment");
-        long m = nonNegative(max, "linearBackoff max");
-        atLeast(m, i, max, initial, "linearBackoff max");
-        this.initialNanos = i;
-        this.incrementNanos = inc;
-        this.maxNanos = m;
-        this.backoff = Backoff.LINEAR;
-        return this;
+        return fixed(Backoff.linear(initial, increment, max, "linearBackoff"));
     }
 
     /**
@@ -145,16 +164,54 @@ public final class RetryBuilder {
      * @throws IllegalArgumentException if an argument is out of range
      */
     public RetryBuilder exponentialBackoff(Duration initial, double multiplier, Duration max) {
-        long i = Check.nanos(Check.positive(initial, "exponentialBackoff initial"));
-        if (!(multiplier >= 1.0 && multiplier <= 100.0)) {
-            throw new IllegalArgumentException("exponentialBackoff multiplier must be between 1 and 100, but was " + multiplier);
-        }
-        long m = nonNegative(max, "exponentialBackoff max");
-        atLeast(m, i, max, initial, "exponentialBackoff max");
-        this.initialNanos = i;
-        this.multiplier = multiplier;
-        this.maxNanos = m;
-        this.backoff = Backoff.EXPONENTIAL;
+        return fixed(Backoff.exponential(initial, multiplier, max, "exponentialBackoff"));
+    }
+
+    /**
+     * Sets the backoff from a {@link Backoff} value: {@code backoff(Backoff.constant(d))} is
+     * {@link #constantBackoff(Duration) constantBackoff(d)}, and so on.
+     *
+     * @param backoff the backoff
+     * @return this builder
+     * @throws NullPointerException if {@code backoff} is null
+     */
+    public RetryBuilder backoff(Backoff backoff) {
+        return fixed(Check.notNull(backoff, "backoff"));
+    }
+
+    /**
+     * Binds the backoff to an adaptive setting: each retry's delay is computed from the backoff
+     * in force when its attempt failed (one volatile load per failure; a call that succeeds never
+     * reads it). A change applies to the next delay of every call, calls already retrying
+     * included; a retry already scheduled keeps its delay. The initial delay, the growth and the
+     * cap change together, as one value, and every {@link Backoff} was checked when it was made,
+     * so the policy accepts any value. Jitter, set here on the builder, applies to each backoff.
+     * A decorrelated jitter grows from the delay a call waited last, whatever backoff gave it.
+     *
+     * <pre>{@code
+     * Adaptive<Backoff> backoff = Adaptive.of(Backoff.constant(Duration.ofMillis(100)));
+     * Retry retry = Retry.builder("quotes").backoff(backoff).build();
+     * backoff.set(Backoff.exponential(Duration.ofMillis(200), 2.0, Duration.ofSeconds(5)));
+     * }</pre>
+     *
+     * <p>Why one adaptive for the whole backoff rather than one per duration: a change of the
+     * initial delay and of the cap must be seen together (raising both past the old cap would
+     * otherwise need an order of {@code set} calls, and a call could see one without the other).
+     *
+     * @param backoff the adaptive backoff; a read-only view made by {@link Adaptive#map} works too
+     * @return this builder
+     * @throws NullPointerException if {@code backoff} is null
+     */
+    public RetryBuilder backoff(Adaptive<Backoff> backoff) {
+        this.backoffSetting = Check.notNull(backoff, "backoff");
+        this.delayFunction = null;
+        return this;
+    }
+
+    private RetryBuilder fixed(Backoff b) {
+        this.backoff = b;
+        this.backoffSetting = null;
+        this.delayFunction = null;
         return this;
     }
 
@@ -175,7 +232,7 @@ public final class RetryBuilder {
      */
     public RetryBuilder backoff(BiFunction<Integer, Throwable, Duration> function) {
         this.delayFunction = Check.notNull(function, "backoff function");
-        this.backoff = Backoff.CUSTOM;
+        this.backoffSetting = null;
         return this;
     }
 
@@ -375,26 +432,15 @@ public final class RetryBuilder {
     }
 
     /**
-     * Freezes the configuration.
+     * Freezes the configuration. The settings bound to an adaptive (the attempts, the backoff)
+     * keep following it; a fixed value gets an adaptive of the policy's own, so a reused builder
+     * never links two policies.
      *
-     * @return a new immutable policy
+     * @return a new policy
+     * @throws IllegalArgumentException if the adaptive given to {@link #maxAttempts(Adaptive)}
+     *     holds a value out of range (nothing is bound then)
      */
     public Retry build() {
         return new Retry(this);
-    }
-
-    private static long nonNegative(Duration d, String name) {
-        Check.notNull(d, name);
-        if (d.isNegative()) {
-            throw new IllegalArgumentException(name + " must not be negative, but was " + d);
-        }
-        return Check.nanos(d);
-    }
-
-    private static void atLeast(long value, long floor, Duration max, Duration initial, String name) {
-        if (value < floor) {
-            throw new IllegalArgumentException(name + " must be at least the initial delay (" + initial
-                    + "), but was " + Objects.toString(max));
-        }
     }
 }

@@ -54,7 +54,7 @@ class RetryBuilderTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NaN");
         assertThatThrownBy(() -> b().exponentialBackoff(Duration.ofSeconds(2), 2, Duration.ofSeconds(1)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("exponentialBackoff max");
-        assertThatThrownBy(() -> b().backoff(null)).isInstanceOf(NullPointerException.class).hasMessageContaining("backoff function");
+        assertThatThrownBy(() -> b().backoff((java.util.function.BiFunction<Integer, Throwable, Duration>) null)).isInstanceOf(NullPointerException.class).hasMessageContaining("backoff function");
     }
 
     @Test

@@ -51,6 +51,7 @@ class ConventionsTest {
             "dev.ninelives.retry.RetryEvent",
             "dev.ninelives.retry.RetryEvent$Type",
             "dev.ninelives.retry.Jitter",
+            "dev.ninelives.retry.Backoff",
             "dev.ninelives.retry.RetryExhaustedException",
             "dev.ninelives.retry.RetryOnResultException",
             "dev.ninelives.retry.RetryBudget",
