@@ -14,7 +14,8 @@ import java.time.Duration;
  * <p>Defaults: 25 concurrent calls, no waiting (a call that finds every permit taken is refused
  * at once), a queue of at most 1,000 waiting callers once waiting is on, FIFO order, the system
  * ticker, no rejection stack traces. {@code maxQueued} goes with a positive {@code maxWait}:
- * {@link #build()} refuses a queue limit without a wait.
+ * {@link #build()} refuses a queue limit without a wait. The limit and the wait may follow an
+ * {@link Adaptive} at run time ({@link #maxConcurrent(Adaptive)}, {@link #maxWait(Adaptive)}).
  *
  * <pre>{@code
  * Bulkhead bulkhead = Bulkhead.builder("inventory")
@@ -34,6 +35,7 @@ public final class BulkheadBuilder {
     int maxConcurrent = 25;
     Adaptive<Integer> maxConcurrentSetting;
     Duration maxWait = Duration.ZERO;
+    Adaptive<Duration> maxWaitSetting;
     int maxQueued = 1_000;
     boolean maxQueuedSet;
     Bulkhead.QueueOrder queueOrder = Bulkhead.QueueOrder.FIFO;
@@ -106,14 +108,47 @@ public final class BulkheadBuilder {
             throw new IllegalArgumentException("maxWait must be zero or positive, but was " + maxWait);
         }
         this.maxWait = maxWait;
+        this.maxWaitSetting = null;
+        return this;
+    }
+
+    /**
+     * Binds the wait to an adaptive setting: the bulkhead starts from its value at
+     * {@link #build()} and follows every later change for the waits that start after it. A
+     * caller already waiting keeps the deadline it started with (lowered or raised, the change
+     * never moves a deadline), and a caller that times out is told the wait it had
+     * ({@link BulkheadFullException.Reason#WAIT_TIMED_OUT}, quoting that wait). Zero turns
+     * waiting off for the callers that come next (refused at once, as
+     * {@link BulkheadFullException.Reason#FULL}); the callers already queued still wait out
+     * their deadlines and are served in turn. {@link #maxQueued(int)} bounds the queue whenever
+     * waiting is on. From then on the adaptive refuses a negative value with an
+     * {@link IllegalArgumentException} that names this bulkhead, and nothing changes. A call
+     * that finds a permit free never reads the setting; one that would wait reads it once.
+     *
+     * <pre>{@code
+     * Adaptive<Duration> wait = Adaptive.of(Duration.ofMillis(200));
+     * Bulkhead bulkhead = Bulkhead.builder("inventory").maxWait(wait).build();
+     * wait.set(Duration.ofMillis(50));   // overload: fail the next waiters sooner
+     * }</pre>
+     *
+     * <p>The adaptive holds on to the bulkhead (to tell it about changes) for as long as the
+     * adaptive itself is reachable; a binding is never removed.
+     *
+     * @param maxWait the adaptive wait; a read-only view made by {@link Adaptive#map} works too
+     * @return this builder
+     * @throws NullPointerException if {@code maxWait} is null
+     */
+    public BulkheadBuilder maxWait(Adaptive<Duration> maxWait) {
+        this.maxWaitSetting = Check.notNull(maxWait, "maxWait");
         return this;
     }
 
     /**
      * Sets how many callers may wait at once; a caller beyond it is refused at once
      * ({@link BulkheadFullException.Reason#QUEUE_FULL}). A queue needs a wait: set a positive
-     * {@link #maxWait(Duration)} too, or {@link #build()} refuses the configuration (without a
-     * wait no caller is ever queued, so the limit would silently mean nothing). Without this
+     * {@link #maxWait(Duration)} too (or an adaptive {@link #maxWait(Adaptive)}, which may turn
+     * waiting on and off), or {@link #build()} refuses the configuration (without a wait no
+     * caller is ever queued, so the limit would silently mean nothing). Without this
      * call, up to 1,000 callers wait once waiting is on.
      *
      * @param callers the limit, 1 to {@link Integer#MAX_VALUE}
@@ -168,12 +203,14 @@ public final class BulkheadBuilder {
      * Builds a bulkhead with this builder's current settings.
      *
      * @return a new bulkhead with every permit free
-     * @throws IllegalArgumentException if {@link #maxQueued(int)} was set while {@link #maxWait}
-     *     is zero (waiting off): a queue limit without a wait means nothing; or if the adaptive
-     *     given to {@link #maxConcurrent(Adaptive)} holds a value out of range (nothing is bound then)
+     * @throws IllegalArgumentException if {@link #maxQueued(int)} was set while a fixed
+     *     {@link #maxWait(Duration)} is zero (waiting off): a queue limit without a wait means
+     *     nothing (an adaptive wait may turn waiting on later, so it is not refused); or if an
+     *     adaptive given to {@link #maxConcurrent(Adaptive)} or {@link #maxWait(Adaptive)} holds a
+     *     value out of range (nothing is bound then)
      */
     public Bulkhead build() {
-        if (maxQueuedSet && maxWait.isZero()) {
+        if (maxQueuedSet && maxWaitSetting == null && maxWait.isZero()) {
             throw new IllegalArgumentException("maxQueued(" + maxQueued + ") needs a positive maxWait, but maxWait was "
                     + maxWait + " (waiting off: no caller is ever queued); set maxWait(...) to let callers wait, or drop maxQueued");
         }

@@ -8,16 +8,17 @@ import java.time.Duration;
 /**
  * The configuration of a bulkhead, frozen by {@link BulkheadBuilder#build()}. Each accessor
  * names the builder method that sets it. Every setting is fixed except the limit of concurrent
- * calls, which is always an adaptive setting: the one given to
- * {@link BulkheadBuilder#maxConcurrent(Adaptive)}, or one of the bulkhead's own, made from
- * {@link BulkheadBuilder#maxConcurrent(int)} at build time; {@link #maxConcurrent()} reports its
- * current value, which {@link Bulkhead#changeMaxConcurrent(int)} changes too.
+ * calls and the wait, which are always adaptive settings: the ones given to
+ * {@link BulkheadBuilder#maxConcurrent(Adaptive)} and {@link BulkheadBuilder#maxWait(Adaptive)},
+ * or the bulkhead's own, made from a fixed value at build time; {@link #maxConcurrent()} and
+ * {@link #maxWait()} report their current values ({@link Bulkhead#changeMaxConcurrent(int)}
+ * changes the limit too).
  */
 public final class BulkheadConfig {
 
     private final String name;
     private final Adaptive<Integer> maxConcurrent;
-    private final Duration maxWait;
+    private final Adaptive<Duration> maxWait;
     private final int maxQueued;
     private final Bulkhead.QueueOrder queueOrder;
     private final Ticker ticker;
@@ -27,7 +28,7 @@ public final class BulkheadConfig {
         this.name = b.name;
         // an adaptive of its own per build, so that a reused builder never links two bulkheads
         this.maxConcurrent = b.maxConcurrentSetting != null ? b.maxConcurrentSetting : Adaptive.of(b.maxConcurrent);
-        this.maxWait = b.maxWait;
+        this.maxWait = b.maxWaitSetting != null ? b.maxWaitSetting : Adaptive.of(b.maxWait);
         this.maxQueued = b.maxQueued;
         this.queueOrder = b.queueOrder;
         this.ticker = b.ticker;
@@ -62,11 +63,19 @@ public final class BulkheadConfig {
     }
 
     /**
-     * Returns how long a caller waits for a permit ({@link BulkheadBuilder#maxWait(Duration)}).
+     * Returns how long a caller that starts waiting now waits for a permit
+     * ({@link BulkheadBuilder#maxWait(Duration)} or {@link BulkheadBuilder#maxWait(Adaptive)}):
+     * the current value of the adaptive setting. Callers already waiting keep the wait they
+     * started with.
      *
      * @return the maximum wait, zero when waiting is off
      */
     public Duration maxWait() {
+        return maxWait.get();
+    }
+
+    /** The adaptive setting the wait follows. */
+    Adaptive<Duration> maxWaitSetting() {
         return maxWait;
     }
 
@@ -109,7 +118,7 @@ public final class BulkheadConfig {
 
     @Override
     public String toString() {
-        return "BulkheadConfig{" + name + ", maxConcurrent=" + maxConcurrent.get() + ", maxWait=" + maxWait
+        return "BulkheadConfig{" + name + ", maxConcurrent=" + maxConcurrent.get() + ", maxWait=" + maxWait.get()
                 + ", maxQueued=" + maxQueued + ", " + queueOrder + '}';
     }
 }

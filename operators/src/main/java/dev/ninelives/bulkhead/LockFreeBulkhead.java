@@ -9,6 +9,7 @@ import dev.ninelives.internal.WaitingBulkhead;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.time.Duration;
 import java.util.function.Consumer;
 
 /*
@@ -49,6 +50,12 @@ import java.util.function.Consumer;
  * Nothing is lost or invented: every permit change is one atomic add of a known amount. The hot
  * path reads only the state word: the limit is in it.
  *
+ * The wait. maxWait is an Adaptive too, read (through a view in nanoseconds, computed once per
+ * change) only by a caller that cannot have a permit at once, and by the Reactor bridge when a
+ * wait starts: each wait keeps the deadline it started with. The shared WAIT_TIMED_OUT exception
+ * quotes a wait, so it is re-made on each change; a wait that started before a change and times
+ * out after it gets a new exception that quotes its own wait (timedOut(nanos)).
+ *
  * Listeners and errors. Listeners run through Guard, which logs what they throw; only a
  * JVM-fatal error (or the logger's own failure) comes out, and it is rethrown only once this
  * bulkhead's state is whole: a refusal is counted before it is announced; a permit whose
@@ -76,6 +83,7 @@ final class LockFreeBulkhead implements Bulkhead, WaitingBulkhead {
     private static final VarHandle REJECTED_LISTENERS;
     private static final VarHandle FINISHED_LISTENERS;
     private static final VarHandle WAIT_TIMER;
+    private static final VarHandle TIMED_OUT;
 
     static {
         try {
@@ -89,6 +97,7 @@ final class LockFreeBulkhead implements Bulkhead, WaitingBulkhead {
             REJECTED_LISTENERS = l.findVarHandle(LockFreeBulkhead.class, "rejectedListeners", Consumer[].class);
             FINISHED_LISTENERS = l.findVarHandle(LockFreeBulkhead.class, "finishedListeners", Consumer[].class);
             WAIT_TIMER = l.findVarHandle(LockFreeBulkhead.class, "waitTimer", Object.class);
+            TIMED_OUT = l.findVarHandle(LockFreeBulkhead.class, "timedOut", TimedOut.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -105,11 +114,13 @@ final class LockFreeBulkhead implements Bulkhead, WaitingBulkhead {
     private final BulkheadConfig config;
     private final String name;
     private final int maxQueued;
-    private final long maxWaitNanos;
+    /** The wait in force, in nanoseconds: a view of the config's adaptive maxWait. */
+    private final Adaptive<Long> maxWaitNanos;
     private final WaitQueue queue;
     private final BulkheadFullException full;
     private final BulkheadFullException queueFull;
-    private final BulkheadFullException timedOut;
+    /** The shared WAIT_TIMED_OUT rejection of the wait in force, replaced on a change of maxWait. */
+    private volatile TimedOut timedOut;
 
     private volatile long state;          // free permits (high, signed) | live waiters (low)
     private volatile int wip;             // the drain's work-in-progress counter
@@ -125,11 +136,17 @@ final class LockFreeBulkhead implements Bulkhead, WaitingBulkhead {
         this.config = config;
         this.name = config.name();
         this.maxQueued = config.maxQueued();
-        this.maxWaitNanos = Check.nanos(config.maxWait());
         this.queue = WaitQueue.of(config.queueOrder());
         this.full = newRejection(BulkheadFullException.Reason.FULL);
         this.queueFull = newRejection(BulkheadFullException.Reason.QUEUE_FULL);
-        this.timedOut = newRejection(BulkheadFullException.Reason.WAIT_TIMED_OUT);
+        // the wait: checked from now on, read through a view computed once per change, and its
+        // timeout's exception re-made on each change so that its message stays true
+        Adaptive<Duration> wait = config.maxWaitSetting();
+        checkLimit(config.maxConcurrentSetting().get());   // a bad limit fails the build before the wait is bound
+        AdaptiveBinding.bind(wait, this::checkWait, this::applyWait);
+        this.maxWaitNanos = wait.map(Check::nanos);
+        long w = maxWaitNanos.get();
+        TIMED_OUT.compareAndSet(this, null, new TimedOut(w, newTimedOut(w)));   // unless a change came first
         // last: from here on a change of the limit may be applied by another thread
         int initial = AdaptiveBinding.bind(config.maxConcurrentSetting(), this::checkLimit, this::applyLimit);
         MAX_CONCURRENT.getAndAdd(this, initial);
@@ -141,6 +158,42 @@ final class LockFreeBulkhead implements Bulkhead, WaitingBulkhead {
         if (limit < 1 || limit > BulkheadBuilder.MAX_CONCURRENT) {
             throw new IllegalArgumentException("maxConcurrent of bulkhead '" + name + "' must be between 1 and "
                     + BulkheadBuilder.MAX_CONCURRENT + ", but was " + limit);
+        }
+    }
+
+    /** Refuses a wait this bulkhead cannot take; run by the adaptive before it publishes a value. */
+    private void checkWait(Duration wait) {
+        if (wait.isNegative()) {
+            throw new IllegalArgumentException("maxWait of bulkhead '" + name + "' must be zero or positive, but was " + wait);
+        }
+    }
+
+    /**
+     * Follows a change of the wait: the shared timeout exception is re-made for the value now in
+     * force (read from the adaptive, not taken from the change, which concurrent changes may
+     * announce out of order). Waits read the value themselves, when they start.
+     */
+    private void applyWait(Adaptive.Change<Duration> change) {
+        for (;;) {
+            TimedOut t = timedOut;
+            long w = Check.nanos(config.maxWait());
+            if (t != null && t.nanos == w) {
+                return;
+            }
+            if (TIMED_OUT.compareAndSet(this, t, new TimedOut(w, newTimedOut(w)))) {
+                return;
+            }
+        }
+    }
+
+    /** A WAIT_TIMED_OUT rejection and the wait its message quotes. */
+    private static final class TimedOut {
+        final long nanos;
+        final BulkheadFullException exception;
+
+        TimedOut(long nanos, BulkheadFullException exception) {
+            this.nanos = nanos;
+            this.exception = exception;
         }
     }
 
@@ -189,7 +242,7 @@ final class LockFreeBulkhead implements Bulkhead, WaitingBulkhead {
                 if (STATE.compareAndSet(this, s, s - PERMIT)) {
                     return PERMITTED;
                 }
-            } else if (maxWaitNanos == 0L) {
+            } else if (maxWaitNanos.get() == 0L) {      // read only by a caller that cannot have a permit now
                 REJECTED.getAndAdd(this, 1L);
                 return REJECTED_FULL;
             } else if (waiting >= maxQueued) {
@@ -384,13 +437,26 @@ final class LockFreeBulkhead implements Bulkhead, WaitingBulkhead {
                 why = "every permit is taken and " + config.maxQueued() + " callers already wait";
                 break;
             case WAIT_TIMED_OUT:
-                why = "no permit came within " + config.maxWait();
-                break;
+                return newTimedOut(Check.nanos(config.maxWait()));
             default:
                 throw new IllegalStateException("invalid reason: " + reason);
         }
         return new BulkheadFullException(name, reason, "Bulkhead '" + name + "' is full: " + why,
                 config.rejectionStackTraces());
+    }
+
+    private BulkheadFullException newTimedOut(long waitNanos) {
+        return new BulkheadFullException(name, BulkheadFullException.Reason.WAIT_TIMED_OUT, "Bulkhead '" + name
+                + "' is full: no permit came within " + Duration.ofNanos(waitNanos), config.rejectionStackTraces());
+    }
+
+    @Override
+    public BulkheadFullException timedOut(long waitNanos) {
+        TimedOut t = timedOut;
+        if (t != null && t.nanos == waitNanos && !config.rejectionStackTraces()) {
+            return t.exception;
+        }
+        return newTimedOut(waitNanos);
     }
 
     @Override
@@ -409,8 +475,7 @@ final class LockFreeBulkhead implements Bulkhead, WaitingBulkhead {
                 shared = queueFull;
                 break;
             case -1:
-                shared = timedOut;
-                break;
+                return timedOut(maxWaitNanos());
             default:
                 throw new IllegalArgumentException("admitted must be a refusal code, but was " + admitted);
         }
@@ -429,7 +494,7 @@ final class LockFreeBulkhead implements Bulkhead, WaitingBulkhead {
 
     @Override
     public long maxWaitNanos() {
-        return maxWaitNanos;
+        return maxWaitNanos.get();
     }
 
     /** Announces a permit taken without waiting; a listener's fatal error gives the permit back first. */

@@ -71,11 +71,24 @@ public interface WaitingBulkhead {
     void leave(boolean timedOut);
 
     /**
-     * Returns the wait limit, zero when waiting is off.
+     * Returns the wait limit in force, zero when waiting is off. It may change at any time (the
+     * bulkhead's maxWait is adaptive): a caller reads it once, when its wait starts, and keeps
+     * that deadline.
      *
      * @return the maximum wait in nanoseconds
      */
     long maxWaitNanos();
+
+    /**
+     * Returns the exception for a wait that timed out after {@code maxWaitNanos}, the wait the
+     * caller started with, so that its message quotes the wait it had. The shared instance when
+     * that is the wait in force (no allocation), a new one for a wait that started before a
+     * change.
+     *
+     * @param maxWaitNanos the caller's wait, as {@link #maxWaitNanos()} returned it
+     * @return the exception to signal
+     */
+    BulkheadFullException timedOut(long maxWaitNanos);
 
     /**
      * Returns what the bridge keeps with this bulkhead to time its waits (one timer shared by
@@ -98,6 +111,7 @@ public interface WaitingBulkhead {
      * Returns the exception for a refusal.
      *
      * @param admitted the refusal code from {@link #admit()}, or {@code -1} for a wait timeout
+     *                 of the wait in force (see {@link #timedOut(long)})
      * @return the exception to signal
      */
     BulkheadFullException rejection(int admitted);

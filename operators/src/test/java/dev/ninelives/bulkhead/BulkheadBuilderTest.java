@@ -54,7 +54,7 @@ class BulkheadBuilderTest {
 
     @Test
     void maxWait() {
-        assertThatThrownBy(() -> b().maxWait(null)).isInstanceOf(NullPointerException.class).hasMessageContaining("maxWait");
+        assertThatThrownBy(() -> b().maxWait((Duration) null)).isInstanceOf(NullPointerException.class).hasMessageContaining("maxWait");
         assertThatThrownBy(() -> b().maxWait(Duration.ofMillis(-1))).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("maxWait").hasMessageContaining("PT-0.001S");
         assertThatThrownBy(() -> b().maxWait(Duration.ofNanos(-1))).isInstanceOf(IllegalArgumentException.class)

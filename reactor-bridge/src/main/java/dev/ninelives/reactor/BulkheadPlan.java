@@ -32,18 +32,23 @@ final class BulkheadPlan<T> {
     }
 
     /**
-     * The timer of this bulkhead's waits on the Scheduler resolved now, shared by every operator
-     * on the bulkhead (a pipeline assembled per call is a new operator per call). A new Scheduler
-     * (virtual time installed, say) gets a new timer; the old one still times the waiters it has.
-     * Whichever timer loses a race to be installed still times its own waiter completely.
+     * The timer of this bulkhead's waits on the Scheduler resolved now and for the wait in force
+     * now, shared by every operator on the bulkhead (a pipeline assembled per call is a new
+     * operator per call). A new Scheduler (virtual time installed, say) or a new maxWait (the
+     * bulkhead's wait is adaptive) gets a new timer; the old one still times the waiters it has,
+     * at the deadlines they started with. One timer per wait keeps each timer's deadlines in
+     * arrival order, which is what a timer relies on: after a lowered maxWait, a newcomer's
+     * deadline may come before an older waiter's, and the two are on different timers. Whichever
+     * timer loses a race to be installed still times its own waiter completely.
      */
     WaitTimer timer() {
         Scheduler s = scheduler();
+        long wait = permits.maxWaitNanos();
         Object o = permits.waitTimer();
-        if (o instanceof WaitTimer && ((WaitTimer) o).scheduler == s) {
+        if (o instanceof WaitTimer && ((WaitTimer) o).scheduler == s && ((WaitTimer) o).maxWaitNanos == wait) {
             return (WaitTimer) o;
         }
-        WaitTimer t = new WaitTimer(s, permits.maxWaitNanos());
+        WaitTimer t = new WaitTimer(s, wait);
         permits.casWaitTimer(o, t);
         return t;
     }

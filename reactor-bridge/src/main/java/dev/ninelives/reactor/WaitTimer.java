@@ -15,9 +15,9 @@ import java.util.concurrent.TimeUnit;
  * Why. Scheduling a task per waiter costs a lock and a heap insert in the Scheduler's executor,
  * and often a wake-up of its worker thread (the new task is the only one, so it is the first to
  * run), then a second lock to remove it when the permit comes; in a saturated bulkhead that was
- * most of the cost of waiting. Every waiter of one bulkhead waits the same maxWait, so deadlines
- * come in the order the waiters arrive, and the oldest live waiter's deadline is the only one a
- * timer needs.
+ * most of the cost of waiting. Every waiter of one timer waits the same maxWait (a change of the
+ * bulkhead's adaptive maxWait gets a new timer, BulkheadPlan.timer()), so deadlines come in the
+ * order the waiters arrive, and the oldest live waiter's deadline is the only one a timer needs.
  *
  * Protocol. A waiter pushes a Node (its deadline, a reference to it) on `arrivals`, a Treiber
  * stack any thread pushes to; the first waiter that finds the timer idle arms it (CAS on
@@ -80,7 +80,8 @@ final class WaitTimer implements Runnable {
     }
 
     final Scheduler scheduler;
-    private final long maxWaitNanos;
+    /** The wait every waiter of this timer has: a change of the bulkhead's maxWait makes a new timer. */
+    final long maxWaitNanos;
     private volatile Node arrivals;
     private volatile int armed;
     // the task's own list, in arrival order: only the armed task touches these

@@ -66,6 +66,7 @@ final class WaitingBulkheadSubscriber<T> extends BulkheadSubscriber<T> implement
 
     volatile long requested;
     volatile WaitTimer.Node timer;    // this waiter's entry in the bulkhead's WaitTimer
+    long waitNanos;                   // the wait it started with, quoted if it times out; published by add()
     long queuedAt;
 
     WaitingBulkheadSubscriber(CoreSubscriber<? super T> actual, BulkheadPlan<T> plan) {
@@ -91,7 +92,9 @@ final class WaitingBulkheadSubscriber<T> extends BulkheadSubscriber<T> implement
                 if (d != null && d.remainingNanos() <= 0) {
                     outOfTime(d);                      // no time left to wait for
                 } else {
-                    timer = plan.timer().add(this);    // a refusal to time it refuses this waiter
+                    WaitTimer t = plan.timer();
+                    waitNanos = t.maxWaitNanos;        // before add(): the timer may time this waiter out at once
+                    timer = t.add(this);               // a refusal to time it refuses this waiter
                 }
             }
         } finally {
@@ -217,7 +220,7 @@ final class WaitingBulkheadSubscriber<T> extends BulkheadSubscriber<T> implement
             try {
                 plan.permits.leave(true);
             } finally {
-                actual.onError(plan.permits.rejection(-1));
+                actual.onError(plan.permits.timedOut(waitNanos));
             }
         }
     }
