@@ -5,6 +5,7 @@ import dev.ninelives.bulkhead.BulkheadBuilder;
 import dev.ninelives.bulkhead.Bulkhead.QueueOrder;
 import dev.ninelives.bulkhead.BulkheadFullException;
 import dev.ninelives.bulkhead.BulkheadFullException.Reason;
+import dev.ninelives.core.Adaptive;
 import dev.ninelives.reactor.BulkheadTestSupport.Capturing;
 import dev.ninelives.reactor.BulkheadTestSupport.Events;
 import dev.ninelives.reactor.BulkheadTestSupport.ManualSource;
@@ -214,7 +215,8 @@ class BulkheadScheduleTest {
     /**
      * Guards against every leak or double return the bulkhead could have under races between
      * subscribe, a Mono's value, a Flux's terminal signal, an error, a cancel (of a running call,
-     * of a waiter, inside onSubscribe), a wait timeout and a resize: a permit lost or invented, a
+     * of a waiter, inside onSubscribe), a wait timeout, a resize and a change of the wait (waiters
+     * of different waits on different timers): a permit lost or invented, a
      * waiter left counted, a cancelled or timed-out waiter that still takes a permit, a refused
      * call that reaches its source, a subscriber that gets two terminal signals or none.
      */
@@ -225,8 +227,10 @@ class BulkheadScheduleTest {
         Hooks.onErrorDropped(dropped::add);
         Hooks.onNextDropped(dropped::add);
         VirtualTimeScheduler clock = VirtualTimeScheduler.create();
-        BulkheadBuilder builder = Bulkhead.builder("schedule").maxConcurrent(maxConcurrent)
-                .maxWait(TICK.multipliedBy(maxWaitTicks)).queueOrder(order);
+        // waiting on: an adaptive wait that thread 2 changes under load (0 to 3 ticks); off: fixed at zero
+        Adaptive<Duration> wait = maxWaitTicks > 0 ? Adaptive.of(TICK.multipliedBy(maxWaitTicks)) : null;
+        BulkheadBuilder builder = Bulkhead.builder("schedule").maxConcurrent(maxConcurrent).queueOrder(order);
+        builder = wait != null ? builder.maxWait(wait) : builder.maxWait(Duration.ZERO);
         Bulkhead b = (maxWaitTicks > 0 ? builder.maxQueued(maxQueued) : builder).build();   // a queue limit needs a wait
         Events events = new Events(b);
         AtomicReferenceArray<Call> slots = new AtomicReferenceArray<>(SLOTS);
@@ -240,7 +244,7 @@ class BulkheadScheduleTest {
             workers.add(executor.submit(() -> {
                 start.await();
                 for (int i = 0; i < OPS_PER_THREAD; i++) {
-                    step(thread, random, b, clock, slots, all, maxConcurrent);
+                    step(thread, random, b, clock, slots, all, maxConcurrent, wait);
                     operations.increment();
                 }
                 return null;
@@ -307,15 +311,18 @@ class BulkheadScheduleTest {
         assertThat(sourceSubscriptions).as(context).isGreaterThan(calls / 10);
     }
 
-    /** One random operation: subscribe a call into a slot, end the call in a slot, advance the clock, or resize. */
+    /** One random operation: subscribe a call into a slot, end the call in a slot, advance the clock, resize, or change the wait. */
     private static void step(int thread, SplittableRandom random, Bulkhead b, VirtualTimeScheduler clock,
-                             AtomicReferenceArray<Call> slots, ConcurrentLinkedQueue<Call> all, int maxConcurrent) {
+                             AtomicReferenceArray<Call> slots, ConcurrentLinkedQueue<Call> all, int maxConcurrent,
+                             Adaptive<Duration> wait) {
         int slot = random.nextInt(SLOTS);
         int dice = random.nextInt(100);
         if (thread == 0 && dice < 20) {
             clock.advanceTimeBy(TICK.multipliedBy(random.nextInt(3)));      // wait timeouts fire on this thread
         } else if (thread == 1 && dice < 2) {
             b.changeMaxConcurrent(1 + random.nextInt(maxConcurrent + 1));  // shrink or grow under load
+        } else if (thread == 2 && dice < 2 && wait != null) {
+            wait.set(TICK.multipliedBy(random.nextInt(4)));                // new waits only: a timer per value
         } else if (dice < 55) {
             int k = random.nextInt(20);
             Kind kind = k < 9 ? Kind.MONO : k < 17 ? Kind.FLUX : Kind.NEVER;
