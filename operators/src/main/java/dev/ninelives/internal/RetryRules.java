@@ -93,7 +93,9 @@ public abstract class RetryRules {
     public abstract String name();
 
     /**
-     * Returns the number of attempts a call gets, the first one included.
+     * Returns the number of attempts a call gets, the first one included: the value in force now
+     * (the setting may be adaptive; one volatile read). Ask once per failed attempt, so that a
+     * call already retrying follows a change at its next failure.
      *
      * @return at least 1
      */
@@ -132,7 +134,7 @@ public abstract class RetryRules {
 
     /**
      * Returns the delay before the attempt that follows failed attempt {@code attempt}, jitter
-     * included.
+     * included, from the backoff in force now (the setting may be adaptive; one volatile read).
      *
      * @param attempt       the failed attempt, 1 for the first call
      * @param error         its error
