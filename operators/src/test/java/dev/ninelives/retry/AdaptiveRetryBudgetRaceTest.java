@@ -13,7 +13,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * A budget whose ratio one thread switches between 1.0 and 0.001 while two threads deposit
  * ({@value #DEPOSITS} times) and take. The ticker never moves and the capacity is out of reach, so
- * nothing accrues and the cap never binds (50,010 tokens at most): every milli-token is accounted for. Each deposit is
+ * nothing accrues and the cap never binds (90,010 tokens at most). The depositor starts once the
+ * other two run, and goes on past {@value #DEPOSITS} deposits until the taker has taken
+ * {@value #FEWEST_TAKES} times, so the three overlap however the threads are scheduled.: every milli-token is accounted for. Each deposit is
  * 1000 or 1 milli-tokens (the ratio before or after a change it raced), so at the end
  * {@code tokens - start + 1000 * takes} must be {@code 1000 a + b} with {@code a + b} the deposits:
  * {@code (x - deposits)} divisible by 999 and {@code a} between 0 and the deposits. Every read of
@@ -29,6 +31,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 class AdaptiveRetryBudgetRaceTest {
 
     private static final int DEPOSITS = 50_000;
+    /** The most deposits, should the taker lag: 90,010 tokens at most, below the capacity. */
+    private static final int MOST_DEPOSITS = 90_000;
+    private static final int FEWEST_TAKES = 100;
     private static final int CAPACITY = 100_000;
 
     @Test
@@ -43,17 +48,28 @@ class AdaptiveRetryBudgetRaceTest {
         AtomicLong takes = new AtomicLong();
         AtomicLong badReads = new AtomicLong();
         AtomicBoolean depositsDone = new AtomicBoolean();
+        AtomicLong deposits = new AtomicLong();
+        AtomicLong changes = new AtomicLong();
+        AtomicBoolean takerRuns = new AtomicBoolean();
         Race.run(3, id -> {
             if (id == 0) {
                 for (int i = 0; !depositsDone.get(); i++) {
                     ratio.set(i % 2 == 0 ? 0.001 : 1.0);
+                    changes.incrementAndGet();
                 }
             } else if (id == 1) {
-                for (int i = 0; i < DEPOSITS; i++) {
-                    budget.onCall();
+                while (!takerRuns.get() || changes.get() == 0) {
+                    Thread.onSpinWait();               // start once the other two run
                 }
+                int i = 0;
+                while (i < MOST_DEPOSITS && (i < DEPOSITS || takes.get() < FEWEST_TAKES)) {
+                    budget.onCall();
+                    i++;
+                }
+                deposits.set(i);
                 depositsDone.set(true);
             } else {
+                takerRuns.set(true);
                 while (!depositsDone.get()) {
                     if (budget.tryAcquireRetry()) {
                         takes.incrementAndGet();
@@ -67,12 +83,13 @@ class AdaptiveRetryBudgetRaceTest {
         });
         long end = Math.round(budget.availableTokens() * 1000);
         long deposited = end - start + 1000 * takes.get();
+        long calls = deposits.get();
         assertThat(badReads.get()).as("reads of the tokens outside [0, capacity]").isZero();
         assertThat(end).isBetween(0L, CAPACITY * 1000L);
-        assertThat((deposited - DEPOSITS) % 999).as("milli-tokens deposited %d by %d deposits of 1000 or 1", deposited, DEPOSITS)
+        assertThat((deposited - calls) % 999).as("milli-tokens deposited %d by %d deposits of 1000 or 1", deposited, calls)
                 .isZero();
-        long large = (deposited - DEPOSITS) / 999;
-        assertThat(large).isBetween(0L, (long) DEPOSITS);
+        long large = (deposited - calls) / 999;
+        assertThat(large).isBetween(0L, calls);
         assertThat(takes.get()).as("the taker raced the deposits").isPositive();
     }
 }
