@@ -33,6 +33,13 @@ import java.lang.invoke.VarHandle;
  * and "tripped" is simply judge(word). The breaker moves to OPEN, and any thread that finds the
  * window tripped helps it there, so no call is admitted in CLOSED after the crossing.
  *
+ * Thresholds that change. judge() reads the thresholds in force, so "tripped" follows them: a
+ * lowered threshold trips a window as it stands (the breaker's change applier then moves it to
+ * OPEN at once, and any acquire that sees it first helps), and a threshold raised between a
+ * crossing and the move to OPEN un-trips the window: the breaker's trip() judges again before
+ * its CAS and stays CLOSED, as if the change had come before the crossing outcome (which
+ * returns nothing that could tell otherwise). A window full of fast outcomes never reads them.
+ *
  * ABA. Word and slot tags carry the lap modulo 2^24, so a CAS can only be fooled by a thread
  * that stalls for 2^24 laps (16 million records for a window of one call, far more for any
  * real window) between its read and its CAS.
@@ -177,6 +184,11 @@ final class CountWindow extends SlidingWindow {
     @Override
     boolean tripped() {
         return tripped((long) WORD.getVolatile(this));
+    }
+
+    @Override
+    boolean rejudge() {
+        return tripped();                                     // judged from the word with the thresholds in force
     }
 
     @Override
