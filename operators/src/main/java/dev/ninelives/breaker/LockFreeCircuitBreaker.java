@@ -18,7 +18,7 @@ import java.util.function.Consumer;
  * The circuit breaker's state machine: one long, moved only by CAS.
  *
  * The state word
- *   bits  0..2   state        (CLOSED, OPEN, HALF_OPEN, FORCED_OPEN, DISABLED, METRICS_ONLY)
+ *   bits  0..2   state        (CLOSED, OPEN, HALF_OPEN, FORCED_OPEN, DISABLED, METRICS_ONLY, DECIDING)
  *   bits  3..7   openings     consecutive openings since the breaker was last CLOSED (saturates at 31)
  *   bits  8..23  epoch        incremented by every transition, modulo 2^16
  *   bits 24..33  admitted     HALF_OPEN: trial permits out or recorded (not released)
@@ -36,11 +36,18 @@ import java.util.function.Consumer;
  *
  * HALF_OPEN is exact because its whole bookkeeping lives in the word: acquiring is a CAS that
  * increments admitted only while admitted < permitted; recording is a CAS that increments
- * recorded (and failed / slow) and, when the trials are complete, also moves to CLOSED or
- * OPEN in that same CAS; releasing is a CAS that decrements admitted. Whoever races, exactly
- * `permitted` trials are admitted, the decision is taken once, by the CAS that records the
- * last trial, and a released (cancelled, ignored) trial frees its slot, so HALF_OPEN cannot
- * get stuck while calls keep arriving.
+ * recorded (and failed / slow) and, when the trials are complete, also moves to DECIDING in
+ * that same CAS; releasing is a CAS that decrements admitted. DECIDING (outside, HALF_OPEN)
+ * holds the final counts and takes nothing more: the next CAS, by whoever reads it first,
+ * moves it to CLOSED or OPEN against the thresholds read just before (decide). Whoever races,
+ * exactly `permitted` trials are admitted, the trials are completed once, by the CAS that
+ * records the last trial, and a released (cancelled, ignored) trial frees its slot, so
+ * HALF_OPEN cannot get stuck while calls keep arriving. DECIDING exists for the adaptive
+ * threshold: a change of it helps decide a DECIDING word before it returns, so a decision
+ * taken with a replaced threshold cannot land after the change that replaced it (a test found
+ * exactly that when the last record decided in its own CAS: it read the old threshold, the
+ * change returned, the state still read HALF_OPEN, and then the record's CAS opened the
+ * breaker with the old threshold).
  *
  * Adaptive settings. The thresholds, the slow-call duration, the open duration and `permitted`
  * may change while the breaker runs: their values in force are one immutable Tuning in the
@@ -93,6 +100,8 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
     static final int FORCED_OPEN = 3;
     static final int DISABLED = 4;
     static final int METRICS_ONLY = 5;
+    /** HALF_OPEN with its trials complete, until one CAS decides: see the header. Reads as HALF_OPEN. */
+    static final int DECIDING = 6;
     private static final State[] STATES = State.values();
 
     private static final long STATE_MASK = 0x7L;
@@ -216,10 +225,19 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
         }
     }
 
-    /** After a threshold changed: a CLOSED window that the new threshold trips opens the breaker now. */
+    /**
+     * After a threshold changed: a CLOSED window that the new threshold trips opens the breaker
+     * now; complete trials are decided (with the new threshold, unless a racing decider got
+     * there first) before the change returns.
+     */
     private void rejudgeWindow() {
         long w = stateVolatile();
-        if (stateOf(w) != CLOSED) {
+        int s = stateOf(w);
+        if (s == DECIDING) {
+            decide(w);
+            return;
+        }
+        if (s != CLOSED) {
             return;
         }
         Phase p = phase;
@@ -232,7 +250,12 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
     private void settleTrials() {
         for (;;) {
             long w = stateVolatile();
-            if (stateOf(w) != HALF_OPEN || !complete(w, config.tuning().permits) || settle(w, w)) {
+            int s = stateOf(w);
+            if (s == DECIDING) {
+                decide(w);
+                return;
+            }
+            if (s != HALF_OPEN || !complete(w, config.tuning().permits) || settle(w, w)) {
                 return;
             }
         }
@@ -250,6 +273,11 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
 
     static int stateOf(long w) {
         return (int) (w & STATE_MASK);
+    }
+
+    /** The state as users see it: DECIDING is still HALF_OPEN. */
+    private static State external(int s) {
+        return s == DECIDING ? State.HALF_OPEN : STATES[s];
     }
 
     static int openings(long w) {
@@ -346,6 +374,9 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
                     }
                     return refuse(w);
                 }
+                case DECIDING:
+                    decide(w);                               // the trials are complete: help decide, look again
+                    continue;
                 case FORCED_OPEN:
                     return refuse(w);
                 default:
@@ -364,7 +395,7 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
         notPermitted.increment();
         Consumer<? super CallNotPermittedEvent>[] listeners = rejectionListeners;
         if (listeners.length != 0) {
-            Guard.notifyAll(name, listeners, new CallNotPermittedEvent(name, STATES[stateOf(w)]));
+            Guard.notifyAll(name, listeners, new CallNotPermittedEvent(name, external(stateOf(w))));
         }
         return ~permit(w);
     }
@@ -529,23 +560,37 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
     }
 
     /**
-     * Decides HALF_OPEN with the trials of {@code next} (the word {@code w} once the last
-     * trial's end is counted), against the thresholds in force: one CAS from {@code w} to
-     * CLOSED or OPEN. Returns false if the CAS lost (the caller reads again).
+     * Completes the trials of HALF_OPEN: one CAS from {@code w} to DECIDING with the counts of
+     * {@code next} (the word {@code w} once the last trial's end is counted), then decides.
+     * Returns false if the CAS lost (the caller reads again).
      */
     private boolean settle(long w, long next) {
-        int recorded = recorded(next);
-        int failed = failed(next);
-        int slowed = slow(next);
+        long deciding = (next & ~STATE_MASK) | DECIDING;
+        if (!casState(w, deciding)) {
+            return false;
+        }
+        decide(deciding);
+        return true;
+    }
+
+    /**
+     * Moves DECIDING word {@code w} to CLOSED or OPEN against the thresholds in force. Anyone
+     * may; one CAS wins. A DECIDING word changes only by this CAS or a manual move, so a lost
+     * CAS means it is decided (or moved) already: one try.
+     */
+    private void decide(long w) {
+        int recorded = recorded(w);
+        int failed = failed(w);
+        int slowed = slow(w);
         Tuning t = config.tuning();
         // slowRate is NaN when slow calls are off: that comparison is then false
         boolean reopen = failed * 100f >= t.failureRate * recorded || slowed * 100f >= t.slowRate * recorded;
         long now = reopen ? ticker.read() : 0L;
         int openings = reopen ? (int) Math.min(OPENINGS_MAX, openings(w) + 1L) : 0;
         long decided = word(reopen ? OPEN : CLOSED, openings, nextEpoch(w));
-        Phase np = reopen ? openPhase(decided, now, phase.window, freeze(next, phase)) : closedPhase(decided, CLOSED);
+        Phase np = reopen ? openPhase(decided, now, phase.window, freeze(w, phase)) : closedPhase(decided, CLOSED);
         if (!casState(w, decided)) {
-            return false;
+            return;
         }
         publish(np);
         if (transitionListeners.length != 0) {
@@ -556,7 +601,6 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
                     ? StateTransitionEvent.Reason.TRIAL_CALLS_FAILED
                     : StateTransitionEvent.Reason.TRIAL_CALLS_SUCCEEDED, detail, now);
         }
-        return true;
     }
 
     // ---------------------------------------------------------------- manual moves
@@ -568,8 +612,8 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
         for (;;) {
             long w = stateVolatile();
             int s = stateOf(w);
-            if (s == t) {
-                return;
+            if (s == t || s == DECIDING && t == HALF_OPEN) {
+                return;                                      // (DECIDING is HALF_OPEN until its decision)
             }
             int openings = t == OPEN ? (int) Math.min(OPENINGS_MAX, openings(w) + 1L) : t == CLOSED ? 0 : openings(w);
             long next = word(t, openings, nextEpoch(w));
@@ -643,7 +687,7 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
      */
     private static Frozen freeze(long w, Phase p) {
         int s = stateOf(w);
-        if (s == HALF_OPEN) {
+        if (s == HALF_OPEN || s == DECIDING) {
             return new Frozen(recorded(w), failed(w), slow(w), recorded(w) > 0);
         }
         if (s == CLOSED || s == METRICS_ONLY) {
@@ -730,7 +774,7 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
 
     @Override
     public State state() {
-        return STATES[stateOf(stateVolatile())];
+        return external(stateOf(stateVolatile()));
     }
 
     @Override
@@ -772,7 +816,7 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
         int failures;
         int slowCalls;
         boolean enough;
-        if (s == HALF_OPEN) {
+        if (s == HALF_OPEN || s == DECIDING) {
             calls = recorded(w);
             failures = failed(w);
             slowCalls = slow(w);
@@ -790,7 +834,7 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
             slowCalls = t[2];
             enough = calls >= p.window.minimumNumberOfCalls() && calls > 0;
         }
-        return new CircuitBreakerMetrics(STATES[s], calls, failures, slowCalls,
+        return new CircuitBreakerMetrics(external(s), calls, failures, slowCalls,
                 enough ? rate(failures, calls) : -1f, enough ? rate(slowCalls, calls) : -1f, notPermitted.sum());
     }
 
@@ -847,7 +891,7 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
     private void announce(int from, int to, StateTransitionEvent.Reason reason, String detail, long now) {
         Consumer<? super StateTransitionEvent>[] listeners = transitionListeners;
         if (listeners.length != 0) {
-            Guard.notifyAll(name, listeners, new StateTransitionEvent(name, STATES[from], STATES[to], reason, detail, now));
+            Guard.notifyAll(name, listeners, new StateTransitionEvent(name, external(from), external(to), reason, detail, now));
         }
     }
 
