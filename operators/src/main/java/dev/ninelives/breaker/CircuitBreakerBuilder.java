@@ -9,8 +9,9 @@ import java.util.function.Predicate;
 
 /**
  * Builds a {@link CircuitBreaker}. Every method checks its argument at the call and throws an
- * exception that names the parameter and quotes the value; {@link #build()} freezes an
- * immutable {@link CircuitBreakerConfig}, so reusing the builder never changes a built breaker.
+ * exception that names the parameter and quotes the value; {@link #build()} freezes a
+ * {@link CircuitBreakerConfig}, so reusing the builder never changes a built breaker (only the
+ * adaptive settings it was given change it, by design).
  *
  * <p>Defaults: a count-based window of the last 100 calls, a minimum of 100 calls, a 50 %
  * failure-rate threshold, no slow-call detection, 60 s open duration that does not grow, 10
