@@ -33,9 +33,9 @@ import java.util.function.Predicate;
  *     .build();
  * }</pre>
  *
- * <p>Five settings can change while the breaker runs, keeping its state: the failure-rate and
- * slow-call rate thresholds, the slow-call duration, the open duration and the number of trial
- * calls in HALF_OPEN. Each has an overload that binds it to an {@link Adaptive}; see
+ * <p>Six settings can change while the breaker runs, keeping its state: the failure-rate and
+ * slow-call rate thresholds, the slow-call duration, the open duration, the number of trial
+ * calls in HALF_OPEN and the size of a count-based window. Each has an overload that binds it to an {@link Adaptive}; see
  * {@link #failureRateThreshold(Adaptive)}. A fixed value given to the other overload becomes an
  * adaptive of the breaker's own at each {@link #build()}, so two breakers never share one by
  * accident.
@@ -52,6 +52,7 @@ public final class CircuitBreakerBuilder {
     final String name;
     CircuitBreakerConfig.WindowType windowType = CircuitBreakerConfig.WindowType.COUNT_BASED;
     int windowSize = 100;
+    Adaptive<Integer> windowSizeSetting;
     Duration windowDuration = Duration.ofSeconds(60);
     int windowBuckets = 60;
     int minimumNumberOfCalls = 100;
@@ -88,6 +89,29 @@ public final class CircuitBreakerBuilder {
      */
     public CircuitBreakerBuilder slidingWindow(int calls) {
         this.windowSize = Check.inRange(calls, 1, MAX_WINDOW_SIZE, "slidingWindow calls");
+        this.windowSizeSetting = null;
+        this.windowType = CircuitBreakerConfig.WindowType.COUNT_BASED;
+        return this;
+    }
+
+    /**
+     * Uses a count-based sliding window whose size is bound to an adaptive setting (see
+     * {@link #failureRateThreshold(Adaptive)} for how a breaker follows one). A resize keeps the
+     * newest outcomes, never an empty window: shrunk, the window keeps the newest outcomes that
+     * fit and forgets the older ones (their counts leave the totals); grown, it keeps every
+     * outcome and fills up with the next calls. The rates are then judged at once over what it
+     * kept, so a shrink that leaves mostly failures opens the breaker before {@link Adaptive#set}
+     * returns. A {@link #minimumNumberOfCalls(int) minimum} above the new size acts as the new
+     * size, as at build time. Calls that end while the window is being replaced (a few
+     * nanoseconds) may go uncounted. A resize made while the breaker is not CLOSED applies to
+     * the next CLOSED window. The adaptive refuses a size out of 1 to {@value #MAX_WINDOW_SIZE}.
+     *
+     * @param calls the adaptive number of calls the window holds
+     * @return this builder
+     * @throws NullPointerException if {@code calls} is null
+     */
+    public CircuitBreakerBuilder slidingWindow(Adaptive<Integer> calls) {
+        this.windowSizeSetting = Check.notNull(calls, "slidingWindow calls");
         this.windowType = CircuitBreakerConfig.WindowType.COUNT_BASED;
         return this;
     }

@@ -14,8 +14,9 @@ import java.util.function.UnaryOperator;
  * Reusing or changing the builder afterwards never changes a built breaker. Each accessor
  * documents the builder method that sets it.
  *
- * <p>Five settings are adaptive: the failure-rate threshold, the slow-call rate threshold, the
- * slow-call duration, the open duration and the number of trial calls in HALF_OPEN. Each is
+ * <p>Six settings are adaptive: the failure-rate threshold, the slow-call rate threshold, the
+ * slow-call duration, the open duration, the number of trial calls in HALF_OPEN and the size of
+ * a count-based window. Each is
  * always an {@link Adaptive}: the one given to the builder's overload that takes one, or one of
  * the breaker's own, made from the fixed value at build time. Their accessors report the
  * current value; every other setting is fixed.
@@ -41,9 +42,10 @@ public final class CircuitBreakerConfig {
     }
 
     private final WindowType windowType;
-    private final int windowSize;
+    private final Adaptive<Integer> windowSize;
     private final Duration windowDuration;
     private final int windowBuckets;
+    /** As given to the builder; a count-based window caps it at its size. */
     private final int minimumNumberOfCalls;
     private final Adaptive<Float> failureRateThreshold;
     /** Null when slow calls are not detected. */
@@ -62,11 +64,10 @@ public final class CircuitBreakerConfig {
 
     CircuitBreakerConfig(CircuitBreakerBuilder b) {
         this.windowType = b.windowType;
-        this.windowSize = b.windowSize;
+        this.windowSize = own(b.windowSizeSetting, b.windowSize);
         this.windowDuration = b.windowDuration;
         this.windowBuckets = b.windowBuckets;
-        this.minimumNumberOfCalls = b.windowType == WindowType.COUNT_BASED
-                ? Math.min(b.minimumNumberOfCalls, b.windowSize) : b.minimumNumberOfCalls;
+        this.minimumNumberOfCalls = b.minimumNumberOfCalls;
         // an adaptive of its own per build for each fixed value, so that a reused builder never links two breakers
         this.failureRateThreshold = own(b.failureRateThresholdSetting, b.failureRateThreshold);
         this.slowCallDuration = b.slowCallDurationSetting != null ? b.slowCallDurationSetting
@@ -82,7 +83,7 @@ public final class CircuitBreakerConfig {
         this.tuning = new Tuning(failureRateThreshold.get(),
                 slowCallDuration != null ? slowCallRateThreshold.get() : Float.NaN,
                 slowCallDuration != null ? nanos(slowCallDuration.get()) : Long.MAX_VALUE,
-                permittedCallsInHalfOpen.get(), nanos(openDuration.get()));
+                permittedCallsInHalfOpen.get(), nanos(openDuration.get()), windowSize.get());
     }
 
     private static <T> Adaptive<T> own(Adaptive<T> given, T fixed) {
@@ -123,6 +124,16 @@ public final class CircuitBreakerConfig {
         return openDuration;
     }
 
+    /** The size setting of a count-based window (not bound for a time-based one). */
+    Adaptive<Integer> windowSizeSetting() {
+        return windowSize;
+    }
+
+    /** The minimum number of calls of a count-based window of {@code size} calls. */
+    int minimumNumberOfCalls(int size) {
+        return windowType == WindowType.COUNT_BASED ? Math.min(minimumNumberOfCalls, size) : minimumNumberOfCalls;
+    }
+
     Adaptive<Integer> permittedCallsInHalfOpenSetting() {
         return permittedCallsInHalfOpen;
     }
@@ -138,12 +149,13 @@ public final class CircuitBreakerConfig {
     }
 
     /**
-     * The number of calls a count-based window holds.
+     * The number of calls a count-based window holds: the current value of the adaptive setting
+     * ({@link CircuitBreakerBuilder#slidingWindow(int)} or {@link CircuitBreakerBuilder#slidingWindow(Adaptive)}).
      *
      * @return the window size in calls (meaningful for {@link WindowType#COUNT_BASED})
      */
     public int windowSize() {
-        return windowSize;
+        return windowSize.get();
     }
 
     /**
@@ -171,7 +183,7 @@ public final class CircuitBreakerConfig {
      * @return the minimum number of calls
      */
     public int minimumNumberOfCalls() {
-        return minimumNumberOfCalls;
+        return minimumNumberOfCalls(windowSize.get());
     }
 
     /**
@@ -312,9 +324,9 @@ public final class CircuitBreakerConfig {
     public String toString() {
         return "CircuitBreakerConfig{"
                 + (windowType == WindowType.COUNT_BASED
-                        ? "window=last " + windowSize + " calls"
+                        ? "window=last " + windowSize() + " calls"
                         : "window=last " + windowDuration + " in " + windowBuckets + " buckets")
-                + ", minimumNumberOfCalls=" + minimumNumberOfCalls
+                + ", minimumNumberOfCalls=" + minimumNumberOfCalls()
                 + ", failureRateThreshold=" + failureRateThreshold() + "%"
                 + (slowCallDuration == null ? ", slowCalls=off"
                         : ", slowCallDuration=" + slowCallDuration() + ", slowCallRateThreshold=" + slowCallRateThreshold() + "%")

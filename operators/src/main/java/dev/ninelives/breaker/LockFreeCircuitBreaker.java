@@ -188,6 +188,12 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
         }
         openDuration.accept(config.openDurationSetting().get());
         permits.accept(config.permittedCallsInHalfOpenSetting().get());
+        Consumer<Integer> windowSize = v -> Check.inRange(v, 1, CircuitBreakerBuilder.MAX_WINDOW_SIZE,
+                "slidingWindow calls" + of);
+        boolean countWindow = config.windowType() == CircuitBreakerConfig.WindowType.COUNT_BASED;
+        if (countWindow) {
+            windowSize.accept(config.windowSizeSetting().get());
+        }
 
         bind(config.failureRateThresholdSetting(), failureRate, Tuning::withFailureRate, this::rejudgeWindow);
         bind(config.slowCallRateThresholdSetting(), slowRate,
@@ -197,6 +203,9 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
         }
         bind(config.openDurationSetting(), openDuration, (t, v) -> t.withOpenNanos(Check.nanos(v)), null);
         bind(config.permittedCallsInHalfOpenSetting(), permits, Tuning::withPermits, this::settleTrials);
+        if (countWindow) {
+            bind(config.windowSizeSetting(), windowSize, Tuning::withWindowSize, this::resizeWindow);
+        }
     }
 
     private <T> void bind(Adaptive<T> setting, Consumer<T> check, BiFunction<Tuning, T, Tuning> with, Runnable then) {
@@ -243,6 +252,39 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
         Phase p = phase;
         if (p.epoch == epoch(w) && p.window.rejudge()) {
             trip(epoch(w), p.window);
+        }
+    }
+
+    /**
+     * After the size of the count window changed: the CLOSED (or METRICS_ONLY) window is
+     * replaced by one of the new size holding the newest outcomes, in the same epoch (a phase
+     * CAS from the exact phase copied, so a transition or another resize in between makes it
+     * start again), then judged at once. In any other state the next CLOSED window is made with
+     * the new size. Outcomes recorded into the old window between the copy and the CAS are lost.
+     */
+    private void resizeWindow() {
+        for (;;) {
+            long w = stateVolatile();
+            int s = stateOf(w);
+            if (s != CLOSED && s != METRICS_ONLY) {
+                return;
+            }
+            Phase p = closedPhaseFor(epoch(w));              // helps publish an unpublished one (of the new size)
+            if (p == null) {
+                continue;                                    // moved on meanwhile: look again
+            }
+            int size = config.tuning().windowSize;
+            CountWindow old = (CountWindow) p.window;
+            if (old.size() == size) {
+                return;
+            }
+            Phase np = new Phase(p.epoch, p.state, 0L, old.resized(size), null, null);
+            if (PHASE.compareAndSet(this, p, np)) {
+                if (s == CLOSED && np.window.rejudge()) {
+                    trip(p.epoch, np.window);
+                }
+                return;
+            }
         }
     }
 
@@ -761,6 +803,11 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
     }
 
     // ---------------------------------------------------------------- views
+
+    /** The window of the phase in place; for tests. */
+    SlidingWindow currentWindow() {
+        return phase.window;
+    }
 
     @Override
     public String name() {

@@ -28,8 +28,8 @@ abstract class SlidingWindow {
     /** Holds the thresholds in force, which may change while the window lives. */
     private final CircuitBreakerConfig config;
 
-    SlidingWindow(CircuitBreakerConfig config) {
-        this.minimumNumberOfCalls = config.minimumNumberOfCalls();
+    SlidingWindow(CircuitBreakerConfig config, int minimumNumberOfCalls) {
+        this.minimumNumberOfCalls = minimumNumberOfCalls;
         this.config = config;
     }
 
@@ -100,6 +100,10 @@ abstract class SlidingWindow {
             return SLOW_CALL_RATE_EXCEEDED;
         }
         return BELOW;
+    }
+
+    final CircuitBreakerConfig config() {
+        return config;
     }
 
     final int minimumNumberOfCalls() {

@@ -115,7 +115,7 @@ final class TimeWindow extends SlidingWindow {
     private volatile int tripped;
 
     TimeWindow(CircuitBreakerConfig config, boolean judging) {
-        super(config);
+        super(config, config.minimumNumberOfCalls());
         this.judging = judging;
         this.k = config.windowBuckets();
         this.bucketNanos = Check.nanos(config.windowDuration()) / k;

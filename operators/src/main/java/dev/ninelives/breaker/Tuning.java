@@ -18,32 +18,39 @@ final class Tuning {
     final int permits;
     /** How long the first consecutive opening lasts. */
     final long openNanos;
+    /** The size of a count-based window (read when a window is made, never per call). */
+    final int windowSize;
 
-    Tuning(float failureRate, float slowRate, long slowNanos, int permits, long openNanos) {
+    Tuning(float failureRate, float slowRate, long slowNanos, int permits, long openNanos, int windowSize) {
         this.failureRate = failureRate;
         this.slowRate = slowRate;
         this.slowNanos = slowNanos;
         this.permits = permits;
         this.openNanos = openNanos;
+        this.windowSize = windowSize;
     }
 
     Tuning withFailureRate(float v) {
-        return v == failureRate ? this : new Tuning(v, slowRate, slowNanos, permits, openNanos);
+        return v == failureRate ? this : new Tuning(v, slowRate, slowNanos, permits, openNanos, windowSize);
     }
 
     Tuning withSlowRate(float v) {
-        return v == slowRate ? this : new Tuning(failureRate, v, slowNanos, permits, openNanos);
+        return v == slowRate ? this : new Tuning(failureRate, v, slowNanos, permits, openNanos, windowSize);
     }
 
     Tuning withSlowNanos(long v) {
-        return v == slowNanos ? this : new Tuning(failureRate, slowRate, v, permits, openNanos);
+        return v == slowNanos ? this : new Tuning(failureRate, slowRate, v, permits, openNanos, windowSize);
     }
 
     Tuning withPermits(int v) {
-        return v == permits ? this : new Tuning(failureRate, slowRate, slowNanos, v, openNanos);
+        return v == permits ? this : new Tuning(failureRate, slowRate, slowNanos, v, openNanos, windowSize);
     }
 
     Tuning withOpenNanos(long v) {
-        return v == openNanos ? this : new Tuning(failureRate, slowRate, slowNanos, permits, v);
+        return v == openNanos ? this : new Tuning(failureRate, slowRate, slowNanos, permits, v, windowSize);
+    }
+
+    Tuning withWindowSize(int v) {
+        return v == windowSize ? this : new Tuning(failureRate, slowRate, slowNanos, permits, openNanos, v);
     }
 }

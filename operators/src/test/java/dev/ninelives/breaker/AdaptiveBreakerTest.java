@@ -411,6 +411,112 @@ class AdaptiveBreakerTest {
         assertThat(b.tryAcquire()).isNegative();
     }
 
+    // ---------------------------------------------------------------- count window size
+
+    private static void record(CircuitBreaker b, String outcomes) {
+        for (char c : outcomes.toCharArray()) {
+            if (c == 'F') {
+                fail(b);
+            } else {
+                succeed(b);
+            }
+        }
+    }
+
+    @Test
+    void aShrunkWindowKeepsTheNewestOutcomes() {
+        Adaptive<Integer> size = Adaptive.of(10);
+        CircuitBreaker b = breaker(CircuitBreaker.builder("resize").slidingWindow(size).minimumNumberOfCalls(10));
+        record(b, "FFFFSSSSSS");                             // 40 %, the failures oldest
+
+        size.set(5);
+
+        assertThat(b.state()).isEqualTo(State.CLOSED);
+        assertThat(b.metrics().calls()).isEqualTo(5);
+        assertThat(b.metrics().failures()).as("the older outcomes left").isZero();
+        assertThat(b.config().windowSize()).isEqualTo(5);
+        assertThat(b.config().minimumNumberOfCalls()).as("capped at the new size").isEqualTo(5);
+        record(b, "FFS");                                    // the window slides over the kept outcomes: SSFFS
+        assertThat(b.metrics().failures()).isEqualTo(2);
+        fail(b);                                             // SFFSF: 60 %
+        assertThat(b.state()).isEqualTo(State.OPEN);
+    }
+
+    @Test
+    void aShrinkThatLeavesMostlyFailuresOpensAtOnce() {
+        Adaptive<Integer> size = Adaptive.of(10);
+        CircuitBreaker b = breaker(CircuitBreaker.builder("resize").slidingWindow(size).minimumNumberOfCalls(10));
+        record(b, "SSSSSSFFFF");                             // 40 %, the failures newest
+
+        size.set(5);
+
+        assertThat(b.state()).isEqualTo(State.OPEN);
+        assertThat(b.metrics().calls()).isEqualTo(5);
+        assertThat(b.metrics().failures()).isEqualTo(4);
+    }
+
+    @Test
+    void aGrownWindowKeepsEveryOutcomeAndFillsUp() {
+        Adaptive<Integer> size = Adaptive.of(4);
+        CircuitBreaker b = breaker(CircuitBreaker.builder("resize").slidingWindow(size).minimumNumberOfCalls(8));
+        record(b, "SSSSFS");                                 // the window holds SSFS
+
+        size.set(8);
+
+        assertThat(b.metrics().calls()).isEqualTo(4);
+        assertThat(b.metrics().failures()).isEqualTo(1);
+        assertThat(b.metrics().failureRate()).as("below the minimum of 8 now").isEqualTo(-1f);
+        record(b, "SSFF");                                   // SSFSSSFF: 3 of 8
+        assertThat(b.state()).isEqualTo(State.CLOSED);
+        assertThat(b.metrics().calls()).isEqualTo(8);
+        fail(b);                                             // SFSSSFFF: 4 of 8
+        assertThat(b.state()).isEqualTo(State.OPEN);
+    }
+
+    @Test
+    void aResizeWhileOpenAppliesToTheNextClosedWindow() {
+        Adaptive<Integer> size = Adaptive.of(10);
+        CircuitBreaker b = breaker(CircuitBreaker.builder("resize").slidingWindow(size).minimumNumberOfCalls(10)
+                .openDuration(Duration.ofSeconds(10)).permittedCallsInHalfOpen(1));
+        b.transitionTo(State.OPEN);
+        size.set(3);
+        ticker.advance(Duration.ofSeconds(10));
+        succeed(b);                                          // the trial closes it
+        assertThat(b.state()).isEqualTo(State.CLOSED);
+
+        record(b, "SFF");
+
+        assertThat(b.state()).isEqualTo(State.OPEN);
+        assertThat(b.metrics().calls()).isEqualTo(3);
+    }
+
+    @Test
+    void aRefusedSizeChangesNothing() {
+        Adaptive<Integer> size = Adaptive.of(10);
+        CircuitBreaker b = breaker(CircuitBreaker.builder("resize").slidingWindow(size).minimumNumberOfCalls(10));
+        record(b, "SSF");
+
+        assertThatThrownBy(() -> size.set(0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("slidingWindow calls").hasMessageContaining("'resize'").hasMessageContaining("but was 0");
+        assertThatThrownBy(() -> size.set(CircuitBreakerBuilder.MAX_WINDOW_SIZE + 1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("8192");
+
+        assertThat(b.config().windowSize()).isEqualTo(10);
+        assertThat(b.metrics().calls()).isEqualTo(3);
+    }
+
+    @Test
+    void aTimeWindowIgnoresTheCountSize() {
+        Adaptive<Integer> size = Adaptive.of(10);
+        CircuitBreaker b = breaker(CircuitBreaker.builder("time").slidingWindow(size)
+                .slidingTimeWindow(Duration.ofSeconds(10)).minimumNumberOfCalls(2));
+        record(b, "SS");
+
+        size.set(0);                                         // not bound: a time window has no count size
+
+        assertThat(b.metrics().calls()).isEqualTo(2);
+    }
+
     // ---------------------------------------------------------------- costs
 
     /**
