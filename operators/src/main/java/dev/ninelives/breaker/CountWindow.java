@@ -38,7 +38,12 @@ import java.lang.invoke.VarHandle;
  * OPEN at once, and any acquire that sees it first helps), and a threshold raised between a
  * crossing and the move to OPEN un-trips the window: the breaker's trip() judges again before
  * its CAS and stays CLOSED, as if the change had come before the crossing outcome (which
- * returns nothing that could tell otherwise). A window full of fast outcomes never reads them.
+ * returns nothing that could tell otherwise); only a raise between that judgement and the CAS
+ * is too late (see the breaker's header). A window full of fast outcomes never reads them.
+ *
+ * Resizing (resized) copies the newest outcomes into a new window prefilled as if they had just
+ * been recorded: lap 0 with head at the count, or, when they fill it, lap 1, head 0 and full,
+ * so that every slot is tagged lap - 1 and ready to be reserved.
  *
  * ABA. Word and slot tags carry the lap modulo 2^24, so a CAS can only be fooled by a thread
  * that stalls for 2^24 laps (16 million records for a window of one call, far more for any

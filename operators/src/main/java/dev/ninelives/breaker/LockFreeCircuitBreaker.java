@@ -62,10 +62,14 @@ import java.util.function.Consumer;
  * against a number in force while that word was current, so no trial is admitted beyond the
  * number in force when it was admitted. Lowered below the trials admitted, a release or a
  * record can complete the trials, and so can the change itself (nothing may be out): each of
- * them, and an acquire that finds the trials complete, decides with the same CAS (settle).
- * A threshold change judges the CLOSED window at once (the applier trips it); the OPEN
- * deadline is computed when the breaker opens and kept, so a new open duration applies from
- * the next opening.
+ * them, and an acquire that finds the trials complete, completes them with the same CAS
+ * (settle, to DECIDING). A threshold change judges the CLOSED window at once (the applier trips
+ * it) and helps decide a DECIDING word. One race is left open on the CLOSED side: a recorder
+ * that crossed the old threshold judges the window again just before its CAS to OPEN (trip), so
+ * a raise that lands between that judgement and the CAS can return before the breaker opens on
+ * the old threshold. The OPEN deadline is computed when the breaker opens and kept, so a new
+ * open duration applies from the next opening. A new size of a count window replaces the
+ * window of the epoch by a copy of its newest outcomes (resizeWindow), by a CAS on the phase.
  *
  * The phase: what a transition needs beyond the word (the OPEN deadline, the window of a
  * CLOSED epoch, the shared rejection exception) is an immutable Phase object, built before the
