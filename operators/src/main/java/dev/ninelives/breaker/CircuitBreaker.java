@@ -92,7 +92,8 @@ public interface CircuitBreaker {
     String name();
 
     /**
-     * Returns the immutable configuration this breaker was built with.
+     * Returns the configuration this breaker was built with: fixed, except for its adaptive
+     * settings, whose accessors report the values in force now.
      *
      * @return the configuration
      */

@@ -1,5 +1,6 @@
 package dev.ninelives.breaker;
 
+import dev.ninelives.core.Adaptive;
 import dev.ninelives.core.Ticker;
 import dev.ninelives.internal.Check;
 
@@ -8,8 +9,9 @@ import java.util.function.Predicate;
 
 /**
  * Builds a {@link CircuitBreaker}. Every method checks its argument at the call and throws an
- * exception that names the parameter and quotes the value; {@link #build()} freezes an
- * immutable {@link CircuitBreakerConfig}, so reusing the builder never changes a built breaker.
+ * exception that names the parameter and quotes the value; {@link #build()} freezes a
+ * {@link CircuitBreakerConfig}, so reusing the builder never changes a built breaker (only the
+ * adaptive settings it was given change it, by design).
  *
  * <p>Defaults: a count-based window of the last 100 calls, a minimum of 100 calls, a 50 %
  * failure-rate threshold, no slow-call detection, 60 s open duration that does not grow, 10
@@ -30,6 +32,13 @@ import java.util.function.Predicate;
  *     .recordFailureIf(e -> !(e instanceof IllegalArgumentException))
  *     .build();
  * }</pre>
+ *
+ * <p>Six settings can change while the breaker runs, keeping its state: the failure-rate and
+ * slow-call rate thresholds, the slow-call duration, the open duration, the number of trial
+ * calls in HALF_OPEN and the size of a count-based window. Each has an overload that binds it to an {@link Adaptive}; see
+ * {@link #failureRateThreshold(Adaptive)}. A fixed value given to the other overload becomes an
+ * adaptive of the breaker's own at each {@link #build()}, so two breakers never share one by
+ * accident.
  */
 public final class CircuitBreakerBuilder {
 
@@ -43,16 +52,22 @@ public final class CircuitBreakerBuilder {
     final String name;
     CircuitBreakerConfig.WindowType windowType = CircuitBreakerConfig.WindowType.COUNT_BASED;
     int windowSize = 100;
+    Adaptive<Integer> windowSizeSetting;
     Duration windowDuration = Duration.ofSeconds(60);
     int windowBuckets = 60;
     int minimumNumberOfCalls = 100;
     float failureRateThreshold = 50f;
+    Adaptive<Float> failureRateThresholdSetting;
     Duration slowCallDuration;
+    Adaptive<Duration> slowCallDurationSetting;
     float slowCallRateThreshold = 100f;
+    Adaptive<Float> slowCallRateThresholdSetting;
     Duration openDuration = Duration.ofSeconds(60);
+    Adaptive<Duration> openDurationSetting;
     double openDurationMultiplier = 1.0;
     Duration maxOpenDuration = Duration.ofSeconds(60);
     int permittedCallsInHalfOpen = 10;
+    Adaptive<Integer> permittedCallsInHalfOpenSetting;
     Predicate<? super Throwable> recordFailure = DefaultFailure.INSTANCE;
     Ticker ticker = Ticker.system();
     boolean rejectionStackTraces;
@@ -74,6 +89,29 @@ public final class CircuitBreakerBuilder {
      */
     public CircuitBreakerBuilder slidingWindow(int calls) {
         this.windowSize = Check.inRange(calls, 1, MAX_WINDOW_SIZE, "slidingWindow calls");
+        this.windowSizeSetting = null;
+        this.windowType = CircuitBreakerConfig.WindowType.COUNT_BASED;
+        return this;
+    }
+
+    /**
+     * Uses a count-based sliding window whose size is bound to an adaptive setting (see
+     * {@link #failureRateThreshold(Adaptive)} for how a breaker follows one). A resize keeps the
+     * newest outcomes, never an empty window: shrunk, the window keeps the newest outcomes that
+     * fit and forgets the older ones (their counts leave the totals); grown, it keeps every
+     * outcome and fills up with the next calls. The rates are then judged at once over what it
+     * kept, so a shrink that leaves mostly failures opens the breaker before {@link Adaptive#set}
+     * returns. A {@link #minimumNumberOfCalls(int) minimum} above the new size acts as the new
+     * size, as at build time. Calls that end while the window is being replaced (a few
+     * nanoseconds) may go uncounted. A resize made while the breaker is not CLOSED applies to
+     * the next CLOSED window. The adaptive refuses a size out of 1 to {@value #MAX_WINDOW_SIZE}.
+     *
+     * @param calls the adaptive number of calls the window holds
+     * @return this builder
+     * @throws NullPointerException if {@code calls} is null
+     */
+    public CircuitBreakerBuilder slidingWindow(Adaptive<Integer> calls) {
+        this.windowSizeSetting = Check.notNull(calls, "slidingWindow calls");
         this.windowType = CircuitBreakerConfig.WindowType.COUNT_BASED;
         return this;
     }
@@ -143,6 +181,38 @@ public final class CircuitBreakerBuilder {
      */
     public CircuitBreakerBuilder failureRateThreshold(float percent) {
         this.failureRateThreshold = Check.percentage(percent, "failureRateThreshold");
+        this.failureRateThresholdSetting = null;
+        return this;
+    }
+
+    /**
+     * Binds the failure-rate threshold to an adaptive setting: the breaker starts from its value
+     * at {@link #build()} and follows every later change, keeping its state (the window's
+     * outcomes, the trial calls in HALF_OPEN, the OPEN deadline). The new threshold judges the
+     * window at once, as it stands, when the change is made: lowered to or below the window's
+     * failure rate (with at least {@link #minimumNumberOfCalls(int) minimum} calls recorded), it
+     * opens a CLOSED breaker before {@link Adaptive#set} returns; raised, it keeps the breaker
+     * CLOSED for the next outcomes. In HALF_OPEN the decision, taken when the last trial call
+     * ends, uses the threshold in force then. From then on the adaptive refuses a value out of
+     * (0, 100] with an {@link IllegalArgumentException} that names the setting and this breaker,
+     * and nothing changes.
+     *
+     * <pre>{@code
+     * Adaptive<Float> threshold = Adaptive.of(50f);
+     * CircuitBreaker breaker = CircuitBreaker.builder("inventory").failureRateThreshold(threshold).build();
+     * threshold.set(25f);    // stricter from now on: opens at once if a quarter of the window failed
+     * threshold.set(150f);   // IllegalArgumentException: nothing changes
+     * }</pre>
+     *
+     * <p>Every breaker built from this builder follows the same adaptive; the adaptive holds on
+     * to each of them (to tell it about changes) for as long as it is reachable.
+     *
+     * @param percent the adaptive threshold, in percent; a read-only view made by {@link Adaptive#map} works too
+     * @return this builder
+     * @throws NullPointerException if {@code percent} is null
+     */
+    public CircuitBreakerBuilder failureRateThreshold(Adaptive<Float> percent) {
+        this.failureRateThresholdSetting = Check.notNull(percent, "failureRateThreshold");
         return this;
     }
 
@@ -158,6 +228,23 @@ public final class CircuitBreakerBuilder {
      */
     public CircuitBreakerBuilder slowCallDuration(Duration duration) {
         this.slowCallDuration = Check.positive(duration, "slowCallDuration");
+        this.slowCallDurationSetting = null;
+        return this;
+    }
+
+    /**
+     * Turns on slow-call detection with a slow-call duration bound to an adaptive setting (see
+     * {@link #failureRateThreshold(Adaptive)} for how a breaker follows one). A change applies
+     * to the calls that end after it, whenever they started; the outcomes already in the window
+     * keep the verdict they were recorded with. The adaptive refuses a duration that is zero or
+     * negative.
+     *
+     * @param duration the adaptive slow-call duration
+     * @return this builder
+     * @throws NullPointerException if {@code duration} is null
+     */
+    public CircuitBreakerBuilder slowCallDuration(Adaptive<Duration> duration) {
+        this.slowCallDurationSetting = Check.notNull(duration, "slowCallDuration");
         return this;
     }
 
@@ -171,6 +258,21 @@ public final class CircuitBreakerBuilder {
      */
     public CircuitBreakerBuilder slowCallRateThreshold(float percent) {
         this.slowCallRateThreshold = Check.percentage(percent, "slowCallRateThreshold");
+        this.slowCallRateThresholdSetting = null;
+        return this;
+    }
+
+    /**
+     * Binds the slow-call rate threshold to an adaptive setting; it behaves like
+     * {@link #failureRateThreshold(Adaptive)} (judges the window at once when it changes) and
+     * has an effect only with a slow-call duration. The adaptive refuses a value out of (0, 100].
+     *
+     * @param percent the adaptive threshold, in percent
+     * @return this builder
+     * @throws NullPointerException if {@code percent} is null
+     */
+    public CircuitBreakerBuilder slowCallRateThreshold(Adaptive<Float> percent) {
+        this.slowCallRateThresholdSetting = Check.notNull(percent, "slowCallRateThreshold");
         return this;
     }
 
@@ -184,9 +286,28 @@ public final class CircuitBreakerBuilder {
      */
     public CircuitBreakerBuilder openDuration(Duration duration) {
         this.openDuration = Check.positive(duration, "openDuration");
+        this.openDurationSetting = null;
         if (openDurationMultiplier == 1.0 || maxOpenDuration.compareTo(duration) < 0) {
             this.maxOpenDuration = duration;
         }
+        return this;
+    }
+
+    /**
+     * Binds the open duration to an adaptive setting (see {@link #failureRateThreshold(Adaptive)}
+     * for how a breaker follows one). A change applies from the next opening: an OPEN breaker
+     * keeps the deadline it computed when it opened, so shortening the duration never lets
+     * trial calls in early and lengthening it never holds them back longer than announced
+     * (its rejections name that deadline). With {@link #openDurationBackoff}, the cap never
+     * shortens the base: a base longer than the cap is used as it is. The adaptive refuses a
+     * duration that is zero or negative.
+     *
+     * @param duration the adaptive open duration
+     * @return this builder
+     * @throws NullPointerException if {@code duration} is null
+     */
+    public CircuitBreakerBuilder openDuration(Adaptive<Duration> duration) {
+        this.openDurationSetting = Check.notNull(duration, "openDuration");
         return this;
     }
 
@@ -208,9 +329,10 @@ public final class CircuitBreakerBuilder {
             throw new IllegalArgumentException("openDurationBackoff multiplier must be between 1 and 100, but was " + multiplier);
         }
         Check.positive(max, "openDurationBackoff max");
-        if (max.compareTo(openDuration) < 0) {
+        Duration base = openDurationSetting != null ? openDurationSetting.get() : openDuration;
+        if (max.compareTo(base) < 0) {
             throw new IllegalArgumentException("openDurationBackoff max must be at least openDuration ("
-                    + openDuration + "), but was " + max);
+                    + base + "), but was " + max);
         }
         this.openDurationMultiplier = multiplier;
         this.maxOpenDuration = max;
@@ -227,6 +349,27 @@ public final class CircuitBreakerBuilder {
      */
     public CircuitBreakerBuilder permittedCallsInHalfOpen(int calls) {
         this.permittedCallsInHalfOpen = Check.inRange(calls, 1, MAX_PERMITTED_CALLS_IN_HALF_OPEN, "permittedCallsInHalfOpen");
+        this.permittedCallsInHalfOpenSetting = null;
+        return this;
+    }
+
+    /**
+     * Binds the number of trial calls in HALF_OPEN to an adaptive setting (see
+     * {@link #failureRateThreshold(Adaptive)} for how a breaker follows one). A change made
+     * while HALF_OPEN keeps the trial calls already admitted, which end and count as usual; the
+     * new number applies from the next admission, so no trial is ever admitted beyond the number
+     * in force when it was admitted. HALF_OPEN decides once every admitted trial has ended and
+     * at least the number in force have recorded an outcome: raised, it admits more trials
+     * before deciding; lowered below the trials already admitted, it admits no more and decides
+     * when those have ended (over all of their outcomes), at once if they all have. The adaptive
+     * refuses a value out of 1 to {@value #MAX_PERMITTED_CALLS_IN_HALF_OPEN}.
+     *
+     * @param calls the adaptive number of trial calls
+     * @return this builder
+     * @throws NullPointerException if {@code calls} is null
+     */
+    public CircuitBreakerBuilder permittedCallsInHalfOpen(Adaptive<Integer> calls) {
+        this.permittedCallsInHalfOpenSetting = Check.notNull(calls, "permittedCallsInHalfOpen");
         return this;
     }
 
@@ -272,6 +415,8 @@ public final class CircuitBreakerBuilder {
      * Freezes the configuration and builds the breaker, CLOSED.
      *
      * @return a new breaker
+     * @throws IllegalArgumentException if an adaptive setting holds a value its setting refuses
+     *     (the message names the setting and quotes the value); nothing is bound then
      */
     public CircuitBreaker build() {
         return new LockFreeCircuitBreaker(name, new CircuitBreakerConfig(this));

@@ -1,16 +1,37 @@
 package dev.ninelives.breaker;
 
+import dev.ninelives.core.Adaptive;
 import dev.ninelives.core.Ticker;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 
 /**
- * The immutable configuration of a circuit breaker, frozen by
- * {@link CircuitBreakerBuilder#build()}. Reusing or changing the builder afterwards never
- * changes a built breaker. Each accessor documents the builder method that sets it.
+ * The configuration of a circuit breaker, frozen by {@link CircuitBreakerBuilder#build()}.
+ * Reusing or changing the builder afterwards never changes a built breaker. Each accessor
+ * documents the builder method that sets it.
+ *
+ * <p>Six settings are adaptive: the failure-rate threshold, the slow-call rate threshold, the
+ * slow-call duration, the open duration, the number of trial calls in HALF_OPEN and the size of
+ * a count-based window. Each is
+ * always an {@link Adaptive}: the one given to the builder's overload that takes one, or one of
+ * the breaker's own, made from the fixed value at build time. Their accessors report the
+ * current value; every other setting is fixed.
  */
 public final class CircuitBreakerConfig {
+
+    private static final VarHandle TUNING;
+
+    static {
+        try {
+            TUNING = MethodHandles.lookup().findVarHandle(CircuitBreakerConfig.class, "tuning", Tuning.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     /** How the sliding window of outcomes is measured. */
     public enum WindowType {
@@ -21,38 +42,100 @@ public final class CircuitBreakerConfig {
     }
 
     private final WindowType windowType;
-    private final int windowSize;
+    private final Adaptive<Integer> windowSize;
     private final Duration windowDuration;
     private final int windowBuckets;
+    /** As given to the builder; a count-based window caps it at its size. */
     private final int minimumNumberOfCalls;
-    private final float failureRateThreshold;
-    private final Duration slowCallDuration;
-    private final float slowCallRateThreshold;
-    private final Duration openDuration;
+    private final Adaptive<Float> failureRateThreshold;
+    /** Null when slow calls are not detected. */
+    private final Adaptive<Duration> slowCallDuration;
+    private final Adaptive<Float> slowCallRateThreshold;
+    private final Adaptive<Duration> openDuration;
     private final double openDurationMultiplier;
     private final Duration maxOpenDuration;
-    private final int permittedCallsInHalfOpen;
+    private final Adaptive<Integer> permittedCallsInHalfOpen;
     private final Predicate<? super Throwable> recordFailure;
     private final Ticker ticker;
     private final boolean rejectionStackTraces;
+    /** The adaptive settings' values in force, as the breaker and its windows read them. */
+    @SuppressWarnings("unused") // accessed through TUNING
+    private volatile Tuning tuning;
 
     CircuitBreakerConfig(CircuitBreakerBuilder b) {
         this.windowType = b.windowType;
-        this.windowSize = b.windowSize;
+        this.windowSize = own(b.windowSizeSetting, b.windowSize);
         this.windowDuration = b.windowDuration;
         this.windowBuckets = b.windowBuckets;
-        this.minimumNumberOfCalls = b.windowType == WindowType.COUNT_BASED
-                ? Math.min(b.minimumNumberOfCalls, b.windowSize) : b.minimumNumberOfCalls;
-        this.failureRateThreshold = b.failureRateThreshold;
-        this.slowCallDuration = b.slowCallDuration;
-        this.slowCallRateThreshold = b.slowCallRateThreshold;
-        this.openDuration = b.openDuration;
+        this.minimumNumberOfCalls = b.minimumNumberOfCalls;
+        // an adaptive of its own per build for each fixed value, so that a reused builder never links two breakers
+        this.failureRateThreshold = own(b.failureRateThresholdSetting, b.failureRateThreshold);
+        this.slowCallDuration = b.slowCallDurationSetting != null ? b.slowCallDurationSetting
+                : b.slowCallDuration != null ? Adaptive.of(b.slowCallDuration) : null;
+        this.slowCallRateThreshold = own(b.slowCallRateThresholdSetting, b.slowCallRateThreshold);
+        this.openDuration = own(b.openDurationSetting, b.openDuration);
         this.openDurationMultiplier = b.openDurationMultiplier;
         this.maxOpenDuration = b.maxOpenDuration;
-        this.permittedCallsInHalfOpen = b.permittedCallsInHalfOpen;
+        this.permittedCallsInHalfOpen = own(b.permittedCallsInHalfOpenSetting, b.permittedCallsInHalfOpen);
         this.recordFailure = b.recordFailure;
         this.ticker = b.ticker;
         this.rejectionStackTraces = b.rejectionStackTraces;
+        this.tuning = new Tuning(failureRateThreshold.get(),
+                slowCallDuration != null ? slowCallRateThreshold.get() : Float.NaN,
+                slowCallDuration != null ? nanos(slowCallDuration.get()) : Long.MAX_VALUE,
+                permittedCallsInHalfOpen.get(), nanos(openDuration.get()), windowSize.get());
+    }
+
+    private static <T> Adaptive<T> own(Adaptive<T> given, T fixed) {
+        return given != null ? given : Adaptive.of(fixed);
+    }
+
+    // ---------------------------------------------------------------- the adaptive settings, inside
+
+    /** The values in force: one volatile read. */
+    Tuning tuning() {
+        return tuning;
+    }
+
+    /** Installs {@code change} applied to the values in force, atomically. */
+    void retune(UnaryOperator<Tuning> change) {
+        for (;;) {
+            Tuning t = tuning;
+            Tuning next = change.apply(t);
+            if (next == t || TUNING.compareAndSet(this, t, next)) {
+                return;
+            }
+        }
+    }
+
+    Adaptive<Float> failureRateThresholdSetting() {
+        return failureRateThreshold;
+    }
+
+    Adaptive<Duration> slowCallDurationSetting() {
+        return slowCallDuration;
+    }
+
+    Adaptive<Float> slowCallRateThresholdSetting() {
+        return slowCallRateThreshold;
+    }
+
+    Adaptive<Duration> openDurationSetting() {
+        return openDuration;
+    }
+
+    /** The size setting of a count-based window (not bound for a time-based one). */
+    Adaptive<Integer> windowSizeSetting() {
+        return windowSize;
+    }
+
+    /** The minimum number of calls of a count-based window of {@code size} calls. */
+    int minimumNumberOfCalls(int size) {
+        return windowType == WindowType.COUNT_BASED ? Math.min(minimumNumberOfCalls, size) : minimumNumberOfCalls;
+    }
+
+    Adaptive<Integer> permittedCallsInHalfOpenSetting() {
+        return permittedCallsInHalfOpen;
     }
 
     /**
@@ -66,12 +149,13 @@ public final class CircuitBreakerConfig {
     }
 
     /**
-     * The number of calls a count-based window holds.
+     * The number of calls a count-based window holds: the current value of the adaptive setting
+     * ({@link CircuitBreakerBuilder#slidingWindow(int)} or {@link CircuitBreakerBuilder#slidingWindow(Adaptive)}).
      *
      * @return the window size in calls (meaningful for {@link WindowType#COUNT_BASED})
      */
     public int windowSize() {
-        return windowSize;
+        return windowSize.get();
     }
 
     /**
@@ -99,16 +183,18 @@ public final class CircuitBreakerConfig {
      * @return the minimum number of calls
      */
     public int minimumNumberOfCalls() {
-        return minimumNumberOfCalls;
+        return minimumNumberOfCalls(windowSize.get());
     }
 
     /**
-     * The failure rate, in percent, at or above which the breaker opens.
+     * The failure rate, in percent, at or above which the breaker opens: the current value of
+     * the adaptive setting ({@link CircuitBreakerBuilder#failureRateThreshold(float)} or
+     * {@link CircuitBreakerBuilder#failureRateThreshold(Adaptive)}).
      *
      * @return the threshold in (0, 100]
      */
     public float failureRateThreshold() {
-        return failureRateThreshold;
+        return failureRateThreshold.get();
     }
 
     /**
@@ -121,30 +207,36 @@ public final class CircuitBreakerConfig {
     }
 
     /**
-     * The duration from which a call counts as slow.
+     * The duration from which a call counts as slow: the current value of the adaptive setting
+     * ({@link CircuitBreakerBuilder#slowCallDuration(Duration)} or
+     * {@link CircuitBreakerBuilder#slowCallDuration(Adaptive)}).
      *
      * @return the slow-call duration, or null when slow calls are not detected
      */
     public Duration slowCallDuration() {
-        return slowCallDuration;
+        return slowCallDuration == null ? null : slowCallDuration.get();
     }
 
     /**
-     * The slow-call rate, in percent, at or above which the breaker opens.
+     * The slow-call rate, in percent, at or above which the breaker opens: the current value of
+     * the adaptive setting ({@link CircuitBreakerBuilder#slowCallRateThreshold(float)} or
+     * {@link CircuitBreakerBuilder#slowCallRateThreshold(Adaptive)}).
      *
      * @return the threshold in (0, 100]
      */
     public float slowCallRateThreshold() {
-        return slowCallRateThreshold;
+        return slowCallRateThreshold.get();
     }
 
     /**
-     * How long the breaker stays OPEN after its first consecutive opening.
+     * How long the breaker stays OPEN after its first consecutive opening: the current value of
+     * the adaptive setting ({@link CircuitBreakerBuilder#openDuration(Duration)} or
+     * {@link CircuitBreakerBuilder#openDuration(Adaptive)}).
      *
      * @return the base open duration
      */
     public Duration openDuration() {
-        return openDuration;
+        return openDuration.get();
     }
 
     /**
@@ -157,21 +249,26 @@ public final class CircuitBreakerConfig {
     }
 
     /**
-     * The cap on the growing open duration.
+     * The cap on the growing open duration. It never shortens the base open duration: should
+     * an adaptive {@link #openDuration()} grow past the cap given to
+     * {@link CircuitBreakerBuilder#openDurationBackoff}, the base is the cap.
      *
      * @return the longest open duration
      */
     public Duration maxOpenDuration() {
-        return maxOpenDuration;
+        Duration base = openDuration.get();
+        return openDurationMultiplier == 1.0 || base.compareTo(maxOpenDuration) > 0 ? base : maxOpenDuration;
     }
 
     /**
-     * The number of trial calls HALF_OPEN admits.
+     * The number of trial calls HALF_OPEN admits: the current value of the adaptive setting
+     * ({@link CircuitBreakerBuilder#permittedCallsInHalfOpen(int)} or
+     * {@link CircuitBreakerBuilder#permittedCallsInHalfOpen(Adaptive)}).
      *
      * @return the number of permitted calls in HALF_OPEN
      */
     public int permittedCallsInHalfOpen() {
-        return permittedCallsInHalfOpen;
+        return permittedCallsInHalfOpen.get();
     }
 
     /**
@@ -204,18 +301,18 @@ public final class CircuitBreakerConfig {
     /**
      * Returns how long the breaker stays open after its {@code openings}-th consecutive opening
      * (1 for the first): the open duration times the multiplier to the power of
-     * {@code openings - 1}, capped at the maximum.
+     * {@code openings - 1}, capped at the maximum; from the open duration in force now.
      *
      * @param openings the number of consecutive openings, at least 1
      * @return the open duration in nanoseconds
      */
     public long openDurationNanos(int openings) {
-        long base = nanos(openDuration);
+        long base = tuning.openNanos;
         if (openings <= 1 || openDurationMultiplier == 1.0) {
             return base;
         }
         double grown = base * Math.pow(openDurationMultiplier, openings - 1);
-        long cap = nanos(maxOpenDuration);
+        long cap = Math.max(base, nanos(maxOpenDuration));
         return grown >= cap ? cap : (long) grown;
     }
 
@@ -227,15 +324,15 @@ public final class CircuitBreakerConfig {
     public String toString() {
         return "CircuitBreakerConfig{"
                 + (windowType == WindowType.COUNT_BASED
-                        ? "window=last " + windowSize + " calls"
+                        ? "window=last " + windowSize() + " calls"
                         : "window=last " + windowDuration + " in " + windowBuckets + " buckets")
-                + ", minimumNumberOfCalls=" + minimumNumberOfCalls
-                + ", failureRateThreshold=" + failureRateThreshold + "%"
+                + ", minimumNumberOfCalls=" + minimumNumberOfCalls()
+                + ", failureRateThreshold=" + failureRateThreshold() + "%"
                 + (slowCallDuration == null ? ", slowCalls=off"
-                        : ", slowCallDuration=" + slowCallDuration + ", slowCallRateThreshold=" + slowCallRateThreshold + "%")
-                + ", openDuration=" + openDuration
-                + (openDurationMultiplier == 1.0 ? "" : " x" + openDurationMultiplier + " up to " + maxOpenDuration)
-                + ", permittedCallsInHalfOpen=" + permittedCallsInHalfOpen
+                        : ", slowCallDuration=" + slowCallDuration() + ", slowCallRateThreshold=" + slowCallRateThreshold() + "%")
+                + ", openDuration=" + openDuration()
+                + (openDurationMultiplier == 1.0 ? "" : " x" + openDurationMultiplier + " up to " + maxOpenDuration())
+                + ", permittedCallsInHalfOpen=" + permittedCallsInHalfOpen()
                 + ", ticker=" + ticker + "}";
     }
 }

@@ -33,6 +33,18 @@ import java.lang.invoke.VarHandle;
  * and "tripped" is simply judge(word). The breaker moves to OPEN, and any thread that finds the
  * window tripped helps it there, so no call is admitted in CLOSED after the crossing.
  *
+ * Thresholds that change. judge() reads the thresholds in force, so "tripped" follows them: a
+ * lowered threshold trips a window as it stands (the breaker's change applier then moves it to
+ * OPEN at once, and any acquire that sees it first helps), and a threshold raised between a
+ * crossing and the move to OPEN un-trips the window: the breaker's trip() judges again before
+ * its CAS and stays CLOSED, as if the change had come before the crossing outcome (which
+ * returns nothing that could tell otherwise); only a raise between that judgement and the CAS
+ * is too late (see the breaker's header). A window full of fast outcomes never reads them.
+ *
+ * Resizing (resized) copies the newest outcomes into a new window prefilled as if they had just
+ * been recorded: lap 0 with head at the count, or, when they fill it, lap 1, head 0 and full,
+ * so that every slot is tagged lap - 1 and ready to be reserved.
+ *
  * ABA. Word and slot tags carry the lap modulo 2^24, so a CAS can only be fooled by a thread
  * that stalls for 2^24 laps (16 million records for a window of one call, far more for any
  * real window) between its read and its CAS.
@@ -74,13 +86,61 @@ final class CountWindow extends SlidingWindow {
     private volatile long word;
 
     CountWindow(CircuitBreakerConfig config, boolean judging) {
-        super(config);
-        this.size = config.windowSize();
+        this(config, judging, config.tuning().windowSize, new int[0]);
+    }
+
+    /**
+     * A window of {@code size} calls holding {@code outcomes} (codes, oldest first, at most
+     * {@code size}) as if they had just been recorded in that order.
+     */
+    private CountWindow(CircuitBreakerConfig config, boolean judging, int size, int[] outcomes) {
+        super(config, config.minimumNumberOfCalls(size));
+        this.size = size;
         this.judging = judging;
         this.ring = new int[size];
         int empty = slot((int) LAP_MASK, 0, 0);               // filled in lap -1, holding nothing
         java.util.Arrays.fill(ring, empty);
-        WORD.setRelease(this, 0L);
+        long counts = 0;
+        for (int i = 0; i < outcomes.length; i++) {
+            ring[i] = slot(0, outcomes[i], 0);                // filled in lap 0
+            counts += pack(outcomes[i]);
+        }
+        long w = counts | (long) outcomes.length << HEAD_SHIFT;
+        if (outcomes.length == size) {
+            w = counts | FULL | 1L << LAP_SHIFT;              // wrapped once: head 0, lap 1 (slots tagged 0 are lap - 1)
+        }
+        WORD.setRelease(this, w);
+    }
+
+    /**
+     * Returns a window of {@code newSize} calls holding the newest outcomes of this one (as many
+     * as fit), exactly as they stood at one instant: a slot is read only while its tag says it
+     * still holds the lap the word named, else the copy starts again. An outcome whose slot is
+     * reserved but not yet counted is not part of that instant; neither is one recorded after it.
+     */
+    CountWindow resized(int newSize) {
+        for (;;) {
+            long w = (long) WORD.getVolatile(this);
+            int n = Math.min(calls(w), newSize);
+            int h = head(w);
+            int lap = (int) lap(w);
+            int[] outcomes = new int[n];
+            boolean torn = false;
+            for (int i = 0; i < n && !torn; i++) {
+                int index = h - n + i;
+                int expected = index >= 0 ? lap : (lap - 1) & (int) LAP_MASK;
+                int s = (int) RING.getVolatile(ring, index >= 0 ? index : index + size);
+                torn = tag(s) != expected;                    // overwritten by a later lap since w: read again
+                outcomes[i] = code(s);
+            }
+            if (!torn) {
+                return new CountWindow(config(), judging, newSize, outcomes);
+            }
+        }
+    }
+
+    int size() {
+        return size;
     }
 
     private static int slot(int lap, int code, int evicted) {
@@ -177,6 +237,11 @@ final class CountWindow extends SlidingWindow {
     @Override
     boolean tripped() {
         return tripped((long) WORD.getVolatile(this));
+    }
+
+    @Override
+    boolean rejudge() {
+        return tripped();                                     // judged from the word with the thresholds in force
     }
 
     @Override

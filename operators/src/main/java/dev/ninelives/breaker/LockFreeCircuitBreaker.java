@@ -1,20 +1,24 @@
 package dev.ninelives.breaker;
 
+import dev.ninelives.core.Adaptive;
 import dev.ninelives.core.Ticker;
+import dev.ninelives.internal.AdaptiveBinding;
 import dev.ninelives.internal.Check;
 import dev.ninelives.internal.Guard;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
 
 /*
  * The circuit breaker's state machine: one long, moved only by CAS.
  *
  * The state word
- *   bits  0..2   state        (CLOSED, OPEN, HALF_OPEN, FORCED_OPEN, DISABLED, METRICS_ONLY)
+ *   bits  0..2   state        (CLOSED, OPEN, HALF_OPEN, FORCED_OPEN, DISABLED, METRICS_ONLY, DECIDING)
  *   bits  3..7   openings     consecutive openings since the breaker was last CLOSED (saturates at 31)
  *   bits  8..23  epoch        incremented by every transition, modulo 2^16
  *   bits 24..33  admitted     HALF_OPEN: trial permits out or recorded (not released)
@@ -32,11 +36,40 @@ import java.util.function.Consumer;
  *
  * HALF_OPEN is exact because its whole bookkeeping lives in the word: acquiring is a CAS that
  * increments admitted only while admitted < permitted; recording is a CAS that increments
- * recorded (and failed / slow) and, when recorded reaches permitted, also moves to CLOSED or
- * OPEN in that same CAS; releasing is a CAS that decrements admitted. Whoever races, exactly
- * `permitted` trials are admitted, the decision is taken once, by the CAS that records the
- * last trial, and a released (cancelled, ignored) trial frees its slot, so HALF_OPEN cannot
- * get stuck while calls keep arriving.
+ * recorded (and failed / slow) and, when the trials are complete, also moves to DECIDING in
+ * that same CAS; releasing is a CAS that decrements admitted. DECIDING (outside, HALF_OPEN)
+ * holds the final counts and takes nothing more: the next CAS, by whoever reads it first,
+ * moves it to CLOSED or OPEN against the thresholds read just before (decide). Whoever races,
+ * exactly `permitted` trials are admitted, the trials are completed once, by the CAS that
+ * records the last trial, and a released (cancelled, ignored) trial frees its slot, so
+ * HALF_OPEN cannot get stuck while calls keep arriving. DECIDING exists for the adaptive
+ * threshold: a change of it helps decide a DECIDING word before it returns, so a decision
+ * taken with a replaced threshold cannot land after the change that replaced it (a test found
+ * exactly that when the last record decided in its own CAS: it read the old threshold, the
+ * change returned, the state still read HALF_OPEN, and then the record's CAS opened the
+ * breaker with the old threshold).
+ *
+ * Adaptive settings. The thresholds, the slow-call duration, the open duration and `permitted`
+ * may change while the breaker runs: their values in force are one immutable Tuning in the
+ * config, read with one volatile load where a path needs one (HALF_OPEN acquire and record; an
+ * outcome with slow calls on; a window judged past its minimum) and replaced by the appliers
+ * of the adaptive bindings. The CLOSED acquire of a healthy window never reads it. `permitted`
+ * is not in the word (there is no room), so the trials are complete when every admitted trial
+ * has ended and at least `permitted` have recorded an outcome:
+ *   complete(w) = recorded(w) >= permitted && admitted(w) == recorded(w)
+ * For a fixed `permitted` this is exactly "recorded reaches permitted" (admitted never passes
+ * it). When it changes, an acquire reads it after the word it CASes from: a grant is judged
+ * against a number in force while that word was current, so no trial is admitted beyond the
+ * number in force when it was admitted. Lowered below the trials admitted, a release or a
+ * record can complete the trials, and so can the change itself (nothing may be out): each of
+ * them, and an acquire that finds the trials complete, completes them with the same CAS
+ * (settle, to DECIDING). A threshold change judges the CLOSED window at once (the applier trips
+ * it) and helps decide a DECIDING word. One race is left open on the CLOSED side: a recorder
+ * that crossed the old threshold judges the window again just before its CAS to OPEN (trip), so
+ * a raise that lands between that judgement and the CAS can return before the breaker opens on
+ * the old threshold. The OPEN deadline is computed when the breaker opens and kept, so a new
+ * open duration applies from the next opening. A new size of a count window replaces the
+ * window of the epoch by a copy of its newest outcomes (resizeWindow), by a CAS on the phase.
  *
  * The phase: what a transition needs beyond the word (the OPEN deadline, the window of a
  * CLOSED epoch, the shared rejection exception) is an immutable Phase object, built before the
@@ -71,6 +104,8 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
     static final int FORCED_OPEN = 3;
     static final int DISABLED = 4;
     static final int METRICS_ONLY = 5;
+    /** HALF_OPEN with its trials complete, until one CAS decides: see the header. Reads as HALF_OPEN. */
+    static final int DECIDING = 6;
     private static final State[] STATES = State.values();
 
     private static final long STATE_MASK = 0x7L;
@@ -109,9 +144,8 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
     private final String name;
     private final CircuitBreakerConfig config;
     private final Ticker ticker;
-    private final int permittedInHalfOpen;
+    /** Whether slow calls are detected (fixed); their duration is adaptive, in config.tuning(). */
     private final boolean slowCalls;
-    private final long slowNanos;
     private final LongAdder notPermitted = new LongAdder();
 
     @SuppressWarnings("unused") // accessed through STATE
@@ -127,14 +161,150 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
         this.name = name;
         this.config = config;
         this.ticker = config.ticker();
-        this.permittedInHalfOpen = config.permittedCallsInHalfOpen();
         this.slowCalls = config.slowCallDetection();
-        this.slowNanos = slowCalls ? Check.nanos(config.slowCallDuration()) : Long.MAX_VALUE;
         this.transitionListeners = (Consumer<? super StateTransitionEvent>[]) NO_LISTENERS;
         this.rejectionListeners = (Consumer<? super CallNotPermittedEvent>[]) NO_LISTENERS;
         this.callListeners = (Consumer<? super CallRecordedEvent>[]) NO_LISTENERS;
         this.phase = new Phase(0, CLOSED, 0L, SlidingWindow.create(config, true), null, null);
         STATE.setRelease(this, word(CLOSED, 0, 0));
+        bindSettings();                                      // last: from here on a change may be applied by another thread
+    }
+
+    // ---------------------------------------------------------------- adaptive settings
+
+    /**
+     * Binds the adaptive settings: every current value is checked before any is bound, so a
+     * refused one fails the build with nothing bound.
+     */
+    private void bindSettings() {
+        String of = " of circuit breaker '" + name + "'";
+        Consumer<Float> failureRate = v -> Check.percentage(v, "failureRateThreshold" + of);
+        Consumer<Float> slowRate = v -> Check.percentage(v, "slowCallRateThreshold" + of);
+        Consumer<Duration> slowDuration = v -> Check.positive(v, "slowCallDuration" + of);
+        Consumer<Duration> openDuration = v -> Check.positive(v, "openDuration" + of);
+        Consumer<Integer> permits = v -> Check.inRange(v, 1, CircuitBreakerBuilder.MAX_PERMITTED_CALLS_IN_HALF_OPEN,
+                "permittedCallsInHalfOpen" + of);
+        Adaptive<Duration> slowSetting = config.slowCallDurationSetting();
+        failureRate.accept(config.failureRateThresholdSetting().get());
+        slowRate.accept(config.slowCallRateThresholdSetting().get());
+        if (slowSetting != null) {
+            slowDuration.accept(slowSetting.get());
+        }
+        openDuration.accept(config.openDurationSetting().get());
+        permits.accept(config.permittedCallsInHalfOpenSetting().get());
+        Consumer<Integer> windowSize = v -> Check.inRange(v, 1, CircuitBreakerBuilder.MAX_WINDOW_SIZE,
+                "slidingWindow calls" + of);
+        boolean countWindow = config.windowType() == CircuitBreakerConfig.WindowType.COUNT_BASED;
+        if (countWindow) {
+            windowSize.accept(config.windowSizeSetting().get());
+        }
+
+        bind(config.failureRateThresholdSetting(), failureRate, Tuning::withFailureRate, this::rejudgeWindow);
+        bind(config.slowCallRateThresholdSetting(), slowRate,
+                (t, v) -> slowCalls ? t.withSlowRate(v) : t, this::rejudgeWindow);
+        if (slowSetting != null) {
+            bind(slowSetting, slowDuration, (t, v) -> t.withSlowNanos(Check.nanos(v)), null);
+        }
+        bind(config.openDurationSetting(), openDuration, (t, v) -> t.withOpenNanos(Check.nanos(v)), null);
+        bind(config.permittedCallsInHalfOpenSetting(), permits, Tuning::withPermits, this::settleTrials);
+        if (countWindow) {
+            bind(config.windowSizeSetting(), windowSize, Tuning::withWindowSize, this::resizeWindow);
+        }
+    }
+
+    private <T> void bind(Adaptive<T> setting, Consumer<T> check, BiFunction<Tuning, T, Tuning> with, Runnable then) {
+        AdaptiveBinding.bind(setting, check, change -> {
+            follow(setting, with);
+            if (then != null) {
+                then.run();
+            }
+        });
+        follow(setting, with);                               // a change between the config's first reading and the binding
+    }
+
+    /**
+     * Installs the setting's current value in the tuning. Changes made concurrently may be
+     * announced in any order, so this installs what the adaptive holds now (not the change it
+     * was told about) and reads again after installing: an applier that installed a value
+     * already replaced installs the newer one before it returns.
+     */
+    private <T> void follow(Adaptive<T> setting, BiFunction<Tuning, T, Tuning> with) {
+        for (;;) {
+            T v = setting.get();
+            config.retune(t -> with.apply(t, v));
+            if (setting.get().equals(v)) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * After a threshold changed: a CLOSED window that the new threshold trips opens the breaker
+     * now; complete trials are decided (with the new threshold, unless a racing decider got
+     * there first) before the change returns.
+     */
+    private void rejudgeWindow() {
+        long w = stateVolatile();
+        int s = stateOf(w);
+        if (s == DECIDING) {
+            decide(w);
+            return;
+        }
+        if (s != CLOSED) {
+            return;
+        }
+        Phase p = phase;
+        if (p.epoch == epoch(w) && p.window.rejudge()) {
+            trip(epoch(w), p.window);
+        }
+    }
+
+    /**
+     * After the size of the count window changed: the CLOSED (or METRICS_ONLY) window is
+     * replaced by one of the new size holding the newest outcomes, in the same epoch (a phase
+     * CAS from the exact phase copied, so a transition or another resize in between makes it
+     * start again), then judged at once. In any other state the next CLOSED window is made with
+     * the new size. Outcomes recorded into the old window between the copy and the CAS are lost.
+     */
+    private void resizeWindow() {
+        for (;;) {
+            long w = stateVolatile();
+            int s = stateOf(w);
+            if (s != CLOSED && s != METRICS_ONLY) {
+                return;
+            }
+            Phase p = closedPhaseFor(epoch(w));              // helps publish an unpublished one (of the new size)
+            if (p == null) {
+                continue;                                    // moved on meanwhile: look again
+            }
+            int size = config.tuning().windowSize;
+            CountWindow old = (CountWindow) p.window;
+            if (old.size() == size) {
+                return;
+            }
+            Phase np = new Phase(p.epoch, p.state, 0L, old.resized(size), null, null);
+            if (PHASE.compareAndSet(this, p, np)) {
+                if (s == CLOSED && np.window.rejudge()) {
+                    trip(p.epoch, np.window);
+                }
+                return;
+            }
+        }
+    }
+
+    /** After the number of trial calls changed: trials that the new number completes are decided now. */
+    private void settleTrials() {
+        for (;;) {
+            long w = stateVolatile();
+            int s = stateOf(w);
+            if (s == DECIDING) {
+                decide(w);
+                return;
+            }
+            if (s != HALF_OPEN || !complete(w, config.tuning().permits) || settle(w, w)) {
+                return;
+            }
+        }
     }
 
     // ---------------------------------------------------------------- word accessors
@@ -149,6 +319,11 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
 
     static int stateOf(long w) {
         return (int) (w & STATE_MASK);
+    }
+
+    /** The state as users see it: DECIDING is still HALF_OPEN. */
+    private static State external(int s) {
+        return s == DECIDING ? State.HALF_OPEN : STATES[s];
     }
 
     static int openings(long w) {
@@ -221,8 +396,8 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
                         publish(np);
                         try {
                             announce(OPEN, HALF_OPEN, StateTransitionEvent.Reason.OPEN_DURATION_ELAPSED,
-                                    "open for " + human(config.openDurationNanos(openings(w)))
-                                            + "; admitting " + permittedInHalfOpen + " trial call(s)", now);
+                                    "open for " + human(p.openFor) + "; admitting "
+                                            + config.tuning().permits + " trial call(s)", now);
                         } catch (Throwable fatal) {          // only a JVM-fatal error leaves Guard: the caller never
                             release(permit(next));           // gets the permit, so the trial slot goes back first
                             throw fatal;
@@ -231,14 +406,23 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
                     }
                     continue;                                // someone else moved it (or took a trial): look again
                 }
-                case HALF_OPEN:
-                    if (admitted(w) >= permittedInHalfOpen) {
-                        return refuse(w);
+                case HALF_OPEN: {
+                    int permitted = config.tuning().permits; // read after w: see the header
+                    if (admitted(w) < permitted) {
+                        if (casState(w, w + ADMIT_ONE)) {
+                            return permit(w);
+                        }
+                        continue;                            // lost to another acquire, record or release
                     }
-                    if (casState(w, w + ADMIT_ONE)) {
-                        return permit(w);
+                    if (complete(w, permitted)) {
+                        settle(w, w);                        // a lowered number the trials already meet: decide, look again
+                        continue;
                     }
-                    continue;                                // lost to another acquire, record or release
+                    return refuse(w);
+                }
+                case DECIDING:
+                    decide(w);                               // the trials are complete: help decide, look again
+                    continue;
                 case FORCED_OPEN:
                     return refuse(w);
                 default:
@@ -257,14 +441,14 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
         notPermitted.increment();
         Consumer<? super CallNotPermittedEvent>[] listeners = rejectionListeners;
         if (listeners.length != 0) {
-            Guard.notifyAll(name, listeners, new CallNotPermittedEvent(name, STATES[stateOf(w)]));
+            Guard.notifyAll(name, listeners, new CallNotPermittedEvent(name, external(stateOf(w))));
         }
         return ~permit(w);
     }
 
     @Override
     public void onSuccess(long permit, long durationNanos) {
-        boolean slow = slowCalls && durationNanos >= slowNanos;
+        boolean slow = slowCalls && durationNanos >= config.tuning().slowNanos;
         record(permit, false, slow);
         Consumer<? super CallRecordedEvent>[] listeners = callListeners;
         if (listeners.length != 0) {
@@ -286,7 +470,7 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
             predicateFailure = t;
             failure = true;
         }
-        boolean slow = slowCalls && durationNanos >= slowNanos;
+        boolean slow = slowCalls && durationNanos >= config.tuning().slowNanos;
         if (failure) {
             record(permit, true, slow);
         } else {
@@ -314,8 +498,9 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
             if (stateOf(w) != HALF_OPEN || epoch(w) != e || admitted(w) == 0) {
                 return;                                      // stale permit: its epoch is over
             }
-            if (casState(w, w - ADMIT_ONE)) {
-                return;
+            long next = w - ADMIT_ONE;
+            if (complete(next, config.tuning().permits) ? settle(w, next) : casState(w, next)) {
+                return;                                      // (complete: the number was lowered, this was the last one out)
             }
         }
     }
@@ -374,6 +559,9 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
         if (stateOf(w) != CLOSED || epoch(w) != e) {
             return;                                          // someone already moved it
         }
+        if (!window.tripped()) {
+            return;                                          // a threshold raised since the crossing: see CountWindow
+        }
         long now = ticker.read();
         long next = word(OPEN, 1, nextEpoch(w));
         Phase np = openPhase(next, now, window, freeze(window));
@@ -390,7 +578,7 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
                                 rate(t[1], t[0]), config.failureRateThreshold(), t[0], t[1])
                         : String.format(Locale.ROOT, "slow-call rate %.1f%% >= %.1f%% over %d calls (%d slower than %s)",
                                 rate(t[2], t[0]), config.slowCallRateThreshold(), t[0], t[2], config.slowCallDuration());
-                announce(CLOSED, OPEN, reason, detail + "; open for " + human(config.openDurationNanos(1)), now);
+                announce(CLOSED, OPEN, reason, detail + "; open for " + human(np.openFor), now);
             }
         }
     }
@@ -404,34 +592,60 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
             long next = w + (1L << RECORDED_SHIFT)
                     + (failure ? 1L << FAILED_SHIFT : 0L)
                     + (slow ? 1L << SLOW_SHIFT : 0L);
-            int recorded = recorded(next);
-            if (recorded < permittedInHalfOpen) {
-                if (casState(w, next)) {
-                    return;
-                }
-                continue;                                    // lost to another trial's acquire/record/release
+            if (complete(next, config.tuning().permits) ? settle(w, next) : casState(w, next)) {
+                return;                                      // (complete: the last trial decides, in this same CAS)
             }
-            // The last trial: decide, in this same CAS.
-            int failed = failed(next);
-            int slowed = slow(next);
-            boolean reopen = failed * 100f >= config.failureRateThreshold() * recorded
-                    || (config.slowCallDetection() && slowed * 100f >= config.slowCallRateThreshold() * recorded);
-            long now = reopen ? ticker.read() : 0L;
-            int openings = reopen ? (int) Math.min(OPENINGS_MAX, openings(w) + 1L) : 0;
-            long decided = word(reopen ? OPEN : CLOSED, openings, nextEpoch(w));
-            Phase np = reopen ? openPhase(decided, now, phase.window, freeze(next, phase)) : closedPhase(decided, CLOSED);
-            if (casState(w, decided)) {
-                publish(np);
-                if (transitionListeners.length != 0) {
-                    String detail = String.format(Locale.ROOT, "%d of %d trial calls failed (%.1f%%), %d slow",
-                            failed, recorded, rate(failed, recorded), slowed)
-                            + (reopen ? "; open for " + human(config.openDurationNanos(openings)) : "");
-                    announce(HALF_OPEN, reopen ? OPEN : CLOSED, reopen
-                            ? StateTransitionEvent.Reason.TRIAL_CALLS_FAILED
-                            : StateTransitionEvent.Reason.TRIAL_CALLS_SUCCEEDED, detail, now);
-                }
-                return;
-            }
+            // lost to another trial's acquire/record/release, or to a change of the number: look again
+        }
+    }
+
+    /** Whether the trials of HALF_OPEN word {@code w} are complete: see the header. */
+    private static boolean complete(long w, int permitted) {
+        int recorded = recorded(w);
+        return recorded >= permitted && admitted(w) == recorded;
+    }
+
+    /**
+     * Completes the trials of HALF_OPEN: one CAS from {@code w} to DECIDING with the counts of
+     * {@code next} (the word {@code w} once the last trial's end is counted), then decides.
+     * Returns false if the CAS lost (the caller reads again).
+     */
+    private boolean settle(long w, long next) {
+        long deciding = (next & ~STATE_MASK) | DECIDING;
+        if (!casState(w, deciding)) {
+            return false;
+        }
+        decide(deciding);
+        return true;
+    }
+
+    /**
+     * Moves DECIDING word {@code w} to CLOSED or OPEN against the thresholds in force. Anyone
+     * may; one CAS wins. A DECIDING word changes only by this CAS or a manual move, so a lost
+     * CAS means it is decided (or moved) already: one try.
+     */
+    private void decide(long w) {
+        int recorded = recorded(w);
+        int failed = failed(w);
+        int slowed = slow(w);
+        Tuning t = config.tuning();
+        // slowRate is NaN when slow calls are off: that comparison is then false
+        boolean reopen = failed * 100f >= t.failureRate * recorded || slowed * 100f >= t.slowRate * recorded;
+        long now = reopen ? ticker.read() : 0L;
+        int openings = reopen ? (int) Math.min(OPENINGS_MAX, openings(w) + 1L) : 0;
+        long decided = word(reopen ? OPEN : CLOSED, openings, nextEpoch(w));
+        Phase np = reopen ? openPhase(decided, now, phase.window, freeze(w, phase)) : closedPhase(decided, CLOSED);
+        if (!casState(w, decided)) {
+            return;
+        }
+        publish(np);
+        if (transitionListeners.length != 0) {
+            String detail = String.format(Locale.ROOT, "%d of %d trial calls failed (%.1f%%), %d slow",
+                    failed, recorded, rate(failed, recorded), slowed)
+                    + (reopen ? "; open for " + human(np.openFor) : "");
+            announce(HALF_OPEN, reopen ? OPEN : CLOSED, reopen
+                    ? StateTransitionEvent.Reason.TRIAL_CALLS_FAILED
+                    : StateTransitionEvent.Reason.TRIAL_CALLS_SUCCEEDED, detail, now);
         }
     }
 
@@ -444,8 +658,8 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
         for (;;) {
             long w = stateVolatile();
             int s = stateOf(w);
-            if (s == t) {
-                return;
+            if (s == t || s == DECIDING && t == HALF_OPEN) {
+                return;                                      // (DECIDING is HALF_OPEN until its decision)
             }
             int openings = t == OPEN ? (int) Math.min(OPENINGS_MAX, openings(w) + 1L) : t == CLOSED ? 0 : openings(w);
             long next = word(t, openings, nextEpoch(w));
@@ -481,6 +695,8 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
         final int epoch;
         final int state;
         final long openUntil;
+        /** OPEN: how long it stays open, fixed when it opened (the open duration may change later). */
+        final long openFor;
         final SlidingWindow window;
         final CallNotPermittedException rejection;
         /**
@@ -492,9 +708,15 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
 
         Phase(int epoch, int state, long openUntil, SlidingWindow window, CallNotPermittedException rejection,
               Frozen frozen) {
+            this(epoch, state, openUntil, 0L, window, rejection, frozen);
+        }
+
+        Phase(int epoch, int state, long openUntil, long openFor, SlidingWindow window,
+              CallNotPermittedException rejection, Frozen frozen) {
             this.epoch = epoch;
             this.state = state;
             this.openUntil = openUntil;
+            this.openFor = openFor;
             this.window = window;
             this.rejection = rejection;
             this.frozen = frozen;
@@ -511,7 +733,7 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
      */
     private static Frozen freeze(long w, Phase p) {
         int s = stateOf(w);
-        if (s == HALF_OPEN) {
+        if (s == HALF_OPEN || s == DECIDING) {
             return new Frozen(recorded(w), failed(w), slow(w), recorded(w) > 0);
         }
         if (s == CLOSED || s == METRICS_ONLY) {
@@ -559,12 +781,12 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
         long until = now + duration;
         String message = "CircuitBreaker '" + name + "' is OPEN: calls are not permitted for "
                 + human(duration) + " after it opened" + (openings(w) > 1 ? " (opening " + openings(w) + " in a row)" : "");
-        return new Phase(epoch(w), OPEN, until, window,
+        return new Phase(epoch(w), OPEN, until, duration, window,
                 new CallNotPermittedException(name, State.OPEN, until, message, ticker, false), frozen);
     }
 
     private Phase halfOpenPhase(long w, SlidingWindow window) {
-        String message = "CircuitBreaker '" + name + "' is HALF_OPEN: all " + permittedInHalfOpen
+        String message = "CircuitBreaker '" + name + "' is HALF_OPEN: all " + config.tuning().permits
                 + " trial calls are taken; another is permitted when one of them ends without an outcome";
         return new Phase(epoch(w), HALF_OPEN, 0L, window,
                 new CallNotPermittedException(name, State.HALF_OPEN, CallNotPermittedException.UNKNOWN, message, null, false),
@@ -586,6 +808,11 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
 
     // ---------------------------------------------------------------- views
 
+    /** The window of the phase in place; for tests. */
+    SlidingWindow currentWindow() {
+        return phase.window;
+    }
+
     @Override
     public String name() {
         return name;
@@ -598,7 +825,7 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
 
     @Override
     public State state() {
-        return STATES[stateOf(stateVolatile())];
+        return external(stateOf(stateVolatile()));
     }
 
     @Override
@@ -640,7 +867,7 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
         int failures;
         int slowCalls;
         boolean enough;
-        if (s == HALF_OPEN) {
+        if (s == HALF_OPEN || s == DECIDING) {
             calls = recorded(w);
             failures = failed(w);
             slowCalls = slow(w);
@@ -658,7 +885,7 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
             slowCalls = t[2];
             enough = calls >= p.window.minimumNumberOfCalls() && calls > 0;
         }
-        return new CircuitBreakerMetrics(STATES[s], calls, failures, slowCalls,
+        return new CircuitBreakerMetrics(external(s), calls, failures, slowCalls,
                 enough ? rate(failures, calls) : -1f, enough ? rate(slowCalls, calls) : -1f, notPermitted.sum());
     }
 
@@ -715,7 +942,7 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
     private void announce(int from, int to, StateTransitionEvent.Reason reason, String detail, long now) {
         Consumer<? super StateTransitionEvent>[] listeners = transitionListeners;
         if (listeners.length != 0) {
-            Guard.notifyAll(name, listeners, new StateTransitionEvent(name, STATES[from], STATES[to], reason, detail, now));
+            Guard.notifyAll(name, listeners, new StateTransitionEvent(name, external(from), external(to), reason, detail, now));
         }
     }
 

@@ -3,7 +3,8 @@ package dev.ninelives.breaker;
 /**
  * A lock-free window of call outcomes that also judges whether its rates have reached the
  * thresholds. One instance serves one CLOSED (or METRICS_ONLY) epoch; entering such a state
- * installs a fresh window, so outcomes of an older epoch can never reach it.
+ * installs a fresh window, so outcomes of an older epoch can never reach it. The thresholds are
+ * adaptive: each judgement reads the ones in force (one volatile read of the config's tuning).
  */
 abstract class SlidingWindow {
 
@@ -24,13 +25,12 @@ abstract class SlidingWindow {
     static final int SLOW = 4;
 
     private final int minimumNumberOfCalls;
-    private final float failureRateThreshold;
-    private final float slowCallRateThreshold;
+    /** Holds the thresholds in force, which may change while the window lives. */
+    private final CircuitBreakerConfig config;
 
-    SlidingWindow(CircuitBreakerConfig config) {
-        this.minimumNumberOfCalls = config.minimumNumberOfCalls();
-        this.failureRateThreshold = config.failureRateThreshold();
-        this.slowCallRateThreshold = config.slowCallDetection() ? config.slowCallRateThreshold() : Float.NaN;
+    SlidingWindow(CircuitBreakerConfig config, int minimumNumberOfCalls) {
+        this.minimumNumberOfCalls = minimumNumberOfCalls;
+        this.config = config;
     }
 
     /**
@@ -72,24 +72,38 @@ abstract class SlidingWindow {
     abstract int tripReason();
 
     /**
+     * Judges the window as it stands against the thresholds in force (after they changed) and
+     * latches it if a rate has reached its threshold.
+     *
+     * @return true if the window is tripped now
+     */
+    abstract boolean rejudge();
+
+    /**
      * Returns {calls, failures, slow calls} as they stand; allocates (metrics only).
      *
      * @return the totals
      */
     abstract int[] totals();
 
+    /** Judges totals against the thresholds in force: one volatile read, past the minimum only. */
     final int judge(int calls, int failures, int slow) {
         if (calls < minimumNumberOfCalls || calls <= 0) {
             return BELOW;
         }
-        if (failures * 100f >= failureRateThreshold * calls) {
+        Tuning t = config.tuning();
+        if (failures * 100f >= t.failureRate * calls) {
             return FAILURE_RATE_EXCEEDED;
         }
         // NaN when slow calls are off: the comparison is then always false.
-        if (slow * 100f >= slowCallRateThreshold * calls) {
+        if (slow * 100f >= t.slowRate * calls) {
             return SLOW_CALL_RATE_EXCEEDED;
         }
         return BELOW;
+    }
+
+    final CircuitBreakerConfig config() {
+        return config;
     }
 
     final int minimumNumberOfCalls() {

@@ -59,7 +59,9 @@ import java.lang.invoke.VarHandle;
  * its bucket CAS), and the breaker moves to OPEN. Unlike the count window, the latch is not part
  * of the CAS that recorded the outcome: racing records between the two may be counted or not, and
  * the window is exact only up to them. Time windows are for high volumes, where a call more or
- * less in the tripping window does not matter.
+ * less in the tripping window does not matter. A change of a threshold judges the window again
+ * (rejudge) and latches it if a rate has reached the new threshold; a latched window stays
+ * latched when a threshold is raised afterwards.
  *
  * Costs: a record is one ticker read, two volatile loads (the span, its newest period), one CAS
  * on a bucket (and one on `newest` at the first record of a period) and a sum over the K
@@ -113,7 +115,7 @@ final class TimeWindow extends SlidingWindow {
     private volatile int tripped;
 
     TimeWindow(CircuitBreakerConfig config, boolean judging) {
-        super(config);
+        super(config, config.minimumNumberOfCalls());
         this.judging = judging;
         this.k = config.windowBuckets();
         this.bucketNanos = Check.nanos(config.windowDuration()) / k;
@@ -269,6 +271,24 @@ final class TimeWindow extends SlidingWindow {
     @Override
     boolean tripped() {
         return tripped != 0;
+    }
+
+    @Override
+    boolean rejudge() {
+        if (tripped != 0) {
+            return true;
+        }
+        Span s = span;
+        if (s == null) {
+            return false;                                     // nothing recorded yet
+        }
+        long t = sum(s, period(s, ticker.read()));
+        int verdict = judge(field(t, 0), field(t, 1), field(t, 2));
+        if (judging && verdict >= FAILURE_RATE_EXCEEDED) {
+            tripped = verdict;
+            return true;
+        }
+        return false;
     }
 
     @Override

@@ -76,10 +76,10 @@ class CircuitBreakerBuilderTest {
 
     @Test
     void durations() {
-        assertThatThrownBy(() -> b().slowCallDuration(null)).isInstanceOf(NullPointerException.class).hasMessageContaining("slowCallDuration");
+        assertThatThrownBy(() -> b().slowCallDuration((Duration) null)).isInstanceOf(NullPointerException.class).hasMessageContaining("slowCallDuration");
         assertThatThrownBy(() -> b().slowCallDuration(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("slowCallDuration").hasMessageContaining("PT0S");
-        assertThatThrownBy(() -> b().openDuration(null)).isInstanceOf(NullPointerException.class).hasMessageContaining("openDuration");
+        assertThatThrownBy(() -> b().openDuration((Duration) null)).isInstanceOf(NullPointerException.class).hasMessageContaining("openDuration");
         assertThatThrownBy(() -> b().openDuration(Duration.ofMillis(-3))).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("openDuration").hasMessageContaining("PT-0.003S");
     }
