@@ -227,7 +227,7 @@ class BulkheadScheduleTest {
         Hooks.onErrorDropped(dropped::add);
         Hooks.onNextDropped(dropped::add);
         VirtualTimeScheduler clock = VirtualTimeScheduler.create();
-        // waiting on: an adaptive wait that thread 2 changes under load (0 to 3 ticks); off: fixed at zero
+        // waiting on: an adaptive wait that thread 2 changes under load (1 to 3 ticks); off: fixed at zero
         Adaptive<Duration> wait = maxWaitTicks > 0 ? Adaptive.of(TICK.multipliedBy(maxWaitTicks)) : null;
         BulkheadBuilder builder = Bulkhead.builder("schedule").maxConcurrent(maxConcurrent).queueOrder(order);
         builder = wait != null ? builder.maxWait(wait) : builder.maxWait(Duration.ZERO);
@@ -322,7 +322,9 @@ class BulkheadScheduleTest {
         } else if (thread == 1 && dice < 2) {
             b.changeMaxConcurrent(1 + random.nextInt(maxConcurrent + 1));  // shrink or grow under load
         } else if (thread == 2 && dice < 2 && wait != null) {
-            wait.set(TICK.multipliedBy(random.nextInt(4)));                // new waits only: a timer per value
+            // new waits only: a timer per value; never zero here, so that every schedule still has
+            // waits to expire and a queue to fill (turning waiting off is AdaptiveWaitBulkheadTest's)
+            wait.set(TICK.multipliedBy(1 + random.nextInt(3)));
         } else if (dice < 55) {
             int k = random.nextInt(20);
             Kind kind = k < 9 ? Kind.MONO : k < 17 ? Kind.FLUX : Kind.NEVER;
