@@ -6,7 +6,6 @@ import org.reactivestreams.Subscription;
 import reactor.core.CorePublisher;
 import reactor.core.CoreSubscriber;
 import reactor.core.Scannable;
-import reactor.core.publisher.Mono;
 import reactor.core.publisher.Operators;
 import reactor.util.context.Context;
 
@@ -159,20 +158,7 @@ final class FallbackSubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
             actual.onError(t);
             return;
         }
-        Inner<T> in = new Inner<>(this, t);
-        subscribeFallback(mono ? Mono.from(next) : next, in);
-    }
-
-    private static <T> void subscribeFallback(Publisher<? extends T> next, Inner<T> in) {
-        try {
-            if (next instanceof CorePublisher) {
-                ((CorePublisher<? extends T>) next).subscribe(in);
-            } else {
-                next.subscribe(in);
-            }
-        } catch (Throwable e) {
-            in.subscribeFailed(e);
-        }
+        new Inner<>(this, t).subscribeTo(next, mono);
     }
 
     /** The fallback publisher's Subscription arrived: route demand to it (see the protocol). */
@@ -282,96 +268,28 @@ final class FallbackSubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
         return null;
     }
 
-    /**
-     * Subscribes the fallback publisher, for one call that falls back, and passes its signals
-     * downstream; its error ends the call with the original attached as suppressed.
-     */
-    static final class Inner<T> implements CoreSubscriber<T>, Scannable {
+    /** The fallback publisher's subscriber: demand and cancel reach it through this subscriber's arbiter word. */
+    static final class Inner<T> extends FallbackInner<T> {
         final FallbackSubscriber<T> parent;
-        final Throwable original;
-        Subscription s;
-        boolean done;
 
         Inner(FallbackSubscriber<T> parent, Throwable original) {
+            super(parent.actual, original);
             this.parent = parent;
-            this.original = original;
         }
 
         @Override
-        public void onSubscribe(Subscription s) {
-            if (Operators.validate(this.s, s)) {
-                this.s = s;
-                parent.install(this);
-            }
+        void installed() {
+            parent.install(this);
         }
 
         @Override
-        public void onNext(T t) {
-            if (done) {
-                Operators.onNextDropped(t, currentContext());
-                return;
-            }
-            parent.actual.onNext(t);
+        boolean cancelled() {
+            return (parent.state & CANCELLED) != 0;
         }
 
         @Override
-        public void onError(Throwable t) {
-            if (done) {
-                Operators.onErrorDropped(t, currentContext());
-                return;
-            }
-            done = true;
-            parent.actual.onError(Fallback.withOriginal(t, original));
-        }
-
-        @Override
-        public void onComplete() {
-            if (done) {
-                return;
-            }
-            done = true;
-            parent.actual.onComplete();
-        }
-
-        /** The fallback publisher's subscribe threw: the call ends with that error; a JVM-fatal one then propagates. */
-        void subscribeFailed(Throwable e) {
-            if (s == null) {
-                onSubscribe(Operators.emptySubscription());
-            }
-            if (Guard.isFatal(e)) {
-                if (!done) {
-                    done = true;
-                    parent.actual.onError(e);
-                }
-                throw (Error) e;
-            }
-            onError(Operators.onOperatorError(e, currentContext()));
-        }
-
-        @Override
-        public Context currentContext() {
-            return parent.actual.currentContext();
-        }
-
-        @Override
-        @SuppressWarnings("rawtypes") // Scannable declares the raw type
-        public Object scanUnsafe(Attr key) {
-            if (key == Attr.PARENT) {
-                return s;
-            }
-            if (key == Attr.ACTUAL) {
-                return parent;
-            }
-            if (key == Attr.TERMINATED) {
-                return done;
-            }
-            if (key == Attr.CANCELLED) {
-                return (parent.state & CANCELLED) != 0;
-            }
-            if (key == Attr.RUN_STYLE) {
-                return Attr.RunStyle.SYNC;
-            }
-            return null;
+        Scannable owner() {
+            return parent;
         }
     }
 }

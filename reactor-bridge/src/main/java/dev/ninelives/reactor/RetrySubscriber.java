@@ -1,6 +1,5 @@
 package dev.ninelives.reactor;
 
-import dev.ninelives.internal.Guard;
 import dev.ninelives.internal.RetryRules;
 import dev.ninelives.retry.Retry;
 import dev.ninelives.retry.RetryBudget;
@@ -8,12 +7,10 @@ import dev.ninelives.retry.RetryEvent;
 import dev.ninelives.retry.RetryOnResultException;
 import org.reactivestreams.Publisher;
 import org.reactivestreams.Subscription;
-import reactor.core.CorePublisher;
 import reactor.core.CoreSubscriber;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
 import reactor.core.Scannable;
-import reactor.core.publisher.Mono;
 import reactor.core.publisher.Operators;
 import reactor.util.context.Context;
 
@@ -621,90 +618,32 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
         if (next == null) {
             return false;
         }
-        FallbackAttempt<T> in = new FallbackAttempt<>(this, error);
-        try {
-            if (plan.mono) {
-                Mono.from(next).subscribe(in);
-            } else if (next instanceof CorePublisher) {
-                ((CorePublisher<? extends T>) next).subscribe(in);
-            } else {
-                next.subscribe(in);
-            }
-        } catch (Throwable e) {
-            in.subscribeFailed(e);
-        }
+        new FallbackAttempt<>(this, error).subscribeTo(next, plan.mono);
         return true;
     }
 
-    /** The fallback publisher's subscriber: passes its signals downstream, its error with the call's attached. */
-    static final class FallbackAttempt<T> implements CoreSubscriber<T> {
+    /** The fallback publisher's subscriber: its Subscription takes an attempt's place in the arbiter. */
+    static final class FallbackAttempt<T> extends FallbackInner<T> {
         final RetrySubscriber<T> parent;
-        final Throwable original;
-        boolean subscribed;
-        boolean done;
 
         FallbackAttempt(RetrySubscriber<T> parent, Throwable original) {
+            super(parent.actual, original);
             this.parent = parent;
-            this.original = original;
         }
 
         @Override
-        public void onSubscribe(Subscription s) {
-            if (subscribed) {
-                s.cancel();                            // a second onSubscribe (rule 2.5)
-                Operators.reportSubscriptionSet();
-                return;
-            }
-            subscribed = true;
+        void installed() {
             parent.setFallback(s);
         }
 
         @Override
-        public void onNext(T t) {
-            if (done) {
-                Operators.onNextDropped(t, currentContext());
-                return;
-            }
-            parent.actual.onNext(t);
+        boolean cancelled() {
+            return parent.isCancelled();
         }
 
         @Override
-        public void onError(Throwable t) {
-            if (done) {
-                Operators.onErrorDropped(t, currentContext());
-                return;
-            }
-            done = true;
-            parent.actual.onError(Fallback.withOriginal(t, original));
-        }
-
-        @Override
-        public void onComplete() {
-            if (done) {
-                return;
-            }
-            done = true;
-            parent.actual.onComplete();
-        }
-
-        /** The fallback publisher's subscribe threw: the call ends with that error (a fatal one then propagates). */
-        void subscribeFailed(Throwable e) {
-            if (!subscribed) {
-                onSubscribe(Operators.emptySubscription());
-            }
-            if (Guard.isFatal(e)) {
-                if (!done) {
-                    done = true;
-                    parent.actual.onError(e);
-                }
-                throw (Error) e;
-            }
-            onError(Operators.onOperatorError(e, currentContext()));
-        }
-
-        @Override
-        public Context currentContext() {
-            return parent.actual.currentContext();
+        Scannable owner() {
+            return parent;
         }
     }
 
