@@ -39,6 +39,13 @@ import java.util.function.UnaryOperator;
  * {@code BulkheadBuilder.maxConcurrent(Adaptive)}) and the policy follows every change for its
  * next call, keeping its state: permits in flight, waiting callers, counts.
  *
+ * <p>The settings that can be bound: the bulkhead's {@code maxConcurrent} and {@code maxWait};
+ * the circuit breaker's {@code failureRateThreshold}, {@code slowCallRateThreshold},
+ * {@code slowCallDuration}, {@code openDuration}, {@code permittedCallsInHalfOpen} and count
+ * window size ({@code slidingWindow}); the retry's {@code maxAttempts} and {@code backoff}, and
+ * the retry budget's {@code ratio}. Each builder method says what a change does to the state
+ * the policy holds.
+ *
  * <pre>{@code
  * Adaptive<Integer> limit = Adaptive.of(20);
  * Bulkhead bulkhead = Bulkhead.builder("payments").maxConcurrent(limit).build();
