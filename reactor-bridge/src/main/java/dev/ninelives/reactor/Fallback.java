@@ -313,12 +313,19 @@ public final class Fallback<T> {
         return type;
     }
 
-    /** The object's own description, cut at {@value #QUOTED} characters; its class name if that fails. */
+    /**
+     * The object's own description, cut at {@value #QUOTED} characters; its class name if its
+     * {@code toString} throws anything non-fatal (an AssertionError too). A JVM-fatal error
+     * propagates: describing a fallback holds no state to make whole.
+     */
     private static String quote(Object value) {
         String s;
         try {
             s = String.valueOf(value);
-        } catch (RuntimeException toStringFailed) {     // a description must not fail the plan that prints it
+        } catch (Throwable toStringFailed) {            // a description must not fail the plan that prints it
+            if (Guard.isFatal(toStringFailed)) {
+                throw toStringFailed;
+            }
             return value.getClass().getName();
         }
         return s.length() <= QUOTED ? s : s.substring(0, QUOTED) + "...";

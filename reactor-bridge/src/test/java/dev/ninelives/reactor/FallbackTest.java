@@ -177,6 +177,26 @@ class FallbackTest {
         assertThat(described).hasValue(1);
     }
 
+    /** Guards the rule for every throwable: a non-fatal Error from toString is described around too; a JVM-fatal one propagates. */
+    @Test
+    void aToStringThatThrowsAnErrorIsDescribedAroundUnlessItIsFatal() {
+        Object asserting = new Object() {
+            @Override
+            public String toString() {
+                throw new AssertionError("no description");
+            }
+        };
+        assertThat(Fallback.toValue(asserting).toString()).startsWith("fallback to value dev.ninelives.reactor.FallbackTest$");
+        StackOverflowError fatal = new StackOverflowError("deep");
+        Object overflowing = new Object() {
+            @Override
+            public String toString() {
+                throw fatal;
+            }
+        };
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Fallback.toValue(overflowing).toString()).isSameAs(fatal);
+    }
+
     @Test
     void resumeReturnsTheGivenPublisherOrTheFunctionsAndCallsNothingForAFatalError() {
         Mono<String> secondary = Mono.just("secondary");

@@ -69,8 +69,8 @@ public final class PipelinesSnippets {
     }
 
     /**
-     * Prints the plan of the quote service's pipeline: what the page shows as the output of
-     * {@code explain()}.
+     * Logs the plan of the quote service's pipeline at INFO, through {@code System.Logger}
+     * {@code "quotes"}: what the page shows as the output of {@code explain()}.
      *
      * @param args ignored
      */
@@ -87,7 +87,7 @@ public final class PipelinesSnippets {
             }
         }).quotes();
         // tag::explain[]
-        System.out.println(quotes.explain());
+        System.getLogger("quotes").log(System.Logger.Level.INFO, quotes.explain());   // once, at startup
         // end::explain[]
     }
 

@@ -38,9 +38,6 @@ import reactor.core.publisher.BaseSubscriber;
 import reactor.core.publisher.Flux;
 import reactor.core.scheduler.Schedulers;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
@@ -139,17 +136,36 @@ class PipelinesSnippetsTest extends OnVirtualClock {
 
     @Test
     void explainPrintsThePlanThePageShows() throws IOException {
-        ByteArrayOutputStream printed = new ByteArrayOutputStream();
-        PrintStream out = System.out;
-        System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
+        java.util.logging.Logger quotesLog = java.util.logging.Logger.getLogger("quotes");
+        List<String> logged = new ArrayList<>();
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                logged.add(r.getLevel() + " " + r.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        boolean parents = quotesLog.getUseParentHandlers();
+        quotesLog.setUseParentHandlers(false);
+        quotesLog.addHandler(capture);
         try {
             PipelinesSnippets.main(new String[0]);
         } finally {
-            System.setOut(out);
+            quotesLog.removeHandler(capture);
+            quotesLog.setUseParentHandlers(parents);
         }
         List<String> shown = SitePagesTest.region(PLAN, "plan");
         assertThat(shown).as("region plan of %s", PLAN).isNotNull();
-        assertThat(printed.toString(StandardCharsets.UTF_8).lines().toList()).isEqualTo(shown);
+        assertThat(logged).hasSize(1);
+        assertThat(logged.get(0)).startsWith("INFO ");
+        assertThat(logged.get(0).substring("INFO ".length()).lines().toList()).isEqualTo(shown);
         assertThat(shown).first().isEqualTo("pipeline 'quotes': a call meets, in this order,");
         assertThat(shown.get(1)).startsWith("  1. bulkhead 'quotes': one permit per call").contains("at most 20 at once");
         assertThat(shown.get(2)).startsWith("  2. total timeout: 1s for the whole call");

@@ -80,6 +80,9 @@ abstract class PolicyMeters implements MeterBinder {
     public final void bindTo(MeterRegistry registry) {
         Check.notNull(registry, "registry");
         Series series = new Series(prefix, tags);
+        // The one lock of the library, and off every call path: it runs once per bindTo (when a
+        // service starts), to make "one name, one series" per registry atomic with the
+        // registration of the meters. The meters themselves read the policies lock-free.
         synchronized (BOUND) {
             Map<Series, Binding> bound = BOUND.computeIfAbsent(registry, r -> new HashMap<>());
             Binding before = bound.get(series);
