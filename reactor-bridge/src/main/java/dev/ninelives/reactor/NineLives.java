@@ -168,7 +168,7 @@ public final class NineLives {
     }
 
     @SuppressWarnings("unchecked")
-    private static <T> Function<Publisher<T>, Publisher<T>> retryOn(Retry retry, Scheduler scheduler) {
+    static <T> Function<Publisher<T>, Publisher<T>> retryOn(Retry retry, Scheduler scheduler) {
         Check.notNull(retry, "retry");
         return source -> {
             if (source instanceof Mono) {
@@ -261,7 +261,7 @@ public final class NineLives {
     }
 
     @SuppressWarnings("unchecked")
-    private static <T> Function<Publisher<T>, Publisher<T>> bulkheadOn(Bulkhead bulkhead, Scheduler scheduler) {
+    static <T> Function<Publisher<T>, Publisher<T>> bulkheadOn(Bulkhead bulkhead, Scheduler scheduler) {
         Check.notNull(bulkhead, "bulkhead");
         return source -> {
             if (source instanceof Mono) {
@@ -532,8 +532,8 @@ public final class NineLives {
     }
 
     @SuppressWarnings("unchecked")
-    private static <T> Function<Publisher<T>, Publisher<T>> limit(Duration duration, String name,
-                                                                 TimeoutExceededException.Stage stage, Scheduler scheduler) {
+    static <T> Function<Publisher<T>, Publisher<T>> limit(Duration duration, String name,
+                                                         TimeoutExceededException.Stage stage, Scheduler scheduler) {
         Check.positive(duration, name);
         return source -> {
             if (source instanceof Mono) {

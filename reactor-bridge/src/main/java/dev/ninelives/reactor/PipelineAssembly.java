@@ -79,7 +79,7 @@ final class PipelineAssembly {
             s = bulkhead(s, bulkhead, scheduler);
         }
         if (fallback != null) {
-            s = s instanceof Mono ? MonoFallback.assemble((Mono<T>) s, fallback) : FluxFallback.assemble((Flux<T>) s, fallback);
+            s = NineLives.<T>fallback(fallback).apply(s);
         }
         return s;
     }
@@ -91,9 +91,10 @@ final class PipelineAssembly {
         boolean single = p.retry().isEmpty();
         boolean mono = source instanceof Mono;
         CorePublisher<T> src = mono ? (Mono<T>) source : (Flux<T>) source;
-        // a call that waits for its permit runs `inside` from the waiting subscriber, its fallback around that
-        RetryPlan<T> inside = new RetryPlan<>(src, p.attempts, scheduler, mono, breaker, null, p.name(), single, null);
         RetryPlan<T> all = new RetryPlan<>(src, p.attempts, scheduler, mono, breaker, bulkhead, p.name(), single, fallback);
+        // a call that waits for its permit runs `inside` from the waiting subscriber, its fallback around that
+        RetryPlan<T> inside = bulkhead == null ? null
+                : new RetryPlan<>(src, p.attempts, scheduler, mono, breaker, null, p.name(), single, null);
         if (mono) {
             Mono<T> m = (Mono<T>) source;
             BulkheadPlan<T> waiting = bulkhead == null ? null
@@ -106,39 +107,22 @@ final class PipelineAssembly {
         return FluxPipeline.assemble(new FluxPipeline<>(f, all, waiting, p.name()));
     }
 
-    @SuppressWarnings("unchecked")
+    // Each stage of its own is the single operator's own assembly (NineLives), a stage not given none.
+
     private static <T> Publisher<T> limit(Publisher<T> s, Duration limit, TimeoutExceededException.Stage stage,
                                           Scheduler scheduler) {
-        if (limit == null) {
-            return s;
-        }
-        return s instanceof Mono ? MonoTimeout.assemble((Mono<T>) s, limit, stage, scheduler)
-                : FluxTimeout.assemble((Flux<T>) s, limit, stage, scheduler);
+        return limit == null ? s : NineLives.<T>limit(limit, stage.label(), stage, scheduler).apply(s);
     }
 
-    @SuppressWarnings("unchecked")
     private static <T> Publisher<T> breaker(Publisher<T> s, CircuitBreaker breaker) {
-        if (breaker == null) {
-            return s;
-        }
-        return s instanceof Mono ? MonoBreaker.assemble((Mono<T>) s, breaker) : FluxBreaker.assemble((Flux<T>) s, breaker);
+        return breaker == null ? s : NineLives.<T>breaker(breaker).apply(s);
     }
 
-    @SuppressWarnings("unchecked")
     private static <T> Publisher<T> retry(Publisher<T> s, Retry retry, Scheduler scheduler) {
-        if (retry == null) {
-            return s;
-        }
-        return s instanceof Mono ? MonoRetry.assemble((Mono<T>) s, retry, scheduler)
-                : FluxRetry.assemble((Flux<T>) s, retry, scheduler);
+        return retry == null ? s : NineLives.<T>retryOn(retry, scheduler).apply(s);
     }
 
-    @SuppressWarnings("unchecked")
     private static <T> Publisher<T> bulkhead(Publisher<T> s, Bulkhead bulkhead, Scheduler scheduler) {
-        if (bulkhead == null) {
-            return s;
-        }
-        return s instanceof Mono ? MonoBulkhead.assemble((Mono<T>) s, bulkhead, scheduler)
-                : FluxBulkhead.assemble((Flux<T>) s, bulkhead, scheduler);
+        return bulkhead == null ? s : NineLives.<T>bulkheadOn(bulkhead, scheduler).apply(s);
     }
 }
