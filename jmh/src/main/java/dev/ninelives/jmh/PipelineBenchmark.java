@@ -25,6 +25,10 @@ import java.util.concurrent.TimeUnit;
  *
  * <ul>
  *   <li>{@code monoSuccess}: one subscription to the protected {@code Mono.just(1)}.</li>
+ *   <li>{@code monoLate}: one subscription to the protected {@link LateSource}, whose value
+ *       arrives right after {@code onSubscribe} returns: the path of a call that does not answer
+ *       inside {@code onSubscribe} (all real I/O), where an attempt timeout is armed and then
+ *       disarmed (the {@code _FULL} rows).</li>
  *   <li>{@code fluxSuccess}: one subscription to the protected {@code Flux.range(0, 1000)}: the
  *       cost per element is {@code ns/op / 1000} over BARE.</li>
  * </ul>
@@ -47,6 +51,7 @@ public class PipelineBenchmark {
     public PipelineType impl;
 
     private Mono<Integer> mono;
+    private Mono<Integer> late;
     private Flux<Integer> flux;
 
     /** Assembles both pipelines once. */
@@ -54,6 +59,7 @@ public class PipelineBenchmark {
     public void setup() {
         Wrapper w = impl.create();
         mono = w.mono(Mono.just(1));
+        late = w.mono(new LateSource());
         flux = w.flux(Flux.range(0, 1000));
     }
 
@@ -66,6 +72,7 @@ public class PipelineBenchmark {
     public void check(Blackhole bh) {
         BenchSubscriber s = new BenchSubscriber(bh);
         Checks.expectDelivers(impl + " Mono", mono, s, 1, 1);
+        Checks.expectDelivers(impl + " late Mono", late, s, 1, 1);
         Checks.expectDelivers(impl + " Flux", flux, s, 1000, 999);
     }
 
@@ -78,6 +85,17 @@ public class PipelineBenchmark {
     public void monoSuccess(BenchSubscriber s) {
         s.reset();
         mono.subscribe(s);
+    }
+
+    /**
+     * Subscribes once to the protected {@link LateSource}: an attempt timeout is armed, then disarmed.
+     *
+     * @param s this thread's subscriber
+     */
+    @Benchmark
+    public void monoLate(BenchSubscriber s) {
+        s.reset();
+        late.subscribe(s);
     }
 
     /**

@@ -48,6 +48,7 @@ class PipelineBenchmarksSmokeTest {
         List<String> expected = new ArrayList<>();
         for (PipelineType impl : PipelineType.values()) {
             expected.add("PipelineBenchmark.monoSuccess impl=" + impl);
+            expected.add("PipelineBenchmark.monoLate impl=" + impl);
             expected.add("PipelineBenchmark.fluxSuccess impl=" + impl);
         }
         assertThat(ran).containsExactlyInAnyOrderElementsOf(expected);

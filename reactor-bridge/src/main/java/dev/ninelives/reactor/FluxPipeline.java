@@ -39,10 +39,16 @@ final class FluxPipeline<T> extends FluxOperator<T, T> {
                 Operators.error(FallbackSubscriber.around(actual, plan.fallback, false), late);
                 return;
             }
-            new FluxPipelineSubscriber<>(actual, plan, FusedStages.NONE).start();
+            subscriber(actual, FusedStages.NONE).start();
         } else if (waiting.admit(actual, plan.fallback)) {
-            new FluxPipelineSubscriber<>(actual, plan, FusedStages.HELD).start();
+            subscriber(actual, FusedStages.HELD).start();
         }
+    }
+
+    /** The call's subscriber: it times its first attempt itself when the pipeline has an attempt timeout. */
+    private FluxPipelineSubscriber<T> subscriber(CoreSubscriber<? super T> actual, int held) {
+        return plan.attemptTimeout == null ? new FluxPipelineSubscriber<>(actual, plan, held)
+                : new FluxTimedPipelineSubscriber<>(actual, plan, held);
     }
 
     @Override

@@ -11,7 +11,7 @@ import java.lang.invoke.VarHandle;
  * own (see {@link FusedStages}). A call that takes a bulkhead permit at once allocates this
  * object alone; one that must wait goes through the bulkhead's waiting subscriber first.
  */
-final class FluxPipelineSubscriber<T> extends FluxRetrySubscriber<T> implements FusedStages<T> {
+class FluxPipelineSubscriber<T> extends FluxRetrySubscriber<T> implements FusedStages<T> {
 
     private static final VarHandle PERMIT;
     private static final VarHandle HELD_PERMIT;
@@ -55,8 +55,8 @@ final class FluxPipelineSubscriber<T> extends FluxRetrySubscriber<T> implements 
     }
 
     @Override
-    boolean attemptStarts(CoreSubscriber<T> attempt) {
-        return breakerAttemptStarts(attempt);
+    CoreSubscriber<T> attemptStarts(CoreSubscriber<T> attempt) {
+        return breakerAttemptStarts(attempt) ? attempt : null;
     }
 
     @Override

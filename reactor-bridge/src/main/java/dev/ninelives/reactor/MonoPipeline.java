@@ -39,10 +39,16 @@ final class MonoPipeline<T> extends MonoOperator<T, T> {
                 Operators.error(FallbackSubscriber.around(actual, plan.fallback, true), late);
                 return;
             }
-            new MonoPipelineSubscriber<>(actual, plan, FusedStages.NONE).start();
+            subscriber(actual, FusedStages.NONE).start();
         } else if (waiting.admit(actual, plan.fallback)) {
-            new MonoPipelineSubscriber<>(actual, plan, FusedStages.HELD).start();
+            subscriber(actual, FusedStages.HELD).start();
         }
+    }
+
+    /** The call's subscriber: it times its first attempt itself when the pipeline has an attempt timeout. */
+    private MonoPipelineSubscriber<T> subscriber(CoreSubscriber<? super T> actual, int held) {
+        return plan.attemptTimeout == null ? new MonoPipelineSubscriber<>(actual, plan, held)
+                : new MonoTimedPipelineSubscriber<>(actual, plan, held);
     }
 
     @Override

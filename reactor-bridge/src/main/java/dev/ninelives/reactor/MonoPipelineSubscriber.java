@@ -11,7 +11,7 @@ import java.lang.invoke.VarHandle;
  * own (see {@link FusedStages}). A call that takes a bulkhead permit at once allocates this
  * object alone; one that must wait goes through the bulkhead's waiting subscriber first.
  */
-final class MonoPipelineSubscriber<T> extends MonoRetrySubscriber<T> implements FusedStages<T> {
+class MonoPipelineSubscriber<T> extends MonoRetrySubscriber<T> implements FusedStages<T> {
 
     private static final VarHandle PERMIT;
     private static final VarHandle HELD_PERMIT;
@@ -43,8 +43,8 @@ final class MonoPipelineSubscriber<T> extends MonoRetrySubscriber<T> implements 
     }
 
     @Override
-    boolean attemptStarts(CoreSubscriber<T> attempt) {
-        return breakerAttemptStarts(attempt);
+    CoreSubscriber<T> attemptStarts(CoreSubscriber<T> attempt) {
+        return breakerAttemptStarts(attempt) ? attempt : null;
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.ninelives.reactor;
 
 import dev.ninelives.breaker.CircuitBreaker;
 import dev.ninelives.bulkhead.Bulkhead;
+import dev.ninelives.internal.RetryRules;
 import dev.ninelives.retry.Retry;
 import org.reactivestreams.Publisher;
 import reactor.core.CorePublisher;
@@ -18,10 +19,13 @@ import java.time.Duration;
  * <p>What is fused: the retry and the breaker run in one subscriber per call, with the bulkhead
  * when no total timeout sits between it and the retry (a bulkhead alone is the bulkhead's
  * operator). The fused subscriber and the bulkhead end a call that starts with its Context
- * deadline passed before taking any permit. The timeouts are operators of their own
- * (one TimeoutSubscriber each, per attempt for the attempt timeout): the attempt timeout wraps
- * the source, and a total timeout sits between the bulkhead and the retry, which then run as two
- * subscribers (the bulkhead's, and the fused retry and breaker).
+ * deadline passed before taking any permit. The fused subscriber also times its first attempt
+ * against the attempt timeout, as the shared timer's entry (see {@link TimedAttempts}); a later
+ * attempt gets the stage's TimeoutSubscriber. Without a retry or a breaker, or for a Mono whose
+ * values the retry tests (each attempt has a subscriber of its own then), the attempt timeout is
+ * the stage's operator around the source. A total timeout is an operator of its own between the
+ * bulkhead and the retry, which then run as two subscribers (the bulkhead's, and the fused retry
+ * and breaker).
  */
 final class PipelineAssembly {
 
@@ -61,15 +65,22 @@ final class PipelineAssembly {
     static <T> Publisher<T> assemble(Publisher<T> source, Pipeline p, Fallback<? extends T> fallback) {
         Scheduler scheduler = p.scheduler().orElse(null);
         Publisher<T> s = source instanceof Mono ? source : Flux.from(source);
-        s = limit(s, p.attemptTimeout().orElse(null), TimeoutExceededException.Stage.ATTEMPT_TIMEOUT, scheduler);
         CircuitBreaker breaker = p.breaker().orElse(null);
         Retry retry = p.retry().orElse(null);
         Bulkhead bulkhead = p.bulkhead().orElse(null);
+        Duration attemptTimeout = p.attemptTimeout().orElse(null);
+        // the fused subscriber times its first attempt itself, unless each attempt has a subscriber
+        // of its own anyway (a Mono whose values the retry tests)
+        boolean timedInside = attemptTimeout != null && (breaker != null || retry != null)
+                && !(s instanceof Mono && RetryRules.of(p.attempts).testsResults());
+        if (!timedInside) {
+            s = limit(s, attemptTimeout, TimeoutExceededException.Stage.ATTEMPT_TIMEOUT, scheduler);
+        }
         boolean split = p.timeout().isPresent();     // the total timeout goes between bulkhead and retry
         Bulkhead fusedBulkhead = split ? null : bulkhead;
         Fallback<? extends T> fused = split ? null : fallback;
         if (breaker != null || retry != null) {
-            s = fused(s, p, breaker, fusedBulkhead, scheduler, fused);
+            s = fused(s, p, breaker, fusedBulkhead, scheduler, fused, timedInside ? attemptTimeout : null);
             fallback = fused == null ? fallback : null;
         } else {
             s = bulkhead(s, fusedBulkhead, scheduler);
@@ -87,14 +98,17 @@ final class PipelineAssembly {
     /** One subscriber per call for the bulkhead (if given), the pipeline's attempts and the breaker (if given). */
     @SuppressWarnings("unchecked")
     private static <T> Publisher<T> fused(Publisher<T> source, Pipeline p, CircuitBreaker breaker, Bulkhead bulkhead,
-                                          Scheduler scheduler, Fallback<? extends T> fallback) {
+                                          Scheduler scheduler, Fallback<? extends T> fallback, Duration attemptTimeout) {
         boolean single = p.retry().isEmpty();
         boolean mono = source instanceof Mono;
         CorePublisher<T> src = mono ? (Mono<T>) source : (Flux<T>) source;
-        RetryPlan<T> all = new RetryPlan<>(src, p.attempts, scheduler, mono, breaker, bulkhead, p.name(), single, fallback);
+        TimeoutPlan<T> timed = attemptTimeout == null ? null
+                : new TimeoutPlan<>(src, attemptTimeout, TimeoutExceededException.Stage.ATTEMPT_TIMEOUT, scheduler, mono);
+        RetryPlan<T> all = new RetryPlan<>(src, p.attempts, scheduler, mono, breaker, bulkhead, p.name(), single, fallback,
+                timed);
         // a call that waits for its permit runs `inside` from the waiting subscriber, its fallback around that
         RetryPlan<T> inside = bulkhead == null ? null
-                : new RetryPlan<>(src, p.attempts, scheduler, mono, breaker, null, p.name(), single, null);
+                : new RetryPlan<>(src, p.attempts, scheduler, mono, breaker, null, p.name(), single, null, timed);
         if (mono) {
             Mono<T> m = (Mono<T>) source;
             BulkheadPlan<T> waiting = bulkhead == null ? null

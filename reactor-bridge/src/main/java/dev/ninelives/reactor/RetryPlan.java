@@ -29,14 +29,20 @@ final class RetryPlan<T> {
     final boolean breakerFirst;
     /** A pipeline call's fallback, fused: the call's error switches to it; null otherwise. */
     final Fallback<? extends T> fallback;
+    /**
+     * A pipeline's attempt timeout, fused: the pipeline's subscriber times its first attempt itself
+     * (see {@link TimedAttempts}); null otherwise, when the source is already timed by the stage's
+     * own operator, or there is none.
+     */
+    final TimeoutPlan<T> attemptTimeout;
 
     RetryPlan(CorePublisher<? extends T> source, Retry retry, Scheduler scheduler, boolean mono) {
-        this(source, retry, scheduler, mono, null, null, null, false, null);
+        this(source, retry, scheduler, mono, null, null, null, false, null, null);
     }
 
     RetryPlan(CorePublisher<? extends T> source, Retry retry, Scheduler scheduler, boolean mono,
               CircuitBreaker breaker, Bulkhead bulkhead, String pipeline, boolean breakerFirst,
-              Fallback<? extends T> fallback) {
+              Fallback<? extends T> fallback, TimeoutPlan<T> attemptTimeout) {
         this.source = source;
         this.rules = RetryRules.of(retry);
         this.scheduler = scheduler;
@@ -47,6 +53,7 @@ final class RetryPlan<T> {
         this.pipeline = pipeline;
         this.breakerFirst = breakerFirst && breaker != null;
         this.fallback = fallback;
+        this.attemptTimeout = attemptTimeout;
     }
 
     Scheduler scheduler() {

@@ -214,14 +214,11 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
             if (isCancelled() || cold == TERMINATED) {
                 break;
             }
-            CoreSubscriber<T> attempt = this;
-            if (plan.testsResults) {
-                ResultAttempt<T> r = new ResultAttempt<>(this);
-                cold.current = r;
-                attempt = r;
-            }
+            CoreSubscriber<T> attempt = nextAttempt();
             try {
-                if (attemptStarts(attempt)) {          // a pipeline's breaker may refuse the attempt instead
+                CoreSubscriber<T> started = attemptStarts(attempt);   // a pipeline's breaker may refuse the attempt instead
+                if (started != null) {
+                    attempt = started;
                     plan.source.subscribe(attempt);
                 }
             } catch (Throwable e) {
@@ -237,6 +234,19 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
         if (fatal != null) {
             throw (Error) fatal;                       // the call's state is complete: now it may propagate
         }
+    }
+
+    /**
+     * The subscriber of the next attempt: this one, or for a policy that tests a Mono's values a
+     * {@link ResultAttempt} of its own (the pipeline with an attempt timeout has its own rule).
+     */
+    CoreSubscriber<T> nextAttempt() {
+        if (plan.testsResults) {
+            ResultAttempt<T> r = new ResultAttempt<>(this);
+            cold.current = r;
+            return r;
+        }
+        return this;
     }
 
     /**
@@ -261,7 +271,7 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
     }
 
     @Override
-    public final void onSubscribe(Subscription s) {
+    public void onSubscribe(Subscription s) {
         set(s);
     }
 
@@ -700,10 +710,12 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
     /**
      * An attempt is about to subscribe the source.
      *
-     * @return false if the attempt was refused, its refusal already signalled to {@code attempt}
+     * @param attempt the attempt's subscriber, from {@link #nextAttempt()}
+     * @return the subscriber that subscribes the source ({@code attempt}, or one that times it), or
+     *     null if the attempt was refused, its refusal already signalled to {@code attempt}
      */
-    boolean attemptStarts(CoreSubscriber<T> attempt) {
-        return true;
+    CoreSubscriber<T> attemptStarts(CoreSubscriber<T> attempt) {
+        return attempt;
     }
 
     /** A Mono attempt's value arrived (before the retry looks at it). */

@@ -48,7 +48,7 @@ import java.util.concurrent.TimeUnit;
  * Layout: the entry's slots, index and deadline, then actual, plan, context, s and the int
  * state: 48 bytes with compressed oops.
  */
-final class TimeoutSubscriber<T> extends TimeoutTimer.Entry implements CoreSubscriber<T>, Subscription, Scannable {
+final class TimeoutSubscriber<T> implements TimeoutTimer.Entry, CoreSubscriber<T>, Subscription, Scannable {
 
     static final int RUNNING = 0;
     static final int EMITTING = 1;
@@ -67,6 +67,11 @@ final class TimeoutSubscriber<T> extends TimeoutTimer.Entry implements CoreSubsc
             throw new ExceptionInInitializerError(e);
         }
     }
+
+    // where the timer holds this entry, once armed (see TimeoutTimer.Entry#armed)
+    private Object[] slots;
+    private int index;
+    private long deadline;
 
     final CoreSubscriber<? super T> actual;
     final TimeoutPlan<T> plan;
@@ -115,6 +120,23 @@ final class TimeoutSubscriber<T> extends TimeoutTimer.Entry implements CoreSubsc
             // (should that end have missed the slot too, the timer drops the entry at its deadline)
             disarm();
         }
+    }
+
+    @Override
+    public void armed(Object[] slots, int index, long deadline) {
+        this.slots = slots;
+        this.index = index;
+        this.deadline = deadline;
+    }
+
+    @Override
+    public long deadline() {
+        return deadline;
+    }
+
+    /** Lets the timer forget this entry (see {@link TimeoutTimer#disarm}). */
+    private void disarm() {
+        TimeoutTimer.disarm(slots, index);
     }
 
     // ---------------------------------------------------------------- signals
@@ -231,7 +253,7 @@ final class TimeoutSubscriber<T> extends TimeoutTimer.Entry implements CoreSubsc
 
     /** The deadline passed: time out the call, or leave it to the thread delivering an element. */
     @Override
-    void expired() {
+    public void expired() {
         interrupt(FIRED, null);
     }
 
@@ -240,7 +262,7 @@ final class TimeoutSubscriber<T> extends TimeoutTimer.Entry implements CoreSubsc
      * refusal is signalled as it is, and the timer then rethrows it), as a timeout would end it.
      */
     @Override
-    void refused(Throwable rejected) {
+    public void refused(Throwable rejected) {
         interrupt(REFUSED, rejected);
     }
 
@@ -272,15 +294,19 @@ final class TimeoutSubscriber<T> extends TimeoutTimer.Entry implements CoreSubsc
         try {
             s.cancel();
         } finally {
-            actual.onError(why == FIRED ? plan.exceeded() : rejection(rejected));
+            actual.onError(why == FIRED ? plan.exceeded() : rejection(rejected, currentContext()));
         }
     }
 
-    private Throwable rejection(Throwable rejected) {
+    /**
+     * The error of a call whose timer the Scheduler refused: the refusal itself if JVM-fatal,
+     * otherwise Reactor's rejection error through its hook.
+     */
+    static Throwable rejection(Throwable rejected, Context context) {
         if (rejected != null && Guard.isFatal(rejected)) {
             return rejected;
         }
-        return Operators.onRejectedExecution(rejected != null ? rejected : Exceptions.failWithRejected(), currentContext());
+        return Operators.onRejectedExecution(rejected != null ? rejected : Exceptions.failWithRejected(), context);
     }
 
     // ---------------------------------------------------------------- subscribe failed

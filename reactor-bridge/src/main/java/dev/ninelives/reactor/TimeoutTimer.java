@@ -112,24 +112,39 @@ final class TimeoutTimer implements Runnable {
 
     /**
      * Something a timer times: a call, or one stage of a call. The timer calls {@link #expired()}
-     * at its deadline unless the entry was {@linkplain #disarm() disarmed} before the timer got
-     * there; an entry that ends at the same moment as its deadline sees both, so it must decide
+     * at its deadline unless the entry was disarmed ({@link TimeoutTimer#disarm}) before the timer
+     * got there; an entry that ends at the same moment as its deadline sees both, so it must decide
      * between them itself (a CAS on its own state) and make {@code expired()} a no-op once it
      * ended. An entry is armed at most once.
+     *
+     * <p>An interface, not a class with the three fields, so that a subscriber which already
+     * extends another class (a fused pipeline's, which is the timer entry of its first attempt)
+     * can be an entry without an object of its own; each implementation keeps the slots, the
+     * index and the deadline that {@link #armed} hands it.
      */
-    abstract static class Entry {
-        /** The slots of the chunk that holds this entry, once armed. */
-        Object[] slots;
-        /** Its slot in them. */
-        int index;
-        /** Its deadline on the timer's Scheduler clock, in nanoseconds. */
-        long deadline;
+    interface Entry {
+        /**
+         * The timer holds this entry in {@code slots[index]} until {@code deadline}. Called once,
+         * by {@link #arm}, on the arming thread, before the entry is published to the timer's task.
+         *
+         * @param slots    the slots of the chunk that holds the entry
+         * @param index    its slot in them
+         * @param deadline its deadline on the timer's Scheduler clock, in nanoseconds
+         */
+        void armed(Object[] slots, int index, long deadline);
+
+        /**
+         * The deadline given to {@link #armed}.
+         *
+         * @return the deadline on the timer's Scheduler clock, in nanoseconds
+         */
+        long deadline();
 
         /**
          * The deadline passed. Runs on the timer's task (a Scheduler thread), at most once.
          * Whatever it throws is rethrown to the Scheduler once the timer is whole again.
          */
-        abstract void expired();
+        void expired();
 
         /**
          * The Scheduler refused to run the timer (it is disposed), so this entry cannot be timed;
@@ -137,18 +152,20 @@ final class TimeoutTimer implements Runnable {
          *
          * @param rejected what the Scheduler threw
          */
-        abstract void refused(Throwable rejected);
+        void refused(Throwable rejected);
+    }
 
-        /**
-         * Lets the timer forget this entry: one plain store. Harmless before {@code arm} (nothing
-         * to forget) and after the timer passed the entry. The timer may still call
-         * {@link #expired()} if it had already read the slot.
-         */
-        final void disarm() {
-            Object[] s = slots;
-            if (s != null) {
-                s[index] = DONE;
-            }
+    /**
+     * Lets the timer forget the entry armed in {@code slots[index]}: one plain store. Harmless
+     * before the entry is armed ({@code slots} null: nothing to forget) and after the timer passed
+     * it. The timer may still call {@link Entry#expired()} if it had already read the slot.
+     *
+     * @param slots the slots the entry was armed in, or null if it was not armed
+     * @param index its slot
+     */
+    static void disarm(Object[] slots, int index) {
+        if (slots != null) {
+            slots[index] = DONE;
         }
     }
 
@@ -262,9 +279,7 @@ final class TimeoutTimer implements Runnable {
             Chunk c = tail;
             int i = (int) CLAIMED.getAndAdd(c, 1);
             if (i < CAPACITY) {
-                e.slots = c.slots;
-                e.index = i;
-                e.deadline = deadline;
+                e.armed(c.slots, i, deadline);
                 SLOT.setRelease(c.slots, i, e);          // publishes the entry's fields to the task
                 break;
             }
@@ -333,8 +348,9 @@ final class TimeoutTimer implements Runnable {
                 }
                 if (o != DONE) {
                     Entry e = (Entry) o;
-                    if (e.deadline > now) {
-                        wait = e.deadline - now;            // the oldest live entry: time the next run by it
+                    long due = e.deadline();
+                    if (due > now) {
+                        wait = due - now;            // the oldest live entry: time the next run by it
                         break;
                     }
                     try {

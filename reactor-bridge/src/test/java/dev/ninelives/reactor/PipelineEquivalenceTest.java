@@ -41,7 +41,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class PipelineEquivalenceTest {
 
-    enum Attempt { VALUE, EMPTY, COUNTED_ERROR, IGNORED_ERROR, NEVER, LATE_VALUE, LATE_ERROR, ELEMENTS, ELEMENTS_THEN_ERROR }
+    enum Attempt { VALUE, EMPTY, COUNTED_ERROR, IGNORED_ERROR, NEVER, LATE_VALUE, LATE_ERROR, ELEMENTS, ELEMENTS_THEN_ERROR, DEAF_VALUE }
 
     /** One call: when it subscribes, what each of its attempts does, when (if ever) it cancels, how it requests. */
     record Call(int startSeconds, List<Attempt> attempts, int cancelAtSeconds, boolean oneAtATime) {
@@ -221,6 +221,7 @@ class PipelineEquivalenceTest {
             case NEVER -> Mono.never();
             case LATE_VALUE -> Mono.delay(Duration.ofSeconds(3), clock).map(x -> (Object) "late");
             case LATE_ERROR -> Mono.delay(Duration.ofSeconds(1), clock).then(Mono.error(new IOException("late")));
+            case DEAF_VALUE -> Mono.fromDirect(new Deaf(clock));
         };
     }
 
@@ -236,7 +237,45 @@ class PipelineEquivalenceTest {
             case ELEMENTS -> Flux.just("a", "b", "c");
             case ELEMENTS_THEN_ERROR -> Flux.concat(Flux.just("a", "b"), Mono.delay(Duration.ofSeconds(1), clock)
                     .then(Mono.error(new IOException("mid-stream"))));
+            case DEAF_VALUE -> Flux.from(new Deaf(clock));
         };
+    }
+
+    /**
+     * A source that does not hear a cancel: 3 s after its subscription it delivers "deaf" (if asked)
+     * and completes, cancelled or not, as rule 1.8 allows for a while ("eventually stop"). What an
+     * operator does with an abandoned attempt's late signals shows here: the stacked attempt
+     * timeout drops them, and so must the fused pipeline, whose subscriber takes a later attempt's
+     * signals too.
+     */
+    static final class Deaf implements Publisher<Object> {
+        final VirtualTimeScheduler clock;
+
+        Deaf(VirtualTimeScheduler clock) {
+            this.clock = clock;
+        }
+
+        @Override
+        public void subscribe(org.reactivestreams.Subscriber<? super Object> s) {
+            long[] requested = {0};
+            s.onSubscribe(new Subscription() {
+                @Override
+                public void request(long n) {
+                    requested[0] += n;
+                }
+
+                @Override
+                public void cancel() {
+                    // not heard
+                }
+            });
+            clock.schedule(() -> {
+                if (requested[0] > 0) {
+                    s.onNext("deaf");
+                }
+                s.onComplete();
+            }, 3, TimeUnit.SECONDS);
+        }
     }
 
     /** Logs every signal with its virtual time; asks for everything, or for one element at a time. */
