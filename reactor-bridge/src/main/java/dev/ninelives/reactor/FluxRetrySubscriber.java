@@ -58,7 +58,7 @@ class FluxRetrySubscriber<T> extends RetrySubscriber<T> {
     @Override
     public void onNext(T t) {
         if (cold == TERMINATED) {
-            Operators.onNextDropped(t, actual.currentContext());
+            Operators.onNextDropped(t, currentContext());
             return;
         }
         produced++;

@@ -4,6 +4,7 @@ import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Operators;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoOperator;
+import reactor.util.context.Context;
 
 /**
  * A Mono through a {@link Pipeline} of two or more stages, fused: one
@@ -45,8 +46,20 @@ final class MonoPipeline<T> extends MonoOperator<T, T> {
         }
     }
 
-    /** The call's subscriber: it times its first attempt itself when the pipeline has an attempt timeout. */
+    /**
+     * The call's subscriber: it carries the call's deadline when the pipeline has a total timeout
+     * (unless the Context's deadline is as tight), and times its first attempt itself when the
+     * pipeline has an attempt timeout it times inside.
+     */
     private MonoPipelineSubscriber<T> subscriber(CoreSubscriber<? super T> actual, int held) {
+        TimeoutPlan<T> total = plan.totalTimeout;
+        if (total != null) {
+            Context context = actual.currentContext();
+            if (total.addsTo(Deadline.in(context))) {
+                Deadline own = total.start();
+                return new MonoDeadlinePipelineSubscriber<>(actual, plan, held, own, own.writeTo(context));
+            }
+        }
         return plan.attemptTimeout == null ? new MonoPipelineSubscriber<>(actual, plan, held)
                 : new MonoTimedPipelineSubscriber<>(actual, plan, held);
     }

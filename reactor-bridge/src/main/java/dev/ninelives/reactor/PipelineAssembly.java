@@ -16,16 +16,17 @@ import java.time.Duration;
  * Assembles a {@link Pipeline} around a source, stage by stage in the pipeline's order, from the
  * inside out: attempt timeout, breaker, retry, total timeout, bulkhead.
  *
- * <p>What is fused: the retry and the breaker run in one subscriber per call, with the bulkhead
- * when no total timeout sits between it and the retry (a bulkhead alone is the bulkhead's
- * operator). The fused subscriber and the bulkhead end a call that starts with its Context
- * deadline passed before taking any permit. The fused subscriber also times its first attempt
- * against the attempt timeout, as the shared timer's entry (see {@link TimedAttempts}); a later
- * attempt gets the stage's TimeoutSubscriber. Without a retry or a breaker, or for a Mono whose
- * values the retry tests (each attempt has a subscriber of its own then), the attempt timeout is
- * the stage's operator around the source. A total timeout is an operator of its own between the
- * bulkhead and the retry, which then run as two subscribers (the bulkhead's, and the fused retry
- * and breaker).
+ * <p>What is fused: with a retry or a breaker (or both), one subscriber per call runs the
+ * bulkhead's permit, the total timeout (the call's deadline in its Context, and its entry in the
+ * shared timer: see {@link TimedCall}), the attempts, the breaker's permit per attempt and the
+ * fallback. It also times its first attempt against the attempt timeout, as the timer's entry
+ * (see {@link TimedAttempts}), when it is not the total timeout's entry already; a later attempt,
+ * or every attempt of a pipeline with both timeouts, gets the stage's TimeoutSubscriber around
+ * the source, as does every attempt of a Mono whose values the retry tests (each attempt has a
+ * subscriber of its own then). With a total timeout the fallback is the fallback operator's
+ * subscriber around the rest, because the timer can end the call. Without a retry or a breaker
+ * every stage is its own operator. A call that starts with its Context deadline passed ends before
+ * taking any permit.
  */
 final class PipelineAssembly {
 
@@ -47,19 +48,19 @@ final class PipelineAssembly {
     }
 
     /**
-     * The pipeline as it runs: the retry and the breaker (either or both), with the bulkhead when
-     * no total timeout sits between them, are one fused operator whose one subscriber per call
-     * runs them all; the timeouts, and a bulkhead alone, are their own operators.
+     * The pipeline as it runs: with a retry or a breaker, one fused operator whose one subscriber
+     * per call runs every stage (see the class comment); otherwise (a bulkhead and timeouts) the
+     * stages' own operators.
      */
     static <T> Publisher<T> assemble(Publisher<T> source, Pipeline p) {
         return assemble(source, p, null);
     }
 
     /**
-     * As {@link #assemble(Publisher, Pipeline)}, with a fallback around the whole pipeline. When
-     * the fused subscriber is the outermost stage (no total timeout splits the bulkhead off), it
-     * runs the fallback too, so a call that does not fall back allocates nothing for it;
-     * otherwise the fallback is the fallback operator's own subscriber around the stages.
+     * As {@link #assemble(Publisher, Pipeline)}, with a fallback around the whole pipeline. The
+     * fused subscriber runs the fallback too, so a call that does not fall back allocates nothing
+     * for it, unless a total timeout can end the call from its timer (the fallback is then the
+     * fallback operator's own subscriber around the stages), or nothing is fused.
      */
     @SuppressWarnings("unchecked")
     static <T> Publisher<T> assemble(Publisher<T> source, Pipeline p, Fallback<? extends T> fallback) {
@@ -69,46 +70,46 @@ final class PipelineAssembly {
         Retry retry = p.retry().orElse(null);
         Bulkhead bulkhead = p.bulkhead().orElse(null);
         Duration attemptTimeout = p.attemptTimeout().orElse(null);
-        // the fused subscriber times its first attempt itself, unless each attempt has a subscriber
-        // of its own anyway (a Mono whose values the retry tests)
-        boolean timedInside = attemptTimeout != null && (breaker != null || retry != null)
+        Duration total = p.timeout().orElse(null);
+        if (breaker == null && retry == null) {
+            s = limit(s, attemptTimeout, TimeoutExceededException.Stage.ATTEMPT_TIMEOUT, scheduler);
+            s = limit(s, total, TimeoutExceededException.Stage.TOTAL_TIMEOUT, scheduler);
+            s = bulkhead(s, bulkhead, scheduler);
+            return fallback == null ? s : NineLives.<T>fallback(fallback).apply(s);
+        }
+        // the fused subscriber times its first attempt itself, unless it is the total timeout's
+        // timer entry already, or each attempt has a subscriber of its own anyway (a Mono whose
+        // values the retry tests)
+        boolean timedInside = attemptTimeout != null && total == null
                 && !(s instanceof Mono && RetryRules.of(p.attempts).testsResults());
         if (!timedInside) {
             s = limit(s, attemptTimeout, TimeoutExceededException.Stage.ATTEMPT_TIMEOUT, scheduler);
         }
-        boolean split = p.timeout().isPresent();     // the total timeout goes between bulkhead and retry
-        Bulkhead fusedBulkhead = split ? null : bulkhead;
-        Fallback<? extends T> fused = split ? null : fallback;
-        if (breaker != null || retry != null) {
-            s = fused(s, p, breaker, fusedBulkhead, scheduler, fused, timedInside ? attemptTimeout : null);
-            fallback = fused == null ? fallback : null;
-        } else {
-            s = bulkhead(s, fusedBulkhead, scheduler);
-        }
-        if (split) {
-            s = limit(s, p.timeout().get(), TimeoutExceededException.Stage.TOTAL_TIMEOUT, scheduler);
-            s = bulkhead(s, bulkhead, scheduler);
-        }
-        if (fallback != null) {
-            s = NineLives.<T>fallback(fallback).apply(s);
-        }
-        return s;
+        s = fused(s, p, breaker, bulkhead, scheduler, total == null ? fallback : null,
+                timedInside ? attemptTimeout : null, total);
+        return total == null || fallback == null ? s : NineLives.<T>fallback(fallback).apply(s);
     }
 
-    /** One subscriber per call for the bulkhead (if given), the pipeline's attempts and the breaker (if given). */
+    /**
+     * One subscriber per call for the bulkhead (if given), the total timeout (if given), the
+     * pipeline's attempts, the breaker (if given) and the first attempt's timeout (if given).
+     */
     @SuppressWarnings("unchecked")
     private static <T> Publisher<T> fused(Publisher<T> source, Pipeline p, CircuitBreaker breaker, Bulkhead bulkhead,
-                                          Scheduler scheduler, Fallback<? extends T> fallback, Duration attemptTimeout) {
+                                          Scheduler scheduler, Fallback<? extends T> fallback, Duration attemptTimeout,
+                                          Duration total) {
         boolean single = p.retry().isEmpty();
         boolean mono = source instanceof Mono;
         CorePublisher<T> src = mono ? (Mono<T>) source : (Flux<T>) source;
         TimeoutPlan<T> timed = attemptTimeout == null ? null
                 : new TimeoutPlan<>(src, attemptTimeout, TimeoutExceededException.Stage.ATTEMPT_TIMEOUT, scheduler, mono);
+        TimeoutPlan<T> deadline = total == null ? null
+                : new TimeoutPlan<>(src, total, TimeoutExceededException.Stage.TOTAL_TIMEOUT, scheduler, mono);
         RetryPlan<T> all = new RetryPlan<>(src, p.attempts, scheduler, mono, breaker, bulkhead, p.name(), single, fallback,
-                timed);
+                timed, deadline);
         // a call that waits for its permit runs `inside` from the waiting subscriber, its fallback around that
         RetryPlan<T> inside = bulkhead == null ? null
-                : new RetryPlan<>(src, p.attempts, scheduler, mono, breaker, null, p.name(), single, null, timed);
+                : new RetryPlan<>(src, p.attempts, scheduler, mono, breaker, null, p.name(), single, null, timed, deadline);
         if (mono) {
             Mono<T> m = (Mono<T>) source;
             BulkheadPlan<T> waiting = bulkhead == null ? null

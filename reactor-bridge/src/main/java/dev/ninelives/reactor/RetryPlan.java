@@ -35,14 +35,19 @@ final class RetryPlan<T> {
      * own operator, or there is none.
      */
     final TimeoutPlan<T> attemptTimeout;
+    /**
+     * A pipeline's total timeout, fused: the pipeline's subscriber carries the call's deadline
+     * (see {@link TimedCall}); null otherwise.
+     */
+    final TimeoutPlan<T> totalTimeout;
 
     RetryPlan(CorePublisher<? extends T> source, Retry retry, Scheduler scheduler, boolean mono) {
-        this(source, retry, scheduler, mono, null, null, null, false, null, null);
+        this(source, retry, scheduler, mono, null, null, null, false, null, null, null);
     }
 
     RetryPlan(CorePublisher<? extends T> source, Retry retry, Scheduler scheduler, boolean mono,
               CircuitBreaker breaker, Bulkhead bulkhead, String pipeline, boolean breakerFirst,
-              Fallback<? extends T> fallback, TimeoutPlan<T> attemptTimeout) {
+              Fallback<? extends T> fallback, TimeoutPlan<T> attemptTimeout, TimeoutPlan<T> totalTimeout) {
         this.source = source;
         this.rules = RetryRules.of(retry);
         this.scheduler = scheduler;
@@ -54,6 +59,7 @@ final class RetryPlan<T> {
         this.breakerFirst = breakerFirst && breaker != null;
         this.fallback = fallback;
         this.attemptTimeout = attemptTimeout;
+        this.totalTimeout = totalTimeout;
     }
 
     Scheduler scheduler() {

@@ -171,6 +171,7 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
         }
         ATTEMPTS.setRelease(this, 1);                  // the first attempt, before downstream can see us and set FLAG
         actual.onSubscribe(this);
+        subscribed();                                  // a pipeline's total timeout starts its clock
         try {
             attemptLoop();
         } catch (Throwable escaping) {                 // a JVM-fatal error, or one Reactor bubbles up on purpose
@@ -258,7 +259,7 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
      */
     private Throwable subscribeThrew(CoreSubscriber<T> attempt, Throwable e) {
         if (!RetryRules.isFatal(e)) {
-            attempt.onError(Operators.onOperatorError(e, actual.currentContext()));
+            attempt.onError(Operators.onOperatorError(e, currentContext()));
             return null;
         }
         Cold c = cold;
@@ -285,7 +286,7 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
     public void onNext(T t) {
         Cold c = cold;
         if (c == TERMINATED) {
-            Operators.onNextDropped(t, actual.currentContext());
+            Operators.onNextDropped(t, currentContext());
             return;
         }
         try {
@@ -304,6 +305,10 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
 
     /** Delivers a Mono's value and completes: the call's outcome (a pipeline's bulkhead returns its permit first). */
     private void deliver(T t) {
+        if (!callEnds()) {
+            Operators.onNextDropped(t, currentContext());   // a pipeline's total timeout ended the call first
+            return;
+        }
         try {
             callEnding();
         } finally {
@@ -322,7 +327,7 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
             retry = plan.rules.isRetryableResult(t);
         } catch (Throwable e) {
             abandonAttempt(c);
-            callbackThrew(RetryRules.isFatal(e) ? e : Operators.onOperatorError(null, e, t, actual.currentContext()), c.attempt);
+            callbackThrew(RetryRules.isFatal(e) ? e : Operators.onOperatorError(null, e, t, currentContext()), c.attempt);
             return true;
         }
         if (!retry) {
@@ -348,7 +353,7 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
     @Override
     public void onError(Throwable t) {
         if (cold == TERMINATED) {
-            Operators.onErrorDropped(t, actual.currentContext());
+            Operators.onErrorDropped(t, currentContext());
             return;
         }
         try {
@@ -372,10 +377,12 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
             try {
                 succeeded(c);
             } finally {
-                try {
-                    callEnding();
-                } finally {
-                    actual.onComplete();
+                if (callEnds()) {
+                    try {
+                        callEnding();
+                    } finally {
+                        actual.onComplete();
+                    }
                 }
             }
         }
@@ -423,7 +430,7 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
             if (current()) {
                 parent.onError(t);
             } else {
-                Operators.onErrorDropped(t, parent.actual.currentContext());
+                Operators.onErrorDropped(t, parent.currentContext());
             }
         }
 
@@ -436,7 +443,7 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
 
         @Override
         public Context currentContext() {
-            return parent.actual.currentContext();
+            return parent.currentContext();
         }
     }
 
@@ -480,7 +487,7 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
             RetryBudget budget = rules.budget();
             refused = delay != RetryRules.NO_RETRY && !late && budget != null && !budget.tryAcquireRetry();
         } catch (Throwable e) {                        // the backoff function, the jitter's generator or a ticker threw
-            callbackThrew(RetryRules.isFatal(e) ? e : Operators.onOperatorError(null, e, t, actual.currentContext()), attempt);
+            callbackThrew(RetryRules.isFatal(e) ? e : Operators.onOperatorError(null, e, t, currentContext()), attempt);
             return;
         }
         if (delay == RetryRules.NO_RETRY) {
@@ -507,7 +514,7 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
      * left, and the call ends as if its own deadline had passed. One Context lookup per failure.
      */
     private boolean pastContextDeadline(long delay) {
-        Deadline d = Deadline.in(actual.currentContext());
+        Deadline d = Deadline.in(currentContext());
         return d != null && delay >= d.remainingNanos();
     }
 
@@ -533,7 +540,7 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
         } catch (Throwable rejected) {
             // the retry was announced and counted: the failed attempt is the one before it
             callbackThrew(RetryRules.isFatal(rejected) ? rejected
-                    : Operators.onRejectedExecution(rejected, actual.currentContext()), cold.attempt - 1);
+                    : Operators.onRejectedExecution(rejected, currentContext()), cold.attempt - 1);
             return;
         }
         if (!SLOT.compareAndSet(this, current, task)) {
@@ -590,6 +597,10 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
             return;
         }
         Throwable error = plan.rules.finalError(t, c.earlier, c.earlierCount, c.attempt, exhausted);
+        if (!callEnds()) {
+            Operators.onErrorDropped(error, currentContext());   // a pipeline's total timeout ended the call first
+            return;
+        }
         boolean whole = false;
         try {
             callEnding();
@@ -620,7 +631,7 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
         }
         Publisher<? extends T> next;
         try {
-            next = f.resume(error, actual.currentContext());
+            next = f.resume(error, currentContext());
         } catch (Throwable fatal) {                    // JVM-fatal, from the predicate or the function
             actual.onError(fatal);
             throw fatal;
@@ -671,7 +682,8 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
         }
     }
 
-    private void cancelAttempts() {
+    /** Stops the attempts: the slot CANCELLED, the running attempt or the pending retry cancelled. */
+    final void cancelAttempts() {
         Object previous = SLOT.getAndSet(this, CANCELLED);
         if (previous == CANCELLED) {
             return;
@@ -734,8 +746,22 @@ abstract class RetrySubscriber<T> implements CoreSubscriber<T>, Subscription, Sc
     void attemptCancelled() {
     }
 
+    /**
+     * Whether the call's outcome may reach downstream: false if a pipeline's total timeout ended
+     * the call first (the outcome is then dropped). Decided before {@link #callEnding()}.
+     *
+     * @return true, but for a pipeline whose total timeout fired
+     */
+    boolean callEnds() {
+        return true;
+    }
+
     /** The call's outcome is about to reach downstream: a Mono's value, or the terminal signal. */
     void callEnding() {
+    }
+
+    /** Downstream has its Subscription and the first attempt is next: where a pipeline's total timeout starts its clock. */
+    void subscribed() {
     }
 
     /** Downstream cancelled the call. */

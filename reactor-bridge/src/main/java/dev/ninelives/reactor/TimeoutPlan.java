@@ -98,10 +98,22 @@ final class TimeoutPlan<T> {
                 return;
             }
         }
+        Deadline own = start();
+        subscribeSource(new TimeoutSubscriber<>(actual, this, own.writeTo(context), own.atNanos));
+    }
+
+    /** A deadline of this stage's duration from now, on its Scheduler's clock. */
+    Deadline start() {
         Scheduler s = scheduler();
-        long at = Deadline.plus(s.now(TimeUnit.NANOSECONDS), nanos);
-        Deadline own = new Deadline(s, at, duration, stage);
-        subscribeSource(new TimeoutSubscriber<>(actual, this, own.writeTo(context), at));
+        return new Deadline(s, Deadline.plus(s.now(TimeUnit.NANOSECONDS), nanos), duration, stage);
+    }
+
+    /**
+     * Whether a call whose Context carries {@code outer} (or none) needs a deadline of this
+     * stage's own: not when the outer one is as tight or tighter (its operator enforces it).
+     */
+    boolean addsTo(Deadline outer) {
+        return outer == null || outer.remainingNanos() > nanos;
     }
 
     /** Subscribes the source; if its subscribe throws, the call still ends exactly once. */

@@ -65,7 +65,7 @@ class PipelineFusedTimeoutTest {
     }
 
     /** Downstream: records signals, and the Subscription it was given. */
-    static final class Recorder implements CoreSubscriber<String> {
+    static class Recorder implements CoreSubscriber<String> {
         final List<String> signals = new ArrayList<>();
         Subscription subscription;
 
@@ -198,6 +198,73 @@ class PipelineFusedTimeoutTest {
             assertThat(down.signals).isEmpty();
             assertThat(breaker.metrics().failures()).isZero();
             assertThat(breaker.metrics().calls()).isZero();
+        }
+    }
+
+    /**
+     * Guards the fused total timeout: the call's one subscriber holds the bulkhead's permit and
+     * the deadline (the source's subscriber is the one downstream holds, and its Context carries
+     * the deadline); at the deadline the attempt is cancelled, the permit is back before the
+     * error reaches downstream, and a late value of the abandoned attempt is dropped.
+     */
+    @Test
+    void theTotalTimeoutIsRunByTheCallsOwnSubscriberWithTheBulkheadInIt() {
+        for (boolean mono : new boolean[] {true, false}) {
+            List<Object> droppedValues = new ArrayList<>();
+            Hooks.onNextDropped(droppedValues::add);
+            dev.ninelives.bulkhead.Bulkhead bulkhead = dev.ninelives.bulkhead.Bulkhead.builder("inventory")
+                    .maxConcurrent(1).build();
+            Retry retry = Retry.builder("inventory").maxAttempts(3).noBackoff().build();
+            Pipeline p = Pipeline.builder("inventory").bulkhead(bulkhead).retry(retry).timeout(SECOND).scheduler(clock)
+                    .build();
+            Attempts source = new Attempts();
+            List<Integer> permitsAtTheError = new ArrayList<>();
+            Recorder down = new Recorder() {
+                @Override
+                public void onError(Throwable t) {
+                    permitsAtTheError.add(bulkhead.metrics().availablePermits());
+                    super.onError(t);
+                }
+            };
+            Publisher<String> call = mono ? Mono.fromDirect(source).transform(NineLives.pipeline(p))
+                    : Flux.from(source).transform(NineLives.pipeline(p));
+            call.subscribe(down);
+            assertThat((Object) source.subscribers.get(0)).as("mono=" + mono).isSameAs(down.subscription);
+            CoreSubscriber<?> attempt = (CoreSubscriber<?>) source.subscribers.get(0);
+            assertThat(Deadline.remaining(attempt.currentContext())).contains(SECOND);
+            assertThat(bulkhead.metrics().availablePermits()).isZero();
+
+            clock.advanceTimeBy(SECOND);
+            assertThat(source.cancelled.get(0)).isTrue();
+            assertThat(down.signals).containsExactly("error TimeoutExceededException");
+            assertThat(permitsAtTheError).containsExactly(1);
+
+            source.subscribers.get(0).onNext("stale");
+            assertThat(down.signals).hasSize(1);
+            assertThat(droppedValues).containsExactly("stale");
+            Hooks.resetOnNextDropped();
+        }
+    }
+
+    /**
+     * Guards the outer deadline's precedence: a Context deadline tighter than the total timeout
+     * is the one the call meets (the pipeline adds no deadline of its own), and one looser than
+     * it is replaced by the pipeline's.
+     */
+    @Test
+    void theTighterOfTheContextsDeadlineAndTheTotalTimeoutWins() {
+        Pipeline p = Pipeline.builder("inventory").retry(Retry.builder("inventory").maxAttempts(2).build())
+                .timeout(SECOND).scheduler(clock).build();
+        for (Duration outer : new Duration[] {Duration.ofMillis(400), Duration.ofSeconds(5)}) {
+            Attempts source = new Attempts();
+            Recorder down = new Recorder();
+            Mono.fromDirect(source).transform(NineLives.pipeline(p))
+                    .transform(NineLives.deadline(outer, clock)).subscribe(down);
+            CoreSubscriber<?> attempt = (CoreSubscriber<?>) source.subscribers.get(0);
+            Duration expected = outer.compareTo(SECOND) < 0 ? outer : SECOND;
+            assertThat(Deadline.remaining(attempt.currentContext())).contains(expected);
+            clock.advanceTimeBy(expected);
+            assertThat(down.signals).as("outer " + outer).containsExactly("error TimeoutExceededException");
         }
     }
 }
