@@ -22,7 +22,7 @@ import java.time.Duration;
 
 /**
  * A breaker, a retry and a bulkhead on one call, the {@code impl} {@code @Param} of
- * {@link PipelineBenchmark}: NineLives fused into one pipeline, the same NineLives policies stacked
+ * {@link PipelineBenchmark}: the floor of any operator (a pass-through), NineLives fused into one pipeline, the same NineLives policies stacked
  * as three operators (as the README wrote them before pipelines), and Resilience4j's three
  * operators stacked in the same order. Every breaker is a count window of 100, every retry 3
  * attempts with a 10 ms first delay, every bulkhead 25 permits without waiting. The {@code _FULL}
@@ -36,6 +36,18 @@ public enum PipelineType {
         @Override
         public Wrapper create() {
             return Wrapper.BARE;
+        }
+    },
+
+    /**
+     * The floor of any operator: a subscriber that passes every signal through and does nothing
+     * else. What a pipeline costs above this row is its own work; what this row costs above BARE
+     * is being an operator at all.
+     */
+    PASS_THROUGH {
+        @Override
+        public Wrapper create() {
+            return Wrapper.PASS_THROUGH;
         }
     },
 

@@ -380,29 +380,29 @@ class PipelinesSnippetsTest extends OnVirtualClock {
         two.dispose();
     }
 
+    /**
+     * Guards the page's count with the timeouts: the declared pipeline (both timeouts) puts the
+     * call's subscriber and the attempt's timeout between the caller and the source; without the
+     * total timeout, the call's subscriber times its first attempt itself, and is alone.
+     */
+    @Test
+    void theTimeoutsAreTheCallsSubscriberButForTheAttemptTimeoutBesideATotalOne() {
+        Pipeline declared = PipelinesSnippets.declare(client).quotes();
+        Holder both = new Holder();
+        client.quote("ACME").transform(NineLives.pipeline(declared)).subscribe(both);
+        assertThat(both.between()).as("the call's subscriber, the attempt's timeout, then the source's").isEqualTo(2);
+        both.dispose();
+
+        Holder attemptOnly = new Holder();
+        Pipeline noTotal = inOrder(declared, List.of("bulkhead", "retry", "breaker", "attemptTimeout"));
+        client.quote("ACME").transform(NineLives.pipeline(noTotal)).subscribe(attemptOnly);
+        assertThat(attemptOnly.between()).as("the call's subscriber, then the source's").isEqualTo(1);
+        attemptOnly.dispose();
+    }
+
     /** The declared pipeline's bulkhead, retry and breaker, without its timeouts. */
     static Pipeline policiesOnly(Pipeline declared) {
         return inOrder(declared, List.of("bulkhead", "retry", "breaker"));
-    }
-
-    /**
-     * Guards against a page that hides what the timeouts cost: each is a subscriber of its own,
-     * and a total timeout parts the bulkhead from the fused retry and breaker, as the page says.
-     */
-    @Test
-    void theTimeoutsAreSubscribersOfTheirOwn() {
-        Pipeline quotes = PipelinesSnippets.declare(client).quotes();
-        Holder declared = new Holder();
-        client.quote("ACME").transform(NineLives.pipeline(quotes)).subscribe(declared);
-        assertThat(declared.between()).as("bulkhead, total timeout, retry and breaker, attempt timeout").isEqualTo(4);
-        declared.dispose();
-
-        Pipeline attemptOnly = Pipeline.builder("quotes").bulkhead(bulkheadOf(quotes)).retry(quotes.retry().orElseThrow())
-                .breaker(breakerOf(quotes)).attemptTimeout(Duration.ofMillis(300)).build();
-        Holder withAttemptTimeout = new Holder();
-        client.quote("ACME").transform(NineLives.pipeline(attemptOnly)).subscribe(withAttemptTimeout);
-        assertThat(withAttemptTimeout.between()).as("the three policies, then the attempt timeout").isEqualTo(2);
-        withAttemptTimeout.dispose();
     }
 
     /**
@@ -728,9 +728,8 @@ class PipelinesSnippetsTest extends OnVirtualClock {
                 .contains("bulkhead → total timeout → retry → circuit breaker → attempt timeout → source")
                 .contains("answered at 300 ms")
                 .contains("the 21st waits up to 100 ms")
-                .contains("a pipeline of a bulkhead, a retry and a breaker puts one subscriber per call, where three stacked"
-                        + " operators put three")
-                .contains("puts four subscribers between your subscriber and the source")
+                .contains("a pipeline puts one subscriber per call, where stacked operators put one each")
+                .contains("which has both, puts two subscribers between your subscriber and the source")
                 .contains("all of them behave alike")
                 .contains("at 1 s the total timeout cancels the third")
                 .contains("gets no quote four times")
