@@ -40,6 +40,7 @@ final class FluxDeadlinePipelineSubscriber<T> extends FluxPipelineSubscriber<T> 
         super(actual, plan, held);
         this.own = own;
         this.context = context;
+        GATE.set(this, RUNNING);                      // plain: published by the subscribe call that hands `this` on
     }
 
     // ---------------------------------------------------------------- the call, gated

@@ -41,6 +41,7 @@ final class MonoDeadlinePipelineSubscriber<T> extends MonoPipelineSubscriber<T> 
         super(actual, plan, held);
         this.own = own;
         this.context = context;
+        GATE.set(this, RUNNING);                      // plain: published by the subscribe call that hands `this` on
     }
 
     // ---------------------------------------------------------------- the call, gated

@@ -4,7 +4,6 @@ import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Operators;
 import reactor.core.scheduler.Scheduler;
-import reactor.util.context.Context;
 
 import java.util.concurrent.TimeUnit;
 
@@ -26,48 +25,25 @@ import java.util.concurrent.TimeUnit;
  *   stacked stage), whose signals reach the pipeline's subscriber through a LaterAttempt, which
  *   bypasses the gate.
  *
- * The gate is the first attempt's once-gate between its own signals and the timer, with
- * TimeoutSubscriber's protocol (see there for the EMITTING dance of a Flux element):
- *   NOT_STARTED  no timed attempt has started (an attempt the breaker refused does not count)
- *   RUNNING      the first attempt runs; the timer may fire
- *   EMITTING     a Flux element of the first attempt is being delivered
- *   FIRED        the timer fired during that element: its thread times out the attempt after it
- *   REFUSED      the same, for a Scheduler that refused to run the timer
- *   OVER         the first attempt ended by its own signal (a value, an error, a completion)
- *   TIMED_OUT    the timer ended it
- *   CANCELLED    the call was cancelled while it ran
- * From OVER on, a signal that reaches the gate can only be the first attempt's, late (after its
- * cancel, or after its value): it is dropped, as the stacked TimeoutSubscriber drops it, so an
- * abandoned attempt that keeps signalling never reaches the retry's bookkeeping of a later one.
+ * The gate (TimerGate) is the first attempt's once-gate between its own signals and the timer:
+ * NOT_STARTED until an attempt starts with the pipeline's subscriber (an attempt the breaker
+ * refused does not count), then RUNNING; ENDED when the first attempt ended by its own signal (a
+ * value, an error, a completion); TIMED_OUT when the timer ended it; CANCELLED when the call was
+ * cancelled while it ran. From ENDED on, a signal that reaches the gate can only be the first
+ * attempt's, late (after its cancel, or after its value): it is dropped, as the stacked
+ * TimeoutSubscriber drops it, so an abandoned attempt that keeps signalling never reaches the
+ * retry's bookkeeping of a later one.
  *
  * Timing out the first attempt is what the stacked stage does: cancel the attempt's
  * Subscription, then the attempt's onError with the stage's TimeoutExceededException, which the
  * breaker records and the retry decides about, on the timer's thread.
  */
-interface TimedAttempts<T> extends TimeoutTimer.Entry {
-
-    int NOT_STARTED = 0;
-    int RUNNING = 1;
-    int EMITTING = 2;
-    int FIRED = 3;
-    int REFUSED = 4;
-    int OVER = 5;
-    int TIMED_OUT = 6;
-    int CANCELLED = 7;
+interface TimedAttempts<T> extends TimerGate<T> {
 
     // ---------------------------------------------------------------- the subscriber's fields
 
-    int gate();
-
-    boolean casGate(int expected, int value);
-
     /** Marks the first attempt as started: the gate RUNNING, published by the attempt's subscribe. */
     void started();
-
-    /** Where the timer holds the entry, once armed; null before. */
-    Object[] slots();
-
-    int index();
 
     /** The pipeline's attempt timeout. */
     TimeoutPlan<T> attemptTimeout();
@@ -78,13 +54,9 @@ interface TimedAttempts<T> extends TimeoutTimer.Entry {
     // the pipeline subscriber's own handling of an attempt's signals, without the gate
     void ungatedSubscribe(Subscription s);
 
-    void ungatedNext(T t);
-
     void ungatedError(Throwable t);
 
     void ungatedComplete();
-
-    Context currentContext();
 
     // ---------------------------------------------------------------- attempts
 
@@ -117,13 +89,9 @@ interface TimedAttempts<T> extends TimeoutTimer.Entry {
         TimeoutPlan<T> plan = attemptTimeout();
         Scheduler clock = plan.scheduler();
         plan.timer(clock).arm(this, Deadline.plus(clock.now(TimeUnit.NANOSECONDS), plan.nanos));
-        if (gate() >= OVER) {
+        if (gate() >= ENDED) {
             disarm();                                  // ended on another thread while this one armed
         }
-    }
-
-    default void disarm() {
-        TimeoutTimer.disarm(slots(), index());
     }
 
     // ---------------------------------------------------------------- the first attempt's signals
@@ -133,43 +101,11 @@ interface TimedAttempts<T> extends TimeoutTimer.Entry {
         int g = gate();
         if (g == NOT_STARTED) {
             ungatedNext(t);
-        } else if (g == RUNNING && casGate(RUNNING, OVER)) {
+        } else if (g == RUNNING && casGate(RUNNING, ENDED)) {
             disarm();
             ungatedNext(t);
         } else {
             dropped(t);
-        }
-    }
-
-    /** A Flux element: RUNNING to EMITTING and back, so the timer leaves the error to this thread. */
-    default void gatedElement(T t) {
-        int g = gate();
-        if (g == NOT_STARTED) {
-            ungatedNext(t);
-            return;
-        }
-        if (!casGate(RUNNING, EMITTING)) {
-            dropped(t);
-            return;
-        }
-        ungatedNext(t);
-        if (!casGate(EMITTING, RUNNING)) {
-            afterRacedElement();
-        }
-    }
-
-    private void afterRacedElement() {
-        int g = gate();
-        if ((g == FIRED || g == REFUSED) && casGate(g, TIMED_OUT)) {
-            timedOut(g, null);
-        }
-    }
-
-    private void dropped(T t) {
-        if (gate() == CANCELLED) {
-            Operators.onDiscard(t, currentContext());
-        } else {
-            Operators.onNextDropped(t, currentContext());
         }
     }
 
@@ -181,7 +117,7 @@ interface TimedAttempts<T> extends TimeoutTimer.Entry {
                 return;
             }
             if (g == RUNNING || g == EMITTING) {
-                if (casGate(g, OVER)) {
+                if (casGate(g, ENDED)) {
                     disarm();
                     ungatedError(t);
                     return;
@@ -207,7 +143,7 @@ interface TimedAttempts<T> extends TimeoutTimer.Entry {
                 return;
             }
             if (g == RUNNING || g == EMITTING) {
-                if (casGate(g, OVER)) {
+                if (casGate(g, ENDED)) {
                     disarm();
                     ungatedComplete();
                     return;
@@ -223,52 +159,11 @@ interface TimedAttempts<T> extends TimeoutTimer.Entry {
         }
     }
 
-    /** The call was cancelled: a first attempt still running is over, and the timer forgets it. */
-    default void gateCancelled() {
-        for (;;) {
-            int g = gate();
-            if (g != RUNNING && g != EMITTING) {
-                return;
-            }
-            if (casGate(g, CANCELLED)) {
-                disarm();
-                return;
-            }
-        }
-    }
-
     // ---------------------------------------------------------------- the timer
 
-    @Override
-    default void expired() {
-        interrupt(FIRED, null);
-    }
-
-    @Override
-    default void refused(Throwable rejected) {
-        interrupt(REFUSED, rejected);
-    }
-
-    private void interrupt(int pending, Throwable rejected) {
-        for (;;) {
-            int g = gate();
-            if (g == RUNNING) {
-                if (casGate(RUNNING, TIMED_OUT)) {
-                    timedOut(pending, rejected);
-                    return;
-                }
-            } else if (g == EMITTING) {
-                if (casGate(EMITTING, pending)) {
-                    return;
-                }
-            } else {
-                return;
-            }
-        }
-    }
-
     /** Cancels the first attempt and fails it with the timeout (or the refusal), whatever the cancel throws. */
-    private void timedOut(int why, Throwable rejected) {
+    @Override
+    default void timedOut(int why, Throwable rejected) {
         try {
             cancelFirstAttempt();
         } finally {
