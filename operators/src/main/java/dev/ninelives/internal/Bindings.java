@@ -13,7 +13,9 @@ import java.util.function.Function;
  * <p>Released, a policy keeps working with the values in force at that moment (a retry, which
  * reads its adaptive settings rather than copying them, goes on reading them, no longer checked
  * against its limits); the adaptives it was bound to no longer check their changes against it,
- * no longer tell it about them, and no longer hold it reachable. A release is final and
+ * no longer tell it about them, and no longer hold it reachable. (Its config's accessors still
+ * read those adaptives: they report the adaptives' values, no longer the ones it uses; its
+ * {@code metrics()} and behaviour show those.) A release is final and
  * idempotent; a binding made after it (none is, for a built policy) is released at once.
  *
  * <p>Lock-free: the releases are an immutable array swapped by CAS; a release swaps in the

@@ -85,7 +85,8 @@ import java.util.function.Function;
  * <h2>Removal and events</h2>
  * {@link #removeBreaker(String)} (and the others) takes a policy out of the registry and releases
  * its bindings to adaptive settings: the adaptives no longer check their values against it nor
- * tell it about changes, and it keeps working with the values in force. A pipeline that holds a
+ * tell it about changes, and it keeps working with the values in force (its {@code config()}
+ * accessors, which read the adaptives, report their values, no longer the ones it uses). A pipeline that holds a
  * removed breaker keeps using it: the pipeline holds its policies, the registry only names them.
  * The next lookup of the name creates a new policy. {@link #onEvent} listeners hear of every
  * policy added (created or registered), removed and replaced; see there for the guarantees.
