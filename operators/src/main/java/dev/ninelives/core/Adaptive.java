@@ -24,7 +24,8 @@ import java.util.function.UnaryOperator;
  * order concurrent changes are announced in.
  *
  * A binding (and a view's registration) can be released: its check and its consumer leave the
- * cell by CAS, by identity. A change validated against the checks of an older cell fails its CAS
+ * cell by CAS, by identity (two bindings that share one stateless object, such as a no-op
+ * applier, are interchangeable, so removing either occurrence is right). A change validated against the checks of an older cell fails its CAS
  * and validates again, so once a release returns no later change is checked by the released
  * policy; a change published before it may still be announced to the released consumer.
  *
@@ -460,12 +461,16 @@ public final class Adaptive<T> {
             unchecked.run();
             throw e;
         }
-        addConsumer(applier, true);
-        releases.accept(() -> {
-            unchecked.run();
-            removeConsumer(applier);
-        });
-        return cell.value;
+        for (;;) {
+            Cell<T> c = cell;
+            if (CELL.compareAndSet(this, c, c.withConsumer(applier, true))) {
+                releases.accept(() -> {
+                    unchecked.run();
+                    removeConsumer(applier);
+                });
+                return c.value;    // the value of the snapshot that registered the applier: its changes continue from it
+            }
+        }
     }
 
     /** See {@link AdaptiveBinding#map}: a view whose registration on this adaptive {@code releases} can undo. */
