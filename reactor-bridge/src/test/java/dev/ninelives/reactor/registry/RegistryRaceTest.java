@@ -110,4 +110,63 @@ class RegistryRaceTest {
             pool.shutdownNow();
         }
     }
+
+    /**
+     * Two threads create and remove one name over and over while a listener records its events.
+     * Guards against events delivered outside the order of the changes (a REMOVED overtaking the
+     * ADDED it follows, when two threads each deliver their own event), against a listener called
+     * concurrently with itself, and against an event lost when one thread queues it while the
+     * other finishes delivering.
+     */
+    @Test
+    void theEventsOfOneNameArriveInTheOrderOfItsChangesWhateverThreadsMakeThem() throws Exception {
+        NineLivesRegistry registry = NineLivesRegistry.ofDefaults();
+        List<RegistryEvent> events = new java.util.ArrayList<>();          // the listener is never concurrent
+        AtomicInteger inside = new AtomicInteger();
+        AtomicInteger overlaps = new AtomicInteger();
+        registry.onEvent(e -> {
+            if (inside.incrementAndGet() != 1) {
+                overlaps.incrementAndGet();
+            }
+            events.add(e);
+            inside.decrementAndGet();
+        });
+        int rounds = 2_000;
+        CountDownLatch start = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            List<Future<Integer>> workers = new java.util.ArrayList<>();
+            for (int t = 0; t < 2; t++) {
+                workers.add(pool.submit(() -> {
+                    start.await();
+                    int removed = 0;
+                    for (int i = 0; i < rounds; i++) {
+                        registry.breaker("x");
+                        if (registry.removeBreaker("x").isPresent()) {
+                            removed++;
+                        }
+                    }
+                    return removed;
+                }));
+            }
+            start.countDown();
+            int removed = 0;
+            for (Future<Integer> w : workers) {
+                removed += w.get(60, TimeUnit.SECONDS);
+            }
+
+            assertThat(overlaps).hasValue(0);
+            assertThat(registry.findBreaker("x")).isEmpty();
+            assertThat(events).hasSize(2 * removed);                        // every change announced, once
+            for (int i = 0; i < events.size(); i++) {
+                RegistryEvent e = events.get(i);
+                assertThat(e.type()).as("event %d", i).isEqualTo(i % 2 == 0 ? RegistryEvent.Type.ADDED : RegistryEvent.Type.REMOVED);
+                if (i % 2 == 1) {
+                    assertThat(e.policy()).as("event %d removes what event %d added", i, i - 1).isSameAs(events.get(i - 1).policy());
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 }
