@@ -14,4 +14,5 @@ module dev.ninelives.reactor {
 
     exports dev.ninelives.reactor;
     exports dev.ninelives.reactor.micrometer;
+    exports dev.ninelives.reactor.registry;
 }

@@ -205,7 +205,9 @@ public final class CircuitBreakerBuilder {
      * }</pre>
      *
      * <p>Every breaker built from this builder follows the same adaptive; the adaptive holds on
-     * to each of them (to tell it about changes) for as long as it is reachable.
+     * to each of them (to tell it about changes) for as long as it is reachable, or until a
+     * {@code NineLivesRegistry} removes or replaces the breaker, which releases its bindings: the
+     * breaker then keeps the values in force.
      *
      * @param percent the adaptive threshold, in percent; a read-only view made by {@link Adaptive#map} works too
      * @return this builder

@@ -20,6 +20,12 @@ import java.util.function.UnaryOperator;
  * always an {@link Adaptive}: the one given to the builder's overload that takes one, or one of
  * the breaker's own, made from the fixed value at build time. Their accessors report the
  * current value; every other setting is fixed.
+ *
+ * <p>{@link #toBuilder(String)} starts a builder from this configuration, to build a breaker like
+ * this one under another name (a registry's defaults, for instance). The config remembers which
+ * adaptive settings were given to the builder: a copy stays bound to those same adaptives (a
+ * shared setting stays shared), and takes the breaker's own ones as fixed values, so two breakers
+ * built from one copy are never linked by accident.
  */
 public final class CircuitBreakerConfig {
 
@@ -41,6 +47,7 @@ public final class CircuitBreakerConfig {
         TIME_BASED
     }
 
+    private final String name;
     private final WindowType windowType;
     private final Adaptive<Integer> windowSize;
     private final Duration windowDuration;
@@ -58,11 +65,16 @@ public final class CircuitBreakerConfig {
     private final Predicate<? super Throwable> recordFailure;
     private final Ticker ticker;
     private final boolean rejectionStackTraces;
+    /** The adaptives the user gave the builder, in the order of ADAPTIVES below; null where the value was fixed. */
+    private final Adaptive<?>[] given;
     /** The adaptive settings' values in force, as the breaker and its windows read them. */
     @SuppressWarnings("unused") // accessed through TUNING
     private volatile Tuning tuning;
 
     CircuitBreakerConfig(CircuitBreakerBuilder b) {
+        this.name = b.name;
+        this.given = new Adaptive<?>[] {b.windowSizeSetting, b.failureRateThresholdSetting, b.slowCallDurationSetting,
+                b.slowCallRateThresholdSetting, b.openDurationSetting, b.permittedCallsInHalfOpenSetting};
         this.windowType = b.windowType;
         this.windowSize = own(b.windowSizeSetting, b.windowSize);
         this.windowDuration = b.windowDuration;
@@ -88,6 +100,75 @@ public final class CircuitBreakerConfig {
 
     private static <T> Adaptive<T> own(Adaptive<T> given, T fixed) {
         return given != null ? given : Adaptive.of(fixed);
+    }
+
+    /**
+     * Returns a new builder for a breaker named {@code name} with every setting of this one:
+     * building it right away gives a breaker configured exactly like this one (its state is not
+     * copied: the new breaker starts CLOSED with an empty window). A setting bound to an
+     * {@link Adaptive} given to this config's builder stays bound to that same adaptive; a fixed
+     * setting is copied as the value in force now. The failure predicate and the ticker are the
+     * same objects. Changing the returned builder never changes this config.
+     *
+     * <pre>{@code
+     * CircuitBreaker payments = inventory.config().toBuilder("payments")   // like inventory's
+     *     .openDuration(Duration.ofSeconds(5))                             // but for this
+     *     .build();
+     * }</pre>
+     *
+     * @param name the new breaker's name, not blank
+     * @return a new builder
+     * @throws NullPointerException     if {@code name} is null
+     * @throws IllegalArgumentException if {@code name} is blank
+     */
+    public CircuitBreakerBuilder toBuilder(String name) {
+        CircuitBreakerBuilder b = new CircuitBreakerBuilder(name);
+        b.windowType = windowType;
+        b.windowSize = windowSize.get();
+        b.windowSizeSetting = given(0);
+        b.windowDuration = windowDuration;
+        b.windowBuckets = windowBuckets;
+        b.minimumNumberOfCalls = minimumNumberOfCalls;
+        b.failureRateThreshold = failureRateThreshold.get();
+        b.failureRateThresholdSetting = given(1);
+        b.slowCallDuration = slowCallDuration == null ? null : slowCallDuration.get();
+        b.slowCallDurationSetting = given(2);
+        b.slowCallRateThreshold = slowCallRateThreshold.get();
+        b.slowCallRateThresholdSetting = given(3);
+        b.openDuration = openDuration.get();
+        b.openDurationSetting = given(4);
+        b.openDurationMultiplier = openDurationMultiplier;
+        b.maxOpenDuration = maxOpenDuration;
+        b.permittedCallsInHalfOpen = permittedCallsInHalfOpen.get();
+        b.permittedCallsInHalfOpenSetting = given(5);
+        b.recordFailure = recordFailure;
+        b.ticker = ticker;
+        b.rejectionStackTraces = rejectionStackTraces;
+        return b;
+    }
+
+    /**
+     * Returns a new builder for a breaker of this config's name with every setting of this one;
+     * see {@link #toBuilder(String)}.
+     *
+     * @return a new builder
+     */
+    public CircuitBreakerBuilder toBuilder() {
+        return toBuilder(name);
+    }
+
+    @SuppressWarnings("unchecked")
+    private <T> Adaptive<T> given(int i) {
+        return (Adaptive<T>) given[i];
+    }
+
+    /**
+     * Returns the name of the breaker this config was built for ({@link CircuitBreaker#builder(String)}).
+     *
+     * @return the name
+     */
+    public String name() {
+        return name;
     }
 
     // ---------------------------------------------------------------- the adaptive settings, inside

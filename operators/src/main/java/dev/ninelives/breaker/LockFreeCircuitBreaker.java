@@ -3,6 +3,7 @@ package dev.ninelives.breaker;
 import dev.ninelives.core.Adaptive;
 import dev.ninelives.core.Ticker;
 import dev.ninelives.internal.AdaptiveBinding;
+import dev.ninelives.internal.Bindings;
 import dev.ninelives.internal.Check;
 import dev.ninelives.internal.Guard;
 
@@ -96,7 +97,7 @@ import java.util.function.Consumer;
  * to call listeners (onCallRecorded) costs one volatile read and a length check when none is
  * registered; the event is created only for a registered listener.
  */
-final class LockFreeCircuitBreaker implements CircuitBreaker {
+final class LockFreeCircuitBreaker implements CircuitBreaker, Bindings.Owner {
 
     static final int CLOSED = 0;
     static final int OPEN = 1;
@@ -147,6 +148,8 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
     /** Whether slow calls are detected (fixed); their duration is adaptive, in config.tuning(). */
     private final boolean slowCalls;
     private final LongAdder notPermitted = new LongAdder();
+    /** Its bindings to the adaptive settings, released when a registry lets go of it. */
+    private final Bindings bindings = new Bindings();
 
     @SuppressWarnings("unused") // accessed through STATE
     private volatile long state;
@@ -218,7 +221,7 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
             if (then != null) {
                 then.run();
             }
-        });
+        }, bindings);
         follow(setting, with);                               // a change between the config's first reading and the binding
     }
 
@@ -829,6 +832,12 @@ final class LockFreeCircuitBreaker implements CircuitBreaker {
     /** The window of the phase in place; for tests. */
     SlidingWindow currentWindow() {
         return phase.window;
+    }
+
+    /** Not API (see {@link Bindings}): the breaker's bindings to its adaptive settings. */
+    @Override
+    public Bindings bindings() {
+        return bindings;
     }
 
     @Override

@@ -80,7 +80,8 @@ public final class BulkheadBuilder {
      * }</pre>
      *
      * <p>The adaptive holds on to the bulkhead (to tell it about changes) for as long as the
-     * adaptive itself is reachable; a binding is never removed.
+     * adaptive itself is reachable, or until a {@code NineLivesRegistry} removes or replaces the
+     * bulkhead, which releases the binding (the bulkhead keeps the value in force).
      *
      * @param calls the adaptive limit; a read-only view made by {@link Adaptive#map} works too
      * @return this builder
@@ -132,7 +133,8 @@ public final class BulkheadBuilder {
      * }</pre>
      *
      * <p>The adaptive holds on to the bulkhead (to tell it about changes) for as long as the
-     * adaptive itself is reachable; a binding is never removed.
+     * adaptive itself is reachable, or until a {@code NineLivesRegistry} removes or replaces the
+     * bulkhead, which releases the binding (the bulkhead keeps the value in force).
      *
      * @param maxWait the adaptive wait; a read-only view made by {@link Adaptive#map} works too
      * @return this builder

@@ -13,6 +13,11 @@ import java.time.Duration;
  * or the bulkhead's own, made from a fixed value at build time; {@link #maxConcurrent()} and
  * {@link #maxWait()} report their current values ({@link Bulkhead#changeMaxConcurrent(int)}
  * changes the limit too).
+ *
+ * <p>{@link #toBuilder(String)} starts a builder from this configuration. A copy stays bound to
+ * the adaptives that were given to the builder (a shared limit stays shared) and takes the
+ * bulkhead's own ones as fixed values (their current values), so two bulkheads built from one
+ * copy are never linked by accident.
  */
 public final class BulkheadConfig {
 
@@ -23,6 +28,10 @@ public final class BulkheadConfig {
     private final Bulkhead.QueueOrder queueOrder;
     private final Ticker ticker;
     private final boolean rejectionStackTraces;
+    /** The adaptives the user gave the builder; null where the value was fixed. */
+    private final Adaptive<Integer> givenMaxConcurrent;
+    private final Adaptive<Duration> givenMaxWait;
+    private final boolean maxQueuedSet;
 
     BulkheadConfig(BulkheadBuilder b) {
         this.name = b.name;
@@ -33,6 +42,50 @@ public final class BulkheadConfig {
         this.queueOrder = b.queueOrder;
         this.ticker = b.ticker;
         this.rejectionStackTraces = b.rejectionStackTraces;
+        this.givenMaxConcurrent = b.maxConcurrentSetting;
+        this.givenMaxWait = b.maxWaitSetting;
+        this.maxQueuedSet = b.maxQueuedSet;
+    }
+
+    /**
+     * Returns a new builder for a bulkhead named {@code name} with every setting of this one:
+     * building it right away gives a bulkhead configured exactly like this one, with every permit
+     * free (no state is copied). A setting bound to an {@link Adaptive} given to this config's
+     * builder stays bound to that same adaptive; a fixed one is copied as the value in force now
+     * (after {@link Bulkhead#changeMaxConcurrent(int)}, the changed limit). Changing the returned
+     * builder never changes this config.
+     *
+     * <pre>{@code
+     * Bulkhead reports = payments.config().toBuilder("reports").maxConcurrent(5).build();
+     * }</pre>
+     *
+     * @param name the new bulkhead's name, not blank
+     * @return a new builder
+     * @throws NullPointerException     if {@code name} is null
+     * @throws IllegalArgumentException if {@code name} is blank
+     */
+    public BulkheadBuilder toBuilder(String name) {
+        BulkheadBuilder b = new BulkheadBuilder(name);
+        b.maxConcurrent = maxConcurrent.get();
+        b.maxConcurrentSetting = givenMaxConcurrent;
+        b.maxWait = maxWait.get();
+        b.maxWaitSetting = givenMaxWait;
+        b.maxQueued = maxQueued;
+        b.maxQueuedSet = maxQueuedSet;
+        b.queueOrder = queueOrder;
+        b.ticker = ticker;
+        b.rejectionStackTraces = rejectionStackTraces;
+        return b;
+    }
+
+    /**
+     * Returns a new builder for a bulkhead of this config's name with every setting of this one;
+     * see {@link #toBuilder(String)}.
+     *
+     * @return a new builder
+     */
+    public BulkheadBuilder toBuilder() {
+        return toBuilder(name);
     }
 
     /**

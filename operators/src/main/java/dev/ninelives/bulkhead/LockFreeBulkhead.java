@@ -2,6 +2,7 @@ package dev.ninelives.bulkhead;
 
 import dev.ninelives.core.Adaptive;
 import dev.ninelives.internal.AdaptiveBinding;
+import dev.ninelives.internal.Bindings;
 import dev.ninelives.internal.Check;
 import dev.ninelives.internal.Guard;
 import dev.ninelives.internal.Waiter;
@@ -72,7 +73,7 @@ import java.util.function.Consumer;
  * ones (and are more than PURGE_AT), the drain purges them, which bounds the garbage a long
  * overload can leave (see WaitQueue).
  */
-final class LockFreeBulkhead implements Bulkhead, WaitingBulkhead {
+final class LockFreeBulkhead implements Bulkhead, WaitingBulkhead, Bindings.Owner {
 
     private static final VarHandle STATE;
     private static final VarHandle WIP;
@@ -112,6 +113,8 @@ final class LockFreeBulkhead implements Bulkhead, WaitingBulkhead {
     private static final Consumer<? super BulkheadEvent>[] NONE = new Consumer[0];
 
     private final BulkheadConfig config;
+    /** Its bindings to the adaptive settings, released when a registry lets go of it. */
+    private final Bindings bindings = new Bindings();
     private final String name;
     private final int maxQueued;
     /** The wait in force, in nanoseconds: a view of the config's adaptive maxWait. */
@@ -143,14 +146,20 @@ final class LockFreeBulkhead implements Bulkhead, WaitingBulkhead {
         // timeout's exception re-made on each change so that its message stays true
         Adaptive<Duration> wait = config.maxWaitSetting();
         checkLimit(config.maxConcurrentSetting().get());   // a bad limit fails the build before the wait is bound
-        AdaptiveBinding.bind(wait, this::checkWait, this::applyWait);
-        this.maxWaitNanos = wait.map(Check::nanos);
+        AdaptiveBinding.bind(wait, this::checkWait, this::applyWait, bindings);
+        this.maxWaitNanos = AdaptiveBinding.map(wait, Check::nanos, bindings);
         long w = maxWaitNanos.get();
         TIMED_OUT.compareAndSet(this, null, new TimedOut(w, newTimedOut(w)));   // unless a change came first
         // last: from here on a change of the limit may be applied by another thread
-        int initial = AdaptiveBinding.bind(config.maxConcurrentSetting(), this::checkLimit, this::applyLimit);
+        int initial = AdaptiveBinding.bind(config.maxConcurrentSetting(), this::checkLimit, this::applyLimit, bindings);
         MAX_CONCURRENT.getAndAdd(this, initial);
         STATE.getAndAdd(this, initial * PERMIT);
+    }
+
+    /** Not API (see {@link Bindings}): the bulkhead's bindings to its adaptive settings. */
+    @Override
+    public Bindings bindings() {
+        return bindings;
     }
 
     /** Refuses a limit this bulkhead cannot take; run by the adaptive before it publishes a value. */

@@ -23,6 +23,12 @@ import java.util.function.UnaryOperator;
  * the same chain of snapshots, so the deltas it applies add up to the current value whatever
  * order concurrent changes are announced in.
  *
+ * A binding (and a view's registration) can be released: its check and its consumer leave the
+ * cell by CAS, by identity (two bindings that share one stateless object, such as a no-op
+ * applier, are interchangeable, so removing either occurrence is right). A change validated against the checks of an older cell fails its CAS
+ * and validates again, so once a release returns no later change is checked by the released
+ * policy; a change published before it may still be announced to the released consumer.
+ *
  * A view made by map() keeps its own cell, recomputed by a binding on its parent; its version is
  * the root version it reflects, and it only moves forward (a CAS that compares versions), so two
  * refreshes racing never leave an older mapping in place. A check bound to a view is registered
@@ -86,8 +92,11 @@ import java.util.function.UnaryOperator;
  *
  * <p>Values are compared with {@link Object#equals}: setting a value equal to the current one
  * changes nothing and calls no listener. Values must not be null. All methods are thread-safe and
- * lock-free. Listeners, views and bound policies stay registered for as long as the adaptive
- * lives: there is no way to remove one.
+ * lock-free. Listeners and views stay registered for as long as the adaptive lives: there is no
+ * way to remove one. A bound policy stays bound until it is removed from (or replaced in) a
+ * {@code NineLivesRegistry}, which releases its bindings: from then on the adaptive neither checks
+ * its values against that policy nor tells it about changes, and the policy keeps the values it
+ * had.
  *
  * @param <T> the type of the value; use immutable values
  */
@@ -106,6 +115,8 @@ public final class Adaptive<T> {
 
     @SuppressWarnings("rawtypes")
     private static final Consumer[] NO_CONSUMERS = new Consumer[0];
+    /** For a view nobody will release. */
+    private static final Consumer<Runnable> NO_RELEASE = release -> { };
 
     /** The parent of a view, null for a source. */
     private final Adaptive<Object> parent;
@@ -266,13 +277,20 @@ public final class Adaptive<T> {
      * @throws NullPointerException if {@code function} is null, or returns null for the current value
      */
     public <R> Adaptive<R> map(Function<? super T, ? extends R> function) {
+        return view(function, NO_RELEASE);
+    }
+
+    /** Makes a view; {@code releases} receives what takes it off this adaptive's consumers again. */
+    private <R> Adaptive<R> view(Function<? super T, ? extends R> function, Consumer<Runnable> releases) {
         Check.notNull(function, "function");
         Cell<T> c = cell;
         R first = Objects.requireNonNull(function.apply(c.value), () -> "map function returned null for " + c.value);
         @SuppressWarnings("unchecked")
         Function<T, R> f = (Function<T, R>) function;
         Adaptive<R> view = new Adaptive<>(first, this, f, c.version);
-        addConsumer(new Refresh<>(view), true);
+        Refresh<T> refresh = new Refresh<>(view);
+        addConsumer(refresh, true);
+        releases.accept(() -> removeConsumer(refresh));
         view.refresh();             // a change between the read above and the registration
         return view;
     }
@@ -354,11 +372,14 @@ public final class Adaptive<T> {
         }
     }
 
-    /** Registers a check of this adaptive's values: on the root, through the mappings of the views on the way. */
-    private void addCheck(Consumer<? super T> check) {
+    /**
+     * Registers a check of this adaptive's values: on the root, through the mappings of the views
+     * on the way. Returns what removes it again.
+     */
+    private Runnable addCheck(Consumer<? super T> check) {
         if (parent != null) {
             Function<Object, T> f = mapping;
-            parent.addCheck(v -> {
+            return parent.addCheck(v -> {
                 T r = mapped(f, v);
                 try {
                     check.accept(r);
@@ -367,12 +388,33 @@ public final class Adaptive<T> {
                     throw new IllegalArgumentException(refused.getMessage() + " (mapped by a view from " + v + ")", refused);
                 }
             });
-            return;
         }
         for (;;) {
             Cell<T> c = cell;
             check.accept(c.value);
             if (CELL.compareAndSet(this, c, c.withCheck(check))) {
+                return () -> removeCheck(check);
+            }
+        }
+    }
+
+    /** Removes a check registered by {@link #addCheck} (the very object), if it is still there. */
+    private void removeCheck(Consumer<?> check) {
+        for (;;) {
+            Cell<T> c = cell;
+            Cell<T> next = c.withoutCheck(check);
+            if (next == c || CELL.compareAndSet(this, c, next)) {
+                return;
+            }
+        }
+    }
+
+    /** Removes a consumer (a binding or a view's refresh), if it is still there. */
+    private void removeConsumer(Consumer<?> consumer) {
+        for (;;) {
+            Cell<T> c = cell;
+            Cell<T> next = c.withoutConsumer(consumer);
+            if (next == c || CELL.compareAndSet(this, c, next)) {
                 return;
             }
         }
@@ -396,26 +438,44 @@ public final class Adaptive<T> {
         return r;
     }
 
-    /** See {@link AdaptiveBinding#bind}. */
-    private T bind(Consumer<? super T> check, Consumer<? super Change<T>> applier) {
+    /** See {@link AdaptiveBinding#bind}: binds, and hands {@code releases} what undoes it. */
+    private T bind(Consumer<? super T> check, Consumer<? super Change<T>> applier, Consumer<Runnable> releases) {
         if (parent == null) {
             for (;;) {
                 Cell<T> c = cell;
                 check.accept(c.value);
                 Cell<T> next = c.withCheck(check).withConsumer(applier, true);
                 if (CELL.compareAndSet(this, c, next)) {
+                    releases.accept(() -> {
+                        removeCheck(check);
+                        removeConsumer(applier);
+                    });
                     return c.value;
                 }
             }
         }
-        addCheck(check);       // from now on the root refuses what the check refuses
-        refresh();             // so this view's value is one the check accepted
+        Runnable unchecked = addCheck(check);   // from now on the root refuses what the check refuses
+        try {
+            refresh();                          // so this view's value is one the check accepted
+        } catch (RuntimeException | Error e) {
+            unchecked.run();
+            throw e;
+        }
         for (;;) {
             Cell<T> c = cell;
             if (CELL.compareAndSet(this, c, c.withConsumer(applier, true))) {
-                return c.value;
+                releases.accept(() -> {
+                    unchecked.run();
+                    removeConsumer(applier);
+                });
+                return c.value;    // the value of the snapshot that registered the applier: its changes continue from it
             }
         }
+    }
+
+    /** See {@link AdaptiveBinding#map}: a view whose registration on this adaptive {@code releases} can undo. */
+    private <R> Adaptive<R> mapReleasable(Function<? super T, ? extends R> function, Consumer<Runnable> releases) {
+        return view(function, releases);
     }
 
     /** A view's binding on its parent: a named class rather than a lambda, which Lincheck can follow. */
@@ -434,8 +494,15 @@ public final class Adaptive<T> {
 
     private static final class Binder extends AdaptiveBinding {
         @Override
-        protected <T> T bindTo(Adaptive<T> adaptive, Consumer<? super T> check, Consumer<? super Change<T>> applier) {
-            return adaptive.bind(check, applier);
+        protected <T> T bindTo(Adaptive<T> adaptive, Consumer<? super T> check, Consumer<? super Change<T>> applier,
+                               Consumer<Runnable> releases) {
+            return adaptive.bind(check, applier, releases);
+        }
+
+        @Override
+        protected <T, R> Adaptive<R> mapTo(Adaptive<T> adaptive, Function<? super T, ? extends R> function,
+                                           Consumer<Runnable> releases) {
+            return adaptive.mapReleasable(function, releases);
         }
     }
 
@@ -464,6 +531,37 @@ public final class Adaptive<T> {
 
         Cell<T> withCheck(Consumer<?> check) {
             return new Cell<>(value, version, consumers, bindings, Guard.append(checks, check));
+        }
+
+        /** This cell without {@code check} (by identity), or this very cell if it has none such. */
+        Cell<T> withoutCheck(Consumer<?> check) {
+            int at = indexOf(checks, check);
+            return at < 0 ? this : new Cell<>(value, version, consumers, bindings, without(checks, at));
+        }
+
+        /** This cell without {@code consumer} (by identity), or this very cell if it has none such. */
+        Cell<T> withoutConsumer(Consumer<?> consumer) {
+            int at = indexOf(consumers, consumer);
+            return at < 0 ? this
+                    : new Cell<>(value, version, without(consumers, at), at < bindings ? bindings - 1 : bindings, checks);
+        }
+
+        private static int indexOf(Consumer<?>[] array, Consumer<?> element) {
+            if (array != null) {
+                for (int i = 0; i < array.length; i++) {
+                    if (array[i] == element) {
+                        return i;
+                    }
+                }
+            }
+            return -1;
+        }
+
+        private static Consumer<?>[] without(Consumer<?>[] array, int at) {
+            Consumer<?>[] next = new Consumer[array.length - 1];
+            System.arraycopy(array, 0, next, 0, at);
+            System.arraycopy(array, at + 1, next, at, array.length - at - 1);
+            return next;
         }
 
         @SuppressWarnings("unchecked")

@@ -3,6 +3,7 @@ package dev.ninelives.internal;
 import dev.ninelives.core.Adaptive;
 
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * How a policy binds one of its settings to an {@link Adaptive}, without that hook being public
@@ -39,18 +40,39 @@ public abstract class AdaptiveBinding {
      * the adaptive's own listeners run. The returned value is the one the policy starts from:
      * the changes the applier receives continue from it, so a policy that applies their
      * differences stays equal to the adaptive's value once the changes in progress are announced.
+     * What undoes the binding goes to {@code bindings}: once {@link Bindings#release()} returns,
+     * the adaptive no longer runs {@code check}, nor calls {@code applier} for a later change.
      *
      * @param adaptive the adaptive, a source or a view
      * @param check    refuses values the policy cannot take, by throwing {@link IllegalArgumentException}
      * @param applier  makes the policy follow a change; called through {@link Guard} like a listener
+     * @param bindings the policy's bindings, which collect the release of this one
      * @param <T>      the type of the value
      * @return the current value, which {@code check} accepted
      * @throws IllegalArgumentException if the current value is refused by {@code check}; nothing is bound then
      */
     public static <T> T bind(Adaptive<T> adaptive, Consumer<? super T> check,
-                             Consumer<? super Adaptive.Change<T>> applier) {
+                             Consumer<? super Adaptive.Change<T>> applier, Bindings bindings) {
         Check.notNull(adaptive, "adaptive");
-        return binding.bindTo(adaptive, check, applier);
+        return binding.bindTo(adaptive, check, applier, bindings::add);
+    }
+
+    /**
+     * Returns {@code adaptive.map(function)}, a view whose registration on {@code adaptive} goes to
+     * {@code bindings}: released, the view stops following {@code adaptive} (and no longer
+     * keeps its policy reachable from it).
+     *
+     * @param adaptive the adaptive
+     * @param function the mapping
+     * @param bindings the policy's bindings
+     * @param <T>      the type of the adaptive's value
+     * @param <R>      the type of the view's value
+     * @return the view
+     */
+    public static <T, R> Adaptive<R> map(Adaptive<T> adaptive, Function<? super T, ? extends R> function,
+                                         Bindings bindings) {
+        Check.notNull(adaptive, "adaptive");
+        return binding.mapTo(adaptive, function, bindings::add);
     }
 
     /**
@@ -59,9 +81,23 @@ public abstract class AdaptiveBinding {
      * @param adaptive the adaptive
      * @param check    the check
      * @param applier  the applier
+     * @param releases receives what undoes the binding, once it is made
      * @param <T>      the type of the value
      * @return the value the policy starts from
      */
     protected abstract <T> T bindTo(Adaptive<T> adaptive, Consumer<? super T> check,
-                                    Consumer<? super Adaptive.Change<T>> applier);
+                                    Consumer<? super Adaptive.Change<T>> applier, Consumer<Runnable> releases);
+
+    /**
+     * The implementation of {@link #map}.
+     *
+     * @param adaptive the adaptive
+     * @param function the mapping
+     * @param releases receives what undoes the view's registration
+     * @param <T>      the type of the adaptive's value
+     * @param <R>      the type of the view's value
+     * @return the view
+     */
+    protected abstract <T, R> Adaptive<R> mapTo(Adaptive<T> adaptive, Function<? super T, ? extends R> function,
+                                                Consumer<Runnable> releases);
 }

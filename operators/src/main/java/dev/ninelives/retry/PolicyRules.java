@@ -4,6 +4,7 @@ import dev.ninelives.breaker.CallNotPermittedException;
 import dev.ninelives.core.Adaptive;
 import dev.ninelives.core.Ticker;
 import dev.ninelives.internal.AdaptiveBinding;
+import dev.ninelives.internal.Bindings;
 import dev.ninelives.internal.Check;
 import dev.ninelives.internal.Guard;
 import dev.ninelives.internal.Text;
@@ -70,6 +71,11 @@ final class PolicyRules extends RetryRules {
     final boolean retryAfterElements;
     final boolean resetOnElement;
     final Ticker ticker;
+    /** Whether the attempts and the backoff follow an adaptive the user gave (true) or one of the policy's own. */
+    final boolean maxAttemptsShared;
+    final boolean backoffShared;
+    /** Its binding to the adaptive attempts, released when a registry lets go of the policy. */
+    final Bindings bindings = new Bindings();
 
     private volatile Consumer<? super RetryEvent>[] retryListeners;
     private volatile Consumer<? super RetryEvent>[] exhaustedListeners;
@@ -98,13 +104,15 @@ final class PolicyRules extends RetryRules {
         this.retryAfterElements = b.retryAfterElements;
         this.resetOnElement = b.resetOnElement;
         this.ticker = b.ticker;
+        this.maxAttemptsShared = b.maxAttemptsSetting != null;
+        this.backoffShared = b.delayFunction == null && b.backoffSetting != null;
         this.retryListeners = (Consumer<? super RetryEvent>[]) NO_LISTENERS;
         this.exhaustedListeners = (Consumer<? super RetryEvent>[]) NO_LISTENERS;
         this.refusedListeners = (Consumer<? super RetryEvent>[]) NO_LISTENERS;
         this.succeededListeners = (Consumer<? super RetryEvent>[]) NO_LISTENERS;
         this.failedListeners = (Consumer<? super RetryEvent>[]) NO_LISTENERS;
         // last: the check runs against every later change; the policy reads the adaptive, so nothing to apply
-        AdaptiveBinding.bind(maxAttempts, this::checkMaxAttempts, FOLLOWS_BY_READING);
+        AdaptiveBinding.bind(maxAttempts, this::checkMaxAttempts, FOLLOWS_BY_READING, bindings);
     }
 
     /** Refuses a number of attempts this policy cannot take; run by the adaptive before it publishes a value. */

@@ -1,6 +1,7 @@
 package dev.ninelives.retry;
 
 import dev.ninelives.core.Ticker;
+import dev.ninelives.internal.Bindings;
 import dev.ninelives.internal.RetryRules;
 
 import java.util.function.Consumer;
@@ -36,6 +37,7 @@ public final class Retry {
 
     static {
         RetryRules.register(retry -> retry.rules);
+        Bindings.registerRetry(retry -> ((Retry) retry).rules.bindings);
     }
 
     final PolicyRules rules;
@@ -66,6 +68,51 @@ public final class Retry {
      */
     public static Retry ofDefaults(String name) {
         return builder(name).build();
+    }
+
+    /**
+     * Returns a new builder for a policy named {@code name} with every setting of this one:
+     * building it right away gives a policy that decides exactly like this one (its listeners are
+     * not copied). A setting bound to an {@link dev.ninelives.core.Adaptive} given to this
+     * policy's builder (the attempts, the backoff) stays bound to that same adaptive, so a shared
+     * setting stays shared; a fixed one is copied as the value in force now, so two policies built
+     * from one copy are never linked by accident. The predicates, the backoff function, the
+     * random generator, the ticker and the budget are the same objects (a budget is shared by
+     * design). Changing the returned builder never changes this policy.
+     *
+     * <pre>{@code
+     * Retry reports = quotes.toBuilder("reports").maxAttempts(5).build();
+     * }</pre>
+     *
+     * @param name the new policy's name, not blank
+     * @return a new builder
+     * @throws NullPointerException     if {@code name} is null
+     * @throws IllegalArgumentException if {@code name} is blank
+     */
+    public RetryBuilder toBuilder(String name) {
+        RetryBuilder b = new RetryBuilder(name);
+        PolicyRules r = rules;
+        b.maxAttempts = r.maxAttempts.get();
+        b.maxAttemptsSetting = r.maxAttemptsShared ? r.maxAttempts : null;
+        if (r.backoff != null) {
+            b.backoff = r.backoff.get();
+            b.backoffSetting = r.backoffShared ? r.backoff : null;
+        }
+        b.delayFunction = r.delayFunction;
+        b.jitter = r.jitter;
+        b.jitterFactor = r.jitterFactor;
+        b.random = r.random;
+        b.retryIf = r.retryIf;
+        b.retryOnCallNotPermitted = r.retryOnCallNotPermitted;
+        b.resultType = r.resultType;
+        b.retryOnResult = r.retryOnResult;
+        b.deadlineNanos = r.deadlineNanos;
+        b.budget = r.budget;
+        b.exhaustedException = r.exhaustedException;
+        b.retryAfterElements = r.retryAfterElements;
+        b.resetOnElement = r.resetOnElement;
+        b.ticker = r.ticker;
+        return b;
     }
 
     /**

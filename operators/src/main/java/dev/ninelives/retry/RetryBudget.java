@@ -3,6 +3,7 @@ package dev.ninelives.retry;
 import dev.ninelives.core.Adaptive;
 import dev.ninelives.core.Ticker;
 import dev.ninelives.internal.AdaptiveBinding;
+import dev.ninelives.internal.Bindings;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -152,7 +153,8 @@ public final class RetryBudget {
         this.base = ticker.read();
         WORD.setRelease(this, capacityMilli);                 // full, at time 0
         // the check first: from here on the adaptive refuses a ratio the builder would refuse
-        AdaptiveBinding.bind(ratio, RetryBudget::checkRatio, FOLLOWS_BY_READING);
+        // a budget is the user's, shared by policies and never in a registry: its bindings are never released
+        AdaptiveBinding.bind(ratio, RetryBudget::checkRatio, FOLLOWS_BY_READING, new Bindings());
         this.ratio = ratio;
         this.depositMilli = ratio.map(RetryBudget::deposit);
     }

@@ -105,7 +105,8 @@ public final class RetryBuilder {
      * }</pre>
      *
      * <p>The adaptive holds on to the policy (to check its changes) for as long as the adaptive
-     * itself is reachable; a binding is never removed.
+     * itself is reachable, or until a {@code NineLivesRegistry} removes or replaces the policy,
+     * which releases the binding.
      *
      * @param attempts the adaptive number of attempts; a read-only view made by {@link Adaptive#map} works too
      * @return this builder

@@ -3,6 +3,7 @@ package dev.ninelives.core;
 import dev.ninelives.bulkhead.Bulkhead;
 import dev.ninelives.bulkhead.BulkheadMetrics;
 import dev.ninelives.internal.AdaptiveBinding;
+import dev.ninelives.internal.Bindings;
 import dev.ninelives.testing.LogCapture;
 import org.junit.jupiter.api.Test;
 
@@ -32,7 +33,7 @@ class AdaptiveTest {
             if (v < 0) {
                 throw new IllegalArgumentException("size of test policy must be zero or positive, but was " + v);
             }
-        }, c -> applied.add("applied:" + c.oldValue() + "->" + c.newValue()));
+        }, c -> applied.add("applied:" + c.oldValue() + "->" + c.newValue()), new Bindings());
     }
 
     // ------------------------------------------------------------------ values
@@ -75,7 +76,7 @@ class AdaptiveTest {
     void anEqualValueChangesNothingAndCallsNoListener() {
         Adaptive<String> a = Adaptive.of("abc");
         List<String> applied = new ArrayList<>();
-        AdaptiveBinding.bind(a, v -> { }, c -> applied.add(c.toString()));
+        AdaptiveBinding.bind(a, v -> { }, c -> applied.add(c.toString()), new Bindings());
         record(a, "l");
         a.set(new String("abc"));
         assertThat(a.update(v -> "ab" + "c".repeat(1))).isEqualTo("abc");
@@ -157,7 +158,7 @@ class AdaptiveTest {
             if (v == 13) {
                 throw new InternalError("fatal in a check");
             }
-        }, c -> { });
+        }, c -> { }, new Bindings());
         record(a, "l");
         assertThatThrownBy(() -> a.set(13)).isInstanceOf(InternalError.class);
         assertThat(a.get()).isEqualTo(1);

@@ -1,6 +1,7 @@
 package dev.ninelives.core;
 
 import dev.ninelives.internal.AdaptiveBinding;
+import dev.ninelives.internal.Bindings;
 import org.jetbrains.lincheck.datastructures.IntGen;
 import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
 import org.jetbrains.lincheck.datastructures.Operation;
@@ -43,7 +44,7 @@ class LincheckAdaptiveTest {
         private final Adaptive<Integer> doubled = value.map(new Doubling());
 
         public Values() {
-            applied.set(AdaptiveBinding.bind(value, new Positive(), new Sum(applied)));
+            applied.set(AdaptiveBinding.bind(value, new Positive(), new Sum(applied), new Bindings()));
         }
 
         @Operation

@@ -91,6 +91,33 @@ public final class Pipeline {
     }
 
     /**
+     * Returns a new builder for a pipeline named {@code name} with every stage of this one: the
+     * same policy instances (a pipeline holds policies, it does not copy them, so the copy shares
+     * their state), the same timeouts and scheduler. Each stage it starts with may be set once
+     * more on the builder, which replaces it; changing the builder never changes this pipeline.
+     *
+     * <pre>{@code
+     * Pipeline reports = inventory.toBuilder("reports").timeout(Duration.ofSeconds(5)).build();
+     * }</pre>
+     *
+     * @param name the new pipeline's name, not blank
+     * @return a new builder
+     * @throws NullPointerException     if {@code name} is null
+     * @throws IllegalArgumentException if {@code name} is blank
+     */
+    public Builder toBuilder(String name) {
+        Builder b = new Builder(name);
+        b.bulkhead = bulkhead;
+        b.retry = retry;
+        b.breaker = breaker;
+        b.scheduler = scheduler;
+        b.timeout = timeout;
+        b.attemptTimeout = attemptTimeout;
+        b.copied = true;
+        return b;
+    }
+
+    /**
      * Returns the pipeline's name.
      *
      * @return the name given to the builder
@@ -252,6 +279,9 @@ public final class Pipeline {
         private Scheduler scheduler;
         private Duration timeout;
         private Duration attemptTimeout;
+        /** Stages copied by toBuilder, which may each be replaced once: bits of the stages set since. */
+        private boolean copied;
+        private int replaced;
 
         private Builder(String name) {
             Check.notNull(name, "name");
@@ -268,11 +298,11 @@ public final class Pipeline {
          * @param bulkhead the bulkhead, usually shared by every call to the dependency
          * @return this builder
          * @throws NullPointerException  if {@code bulkhead} is null
-         * @throws IllegalStateException if a bulkhead was already set
+         * @throws IllegalStateException if a bulkhead was already set (one copied by {@link Pipeline#toBuilder} may be replaced once)
          */
         public Builder bulkhead(Bulkhead bulkhead) {
             Check.notNull(bulkhead, "bulkhead");
-            once(this.bulkhead, "bulkhead", bulkhead.name());
+            once(this.bulkhead, 1, "bulkhead", bulkhead.name());
             this.bulkhead = bulkhead;
             return this;
         }
@@ -284,11 +314,11 @@ public final class Pipeline {
          * @param retry the retry policy
          * @return this builder
          * @throws NullPointerException  if {@code retry} is null
-         * @throws IllegalStateException if a retry was already set
+         * @throws IllegalStateException if a retry was already set (one copied by {@link Pipeline#toBuilder} may be replaced once)
          */
         public Builder retry(Retry retry) {
             Check.notNull(retry, "retry");
-            once(this.retry, "retry", retry.name());
+            once(this.retry, 2, "retry", retry.name());
             this.retry = retry;
             return this;
         }
@@ -300,11 +330,11 @@ public final class Pipeline {
          * @param breaker the circuit breaker, usually shared by every call to the dependency
          * @return this builder
          * @throws NullPointerException  if {@code breaker} is null
-         * @throws IllegalStateException if a breaker was already set
+         * @throws IllegalStateException if a breaker was already set (one copied by {@link Pipeline#toBuilder} may be replaced once)
          */
         public Builder breaker(CircuitBreaker breaker) {
             Check.notNull(breaker, "breaker");
-            once(this.breaker, "breaker", breaker.name());
+            once(this.breaker, 4, "breaker", breaker.name());
             this.breaker = breaker;
             return this;
         }
@@ -324,11 +354,11 @@ public final class Pipeline {
          * @return this builder
          * @throws NullPointerException     if {@code timeout} is null
          * @throws IllegalArgumentException if {@code timeout} is zero or negative
-         * @throws IllegalStateException    if a total timeout was already set
+         * @throws IllegalStateException    if a total timeout was already set (one copied by {@link Pipeline#toBuilder} may be replaced once)
          */
         public Builder timeout(Duration timeout) {
             Check.positive(timeout, "timeout");
-            once(this.timeout, "total timeout", Text.duration(timeout));
+            once(this.timeout, 8, "total timeout", Text.duration(timeout));
             this.timeout = timeout;
             return this;
         }
@@ -344,11 +374,11 @@ public final class Pipeline {
          * @return this builder
          * @throws NullPointerException     if {@code attemptTimeout} is null
          * @throws IllegalArgumentException if {@code attemptTimeout} is zero or negative
-         * @throws IllegalStateException    if an attempt timeout was already set
+         * @throws IllegalStateException    if an attempt timeout was already set (one copied by {@link Pipeline#toBuilder} may be replaced once)
          */
         public Builder attemptTimeout(Duration attemptTimeout) {
             Check.positive(attemptTimeout, "attemptTimeout");
-            once(this.attemptTimeout, "attempt timeout", Text.duration(attemptTimeout));
+            once(this.attemptTimeout, 16, "attempt timeout", Text.duration(attemptTimeout));
             this.attemptTimeout = attemptTimeout;
             return this;
         }
@@ -366,7 +396,11 @@ public final class Pipeline {
             return this;
         }
 
-        private void once(Object current, String stage, String newName) {
+        private void once(Object current, int bit, String stage, String newName) {
+            if (copied && (replaced & bit) == 0) {
+                replaced |= bit;                       // a copied stage (or an empty one) may be set once
+                return;
+            }
             if (current != null) {
                 throw new IllegalStateException("pipeline '" + name + "' already has a " + stage
                         + " stage; a second one ('" + newName + "') would be ambiguous: compose two pipelines instead");

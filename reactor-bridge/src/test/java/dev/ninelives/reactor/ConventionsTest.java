@@ -71,13 +71,17 @@ class ConventionsTest {
             "dev.ninelives.reactor.TimeoutExceededException",
             "dev.ninelives.reactor.TimeoutExceededException$Stage",
             "dev.ninelives.reactor.micrometer.NineLivesMeters",
+            "dev.ninelives.reactor.registry.NineLivesRegistry", "dev.ninelives.reactor.registry.NineLivesRegistry$Builder",
+            "dev.ninelives.reactor.registry.PipelineSpec", "dev.ninelives.reactor.registry.RegistryEvent",
+            "dev.ninelives.reactor.registry.RegistryEvent$Kind", "dev.ninelives.reactor.registry.RegistryEvent$Type",
             // exported only to dev.ninelives.reactor
             "dev.ninelives.internal.Check", "dev.ninelives.internal.Text",
             "dev.ninelives.internal.Guard",
             "dev.ninelives.internal.RetryRules",
             "dev.ninelives.internal.Waiter",
             "dev.ninelives.internal.WaitingBulkhead",
-            "dev.ninelives.internal.AdaptiveBinding");
+            "dev.ninelives.internal.AdaptiveBinding",
+            "dev.ninelives.internal.Bindings", "dev.ninelives.internal.Bindings$Owner");
 
     private static Path root(Class<?> anchor) throws URISyntaxException {
         return Path.of(anchor.getProtectionDomain().getCodeSource().getLocation().toURI());
@@ -140,7 +144,8 @@ class ConventionsTest {
                 .containsExactlyInAnyOrder("dev.ninelives.core", "dev.ninelives.breaker", "dev.ninelives.retry", "dev.ninelives.bulkhead",
                         "dev.ninelives.internal");
         assertThat(reactor.exports().stream().map(ModuleDescriptor.Exports::source))
-                .containsExactlyInAnyOrder("dev.ninelives.reactor", "dev.ninelives.reactor.micrometer");
+                .containsExactlyInAnyOrder("dev.ninelives.reactor", "dev.ninelives.reactor.micrometer",
+                        "dev.ninelives.reactor.registry");
         assertThat(reactor.exports()).allSatisfy(e -> assertThat(e.isQualified()).isFalse());
     }
 

@@ -69,7 +69,8 @@ class SitePagesTest {
         }
         assertThat(pages).extracting(p -> p.getFileName().toString())
                 .contains("index.adoc", "getting-started.adoc", "breaker.adoc", "retry.adoc", "bulkhead.adoc",
-                        "composing.adoc", "pipelines.adoc", "testing.adoc", "metrics.adoc", "performance.adoc");
+                        "composing.adoc", "pipelines.adoc", "testing.adoc", "metrics.adoc", "performance.adoc",
+                        "live-configuration.adoc");
         assertThat(attributes).containsKey("test-resources");
     }
 

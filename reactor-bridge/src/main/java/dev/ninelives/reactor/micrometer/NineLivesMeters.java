@@ -3,6 +3,7 @@ package dev.ninelives.reactor.micrometer;
 import dev.ninelives.breaker.CircuitBreaker;
 import dev.ninelives.bulkhead.Bulkhead;
 import dev.ninelives.internal.Check;
+import dev.ninelives.reactor.registry.NineLivesRegistry;
 import dev.ninelives.retry.Retry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
@@ -219,5 +220,50 @@ public final class NineLivesMeters {
         Check.notNull(bulkhead, "bulkhead");
         Check.notNull(tags, "tags");
         return new BulkheadMeters(bulkhead, tags);
+    }
+
+    /**
+     * Returns a binder for every policy of a {@link NineLivesRegistry}, present and future: bound
+     * to a meter registry, it binds each breaker, retry policy and bulkhead the registry holds, as
+     * {@link #breaker}, {@link #retry} and {@link #bulkhead} would, then each one the registry
+     * adds later; it removes the meters of a policy the registry removes (and frees its name, so
+     * the next policy of that name gets fresh meters); a replaced policy's meters are removed and
+     * the new one's registered. Pipelines need nothing of their own: their policies are in the
+     * registry. Each policy is bound once per meter registry, however many times this binder, or
+     * another one of the same registry, is bound to it.
+     *
+     * <pre>{@code
+     * NineLivesMeters.registry(registry).bindTo(meterRegistry);
+     * registry.breaker("inventory");    // created now: its meters are registered now
+     * }</pre>
+     *
+     * <p>A policy added to the registry is bound on the thread that delivers the registry's
+     * events (see {@link NineLivesRegistry#onEvent}); a binding refused because a policy of that
+     * name and tags, not in the registry, is bound to the meter registry already is logged, as a
+     * registry listener's failure is.
+     *
+     * @param registry the registry of policies
+     * @return a binder of every policy in it; binding it throws {@link IllegalStateException} if
+     *     a policy the registry holds now has a name whose series another policy, from outside the
+     *     registry, holds in that meter registry already
+     * @throws NullPointerException if {@code registry} is null
+     */
+    public static MeterBinder registry(NineLivesRegistry registry) {
+        return registry(registry, Tags.empty());
+    }
+
+    /**
+     * Returns a binder for every policy of a {@link NineLivesRegistry}, present and future, with
+     * extra tags on every meter; see {@link #registry(NineLivesRegistry)}.
+     *
+     * @param registry the registry of policies
+     * @param tags     tags added to every meter
+     * @return a binder of every policy in it
+     * @throws NullPointerException if {@code registry} or {@code tags} is null
+     */
+    public static MeterBinder registry(NineLivesRegistry registry, Iterable<Tag> tags) {
+        Check.notNull(registry, "registry");
+        Check.notNull(tags, "tags");
+        return new RegistryMeters(registry, tags);
     }
 }

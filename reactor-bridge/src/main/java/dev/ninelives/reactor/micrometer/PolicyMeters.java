@@ -37,7 +37,8 @@ import java.util.WeakHashMap;
  * is refused with an IllegalStateException, unless the one bound before has been garbage
  * collected: then its meters, whose gauges can only read NaN, are removed and the new policy gets
  * fresh ones. BOUND is read and written under its own lock, at bind time only; nothing on a
- * policy's hot path touches it.
+ * policy's hot path touches it. unbind() (a registry removed the policy) removes a policy's meters
+ * and its entries, under the same lock, so that its name is free to be bound again.
  */
 abstract class PolicyMeters implements MeterBinder {
 
@@ -109,6 +110,46 @@ abstract class PolicyMeters implements MeterBinder {
                 throw e;
             }
             bound.put(series, new Binding(new WeakReference<>(policy), registeredSince(registry, existing)));
+        }
+    }
+
+    /**
+     * Removes from {@code registry} the meters of every binding of {@code policy} (by any binder,
+     * with any tags) and forgets the bindings, so that the policy's name can be bound again. The
+     * listeners that fed those meters stay on the policy (a policy's listeners cannot be removed):
+     * they go on counting into meters no registry holds any more. Does nothing if the policy is not
+     * bound there.
+     *
+     * @param registry the registry
+     * @param policy   the policy
+     */
+    static void unbind(MeterRegistry registry, Object policy) {
+        synchronized (BOUND) {
+            Map<Series, Binding> bound = BOUND.get(registry);
+            if (bound == null) {
+                return;
+            }
+            for (var it = bound.values().iterator(); it.hasNext(); ) {
+                Binding b = it.next();
+                if (b.policy().get() == policy) {
+                    b.meters().forEach(registry::remove);
+                    it.remove();
+                }
+            }
+        }
+    }
+
+    /**
+     * Tells whether {@code policy} is bound to {@code registry} (by any binder, with any tags).
+     *
+     * @param registry the registry
+     * @param policy   the policy
+     * @return true if some of its meters are registered there by a binding
+     */
+    static boolean isBound(MeterRegistry registry, Object policy) {
+        synchronized (BOUND) {
+            Map<Series, Binding> bound = BOUND.get(registry);
+            return bound != null && bound.values().stream().anyMatch(b -> b.policy().get() == policy);
         }
     }
 

@@ -1,0 +1,173 @@
+package dev.ninelives.site;
+
+import dev.ninelives.breaker.CircuitBreaker;
+import dev.ninelives.bulkhead.Bulkhead;
+import dev.ninelives.core.Adaptive;
+import dev.ninelives.reactor.Pipeline;
+import dev.ninelives.reactor.registry.NineLivesRegistry;
+import dev.ninelives.site.LiveConfigurationSnippets.Bound;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Mono;
+import reactor.test.StepVerifier;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Checks every region of {@link LiveConfigurationSnippets} that the "Live configuration" page
+ * shows, and each statement the page makes about it: a change takes effect for the next call and
+ * keeps the state (permits in flight, the breaker's window), a refused value changes nothing, a
+ * view follows its source; the registry's defaults and overrides, one instance per name, the
+ * copy made by {@code toBuilder}, one name one policy, removal with its events, and the meters of
+ * a whole registry.
+ */
+class LiveConfigurationSnippetsTest {
+
+    private static void fail(CircuitBreaker b) {
+        b.onError(b.tryAcquire(), 0, new IOException("down"));
+    }
+
+    private static void succeed(CircuitBreaker b) {
+        b.onSuccess(b.tryAcquire(), 0);
+    }
+
+    @Test
+    void aChangeTakesEffectForTheNextCallAndKeepsTheState() {
+        Bound bound = LiveConfigurationSnippets.bind();
+        Bulkhead bulkhead = bound.bulkhead();
+        CircuitBreaker breaker = bound.breaker();
+        assertThat(bulkhead.metrics().maxConcurrent()).isEqualTo(20);
+        assertThat(breaker.config().failureRateThreshold()).isEqualTo(50f);
+        for (int i = 0; i < 20; i++) {
+            assertThat(bulkhead.tryAcquire()).isTrue();        // 20 calls in flight
+        }
+        assertThat(bulkhead.tryAcquire()).isFalse();
+        for (int i = 0; i < 100; i++) {                        // a full window, 30 % failed: CLOSED at 50 %
+            if (i % 10 < 3) {
+                fail(breaker);
+            } else {
+                succeed(breaker);
+            }
+        }
+        assertThat(breaker.state()).isEqualTo(CircuitBreaker.State.CLOSED);
+        List<String> log = new ArrayList<>();
+        LiveConfigurationSnippets.listen(bound.limit(), log);
+
+        LiveConfigurationSnippets.change(bound.limit(), bound.threshold());
+
+        assertThat(log).containsExactly("quotes limit 20 -> 40", "quotes limit 40 -> 20");
+        assertThat(bulkhead.metrics().maxConcurrent()).isEqualTo(20);
+        assertThat(bulkhead.metrics().inFlight()).isEqualTo(20);    // the calls in flight kept their permits
+        assertThat(bulkhead.tryAcquire()).isFalse();
+        assertThat(breaker.state()).isEqualTo(CircuitBreaker.State.OPEN);   // the window it kept trips the new threshold
+        assertThat(breaker.config().failureRateThreshold()).isEqualTo(25f);
+    }
+
+    @Test
+    void aRefusedValueChangesNothingAndAViewFollowsItsSource() {
+        Bound bound = LiveConfigurationSnippets.bind();
+        Bulkhead reports = LiveConfigurationSnippets.reportsShare(bound.limit());
+        assertThat(reports.metrics().maxConcurrent()).isEqualTo(5);
+
+        assertThat(LiveConfigurationSnippets.refused(bound.limit()))
+                .isEqualTo("maxConcurrent of bulkhead 'quotes' must be between 1 and 1073741824, but was 0");
+        assertThat(bound.limit().get()).isEqualTo(20);
+
+        bound.limit().set(40);
+        assertThat(reports.metrics().maxConcurrent()).isEqualTo(10);
+        assertThat(bound.bulkhead().metrics().maxConcurrent()).isEqualTo(40);
+    }
+
+    @Test
+    void theRegistryCreatesEachPolicyOnceFromTheDefaultsThenTheOverrides() {
+        Adaptive<Float> threshold = Adaptive.of(50f);
+        NineLivesRegistry registry = LiveConfigurationSnippets.registry(threshold);
+        assertThat(registry.breakers()).isEmpty();
+
+        StepVerifier.create(LiveConfigurationSnippets.protect(registry, Mono.just("42"))).expectNext("42").verifyComplete();
+        Pipeline quotes = registry.pipeline("quotes");
+        assertThat(quotes.bulkhead()).containsSame(registry.bulkhead("quotes"));
+        assertThat(quotes.retry()).containsSame(registry.retry("quotes"));
+        assertThat(quotes.breaker()).containsSame(registry.breaker("quotes"));
+        assertThat(quotes.timeout()).contains(Duration.ofSeconds(2));
+        assertThat(registry.bulkhead("quotes").config().maxConcurrent()).isEqualTo(20);
+        assertThat(registry.retry("quotes").maxAttempts()).isEqualTo(3);
+        StepVerifier.create(LiveConfigurationSnippets.protect(registry, Mono.just("43"))).expectNext("43").verifyComplete();
+        assertThat(registry.pipeline("quotes")).isSameAs(quotes);
+
+        Pipeline payments = registry.pipeline("payments");
+        assertThat(payments.bulkhead()).isEmpty();
+        assertThat(payments.breaker()).containsSame(registry.breaker("payments"));
+        assertThat(payments.retry()).containsSame(registry.retry("payments"));
+        assertThat(registry.breaker("payments").config().openDuration()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(registry.breaker("quotes").config().openDuration()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(registry.breaker("payments").config().windowSize()).isEqualTo(50);
+
+        threshold.set(30f);                                    // shared by every breaker of the registry
+        assertThat(registry.breakers().values()).allSatisfy(b -> assertThat(b.config().failureRateThreshold()).isEqualTo(30f));
+    }
+
+    @Test
+    void aCopyKeepsTheSharedSettingAndOneNameMeansOnePolicy() {
+        Adaptive<Float> threshold = Adaptive.of(50f);
+        NineLivesRegistry registry = LiveConfigurationSnippets.registry(threshold);
+        CircuitBreaker search = LiveConfigurationSnippets.likeQuotes(registry);
+        assertThat(registry.breaker("search")).isSameAs(search);
+        assertThat(search.config().windowSize()).isEqualTo(50);
+        assertThat(search.config().permittedCallsInHalfOpen()).isEqualTo(2);
+        threshold.set(40f);
+        assertThat(search.config().failureRateThreshold()).isEqualTo(40f);
+
+        CircuitBreaker quotes = registry.breaker("quotes");
+        assertThat(LiveConfigurationSnippets.secondQuotesBreaker(registry))
+                .startsWith("Cannot register circuit breaker 'quotes': another circuit breaker of that name is in the registry already");
+        assertThat(registry.breaker("quotes")).isSameAs(quotes);
+    }
+
+    @Test
+    void removalIsAnnouncedAndTheRemovedBreakerLetsGoOfTheSharedSetting() {
+        Adaptive<Float> threshold = Adaptive.of(50f);
+        NineLivesRegistry registry = LiveConfigurationSnippets.registry(threshold);
+        CircuitBreaker search = LiveConfigurationSnippets.likeQuotes(registry);
+        List<String> log = new ArrayList<>();
+
+        LiveConfigurationSnippets.retireSearch(registry, log);
+
+        assertThat(log).containsExactly("BREAKER search REMOVED", "search ended CLOSED");
+        assertThat(registry.findBreaker("search")).isEmpty();
+        threshold.set(20f);                                                 // no longer followed by search:
+        for (int i = 0; i < 50; i++) {                                      // 30 % failed is below its 50 %
+            if (i % 10 < 3) {
+                fail(search);
+            } else {
+                succeed(search);
+            }
+        }
+        assertThat(search.state()).isEqualTo(CircuitBreaker.State.CLOSED);
+    }
+
+    @Test
+    void theMetersOfAWholeRegistryFollowIt() {
+        NineLivesRegistry registry = LiveConfigurationSnippets.registry(Adaptive.of(50f));
+        registry.pipeline("quotes");
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+
+        LiveConfigurationSnippets.publish(registry, meters);
+        registry.breaker("search");
+        registry.removeBreaker("quotes");
+
+        Set<String> breakers = meters.find("ninelives.breaker.state").meters().stream()
+                .map(m -> m.getId().getTag("name")).collect(Collectors.toCollection(TreeSet::new));
+        assertThat(breakers).containsExactly("search");
+        assertThat(meters.find("ninelives.retry.calls").tag("name", "quotes").meters()).isNotEmpty();
+        assertThat(meters.find("ninelives.bulkhead.in.flight").tag("name", "quotes").meters()).isNotEmpty();
+    }
+}
