@@ -6,6 +6,7 @@ import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 
 import java.util.Set;
+import java.util.function.Function;
 
 /*
  * The two maps of a keyed family, both Caffeine caches.
@@ -47,6 +48,8 @@ final class CaffeineStore<K, P> implements Store<K, P> {
     private final Family<K, P> family;
     private final Cache<K, P> live;
     private final Cache<K, P> retired;
+    /** The mapping function of get(), made once so that a lookup allocates nothing. */
+    private final Function<K, P> load = this::load;
 
     private CaffeineStore(Family<K, P> family) {
         this.family = family;
@@ -97,10 +100,13 @@ final class CaffeineStore<K, P> implements Store<K, P> {
 
     @Override
     public P get(K key) {
-        return live.get(key, k -> {
-            P back = retired.asMap().remove(k);
-            return back != null ? family.restored(k, back) : family.create(k);
-        });
+        return live.get(key, load);
+    }
+
+    /** Under live's lock for the key, which has no policy in the map: the one still in use, else a new one. */
+    private P load(K key) {
+        P back = retired.asMap().remove(key);
+        return back != null ? family.restored(key, back) : family.create(key);
     }
 
     @Override

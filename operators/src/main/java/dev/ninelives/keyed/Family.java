@@ -111,7 +111,9 @@ final class Family<K, P> {
     // ---------------------------------------------------------------- the operations
 
     P get(K key) {
-        Check.notNull(key, "key");
+        if (key == null) {                                  // not Check.notNull: its message supplier would allocate
+            throw new NullPointerException("key must not be null");
+        }
         P policy;
         try {
             policy = store.get(key);

@@ -68,6 +68,30 @@ class KeyedBreakerTest {
         assertThat(perTenant).hasToString("KeyedBreaker{name='inventory', keys=2}");
     }
 
+    /**
+     * A call asks the family for its breaker each time, so the lookup of a key in the map must
+     * cost no allocation: no capturing lambda per call, no boxing in the expiry, no event while
+     * no listener is registered. The threshold allows under a byte per call (a reading of the
+     * allocation counter boxes one Long; the rest is the JIT's noise).
+     */
+    @Test
+    void aLookupOfAKeyInTheMapAllocatesNothing() throws Exception {
+        KeyedBreaker<String> perTenant = family(1_000);
+        String[] tenants = new String[64];
+        for (int i = 0; i < tenants.length; i++) {
+            tenants[i] = "tenant-" + i;
+            perTenant.get(tenants[i]);
+        }
+        int calls = 20_000;
+        int[] n = new int[1];
+        long bytes = new dev.ninelives.testing.Allocations().during(calls, () -> {
+            CircuitBreaker b = perTenant.get(tenants[n[0]++ & 63]);
+            b.onSuccess(b.tryAcquire(), 0);
+        });
+        assertThat(bytes).as("bytes for %d lookups and calls", calls).isLessThan(calls);
+        assertThat(built).hasValue(64);
+    }
+
     @Test
     void aKeyNotAskedForDuringTheIdleDurationLeavesTheMap() {
         KeyedBreaker<String> perTenant = family(100);
