@@ -5,6 +5,8 @@ import org.jctools.queues.MpscArrayQueue;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.lang.module.ModuleDescriptor;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.net.URISyntaxException;
@@ -31,6 +33,21 @@ class CaffeineIsOptionalTest {
 
     private static Path location(Class<?> type) throws URISyntaxException {
         return Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI());
+    }
+
+    /** The module resolves without Caffeine: it reads it only statically, and does not pass it on. */
+    @Test
+    void theModuleRequiresCaffeineOnlyStatically() throws Exception {
+        ModuleDescriptor operators;
+        try (InputStream in = Files.newInputStream(location(CircuitBreaker.class).resolve("module-info.class"))) {
+            operators = ModuleDescriptor.read(in);
+        }
+        assertThat(operators.requires()).filteredOn(r -> r.name().equals("com.github.benmanes.caffeine")).singleElement()
+                .satisfies(r -> assertThat(r.modifiers()).containsExactly(ModuleDescriptor.Requires.Modifier.STATIC));
+        assertThat(operators.exports()).anySatisfy(e -> {
+            assertThat(e.source()).isEqualTo("dev.ninelives.keyed");
+            assertThat(e.isQualified()).isFalse();
+        });
     }
 
     @Test
