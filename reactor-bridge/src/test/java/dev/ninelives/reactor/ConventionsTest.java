@@ -65,6 +65,9 @@ class ConventionsTest {
             "dev.ninelives.bulkhead.BulkheadFullException",
             "dev.ninelives.bulkhead.BulkheadFullException$Reason",
             "dev.ninelives.bulkhead.BulkheadMetrics",
+            "dev.ninelives.keyed.KeyedBreaker", "dev.ninelives.keyed.KeyedBreakerBuilder",
+            "dev.ninelives.keyed.KeyedBulkhead", "dev.ninelives.keyed.KeyedBulkheadBuilder",
+            "dev.ninelives.keyed.KeyEvent", "dev.ninelives.keyed.KeyEvent$Kind",
             "dev.ninelives.reactor.NineLives", "dev.ninelives.reactor.Pipeline", "dev.ninelives.reactor.Pipeline$Builder",
             "dev.ninelives.reactor.Fallback",
             "dev.ninelives.reactor.Deadline",
@@ -142,7 +145,7 @@ class ConventionsTest {
         });
         assertThat(operators.exports().stream().map(ModuleDescriptor.Exports::source))
                 .containsExactlyInAnyOrder("dev.ninelives.core", "dev.ninelives.breaker", "dev.ninelives.retry", "dev.ninelives.bulkhead",
-                        "dev.ninelives.internal");
+                        "dev.ninelives.keyed", "dev.ninelives.internal");
         assertThat(reactor.exports().stream().map(ModuleDescriptor.Exports::source))
                 .containsExactlyInAnyOrder("dev.ninelives.reactor", "dev.ninelives.reactor.micrometer",
                         "dev.ninelives.reactor.registry");

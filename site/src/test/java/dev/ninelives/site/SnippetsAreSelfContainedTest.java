@@ -145,7 +145,8 @@ class SnippetsAreSelfContainedTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"index.adoc", "getting-started.adoc", "bulkhead.adoc", "composing.adoc", "testing.adoc",
-            "metrics.adoc", "breaker.adoc", "retry.adoc", "performance.adoc", "pipelines.adoc", "live-configuration.adoc"})
+            "metrics.adoc", "breaker.adoc", "retry.adoc", "performance.adoc", "pipelines.adoc", "live-configuration.adoc",
+            "keyed-policies.adoc"})
     void everySnippetShowsItsImportsAndCallsNothingThePageDoesNotShow(String name) throws IOException {
         Path page = SitePagesTest.SOURCES.resolve(name);
         Shown shown = shown(page);

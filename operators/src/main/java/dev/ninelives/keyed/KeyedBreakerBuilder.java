@@ -1,0 +1,90 @@
+package dev.ninelives.keyed;
+
+import dev.ninelives.breaker.CircuitBreaker;
+import dev.ninelives.core.Ticker;
+
+import java.time.Duration;
+import java.util.function.Function;
+
+/**
+ * Builds a {@link KeyedBreaker}. Every method checks its argument at the call and throws an
+ * exception that names the parameter and quotes the value.
+ *
+ * <p>Defaults: at most 10,000 keys, a key is forgotten after 10 minutes without a
+ * {@link KeyedBreaker#get get}, the system ticker.
+ *
+ * <pre>{@code
+ * KeyedBreaker<String> perTenant = KeyedBreaker.<String>builder("inventory")
+ *     .maximumKeys(10_000)
+ *     .expireAfterIdle(Duration.ofMinutes(10))
+ *     .build(tenant -> CircuitBreaker.builder("inventory-" + tenant).failureRateThreshold(30).build());
+ * }</pre>
+ *
+ * @param <K> the type of the keys
+ */
+public final class KeyedBreakerBuilder<K> {
+
+    private final KeyedSettings settings;
+
+    KeyedBreakerBuilder(String name) {
+        this.settings = new KeyedSettings(name);
+    }
+
+    /**
+     * Sets how many keys the family keeps at most. Past it, keys that are asked for the least
+     * leave the map (see {@link KeyedBreaker} for what that means for their breakers). A breaker
+     * that is OPEN or FORCED_OPEN is not counted, and not evicted for size, while it refuses calls.
+     *
+     * @param keys the bound, at least 1
+     * @return this builder
+     * @throws IllegalArgumentException if {@code keys} is less than 1
+     */
+    public KeyedBreakerBuilder<K> maximumKeys(int keys) {
+        settings.maximumKeys(keys);
+        return this;
+    }
+
+    /**
+     * Sets how long a key stays in the map without being asked for through
+     * {@link KeyedBreaker#get}. Choose it longer than the breakers' open duration: an OPEN
+     * breaker stays at least until its open duration has passed anyway.
+     *
+     * @param idle the idle duration, positive
+     * @return this builder
+     * @throws NullPointerException     if {@code idle} is null
+     * @throws IllegalArgumentException if {@code idle} is zero or negative
+     */
+    public KeyedBreakerBuilder<K> expireAfterIdle(Duration idle) {
+        settings.expireAfterIdle(idle);
+        return this;
+    }
+
+    /**
+     * Sets the clock of the idle expiry, for tests. It does not reach the breakers: give the
+     * same ticker to the breakers the factory builds.
+     *
+     * @param ticker the ticker
+     * @return this builder
+     * @throws NullPointerException if {@code ticker} is null
+     */
+    public KeyedBreakerBuilder<K> ticker(Ticker ticker) {
+        settings.ticker(ticker);
+        return this;
+    }
+
+    /**
+     * Builds the family. The factory runs once for each key that enters the map without a
+     * breaker (see {@link KeyedBreaker#get}); it should build a new breaker each time, named after
+     * the key if its meters or logs must tell the keys apart. It runs while the map holds a
+     * lock for the key, so it must be quick and must not use this family.
+     *
+     * @param factory builds the breaker of a key
+     * @return the new family, with no key
+     * @throws NullPointerException  if {@code factory} is null
+     * @throws IllegalStateException if Caffeine ({@code com.github.ben-manes.caffeine:caffeine}),
+     *                               an optional dependency, is not on the class path
+     */
+    public KeyedBreaker<K> build(Function<? super K, ? extends CircuitBreaker> factory) {
+        return new KeyedBreaker<>(settings, factory);
+    }
+}
