@@ -43,7 +43,7 @@ final class RegistryMeters implements MeterBinder {
     public void bindTo(MeterRegistry meters) {
         dev.ninelives.internal.Check.notNull(meters, "registry");
         boolean first;
-        synchronized (boundTo) {
+        synchronized (boundTo) {                       // once per bindTo, when a service starts: off every call path
             first = boundTo.add(meters);
         }
         if (first) {
