@@ -45,14 +45,17 @@ import java.util.function.Consumer;
  * reload leaves it alone.
  *
  * A reload runs in two phases. First everything that can fail: parse and check the map (every
- * problem collected), then build every replacement and every added breaker, retry and bulkhead
- * (the user's customizers run there). Nothing is visible yet: a failure leaves the registry, the
- * knobs and `model` as they were. Then the changes, which the checks made safe: `model` swapped,
- * knobs set (each policy follows, state kept), replacements and additions handed to the
- * registry, removals, and last the pipelines, which hold their policies and so are rebuilt when
- * one of their stages was replaced or removed. Reloads are serialized by a flag (a second reload
- * while one runs is refused). A policy created on first use while a reload runs may be built from
- * the keys before it (`model` is read once per creation); the next reload judges it like any other.
+ * problem collected, the user's customizers run on throwaway builders), then build every
+ * replacement and every added breaker, retry and bulkhead, and fill the spec of every pipeline
+ * to rebuild or add (the customizers run again there). Nothing is visible yet: a failure leaves
+ * the registry, the knobs and `model` as they were. Then the changes, which the checks made safe:
+ * `model` swapped, knobs set (each policy follows, state kept), replacements and additions handed
+ * to the registry, removals, and last the pipelines, assembled from their specs once the policies
+ * they name are in place (a pipeline holds its policies, so one whose stage was replaced must be
+ * rebuilt). A JVM-fatal error from a registry listener during these steps is held until every
+ * step is applied, then rethrown. Reloads are serialized by a flag (a second reload while one
+ * runs is refused). A policy created on first use while a reload runs may be built from the keys
+ * before it (`model` is read once per creation); the next reload judges it like any other.
  *
  * Race losers of a first-use creation (the registry keeps one instance per name) stay in `built`
  * until they are collected with the loader; they are a handful of entries at most.
@@ -290,10 +293,20 @@ public final class NineLivesProperties {
     }
 
     private Built buildPipeline(String name, PropertyModel m) {
-        Map<Setting, Entry> eff = m.effective(Kind.PIPELINE, name);
+        return new Built(Kind.PIPELINE, name, m.effective(Kind.PIPELINE, name), new Knobs(),
+                registry.assemble(pipelineSpec(name, m)));
+    }
+
+    /** The stages of a pipeline: the built-in default (its breaker), its keys, then the customizers. */
+    private PipelineSpec pipelineSpec(String name, PropertyModel m) {
         PipelineSpec spec = new PipelineSpec(name).breaker();
-        PropertyModel.applyPipeline(spec, eff, Sink.STRICT);
-        return new Built(Kind.PIPELINE, name, eff, new Knobs(), registry.assemble(code.pipelines().apply(name, spec)));
+        PropertyModel.applyPipeline(spec, m.effective(Kind.PIPELINE, name), Sink.STRICT);
+        return code.pipelines().apply(name, spec);
+    }
+
+    /** Assembles a planned pipeline from its spec, its stages looked up in the registry as it is now. */
+    private Built assembled(Step s) {
+        return new Built(Kind.PIPELINE, s.name(), s.effective(), new Knobs(), registry.assemble(s.spec()));
     }
 
     private Built build(Kind kind, String name, PropertyModel m) {
@@ -368,18 +381,25 @@ public final class NineLivesProperties {
         return reload(read(file));
     }
 
-    /** One planned change of a breaker, retry or bulkhead. */
+    /**
+     * One planned change of a policy. For a pipeline to replace or add, {@code spec} is its spec,
+     * filled (customizers run) in the first phase and assembled in the second, once the policies
+     * it names are in place.
+     */
     private record Step(Kind kind, String name, Action action, Built was, Built next, Map<Setting, Entry> effective,
-                        List<SettingChange> settings) {
+                        PipelineSpec spec, List<SettingChange> settings) {
     }
 
     private ReloadReport apply(PropertyModel next) {
         PropertyModel prev = model;
         // Phase 1: plan, and build every new instance; nothing is visible yet.
         List<Step> steps = new ArrayList<>();
+        Map<Kind, Set<String>> gone = new HashMap<>();             // names whose instance is replaced or removed
         for (Kind kind : POLICIES) {
             Set<String> wasDeclared = prev.declared(kind);
             Set<String> isDeclared = next.declared(kind);
+            Set<String> goneOfKind = new java.util.HashSet<>();
+            gone.put(kind, goneOfKind);
             Map<String, ?> held = held(kind);
             held.forEach((name, policy) -> {
                 Built b = built.get(policy);
@@ -387,7 +407,8 @@ public final class NineLivesProperties {
                     return;                                    // registered by the user: not ours to change
                 }
                 if (wasDeclared.contains(name) && !isDeclared.contains(name)) {
-                    steps.add(new Step(kind, name, Action.REMOVED, b, null, null, List.of()));
+                    steps.add(new Step(kind, name, Action.REMOVED, b, null, null, null, List.of()));
+                    goneOfKind.add(name);
                     return;
                 }
                 Map<Setting, Entry> eff = next.effective(kind, name);
@@ -395,52 +416,41 @@ public final class NineLivesProperties {
                 if (diff.isEmpty()) {
                     return;
                 }
-                boolean inPlace = diff.stream().allMatch(SettingChange::inPlace);
-                steps.add(inPlace ? new Step(kind, name, Action.CHANGED, b, null, eff, diff)
-                        : new Step(kind, name, Action.REPLACED, b, build(kind, name, next), eff, diff));
+                if (diff.stream().allMatch(SettingChange::inPlace)) {
+                    steps.add(new Step(kind, name, Action.CHANGED, b, null, eff, null, diff));
+                } else {
+                    steps.add(new Step(kind, name, Action.REPLACED, b, build(kind, name, next), eff, null, diff));
+                    goneOfKind.add(name);
+                }
             });
             for (String name : isDeclared) {
                 if (!held.containsKey(name)) {
-                    steps.add(new Step(kind, name, Action.ADDED, null, build(kind, name, next), null, List.of()));
+                    steps.add(new Step(kind, name, Action.ADDED, null, build(kind, name, next), null, null, List.of()));
                 }
             }
         }
-        // Phase 2: apply. The checks and the builds above make each step safe.
+        planPipelines(prev, next, gone, steps);
+        // Phase 2: apply. The checks and the builds above make each step safe; a JVM-fatal error
+        // (from a registry listener) is rethrown once every step is applied.
         model = next;
         List<PolicyChange> report = new ArrayList<>();
+        Error fatal = null;
         for (Step s : steps) {
-            switch (s.action()) {
-                case CHANGED:
-                    s.was().knobs().set(s.effective());
-                    built.put(s.was().policy(), new Built(s.kind(), s.name(), s.effective(), s.was().knobs(), s.was().policy()));
-                    break;
-                case REPLACED:
-                    keep(s.next());
-                    replace(s.next().policy());
-                    built.remove(s.was().policy());
-                    break;
-                case ADDED:
-                    keep(s.next());
-                    try {
-                        register(s.next().policy());
-                    } catch (IllegalStateException created) {
-                        built.remove(s.next().policy());       // created on first use meanwhile, from the new keys
-                    }
-                    break;
-                case REMOVED:
-                    remove(s.kind(), s.name());
-                    built.remove(s.was().policy());
-                    break;
-                default:
-                    throw new IllegalStateException("invalid action: " + s.action());
+            try {
+                applyStep(s);
+            } catch (VirtualMachineError | LinkageError f) {
+                fatal = fatal != null ? fatal : f;
             }
             report.add(new PolicyChange(s.kind(), s.name(), s.action(), s.settings()));
         }
-        reloadPipelines(prev, next, report);
+        if (fatal != null) {
+            throw fatal;
+        }
         return new ReloadReport(report);
     }
 
-    private void reloadPipelines(PropertyModel prev, PropertyModel next, List<PolicyChange> report) {
+    /** Plans the pipelines: those whose keys changed or whose stage is replaced or removed are rebuilt. */
+    private void planPipelines(PropertyModel prev, PropertyModel next, Map<Kind, Set<String>> gone, List<Step> steps) {
         Set<String> wasDeclared = prev.declared(Kind.PIPELINE);
         Set<String> isDeclared = next.declared(Kind.PIPELINE);
         Map<String, Pipeline> held = registry.pipelines();
@@ -450,38 +460,67 @@ public final class NineLivesProperties {
                 return;
             }
             if (wasDeclared.contains(name) && !isDeclared.contains(name)) {
-                registry.removePipeline(name);
-                built.remove(pipeline);
-                report.add(new PolicyChange(Kind.PIPELINE, name, Action.REMOVED, List.of()));
+                steps.add(new Step(Kind.PIPELINE, name, Action.REMOVED, b, null, null, null, List.of()));
                 return;
             }
             List<SettingChange> diff = diff(b, next.effective(Kind.PIPELINE, name));
-            stale("breaker", pipeline.breaker().orElse(null), pipeline.breaker().map(CircuitBreaker::name)
-                    .flatMap(registry::findBreaker).orElse(null), pipeline.breaker().map(CircuitBreaker::name), diff);
-            stale("retry", pipeline.retry().orElse(null), pipeline.retry().map(Retry::name)
-                    .flatMap(registry::findRetry).orElse(null), pipeline.retry().map(Retry::name), diff);
-            stale("bulkhead", pipeline.bulkhead().orElse(null), pipeline.bulkhead().map(Bulkhead::name)
-                    .flatMap(registry::findBulkhead).orElse(null), pipeline.bulkhead().map(Bulkhead::name), diff);
+            stale("breaker", pipeline.breaker().map(CircuitBreaker::name), gone.get(Kind.BREAKER), diff);
+            stale("retry", pipeline.retry().map(Retry::name), gone.get(Kind.RETRY), diff);
+            stale("bulkhead", pipeline.bulkhead().map(Bulkhead::name), gone.get(Kind.BULKHEAD), diff);
             if (!diff.isEmpty()) {
-                Pipeline rebuilt = keep(buildPipeline(name, next));
-                registry.replace(rebuilt);
-                built.remove(pipeline);
-                report.add(new PolicyChange(Kind.PIPELINE, name, Action.REPLACED, diff));
+                steps.add(new Step(Kind.PIPELINE, name, Action.REPLACED, b, null, next.effective(Kind.PIPELINE, name),
+                        pipelineSpec(name, next), diff));
             }
         });
         for (String name : isDeclared) {
             if (!held.containsKey(name)) {
-                registry.pipeline(name);
-                report.add(new PolicyChange(Kind.PIPELINE, name, Action.ADDED, List.of()));
+                steps.add(new Step(Kind.PIPELINE, name, Action.ADDED, null, null, next.effective(Kind.PIPELINE, name),
+                        pipelineSpec(name, next), List.of()));
             }
         }
     }
 
-    /** Adds a change to a pipeline whose stage is no longer the registry's policy of that name. */
-    private static void stale(String stage, Object used, Object current, Optional<String> name, List<SettingChange> diff) {
-        if (used != null && used != current) {
-            String n = name.orElseThrow();
-            diff.add(new SettingChange(stage, n, n + (current == null ? " (removed)" : " (replaced)"), false));
+    /** Adds a change to a pipeline whose stage is a policy this reload replaces or removes. */
+    private static void stale(String stage, Optional<String> used, Set<String> gone, List<SettingChange> diff) {
+        used.filter(gone::contains).ifPresent(n -> diff.add(new SettingChange(stage, n, n + " (replaced)", false)));
+    }
+
+    private void applyStep(Step s) {
+        switch (s.action()) {
+            case CHANGED:
+                s.was().knobs().set(s.effective());
+                built.put(s.was().policy(), new Built(s.kind(), s.name(), s.effective(), s.was().knobs(), s.was().policy()));
+                break;
+            case REPLACED: {
+                Built next = s.kind() == Kind.PIPELINE ? assembled(s) : s.next();
+                keep(next);
+                try {
+                    replace(next.policy());
+                } finally {
+                    built.remove(s.was().policy());
+                }
+                break;
+            }
+            case ADDED:
+            {
+                Built next = s.kind() == Kind.PIPELINE ? assembled(s) : s.next();
+                keep(next);
+                try {
+                    register(next.policy());
+                } catch (IllegalStateException created) {
+                    built.remove(next.policy());               // created on first use meanwhile, from the new keys
+                }
+                break;
+            }
+            case REMOVED:
+                try {
+                    remove(s.kind(), s.name());
+                } finally {
+                    built.remove(s.was().policy());
+                }
+                break;
+            default:
+                throw new IllegalStateException("invalid action: " + s.action());
         }
     }
 
@@ -519,8 +558,10 @@ public final class NineLivesProperties {
             registry.register(p);
         } else if (policy instanceof Retry p) {
             registry.register(p);
+        } else if (policy instanceof Bulkhead p) {
+            registry.register(p);
         } else {
-            registry.register((Bulkhead) policy);
+            registry.register((Pipeline) policy);
         }
     }
 

@@ -91,6 +91,10 @@ import java.util.function.Function;
  * The next lookup of the name creates a new policy. {@link #onEvent} listeners hear of every
  * policy added (created or registered), removed and replaced; see there for the guarantees.
  *
+ * <h2>From properties</h2>
+ * {@link NineLivesProperties} builds a registry from flat {@code ninelives.*} keys (a map,
+ * {@code Properties} or a file) and reloads it from new keys, changing adaptive settings in place.
+ *
  * <p>All methods are thread-safe.
  */
 public final class NineLivesRegistry {

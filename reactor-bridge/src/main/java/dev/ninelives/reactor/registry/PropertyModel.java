@@ -4,6 +4,7 @@ import dev.ninelives.breaker.CircuitBreakerBuilder;
 import dev.ninelives.bulkhead.Bulkhead;
 import dev.ninelives.bulkhead.BulkheadBuilder;
 import dev.ninelives.core.Adaptive;
+import dev.ninelives.internal.Guard;
 import dev.ninelives.reactor.registry.PropertiesException.Problem;
 import dev.ninelives.reactor.registry.RegistryEvent.Kind;
 import dev.ninelives.reactor.registry.Setting.BackoffType;
@@ -394,7 +395,8 @@ final class PropertyModel {
 
         /**
          * Runs the user's customizers and the build, unless a key was refused; a non-fatal
-         * throwable is reported against the policy.
+         * throwable (any exception, any error that is not JVM-fatal) is reported against the
+         * policy, a JVM-fatal one propagates as it is.
          */
         void code(Kind kind, String name, Runnable run) {
             if (refused) {
@@ -402,7 +404,10 @@ final class PropertyModel {
             }
             try {
                 run.run();
-            } catch (RuntimeException | AssertionError e) {
+            } catch (Throwable e) {                           // what a customizer throws is user code's: reported,
+                if (Guard.isFatal(e)) {                      // unless the JVM is in trouble (nothing was applied yet)
+                    throw e;
+                }
                 problems.add(new Problem(PREFIX + kind.name().toLowerCase(Locale.ROOT) + "." + name, "",
                         "the policy cannot be built from these keys and the code's customizers: " + e));
             }

@@ -19,6 +19,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -297,15 +298,16 @@ class NineLivesPropertiesReloadTest {
 
     @Test
     void aReloadWhoseCustomizerThrowsOnAReplacementChangesNothing() {
-        AtomicLong builds = new AtomicLong();
+        AtomicBoolean failing = new AtomicBoolean();
         NineLivesProperties p = NineLivesProperties.builder()
                 .breaker("inventory", b -> {
-                    if (builds.incrementAndGet() > 2) {                // the load's check and build pass
+                    if (failing.get()) {
                         throw new IllegalStateException("refused");
                     }
                 })
                 .load(BASE);
         CircuitBreaker inventory = p.registry().breaker("inventory");
+        failing.set(true);
         String configs = configs(p.registry());
 
         assertThatThrownBy(() -> p.reload(with(BASE, "ninelives.breaker.inventory.minimum-number-of-calls", "2",
@@ -358,6 +360,102 @@ class NineLivesPropertiesReloadTest {
         assertThat(p.registry().bulkhead("db")).isSameAs(db);
         assertThat(p.registry().retry("quotes")).isSameAs(quotes);
         assertThat(p.registry().breaker("inventory").config().rejectionStackTraces()).isTrue();
+    }
+
+    @Test
+    void aPipelineWhoseKeysChangeIsReplacedAndPipelinesAppearAndDisappear() {
+        Map<String, String> base = with(BASE, "ninelives.pipeline.old.bulkhead", "db");
+        NineLivesProperties p = load(base);
+        Pipeline inventory = p.registry().pipeline("inventory");
+        assertThat(p.registry().findPipeline("old")).isPresent();
+        Map<String, String> next = with(BASE, "ninelives.pipeline.inventory.timeout", "2s",
+                "ninelives.pipeline.fresh.retry", "true");
+
+        ReloadReport report = p.reload(next);
+
+        assertThat(report.change(Kind.PIPELINE, "inventory")).isEqualTo(new PolicyChange(Kind.PIPELINE, "inventory",
+                Action.REPLACED, List.of(new SettingChange("timeout", "default", "2s", false))));
+        Pipeline replaced = p.registry().pipeline("inventory");
+        assertThat(replaced).isNotSameAs(inventory);
+        assertThat(replaced.timeout()).contains(Duration.ofSeconds(2));
+        assertThat(replaced.breaker()).contains(inventory.breaker().orElseThrow());   // its policies did not change
+        assertThat(report.change(Kind.PIPELINE, "old").action()).isEqualTo(Action.REMOVED);
+        assertThat(p.registry().findPipeline("old")).isEmpty();
+        assertThat(p.registry().findBulkhead("db")).isPresent();               // its own keys still name it
+        assertThat(report.change(Kind.PIPELINE, "fresh").action()).isEqualTo(Action.ADDED);
+        assertThat(report.change(Kind.RETRY, "fresh").action()).isEqualTo(Action.ADDED);   // a stage it names
+        assertThat(p.registry().findPipeline("fresh").orElseThrow().retry()).contains(p.registry().retry("fresh"));
+    }
+
+    /**
+     * Guards against a reload left half-applied by a JVM-fatal error from a registry listener:
+     * every step is applied (the later replacement included) before the error propagates.
+     */
+    @Test
+    void aFatalErrorFromARegistryListenerPropagatesOnceEveryChangeIsApplied() {
+        NineLivesProperties p = load(BASE);
+        Bulkhead db = p.registry().bulkhead("db");
+        Pipeline pipeline = p.registry().pipeline("inventory");
+        OutOfMemoryError oom = new OutOfMemoryError("listener");
+        p.registry().onEvent(e -> {
+            if (e.kind() == Kind.BREAKER) {
+                throw oom;
+            }
+        });
+
+        assertThatThrownBy(() -> p.reload(with(BASE, "ninelives.breaker.inventory.minimum-number-of-calls", "2",
+                "ninelives.bulkhead.db.max-concurrent", "5")))
+                .isSameAs(oom);
+
+        assertThat(p.registry().breaker("inventory").config().minimumNumberOfCalls()).isEqualTo(2);
+        assertThat(p.registry().bulkhead("db")).isSameAs(db);
+        assertThat(db.config().maxConcurrent()).isEqualTo(5);
+        assertThat(p.registry().pipeline("inventory")).isNotSameAs(pipeline);
+        assertThat(p.registry().pipeline("inventory").breaker()).contains(p.registry().breaker("inventory"));
+        assertThat(p.keys()).containsEntry("ninelives.breaker.inventory.minimum-number-of-calls", "2");
+    }
+
+    @Test
+    void aFatalErrorFromACustomizerPropagatesAsItIsAndChangesNothing() {
+        AtomicBoolean failing = new AtomicBoolean();
+        StackOverflowError overflow = new StackOverflowError("customizer");
+        NineLivesProperties p = NineLivesProperties.builder()
+                .bulkheadDefaults(b -> {
+                    if (failing.get()) {
+                        throw overflow;
+                    }
+                })
+                .load(BASE);
+        Bulkhead db = p.registry().bulkhead("db");
+        failing.set(true);
+
+        assertThatThrownBy(() -> p.reload(with(BASE, "ninelives.bulkhead.db.max-concurrent", "5"))).isSameAs(overflow);
+
+        assertThat(p.registry().bulkhead("db")).isSameAs(db);
+        assertThat(db.config().maxConcurrent()).isEqualTo(2);
+    }
+
+    @Test
+    void aSecondReloadWhileOneRunsIsRefused() {
+        NineLivesProperties[] loader = new NineLivesProperties[1];
+        String[] refusal = new String[1];
+        loader[0] = NineLivesProperties.builder()
+                .breaker("inventory", b -> {
+                    if (loader[0] != null && refusal[0] == null) {
+                        refusal[0] = "none";
+                        try {
+                            loader[0].reload(BASE);
+                        } catch (IllegalStateException e) {
+                            refusal[0] = e.getMessage();
+                        }
+                    }
+                })
+                .load(BASE);
+
+        loader[0].reload(with(BASE, "ninelives.breaker.inventory.minimum-number-of-calls", "2"));
+
+        assertThat(refusal[0]).isEqualTo("Cannot reload the NineLives configuration: another reload is running");
+        assertThat(loader[0].registry().breaker("inventory").config().minimumNumberOfCalls()).isEqualTo(2);
     }
 
     private static String configs(NineLivesRegistry r) {
