@@ -19,6 +19,8 @@ import dev.ninelives.retry.RetryBuilder;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +35,6 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /*
@@ -129,12 +130,23 @@ import java.util.function.Consumer;
 public final class NineLivesProperties {
 
     private static final Kind[] POLICIES = {Kind.BREAKER, Kind.RETRY, Kind.BULKHEAD};
+    private static final VarHandle RELOADING;
+
+    static {
+        try {
+            RELOADING = MethodHandles.lookup().findVarHandle(NineLivesProperties.class, "reloading", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final Code code;
     private final NineLivesRegistry registry;
     private volatile PropertyModel model;
     private final ConcurrentHashMap<Object, Built> built = new ConcurrentHashMap<>();
-    private final AtomicBoolean reloading = new AtomicBoolean();
+    /** 1 while a reload runs; accessed through RELOADING. */
+    @SuppressWarnings("unused")
+    private volatile int reloading;
 
     /** A policy the loader built, and what from. */
     private record Built(Kind kind, String name, Map<Setting, Entry> effective, Knobs knobs, Object policy) {
@@ -344,13 +356,13 @@ public final class NineLivesProperties {
      */
     public ReloadReport reload(Map<String, String> keys) {
         Check.notNull(keys, "keys");
-        if (!reloading.compareAndSet(false, true)) {
+        if (!RELOADING.compareAndSet(this, 0, 1)) {
             throw new IllegalStateException("Cannot reload the NineLives configuration: another reload is running");
         }
         try {
             return apply(PropertyModel.parse(keys, code));
         } finally {
-            reloading.set(false);
+            RELOADING.setVolatile(this, 0);
         }
     }
 
