@@ -58,8 +58,10 @@ import java.util.function.Consumer;
  * runs is refused). A policy created on first use while a reload runs may be built from the keys
  * before it (`model` is read once per creation); the next reload judges it like any other.
  *
- * Race losers of a first-use creation (the registry keeps one instance per name) stay in `built`
- * until they are collected with the loader; they are a handful of entries at most.
+ * A policy leaves `built` when the registry announces its removal or replacement, by a reload or
+ * by the user. Race losers of a first-use creation (the registry keeps one instance per name and
+ * announces nothing of the others) stay in `built` until they are collected with the loader; they
+ * are a handful of entries at most.
  */
 
 /**
@@ -158,6 +160,16 @@ public final class NineLivesProperties {
         this.registry = NineLivesRegistry.builder().factories(new NineLivesRegistry.Factories(
                 name -> keep(buildBreaker(name, this.model)), name -> keep(buildRetry(name, this.model)),
                 name -> keep(buildBulkhead(name, this.model)), name -> keep(buildPipeline(name, this.model)))).build();
+        this.registry.onEvent(this::forget);
+    }
+
+    /** Forgets a policy the registry no longer holds, whoever removed or replaced it. */
+    private void forget(RegistryEvent e) {
+        if (e.type() == RegistryEvent.Type.REMOVED) {
+            built.remove(e.policy());
+        } else if (e.type() == RegistryEvent.Type.REPLACED) {
+            built.remove(e.previous());
+        }
     }
 
     @SuppressWarnings("unchecked")

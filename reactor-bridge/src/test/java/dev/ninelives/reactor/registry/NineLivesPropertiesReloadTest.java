@@ -260,6 +260,19 @@ class NineLivesPropertiesReloadTest {
     }
 
     @Test
+    void aPolicyTheUserReplacedIsNoLongerTheLoadersToChange() {
+        NineLivesProperties p = load(BASE);
+        CircuitBreaker own = CircuitBreaker.builder("inventory").failureRateThreshold(70f).build();
+        p.registry().replace(own);
+
+        ReloadReport report = p.reload(with(BASE, "ninelives.breaker.inventory.failure-rate-threshold", "20"));
+
+        assertThat(report.change(Kind.BREAKER, "inventory")).isNull();
+        assertThat(p.registry().breaker("inventory")).isSameAs(own);
+        assertThat(own.config().failureRateThreshold()).isEqualTo(70f);
+    }
+
+    @Test
     void anInvalidReloadChangesNothing() {
         NineLivesProperties p = load(with(BASE, "ninelives.breaker.default.failure-rate-threshold", "40"));
         NineLivesRegistry r = p.registry();
