@@ -93,7 +93,9 @@ import java.util.function.Consumer;
  * ({@code PT2S}), or a bare number of milliseconds; percentages as {@code 50}, {@code 50.0} or
  * {@code 50%}; booleans as {@code true}/{@code false}; names of constants in any case. A
  * pipeline's stages are {@code true} (the policy of the pipeline's name), {@code false} (none) or
- * the name of another policy; without keys a pipeline has its breaker only.
+ * the name of another policy; without keys a pipeline has its breaker only. The {@code budget.*}
+ * keys of a retry give it a retry budget of its own; a budget shared by several policies is
+ * given in code.
  *
  * <p>YAML is left to Spring (which flattens {@code application.yml} into exactly these keys) or
  * to the caller: this class reads a map, {@link Properties} or a {@code .properties} file.
@@ -114,9 +116,9 @@ import java.util.function.Consumer;
  * <h2>Reload</h2>
  * {@link #reload(Map)} applies a new map to the same registry and returns a {@link ReloadReport}:
  * <ul>
- * <li>a changed adaptive setting (the {@code adaptive} column of the docs' table: thresholds,
- *     slow-call duration, open duration, half-open calls, count window size, attempts, backoff,
- *     bulkhead limit and wait) is set in place, on the adaptive the loader bound the policy to:
+ * <li>a changed adaptive setting ({@link #isAdaptive}: thresholds, slow-call duration, open
+ *     duration, half-open calls, count window size, attempts, backoff, budget ratio, bulkhead
+ *     limit and wait) is set in place, on the adaptive the loader bound the policy to:
  *     the policy keeps its state (an OPEN breaker stays OPEN with its deadline, a window keeps its
  *     outcomes, a bulkhead its permits in flight);</li>
  * <li>any other changed setting replaces the policy ({@link NineLivesRegistry#replace}): the new

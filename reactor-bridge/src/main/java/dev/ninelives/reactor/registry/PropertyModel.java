@@ -10,6 +10,8 @@ import dev.ninelives.reactor.registry.RegistryEvent.Kind;
 import dev.ninelives.reactor.registry.Setting.BackoffType;
 import dev.ninelives.retry.Backoff;
 import dev.ninelives.retry.Jitter;
+import dev.ninelives.retry.RetryBudget;
+import dev.ninelives.retry.RetryBudgetBuilder;
 import dev.ninelives.retry.RetryBuilder;
 
 import java.time.Duration;
@@ -44,6 +46,8 @@ final class PropertyModel {
             Setting.SLIDING_TIME_WINDOW_BUCKETS);
     private static final Set<Setting> BACKOFF = EnumSet.of(Setting.BACKOFF_TYPE, Setting.BACKOFF_INITIAL,
             Setting.BACKOFF_INCREMENT, Setting.BACKOFF_MULTIPLIER, Setting.BACKOFF_MAX);
+    private static final Set<Setting> BUDGET = EnumSet.of(Setting.BUDGET_RATIO, Setting.BUDGET_MIN_RETRIES_PER_SECOND,
+            Setting.BUDGET_CAPACITY);
     private static final Duration DEFAULT_BACKOFF_INITIAL = Duration.ofMillis(100);
     private static final Duration DEFAULT_BACKOFF_MAX = Duration.ofSeconds(10);
 
@@ -228,6 +232,12 @@ final class PropertyModel {
     static Object adaptiveValue(Setting s, Map<Setting, Entry> eff) {
         if (s == Setting.BACKOFF_TYPE) {
             return backoff(eff);
+        }
+        if (s == Setting.BUDGET_RATIO && Collections.disjoint(eff.keySet(), BUDGET)) {
+            return null;                                      // no budget: nothing to bind
+        }
+        if (s == Setting.BUDGET_RATIO && !eff.containsKey(s)) {
+            return Setting.DEFAULT_BUDGET_RATIO;
         }
         Entry e = eff.get(s);
         return e != null ? e.value() : s.defaultValue;
@@ -458,6 +468,14 @@ final class PropertyModel {
             b.backoff((Adaptive<Backoff>) (Adaptive<?>) knobs.get(Setting.BACKOFF_TYPE));
         } else if (!Collections.disjoint(eff.keySet(), BACKOFF)) {
             sink.attempt(() -> b.backoff(backoff(eff)), m -> blameBackoff(eff, m));
+        }
+        if (!Collections.disjoint(eff.keySet(), BUDGET)) {
+            RetryBudgetBuilder budget = RetryBudget.builder();
+            adaptive(Setting.BUDGET_RATIO, eff, knobs, sink, v -> budget.ratio((Double) v), a -> budget.ratio((Adaptive<Double>) a));
+            fixed(Setting.BUDGET_MIN_RETRIES_PER_SECOND, eff, sink, v -> budget.minRetriesPerSecond((Integer) v));
+            fixed(Setting.BUDGET_CAPACITY, eff, sink, v -> budget.capacity((Integer) v));
+            sink.attempt(() -> b.budget(budget.build()), m -> eff.values().stream()
+                    .filter(e -> BUDGET.contains(e.setting())).findFirst().orElseThrow());
         }
         Entry jitter = eff.get(Setting.JITTER);
         if (jitter != null) {

@@ -45,6 +45,9 @@ enum Setting {
     RETRY_AFTER_ELEMENTS(Kind.RETRY, "retry-after-elements", Type.BOOLEAN, false, null, "true"),
     RESET_ON_ELEMENT(Kind.RETRY, "reset-on-element", Type.BOOLEAN, false, null, "false"),
     RETRY_ON_CALL_NOT_PERMITTED(Kind.RETRY, "retry-on-call-not-permitted", Type.BOOLEAN, false, null, "false"),
+    BUDGET_RATIO(Kind.RETRY, "budget.ratio", Type.DECIMAL, true, null, "no budget; 0.2 with one"),
+    BUDGET_MIN_RETRIES_PER_SECOND(Kind.RETRY, "budget.min-retries-per-second", Type.INT, false, null, "10"),
+    BUDGET_CAPACITY(Kind.RETRY, "budget.capacity", Type.INT, false, null, "10 x min-retries-per-second"),
 
     MAX_CONCURRENT(Kind.BULKHEAD, "max-concurrent", Type.INT, true, 25, "25"),
     MAX_WAIT(Kind.BULKHEAD, "max-wait", Type.DURATION, true, Duration.ZERO, "0 (no waiting)"),
@@ -290,6 +293,9 @@ enum Setting {
     enum BackoffType {
         NONE, CONSTANT, LINEAR, EXPONENTIAL
     }
+
+    /** A retry budget's default ratio. */
+    static final double DEFAULT_BUDGET_RATIO = 0.2;
 
     /** The builder's default backoff: 100 ms doubling up to 10 s. */
     static final Backoff DEFAULT_BACKOFF = Backoff.exponential(Duration.ofMillis(100), 2.0, Duration.ofSeconds(10));

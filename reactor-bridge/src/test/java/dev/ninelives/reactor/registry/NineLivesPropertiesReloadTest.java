@@ -11,6 +11,7 @@ import dev.ninelives.reactor.registry.ReloadReport.PolicyChange;
 import dev.ninelives.reactor.registry.ReloadReport.SettingChange;
 import dev.ninelives.retry.Backoff;
 import dev.ninelives.retry.Retry;
+import dev.ninelives.retry.RetryBudget;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -153,6 +154,32 @@ class NineLivesPropertiesReloadTest {
         assertThat(quotes.maxAttempts()).isEqualTo(5);
         assertThat(quotes.backoff()).isEqualTo(Backoff.constant(Duration.ofMillis(20)));
         assertThat(p.registry().pipeline("inventory")).isSameAs(pipeline);   // its policies are the same instances
+    }
+
+    @Test
+    void aBudgetsRatioChangesInPlaceAndItsTokensStay() {
+        Map<String, String> slow = with(BASE, "ninelives.retry.quotes.budget.min-retries-per-second", "0",   // no accrual
+                "ninelives.retry.quotes.budget.capacity", "10");
+        NineLivesProperties p = load(with(slow, "ninelives.retry.quotes.budget.ratio", "0.5"));
+        Retry quotes = p.registry().retry("quotes");
+        RetryBudget budget = quotes.budget();
+        for (int i = 0; i < 5; i++) {                           // 5 of its 10 tokens spent: a new budget would be full
+            assertThat(budget.tryAcquireRetry()).isTrue();
+        }
+        double tokens = budget.availableTokens();
+
+        ReloadReport report = p.reload(with(slow, "ninelives.retry.quotes.budget.ratio", "0.25"));
+
+        assertThat(report.change(Kind.RETRY, "quotes")).isEqualTo(new PolicyChange(Kind.RETRY, "quotes", Action.CHANGED,
+                List.of(new SettingChange("budget.ratio", "0.5", "0.25", true))));
+        assertThat(p.registry().retry("quotes")).isSameAs(quotes);
+        assertThat(quotes.budget()).isSameAs(budget);
+        assertThat(budget.ratio()).isEqualTo(0.25);
+        assertThat(budget.availableTokens()).isEqualTo(tokens);
+
+        report = p.reload(BASE);                                // no budget any more: a new policy
+        assertThat(report.change(Kind.RETRY, "quotes").action()).isEqualTo(Action.REPLACED);
+        assertThat(p.registry().retry("quotes").budget()).isNull();
     }
 
     @Test

@@ -111,6 +111,24 @@ class NineLivesPropertiesTest {
     }
 
     @Test
+    void budgetKeysGiveARetryABudgetOfItsOwn() {
+        NineLivesRegistry r = NineLivesProperties.load(keys(
+                "ninelives.retry.default.budget.ratio", "0.1",
+                "ninelives.retry.quotes.budget.min-retries-per-second", "3",
+                "ninelives.retry.quotes.budget.capacity", "40",
+                "ninelives.retry.none.max-attempts", "2")).registry();
+
+        assertThat(r.retry("quotes").budget().ratio()).isEqualTo(0.1);
+        assertThat(r.retry("quotes").budget().minRetriesPerSecond()).isEqualTo(3);
+        assertThat(r.retry("quotes").budget().capacity()).isEqualTo(40);
+        assertThat(r.retry("none").budget()).isNotNull().isNotSameAs(r.retry("quotes").budget());   // the defaults' keys: one each
+        assertThat(NineLivesProperties.load(keys("ninelives.retry.plain.max-attempts", "2")).registry()
+                .retry("plain").budget()).isNull();
+        assertThatThrownBy(() -> NineLivesProperties.load(keys("ninelives.retry.q.budget.ratio", "-1")))
+                .hasMessageContaining("ninelives.retry.q.budget.ratio = '-1': ratio must be a finite number between 0 and 1000.0");
+    }
+
+    @Test
     void everyBulkheadSettingReachesTheBuilder() {
         NineLivesRegistry r = NineLivesProperties.load(keys(
                 "ninelives.bulkhead.b.max-concurrent", "12",

@@ -55,7 +55,7 @@ class PropertyKeysCoverageTest {
             entry("retryIf", CODE + "a predicate"),
             entry("retryOnResult", CODE + "a type and a predicate"),
             entry("random", CODE + "a random generator"),
-            entry("budget", CODE + "a shared RetryBudget object (not read from keys yet)"),
+            entry("budget", "budget.ratio budget.min-retries-per-second budget.capacity"),
             entry("ticker", CODE + "a clock"));
 
     private static final Map<String, String> BULKHEAD = Map.ofEntries(
@@ -141,7 +141,7 @@ class PropertyKeysCoverageTest {
                 "BREAKER sliding-window", "BREAKER failure-rate-threshold", "BREAKER slow-call-duration",
                 "BREAKER slow-call-rate-threshold", "BREAKER open-duration", "BREAKER permitted-calls-in-half-open",
                 "RETRY max-attempts", "RETRY backoff.type", "RETRY backoff.initial", "RETRY backoff.increment",
-                "RETRY backoff.multiplier", "RETRY backoff.max",
+                "RETRY backoff.multiplier", "RETRY backoff.max", "RETRY budget.ratio",
                 "BULKHEAD max-concurrent", "BULKHEAD max-wait");
     }
 }
