@@ -420,11 +420,11 @@ public final class NineLivesProperties {
         PropertyModel prev = model;
         // Phase 1: plan, and build every new instance; nothing is visible yet.
         List<Step> steps = new ArrayList<>();
-        Map<Kind, Set<String>> gone = new HashMap<>();             // names whose instance is replaced or removed
+        Map<Kind, Map<String, String>> gone = new HashMap<>();     // names whose instance is replaced or removed, and which
         for (Kind kind : POLICIES) {
             Set<String> wasDeclared = prev.declared(kind);
             Set<String> isDeclared = next.declared(kind);
-            Set<String> goneOfKind = new java.util.HashSet<>();
+            Map<String, String> goneOfKind = new HashMap<>();
             gone.put(kind, goneOfKind);
             Map<String, ?> held = held(kind);
             held.forEach((name, policy) -> {
@@ -434,7 +434,7 @@ public final class NineLivesProperties {
                 }
                 if (wasDeclared.contains(name) && !isDeclared.contains(name)) {
                     steps.add(new Step(kind, name, Action.REMOVED, b, null, null, null, List.of()));
-                    goneOfKind.add(name);
+                    goneOfKind.put(name, "removed");
                     return;
                 }
                 Map<Setting, Entry> eff = next.effective(kind, name);
@@ -446,7 +446,7 @@ public final class NineLivesProperties {
                     steps.add(new Step(kind, name, Action.CHANGED, b, null, eff, null, diff));
                 } else {
                     steps.add(new Step(kind, name, Action.REPLACED, b, build(kind, name, next), eff, null, diff));
-                    goneOfKind.add(name);
+                    goneOfKind.put(name, "replaced");
                 }
             });
             for (String name : isDeclared) {
@@ -476,7 +476,7 @@ public final class NineLivesProperties {
     }
 
     /** Plans the pipelines: those whose keys changed or whose stage is replaced or removed are rebuilt. */
-    private void planPipelines(PropertyModel prev, PropertyModel next, Map<Kind, Set<String>> gone, List<Step> steps) {
+    private void planPipelines(PropertyModel prev, PropertyModel next, Map<Kind, Map<String, String>> gone, List<Step> steps) {
         Set<String> wasDeclared = prev.declared(Kind.PIPELINE);
         Set<String> isDeclared = next.declared(Kind.PIPELINE);
         Map<String, Pipeline> held = registry.pipelines();
@@ -506,9 +506,13 @@ public final class NineLivesProperties {
         }
     }
 
-    /** Adds a change to a pipeline whose stage is a policy this reload replaces or removes. */
-    private static void stale(String stage, Optional<String> used, Set<String> gone, List<SettingChange> diff) {
-        used.filter(gone::contains).ifPresent(n -> diff.add(new SettingChange(stage, n, n + " (replaced)", false)));
+    /**
+     * Adds a change to a pipeline whose stage is a policy this reload replaces or removes: the
+     * pipeline holds the old instance, so it is rebuilt with the registry's policy of that name
+     * (for a removed one, created anew from the defaults on first use).
+     */
+    private static void stale(String stage, Optional<String> used, Map<String, String> gone, List<SettingChange> diff) {
+        used.filter(gone::containsKey).ifPresent(n -> diff.add(new SettingChange(stage, n, n + " (" + gone.get(n) + ")", false)));
     }
 
     private void applyStep(Step s) {

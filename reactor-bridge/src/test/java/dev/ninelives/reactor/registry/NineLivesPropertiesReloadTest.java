@@ -427,6 +427,22 @@ class NineLivesPropertiesReloadTest {
         assertThat(p.registry().findPipeline("fresh").orElseThrow().retry()).contains(p.registry().retry("fresh"));
     }
 
+    @Test
+    void aPipelineCreatedOnFirstUseWhoseStageIsRemovedIsRebuiltWithANewOne() {
+        NineLivesProperties p = load(keys("ninelives.bulkhead.db.max-concurrent", "2", "ninelives.pipeline.default.bulkhead", "db"));
+        Pipeline adHoc = p.registry().pipeline("adhoc");
+        Bulkhead db = adHoc.bulkhead().orElseThrow();
+
+        ReloadReport report = p.reload(keys("ninelives.pipeline.default.bulkhead", "db"));
+
+        assertThat(report.change(Kind.BULKHEAD, "db").action()).isEqualTo(Action.REMOVED);
+        assertThat(report.change(Kind.PIPELINE, "adhoc").settings())
+                .containsExactly(new SettingChange("bulkhead", "db", "db (removed)", false));
+        Bulkhead fresh = p.registry().pipeline("adhoc").bulkhead().orElseThrow();
+        assertThat(fresh).isNotSameAs(db).isSameAs(p.registry().bulkhead("db"));
+        assertThat(fresh.config().maxConcurrent()).isEqualTo(25);   // the builder's default
+    }
+
     /**
      * Guards against a reload left half-applied by a JVM-fatal error from a registry listener:
      * every step is applied (the later replacement included) before the error propagates.
