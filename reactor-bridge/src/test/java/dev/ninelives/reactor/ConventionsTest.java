@@ -77,6 +77,10 @@ class ConventionsTest {
             "dev.ninelives.reactor.registry.NineLivesRegistry", "dev.ninelives.reactor.registry.NineLivesRegistry$Builder",
             "dev.ninelives.reactor.registry.PipelineSpec", "dev.ninelives.reactor.registry.RegistryEvent",
             "dev.ninelives.reactor.registry.RegistryEvent$Kind", "dev.ninelives.reactor.registry.RegistryEvent$Type",
+            "dev.ninelives.reactor.registry.NineLivesProperties", "dev.ninelives.reactor.registry.NineLivesProperties$Builder",
+            "dev.ninelives.reactor.registry.PropertiesException", "dev.ninelives.reactor.registry.PropertiesException$Problem",
+            "dev.ninelives.reactor.registry.ReloadReport", "dev.ninelives.reactor.registry.ReloadReport$Action",
+            "dev.ninelives.reactor.registry.ReloadReport$PolicyChange", "dev.ninelives.reactor.registry.ReloadReport$SettingChange",
             // exported only to dev.ninelives.reactor
             "dev.ninelives.internal.Check", "dev.ninelives.internal.Text",
             "dev.ninelives.internal.Guard",

@@ -6,12 +6,18 @@ import dev.ninelives.bulkhead.Bulkhead;
 import dev.ninelives.core.Adaptive;
 import dev.ninelives.reactor.NineLives;
 import dev.ninelives.reactor.micrometer.NineLivesMeters;
+import dev.ninelives.reactor.registry.NineLivesProperties;
 import dev.ninelives.reactor.registry.NineLivesRegistry;
+import dev.ninelives.reactor.registry.PropertiesException;
 import dev.ninelives.reactor.registry.RegistryEvent;
+import dev.ninelives.reactor.registry.ReloadReport;
 import io.micrometer.core.instrument.MeterRegistry;
 import reactor.core.publisher.Mono;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 // end::imports[]
 
 /**
@@ -22,7 +28,7 @@ import java.util.List;
  *
  * <p>The example is the quote service of the other pages: its bulkhead and breaker follow
  * settings that change while it runs, and then a registry holds the policies of every dependency
- * by name.
+ * by name, and at last comes from a properties file that is reloaded while the service runs.
  */
 public final class LiveConfigurationSnippets {
 
@@ -200,4 +206,62 @@ public final class LiveConfigurationSnippets {
         NineLivesMeters.registry(registry).bindTo(meters);      // each policy once; removed ones leave
     }
     // end::meters[]
+
+    /**
+     * Builds the registry of the quote service from a properties file, with the one setting that
+     * keys cannot give (which errors count as failures) from code.
+     *
+     * @param file the {@code .properties} file
+     * @return the loader, which holds the registry
+     */
+    // tag::properties-load[]
+    public static NineLivesProperties loadQuotes(Path file) {
+        return NineLivesProperties.builder()
+                .breakerDefaults(b -> b.recordFailureIf(e -> !(e instanceof IllegalArgumentException)))   // after the keys
+                .load(file);
+    }
+    // end::properties-load[]
+
+    /**
+     * Reloads the quote service's keys with a laxer breaker and a wider bulkhead, as an
+     * operator would during an overload, and logs what changed.
+     *
+     * @param properties the loader
+     * @param keys       the keys in force
+     * @param log        where the report goes
+     * @return the report
+     */
+    // tag::properties-reload[]
+    public static ReloadReport widen(NineLivesProperties properties, Map<String, String> keys, List<String> log) {
+        Map<String, String> next = new HashMap<>(keys);
+        next.put("ninelives.breaker.quotes.failure-rate-threshold", "40");   // adaptive: in place, state kept
+        next.put("ninelives.bulkhead.quotes.max-concurrent", "40");          // adaptive too
+        next.put("ninelives.bulkhead.quotes.max-queued", "400");             // not adaptive: a new bulkhead
+        ReloadReport report = properties.reload(next);
+        log.add(report.toString());
+        return report;
+    }
+    // end::properties-reload[]
+
+    /**
+     * Tries to reload keys with three mistakes.
+     *
+     * @param properties the loader
+     * @param keys       the keys in force
+     * @return the message of the refusal
+     */
+    // tag::properties-errors[]
+    public static String reloadWithMistakes(NineLivesProperties properties, Map<String, String> keys) {
+        Map<String, String> next = new HashMap<>(keys);
+        next.put("ninelives.breaker.quotes.failure-rate-treshold", "40");   // a typo
+        next.put("ninelives.bulkhead.quotes.max-concurrent", "0");          // out of range
+        next.put("ninelives.retry.quotes.backoff.initial", "soon");         // not a duration
+        try {
+            properties.reload(next);
+            return "reloaded";
+        } catch (PropertiesException e) {
+            return e.getMessage();                               // every bad key, one a line; nothing applied
+        }
+    }
+    // end::properties-errors[]
 }

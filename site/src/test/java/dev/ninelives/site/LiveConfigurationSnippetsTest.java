@@ -4,7 +4,10 @@ import dev.ninelives.breaker.CircuitBreaker;
 import dev.ninelives.bulkhead.Bulkhead;
 import dev.ninelives.core.Adaptive;
 import dev.ninelives.reactor.Pipeline;
+import dev.ninelives.reactor.registry.NineLivesProperties;
 import dev.ninelives.reactor.registry.NineLivesRegistry;
+import dev.ninelives.reactor.registry.RegistryEvent.Kind;
+import dev.ninelives.reactor.registry.ReloadReport;
 import dev.ninelives.site.LiveConfigurationSnippets.Bound;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
@@ -12,9 +15,13 @@ import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
@@ -27,7 +34,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * keeps the state (permits in flight, the breaker's window), a refused value changes nothing, a
  * view follows its source; the registry's defaults and overrides, one instance per name, the
  * copy made by {@code toBuilder}, one name one policy, removal with its events, and the meters of
- * a whole registry.
+ * a whole registry; the properties file the page shows, its reload and report, the message of
+ * bad keys, and the table of every key.
  */
 class LiveConfigurationSnippetsTest {
 
@@ -169,5 +177,87 @@ class LiveConfigurationSnippetsTest {
         assertThat(breakers).containsExactly("search");
         assertThat(meters.find("ninelives.retry.calls").tag("name", "quotes").meters()).isNotEmpty();
         assertThat(meters.find("ninelives.bulkhead.in.flight").tag("name", "quotes").meters()).isNotEmpty();
+    }
+
+    static final Path PROPERTIES = SitePagesTest.BASE.resolve("src/test/resources/live-configuration/ninelives.properties");
+    static final Path REPORT = SitePagesTest.BASE.resolve("src/test/resources/live-configuration/reload-report.txt");
+    static final Path BAD_KEYS = SitePagesTest.BASE.resolve("src/test/resources/live-configuration/bad-keys.txt");
+    static final Path PAGE = SitePagesTest.SOURCES.resolve("live-configuration.adoc");
+
+    @Test
+    void theFileThePageShowsBuildsTheQuoteServicesPolicies() {
+        NineLivesProperties properties = LiveConfigurationSnippets.loadQuotes(PROPERTIES);
+        NineLivesRegistry registry = properties.registry();
+
+        assertThat(registry.breakers()).containsOnlyKeys("quotes");      // the names the keys give, at once
+        CircuitBreaker quotes = registry.breaker("quotes");
+        assertThat(quotes.config().windowSize()).isEqualTo(50);           // from the defaults
+        assertThat(quotes.config().failureRateThreshold()).isEqualTo(25f); // its own
+        assertThat(quotes.config().slowCallDuration()).isEqualTo(Duration.ofMillis(800));
+        assertThat(quotes.config().recordFailure().test(new IllegalArgumentException())).isFalse();   // from code
+        assertThat(registry.breaker("search").config().failureRateThreshold()).isEqualTo(50f);      // first use: defaults
+        assertThat(registry.retry("quotes").maxAttempts()).isEqualTo(3);
+        assertThat(registry.bulkhead("quotes").config().maxQueued()).isEqualTo(200);
+        Pipeline pipeline = registry.pipeline("quotes");
+        assertThat(pipeline.bulkhead()).contains(registry.bulkhead("quotes"));
+        assertThat(pipeline.retry()).contains(registry.retry("quotes"));
+        assertThat(pipeline.breaker()).contains(quotes);
+        assertThat(pipeline.timeout()).contains(Duration.ofSeconds(2));
+    }
+
+    @Test
+    void theReloadChangesTheBreakerInPlaceAndReplacesTheBulkheadAsThePageShows() throws IOException {
+        NineLivesProperties properties = LiveConfigurationSnippets.loadQuotes(PROPERTIES);
+        NineLivesRegistry registry = properties.registry();
+        CircuitBreaker breaker = registry.breaker("quotes");
+        for (int i = 0; i < 20; i++) {
+            fail(breaker);
+        }
+        assertThat(breaker.state()).isEqualTo(CircuitBreaker.State.OPEN);
+        Bulkhead bulkhead = registry.bulkhead("quotes");
+        List<String> log = new ArrayList<>();
+
+        ReloadReport report = LiveConfigurationSnippets.widen(properties, properties.keys(), log);
+
+        assertThat(registry.breaker("quotes")).isSameAs(breaker);
+        assertThat(breaker.state()).isEqualTo(CircuitBreaker.State.OPEN);          // state kept
+        assertThat(breaker.config().failureRateThreshold()).isEqualTo(40f);
+        assertThat(registry.bulkhead("quotes")).isNotSameAs(bulkhead);
+        assertThat(registry.bulkhead("quotes").config().maxConcurrent()).isEqualTo(40);
+        assertThat(registry.pipeline("quotes").bulkhead()).contains(registry.bulkhead("quotes"));
+        assertThat(report.change(Kind.BREAKER, "quotes").action()).isEqualTo(ReloadReport.Action.CHANGED);
+        assertThat(log).singleElement().satisfies(text ->
+                assertThat(text.lines().toList()).isEqualTo(SitePagesTest.region(REPORT, "report")));
+    }
+
+    @Test
+    void keysWithMistakesAreRefusedTogetherWithTheMessageThePageShows() throws IOException {
+        NineLivesProperties properties = LiveConfigurationSnippets.loadQuotes(PROPERTIES);
+        Map<String, String> before = properties.keys();
+        CircuitBreaker breaker = properties.registry().breaker("quotes");
+
+        String message = LiveConfigurationSnippets.reloadWithMistakes(properties, properties.keys());
+
+        assertThat(message.lines().toList()).isEqualTo(SitePagesTest.region(BAD_KEYS, "message"));
+        assertThat(properties.keys()).isEqualTo(before);
+        assertThat(properties.registry().breaker("quotes")).isSameAs(breaker);
+        assertThat(breaker.config().failureRateThreshold()).isEqualTo(25f);
+    }
+
+    @Test
+    void theTableOfKeysListsEveryKeyWithWhetherItChangesInPlace() throws IOException {
+        List<String> page = Files.readAllLines(PAGE);
+        for (Kind kind : Kind.values()) {
+            for (String setting : NineLivesProperties.settings(kind)) {
+                String start = "|" + kind.name().toLowerCase(Locale.ROOT) + " |`" + setting + "` |";
+                List<String> rows = page.stream().filter(l -> l.startsWith(start)).toList();
+                assertThat(rows).as("the row of %s %s in %s", kind, setting, PAGE).hasSize(1);
+                assertThat(rows.get(0)).as("its last column").endsWith(
+                        NineLivesProperties.isAdaptive(kind, setting) ? " |in place" : " |replaces");
+            }
+        }
+        long rows = page.stream().filter(l -> l.matches("\\|(breaker|retry|bulkhead|pipeline) \\|`.*")).count();
+        assertThat(rows).as("no row for a key that does not exist").isEqualTo(
+                java.util.Arrays.stream(Kind.values()).mapToLong(k -> NineLivesProperties.settings(k).size()).sum());
     }
 }

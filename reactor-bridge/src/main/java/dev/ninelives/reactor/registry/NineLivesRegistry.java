@@ -91,6 +91,10 @@ import java.util.function.Function;
  * The next lookup of the name creates a new policy. {@link #onEvent} listeners hear of every
  * policy added (created or registered), removed and replaced; see there for the guarantees.
  *
+ * <h2>From properties</h2>
+ * {@link NineLivesProperties} builds a registry from flat {@code ninelives.*} keys (a map,
+ * {@code Properties} or a file) and reloads it from new keys, changing adaptive settings in place.
+ *
  * <p>All methods are thread-safe.
  */
 public final class NineLivesRegistry {
@@ -124,14 +128,24 @@ public final class NineLivesRegistry {
         Customizers<RetryBuilder> retryCustomizers = b.retries.copy();
         Customizers<BulkheadBuilder> bulkheadCustomizers = b.bulkheads.copy();
         Customizers<PipelineSpec> pipelineCustomizers = b.pipelines.copy();
-        this.breakers = new Shelf<>(Kind.BREAKER, "circuit breaker", CircuitBreaker::name,
-                name -> breakerCustomizers.apply(name, CircuitBreaker.builder(name)).build());
-        this.retries = new Shelf<>(Kind.RETRY, "retry policy", Retry::name,
-                name -> retryCustomizers.apply(name, Retry.builder(name)).build());
-        this.bulkheads = new Shelf<>(Kind.BULKHEAD, "bulkhead", Bulkhead::name,
-                name -> bulkheadCustomizers.apply(name, Bulkhead.builder(name)).build());
-        this.pipelines = new Shelf<>(Kind.PIPELINE, "pipeline", Pipeline::name,
-                name -> assemble(pipelineCustomizers.apply(name, new PipelineSpec(name).breaker())));
+        Factories f = b.factories;
+        this.breakers = new Shelf<>(Kind.BREAKER, "circuit breaker", CircuitBreaker::name, f != null ? f.breakers
+                : name -> breakerCustomizers.apply(name, CircuitBreaker.builder(name)).build());
+        this.retries = new Shelf<>(Kind.RETRY, "retry policy", Retry::name, f != null ? f.retries
+                : name -> retryCustomizers.apply(name, Retry.builder(name)).build());
+        this.bulkheads = new Shelf<>(Kind.BULKHEAD, "bulkhead", Bulkhead::name, f != null ? f.bulkheads
+                : name -> bulkheadCustomizers.apply(name, Bulkhead.builder(name)).build());
+        this.pipelines = new Shelf<>(Kind.PIPELINE, "pipeline", Pipeline::name, f != null ? f.pipelines
+                : name -> assemble(pipelineCustomizers.apply(name, new PipelineSpec(name).breaker())));
+    }
+
+    /**
+     * How a registry whose policies come from somewhere else than its builder's customizers
+     * creates a policy on first use: {@link NineLivesProperties} builds them from its keys and
+     * must see each policy it built (to change its adaptive settings on a reload).
+     */
+    record Factories(Function<String, CircuitBreaker> breakers, Function<String, Retry> retries,
+                     Function<String, Bulkhead> bulkheads, Function<String, Pipeline> pipelines) {
     }
 
     /**
@@ -154,7 +168,8 @@ public final class NineLivesRegistry {
         return builder().build();
     }
 
-    private Pipeline assemble(PipelineSpec spec) {
+    /** Builds the pipeline a spec describes, its stages looked up (or created) in this registry. */
+    Pipeline assemble(PipelineSpec spec) {
         Pipeline.Builder p = Pipeline.builder(spec.name());
         if (spec.bulkhead != null) {
             p.bulkhead(bulkhead(spec.bulkhead));
@@ -709,8 +724,15 @@ public final class NineLivesRegistry {
         private final Customizers<RetryBuilder> retries = new Customizers<>();
         private final Customizers<BulkheadBuilder> bulkheads = new Customizers<>();
         private final Customizers<PipelineSpec> pipelines = new Customizers<>();
+        private Factories factories;
 
         private Builder() {
+        }
+
+        /** Replaces the customizers with factories of one's own (for {@link NineLivesProperties}). */
+        Builder factories(Factories factories) {
+            this.factories = factories;
+            return this;
         }
 
         private static <B> Builder add(Builder self, Customizers<B> to, String name, Consumer<? super B> customizer) {
