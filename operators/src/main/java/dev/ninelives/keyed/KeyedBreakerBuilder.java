@@ -1,7 +1,9 @@
 package dev.ninelives.keyed;
 
 import dev.ninelives.breaker.CircuitBreaker;
+import dev.ninelives.breaker.CircuitBreakerConfig;
 import dev.ninelives.core.Ticker;
+import dev.ninelives.internal.Check;
 
 import java.time.Duration;
 import java.util.function.Function;
@@ -86,5 +88,30 @@ public final class KeyedBreakerBuilder<K> {
      */
     public KeyedBreaker<K> build(Function<? super K, ? extends CircuitBreaker> factory) {
         return new KeyedBreaker<>(settings, factory);
+    }
+
+    /**
+     * Builds the family from a template: each key's breaker has every setting of
+     * {@code template} and is named after the family and the key ({@code "inventory[acme]"}),
+     * so its meters and logs tell the keys apart. A setting the template's breaker has bound to
+     * an {@link dev.ninelives.core.Adaptive} you gave stays bound to it in every key's breaker:
+     * one change reaches every key, keeping each one's state (see {@code toBuilder} of the
+     * config).
+     *
+     * <pre>{@code
+     * KeyedBreaker<String> perTenant = KeyedBreaker.<String>builder("inventory")
+     *     .build(inventory.config());           // every tenant's breaker like inventory's
+     * }</pre>
+     *
+     * @param template the settings of every key's breaker, e.g. another breaker's {@code config()}
+     * @return the new family, with no key
+     * @throws NullPointerException  if {@code template} is null
+     * @throws IllegalStateException if Caffeine ({@code com.github.ben-manes.caffeine:caffeine}),
+     *                               an optional dependency, is not on the class path
+     */
+    public KeyedBreaker<K> build(CircuitBreakerConfig template) {
+        Check.notNull(template, "template");
+        String family = settings.name;
+        return build(key -> template.toBuilder(family + "[" + key + "]").build());
     }
 }

@@ -1,7 +1,9 @@
 package dev.ninelives.keyed;
 
 import dev.ninelives.bulkhead.Bulkhead;
+import dev.ninelives.bulkhead.BulkheadConfig;
 import dev.ninelives.core.Ticker;
+import dev.ninelives.internal.Check;
 
 import java.time.Duration;
 import java.util.function.Function;
@@ -86,5 +88,30 @@ public final class KeyedBulkheadBuilder<K> {
      */
     public KeyedBulkhead<K> build(Function<? super K, ? extends Bulkhead> factory) {
         return new KeyedBulkhead<>(settings, factory);
+    }
+
+    /**
+     * Builds the family from a template: each key's bulkhead has every setting of
+     * {@code template} and is named after the family and the key ({@code "inventory[acme]"}),
+     * so its meters and logs tell the keys apart. A setting the template's bulkhead has bound to
+     * an {@link dev.ninelives.core.Adaptive} you gave stays bound to it in every key's bulkhead:
+     * one change reaches every key, keeping each one's state (see {@code toBuilder} of the
+     * config).
+     *
+     * <pre>{@code
+     * KeyedBulkhead<String> perTenant = KeyedBulkhead.<String>builder("inventory")
+     *     .build(inventory.config());           // every tenant's bulkhead like inventory's
+     * }</pre>
+     *
+     * @param template the settings of every key's bulkhead, e.g. another bulkhead's {@code config()}
+     * @return the new family, with no key
+     * @throws NullPointerException  if {@code template} is null
+     * @throws IllegalStateException if Caffeine ({@code com.github.ben-manes.caffeine:caffeine}),
+     *                               an optional dependency, is not on the class path
+     */
+    public KeyedBulkhead<K> build(BulkheadConfig template) {
+        Check.notNull(template, "template");
+        String family = settings.name;
+        return build(key -> template.toBuilder(family + "[" + key + "]").build());
     }
 }

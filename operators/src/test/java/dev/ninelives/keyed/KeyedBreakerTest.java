@@ -283,7 +283,7 @@ class KeyedBreakerTest {
                 .isInstanceOf(NullPointerException.class).hasMessage("expireAfterIdle must not be null");
         assertThatThrownBy(() -> builder.ticker(null))
                 .isInstanceOf(NullPointerException.class).hasMessage("ticker must not be null");
-        assertThatThrownBy(() -> builder.build(null))
+        assertThatThrownBy(() -> builder.build((java.util.function.Function<String, CircuitBreaker>) null))
                 .isInstanceOf(NullPointerException.class).hasMessage("factory must not be null");
         assertThatThrownBy(() -> KeyedBreaker.builder(null))
                 .isInstanceOf(NullPointerException.class).hasMessage("name must not be null");
@@ -333,5 +333,33 @@ class KeyedBreakerTest {
         assertThat(perTenant.getIfPresent("acme")).as("the key's breaker is in the map").isPresent();
         assertThat(perTenant.get("acme")).isSameAs(perTenant.getIfPresent("acme").orElseThrow());
         assertThat(built).hasValue(1);
+    }
+
+    /**
+     * Guards the family built from a config: each key's breaker has the template's settings and a
+     * name of the family and the key, and a setting bound to the user's Adaptive stays shared, so
+     * one change reaches every key.
+     */
+    @Test
+    void aFamilyBuiltFromAConfigGivesEveryKeyItsSettingsAndSharesItsAdaptives() {
+        dev.ninelives.core.Adaptive<Float> threshold = dev.ninelives.core.Adaptive.of(30f);
+        CircuitBreaker template = CircuitBreaker.builder("inventory").slidingWindow(20).minimumNumberOfCalls(5)
+                .failureRateThreshold(threshold).openDuration(Duration.ofSeconds(7)).build();
+        KeyedBreaker<String> family = KeyedBreaker.<String>builder("inventory").build(template.config());
+        CircuitBreaker acme = family.get("acme");
+        CircuitBreaker globex = family.get("globex");
+        assertThat(acme.name()).isEqualTo("inventory[acme]");
+        assertThat(globex.name()).isEqualTo("inventory[globex]");
+        for (CircuitBreaker b : List.of(acme, globex)) {
+            assertThat(b.config().windowSize()).isEqualTo(20);
+            assertThat(b.config().minimumNumberOfCalls()).isEqualTo(5);
+            assertThat(b.config().openDuration()).isEqualTo(Duration.ofSeconds(7));
+            assertThat(b.config().failureRateThreshold()).isEqualTo(30f);
+        }
+        threshold.set(60f);
+        assertThat(acme.config().failureRateThreshold()).isEqualTo(60f);
+        assertThat(globex.config().failureRateThreshold()).isEqualTo(60f);
+        assertThatThrownBy(() -> KeyedBreaker.<String>builder("x").build((dev.ninelives.breaker.CircuitBreakerConfig) null))
+                .isInstanceOf(NullPointerException.class).hasMessageContaining("template");
     }
 }

@@ -125,7 +125,7 @@ class KeyedBulkheadTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("maximumKeys must be at least 1, but was 0");
         assertThatThrownBy(() -> builder.expireAfterIdle(Duration.ofMillis(-1)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("expireAfterIdle must be positive, but was PT-0.001S");
-        assertThatThrownBy(() -> builder.build(null))
+        assertThatThrownBy(() -> builder.build((java.util.function.Function<String, Bulkhead>) null))
                 .isInstanceOf(NullPointerException.class).hasMessage("factory must not be null");
         assertThatThrownBy(() -> KeyedBulkhead.builder(""))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("name must not be blank, but was ''");
@@ -135,5 +135,17 @@ class KeyedBulkheadTest {
         assertThatThrownBy(() -> perTenant.get("acme"))
                 .isInstanceOf(NullPointerException.class)
                 .hasMessage("the factory of KeyedBulkhead 'payments' returned null for key acme; it must return a Bulkhead");
+    }
+
+    /** Guards the family built from a config: each key's bulkhead has the template's limit and a name of the family and the key. */
+    @Test
+    void aFamilyBuiltFromAConfigGivesEveryKeyItsSettings() {
+        Bulkhead template = Bulkhead.builder("inventory").maxConcurrent(3).maxWait(Duration.ofMillis(50)).build();
+        KeyedBulkhead<String> family = KeyedBulkhead.<String>builder("inventory").build(template.config());
+        Bulkhead acme = family.get("acme");
+        assertThat(acme.name()).isEqualTo("inventory[acme]");
+        assertThat(acme.config().maxConcurrent()).isEqualTo(3);
+        assertThat(acme.config().maxWait()).isEqualTo(Duration.ofMillis(50));
+        assertThat(family.get("globex")).isNotSameAs(acme);
     }
 }

@@ -142,6 +142,23 @@ public final class KeyedSnippets {
      * @param registry the registry of the meters
      * @return the family, with no tenant yet
      */
+    /**
+     * Builds a family of breakers, one per tenant like the inventory's, and binds the family's
+     * meters: a fixed set of series however many tenants there are.
+     *
+     * @param inventory the breaker whose settings every tenant's breaker takes
+     * @param registry  the registry of the meters
+     * @return the family
+     */
+    // tag::family-binder[]
+    public static KeyedBreaker<String> boundFamily(CircuitBreaker inventory, MeterRegistry registry) {
+        KeyedBreaker<String> perTenant = KeyedBreaker.<String>builder("inventory")
+                .build(inventory.config());                     // each tenant's: "inventory[acme]", ...
+        NineLivesMeters.keyedBreaker(perTenant).bindTo(registry);
+        return perTenant;
+    }
+    // end::family-binder[]
+
     // tag::family-meters[]
     public static KeyedBreaker<String> meteredBreakers(MeterRegistry registry) {
         Counter refused = Counter.builder("inventory.tenant.calls.refused")

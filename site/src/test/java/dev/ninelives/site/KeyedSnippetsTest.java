@@ -119,6 +119,27 @@ class KeyedSnippetsTest {
         assertThat(bulkheads.keys()).isEmpty();
     }
 
+    /** Guards the page's binder example: tenants' breakers like the template's, and one set of series for them all. */
+    @Test
+    void theFamilysBinderGivesOneSetOfSeriesForEveryTenant() {
+        MeterRegistry registry = new SimpleMeterRegistry();
+        CircuitBreaker inventory = CircuitBreaker.builder("inventory").failureRateThreshold(25).build();
+        KeyedBreaker<String> perTenant = KeyedSnippets.boundFamily(inventory, registry);
+        CircuitBreaker acme = perTenant.get("acme");
+        assertThat(acme.name()).isEqualTo("inventory[acme]");
+        assertThat(acme.config().failureRateThreshold()).isEqualTo(25f);
+        acme.onSuccess(acme.tryAcquire(), 0L);
+        int series = registry.getMeters().size();
+        for (int i = 0; i < 50; i++) {
+            CircuitBreaker b = perTenant.get("tenant-" + i);
+            b.onSuccess(b.tryAcquire(), 0L);
+        }
+        assertThat(registry.getMeters()).as("no meter per tenant").hasSize(series);
+        assertThat(registry.get("ninelives.keyed.breaker.calls").tag("outcome", "success").counter().count())
+                .isEqualTo(51);
+        assertThat(registry.get("ninelives.keyed.keys").gauge().value()).isEqualTo(51);
+    }
+
     @Test
     void theFamilysMetersCountEveryTenantTogether() {
         MeterRegistry registry = new SimpleMeterRegistry();

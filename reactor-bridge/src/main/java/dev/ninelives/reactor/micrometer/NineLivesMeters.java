@@ -3,6 +3,8 @@ package dev.ninelives.reactor.micrometer;
 import dev.ninelives.breaker.CircuitBreaker;
 import dev.ninelives.bulkhead.Bulkhead;
 import dev.ninelives.internal.Check;
+import dev.ninelives.keyed.KeyedBreaker;
+import dev.ninelives.keyed.KeyedBulkhead;
 import dev.ninelives.reactor.registry.NineLivesRegistry;
 import dev.ninelives.retry.Retry;
 import io.micrometer.core.instrument.Tag;
@@ -265,5 +267,78 @@ public final class NineLivesMeters {
         Check.notNull(registry, "registry");
         Check.notNull(tags, "tags");
         return new RegistryMeters(registry, tags);
+    }
+
+    /**
+     * Returns a binder for a {@link KeyedBreaker}: a fixed handful of series for the family as a
+     * whole, tagged with its name, however many keys it holds. A meter per key would give the
+     * registry a series per tenant or endpoint, without bound. The series:
+     * {@code ninelives.keyed.keys} (a gauge: keys in the map), {@code ninelives.keyed.key.events}
+     * (keys that entered or left the map, by {@code event}: added, restored, expired, evicted,
+     * invalidated), {@code ninelives.keyed.breaker.calls} (calls of every key together, by
+     * {@code outcome}, as {@link #breaker}'s) and {@code ninelives.keyed.breaker.refusing} (a
+     * gauge: keys whose breaker refuses calls now). Each carries {@code kind=breaker}.
+     *
+     * <pre>{@code
+     * NineLivesMeters.keyedBreaker(perTenant).bindTo(meterRegistry);
+     * }</pre>
+     *
+     * <p>To follow a bounded set of keys one by one as well (your largest tenants, say), bind
+     * their breakers with {@link #breaker(CircuitBreaker, Iterable)} and a tag of the key, from
+     * the family's factory or its {@code onKeyAdded} listener. The calls are counted through the
+     * breakers' call listeners, which make each breaker measure its calls' durations (a ticker
+     * read at each end of a call); the gauges read every key's breaker when the registry reads
+     * them. Bound again to the same meter registry, the binder binds nothing twice.
+     *
+     * @param family the keyed breakers
+     * @return a binder of the family's meters
+     * @throws NullPointerException if {@code family} is null
+     */
+    public static MeterBinder keyedBreaker(KeyedBreaker<?> family) {
+        return keyedBreaker(family, Tags.empty());
+    }
+
+    /**
+     * Returns a binder for a {@link KeyedBreaker} with extra tags on every meter; see
+     * {@link #keyedBreaker(KeyedBreaker)}.
+     *
+     * @param family the keyed breakers
+     * @param tags   tags added to every meter
+     * @return a binder of the family's meters
+     * @throws NullPointerException if {@code family} or {@code tags} is null
+     */
+    public static MeterBinder keyedBreaker(KeyedBreaker<?> family, Iterable<Tag> tags) {
+        Check.notNull(family, "family");
+        Check.notNull(tags, "tags");
+        return new KeyedMeters<>(KeyedMeters.breakers(family), tags);
+    }
+
+    /**
+     * Returns a binder for a {@link KeyedBulkhead}: as {@link #keyedBreaker(KeyedBreaker)}, with
+     * {@code ninelives.keyed.bulkhead.calls} (calls of every key together, by {@code outcome}:
+     * permitted, rejected) and {@code ninelives.keyed.bulkhead.in.flight} (a gauge: calls holding a
+     * permit now, every key together) in place of the breaker's series, and {@code kind=bulkhead}.
+     *
+     * @param family the keyed bulkheads
+     * @return a binder of the family's meters
+     * @throws NullPointerException if {@code family} is null
+     */
+    public static MeterBinder keyedBulkhead(KeyedBulkhead<?> family) {
+        return keyedBulkhead(family, Tags.empty());
+    }
+
+    /**
+     * Returns a binder for a {@link KeyedBulkhead} with extra tags on every meter; see
+     * {@link #keyedBulkhead(KeyedBulkhead)}.
+     *
+     * @param family the keyed bulkheads
+     * @param tags   tags added to every meter
+     * @return a binder of the family's meters
+     * @throws NullPointerException if {@code family} or {@code tags} is null
+     */
+    public static MeterBinder keyedBulkhead(KeyedBulkhead<?> family, Iterable<Tag> tags) {
+        Check.notNull(family, "family");
+        Check.notNull(tags, "tags");
+        return new KeyedMeters<>(KeyedMeters.bulkheads(family), tags);
     }
 }
