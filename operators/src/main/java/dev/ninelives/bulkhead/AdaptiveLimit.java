@@ -34,7 +34,7 @@ import java.util.Locale;
  * <ul>
  *   <li>{@link Algorithm#AIMD}: additive increase, multiplicative decrease. A window with a drop,
  *       or whose mean latency exceeds {@link #latencyThreshold}, multiplies the limit by
- *       {@link #backoffRatio}; a window in which the bulkhead was at least half used adds one.
+ *       {@link #backoffRatio}; a window in which the bulkhead was at some point at least half used adds one.
  *       Predictable and robust; it needs a latency threshold to see overload that does not fail.</li>
  *   <li>{@link Algorithm#GRADIENT}: compares the window's mean latency with the lowest latency
  *       seen (the latency without queueing). The gradient {@code tolerance * lowest / mean},

@@ -13,7 +13,8 @@ import java.lang.invoke.VarHandle;
  * Recording. The current Window is read with one volatile load. A sample is one getAndAdd on the
  * window's packed word (count in the low 16 bits, summed latency in nanoseconds in the high 48),
  * plus one getAndAdd on its drops when the call failed, plus a CAS on the minimum only when the
- * sample is below it. No CAS loop on the common path: concurrent recorders never retry.
+ * sample is below it and on the most calls in flight only when the bulkhead is busier than any
+ * sample of the window saw it (both rare once a window has a few samples). No CAS loop on the common path: concurrent recorders never retry.
  *
  * Closing. Exactly one recorder closes a window: the one whose getAndAdd brought the count to
  * windowSize, or, for a window older than windowDuration, the one that wins the CAS on `closed`
@@ -60,7 +61,7 @@ final class AdaptiveLimiter {
     private double smoothed;
     private long lowest = Long.MAX_VALUE;
 
-    /** The inflight calls, read by a closer (AIMD grows only a limit in use); set by the bulkhead. */
+    /** Whose calls are in flight (a limit grows only when in use); set once, before any call. */
     private LockFreeBulkhead bulkhead;
 
     AdaptiveLimiter(AdaptiveLimit spec, Adaptive<Integer> limit, Ticker ticker) {
@@ -100,6 +101,11 @@ final class AdaptiveLimiter {
         while (rtt < (min = w.min) && !Window.MIN.compareAndSet(w, min, rtt)) {
             // another sample lowered it meanwhile: compare again
         }
+        int busy = bulkhead.inFlight() + 1;                // this call's permit is back already: count it
+        int most;
+        while (busy > (most = w.mostInFlight) && !Window.MOST.compareAndSet(w, most, busy)) {
+            // another sample raised it meanwhile: compare again
+        }
         int count = (int) (before & COUNT_MASK) + 1;
         if (count == spec.windowSize || end - w.openedAt >= windowNanos) {
             if (w.closed == 0 && Window.CLOSED.compareAndSet(w, 0, 1)) {
@@ -113,7 +119,7 @@ final class AdaptiveLimiter {
         int count = (int) (word & COUNT_MASK);
         long mean = count == 0 ? 0L : (word >>> COUNT_BITS) / count;
         int current = limit.get();
-        int next = count == 0 ? current : next(current, count, mean, w.min, w.drops);
+        int next = count == 0 ? current : next(current, mean, w.min, w.drops, w.mostInFlight);
         WINDOW.setRelease(this, new Window(now));
         if (next != current) {
             limit.set(next);       // the bulkhead follows (applyLimit); only listeners' fatal errors get out
@@ -121,7 +127,7 @@ final class AdaptiveLimiter {
     }
 
     /** The algorithm: the limit after a window with these totals, within [minLimit, maxLimit]. */
-    int next(int current, int count, long mean, long min, int drops) {
+    int next(int current, long mean, long min, int drops, int mostInFlight) {
         if (current != (int) Math.round(smoothed)) {
             smoothed = current;    // someone else set the limit: continue from it
         }
@@ -129,7 +135,7 @@ final class AdaptiveLimiter {
         if (spec.algorithm == AdaptiveLimit.Algorithm.AIMD) {
             if (drops > 0 || (thresholdNanos > 0 && mean > thresholdNanos)) {
                 target = Math.floor(current * spec.backoffRatio);
-            } else if (bulkhead == null || bulkhead.inFlight() * 2 >= current) {
+            } else if (mostInFlight * 2 >= current) {
                 target = current + 1;
             } else {
                 target = current;
@@ -140,8 +146,7 @@ final class AdaptiveLimiter {
                 lowest = min;
             }
             double gradient = mean <= 0 ? 1.0 : Math.max(0.5, Math.min(1.0, spec.tolerance * lowest / (double) mean));
-            boolean used = bulkhead == null || bulkhead.inFlight() * 2 >= current;
-            target = current * gradient + (gradient >= 1.0 && !used ? 0.0 : Math.sqrt(current));
+            target = current * gradient + (gradient >= 1.0 && mostInFlight * 2 < current ? 0.0 : Math.sqrt(current));
             smoothed = clamp(smoothed * (1 - spec.smoothing) + target * spec.smoothing);
         }
         return (int) Math.round(smoothed);
@@ -157,6 +162,7 @@ final class AdaptiveLimiter {
         static final VarHandle DROPS;
         static final VarHandle MIN;
         static final VarHandle CLOSED;
+        static final VarHandle MOST;
 
         static {
             try {
@@ -165,6 +171,7 @@ final class AdaptiveLimiter {
                 DROPS = l.findVarHandle(Window.class, "drops", int.class);
                 MIN = l.findVarHandle(Window.class, "min", long.class);
                 CLOSED = l.findVarHandle(Window.class, "closed", int.class);
+                MOST = l.findVarHandle(Window.class, "mostInFlight", int.class);
             } catch (ReflectiveOperationException e) {
                 throw new ExceptionInInitializerError(e);
             }
@@ -175,6 +182,7 @@ final class AdaptiveLimiter {
         volatile int drops;
         volatile long min = Long.MAX_VALUE;
         volatile int closed;
+        volatile int mostInFlight;     // the most calls in flight a sample saw, itself included
 
         Window(long openedAt) {
             this.openedAt = openedAt;
