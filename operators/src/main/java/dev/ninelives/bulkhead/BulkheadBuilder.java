@@ -41,6 +41,7 @@ public final class BulkheadBuilder {
     Bulkhead.QueueOrder queueOrder = Bulkhead.QueueOrder.FIFO;
     Ticker ticker = Ticker.system();
     boolean rejectionStackTraces;
+    AdaptiveLimit adaptiveLimit;
 
     BulkheadBuilder(String name) {
         Check.notNull(name, "name");
@@ -60,6 +61,7 @@ public final class BulkheadBuilder {
     public BulkheadBuilder maxConcurrent(int calls) {
         this.maxConcurrent = Check.inRange(calls, 1, MAX_CONCURRENT, "maxConcurrent");
         this.maxConcurrentSetting = null;
+        this.adaptiveLimit = null;
         return this;
     }
 
@@ -89,6 +91,30 @@ public final class BulkheadBuilder {
      */
     public BulkheadBuilder maxConcurrent(Adaptive<Integer> calls) {
         this.maxConcurrentSetting = Check.notNull(calls, "maxConcurrent");
+        this.adaptiveLimit = null;
+        return this;
+    }
+
+    /**
+     * Lets the bulkhead move its limit of concurrent calls by itself, from the latency and the
+     * failures of the calls it admits (see {@link AdaptiveLimit}). The limit starts at
+     * {@link AdaptiveLimit#initialLimit()} and stays within its min and max; it is the
+     * bulkhead's limit like any other: waiting, queue order, metrics and
+     * {@link Bulkhead#changeMaxConcurrent(int)} work as with a fixed one (a limit set by hand is
+     * where the algorithm continues from). Replaces a {@code maxConcurrent} given before, and a
+     * later {@code maxConcurrent} replaces it.
+     *
+     * <p>Calls are measured by the Reactor operators and pipelines (ninelives-reactor), from the
+     * permit to the outcome; {@link Bulkhead#tryAcquire()} and {@link Bulkhead#release()} used
+     * directly give no samples.
+     *
+     * @param limit the algorithm and its settings
+     * @return this builder
+     * @throws NullPointerException if {@code limit} is null
+     */
+    public BulkheadBuilder adaptiveLimit(AdaptiveLimit limit) {
+        this.adaptiveLimit = Check.notNull(limit, "adaptiveLimit");
+        this.maxConcurrentSetting = null;
         return this;
     }
 
@@ -215,6 +241,10 @@ public final class BulkheadBuilder {
         if (maxQueuedSet && maxWaitSetting == null && maxWait.isZero()) {
             throw new IllegalArgumentException("maxQueued(" + maxQueued + ") needs a positive maxWait, but maxWait was "
                     + maxWait + " (waiting off: no caller is ever queued); set maxWait(...) to let callers wait, or drop maxQueued");
+        }
+        if (adaptiveLimit != null) {
+            adaptiveLimit.validate();
+            maxConcurrent = adaptiveLimit.initialLimit();
         }
         return new LockFreeBulkhead(new BulkheadConfig(this));
     }

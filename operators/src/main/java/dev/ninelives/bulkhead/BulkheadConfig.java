@@ -28,6 +28,7 @@ public final class BulkheadConfig {
     private final Bulkhead.QueueOrder queueOrder;
     private final Ticker ticker;
     private final boolean rejectionStackTraces;
+    private final AdaptiveLimit adaptiveLimit;
     /** The adaptives the user gave the builder; null where the value was fixed. */
     private final Adaptive<Integer> givenMaxConcurrent;
     private final Adaptive<Duration> givenMaxWait;
@@ -42,6 +43,7 @@ public final class BulkheadConfig {
         this.queueOrder = b.queueOrder;
         this.ticker = b.ticker;
         this.rejectionStackTraces = b.rejectionStackTraces;
+        this.adaptiveLimit = b.adaptiveLimit;
         this.givenMaxConcurrent = b.maxConcurrentSetting;
         this.givenMaxWait = b.maxWaitSetting;
         this.maxQueuedSet = b.maxQueuedSet;
@@ -75,6 +77,7 @@ public final class BulkheadConfig {
         b.queueOrder = queueOrder;
         b.ticker = ticker;
         b.rejectionStackTraces = rejectionStackTraces;
+        b.adaptiveLimit = adaptiveLimit;
         return b;
     }
 
@@ -108,6 +111,17 @@ public final class BulkheadConfig {
      */
     public int maxConcurrent() {
         return maxConcurrent.get();
+    }
+
+    /**
+     * Returns the adaptive limit that moves {@link #maxConcurrent()}
+     * ({@link BulkheadBuilder#adaptiveLimit(AdaptiveLimit)}), or null for a limit that moves only
+     * when it is set.
+     *
+     * @return the adaptive limit, or null
+     */
+    public AdaptiveLimit adaptiveLimit() {
+        return adaptiveLimit;
     }
 
     /** The adaptive setting the limit follows. */

@@ -134,12 +134,16 @@ final class LockFreeBulkhead implements Bulkhead, WaitingBulkhead, Bindings.Owne
     private volatile Consumer<? super BulkheadEvent>[] rejectedListeners = NONE;
     private volatile Consumer<? super BulkheadEvent>[] finishedListeners = NONE;
     private volatile Object waitTimer;    // the Reactor bridge's shared timer of waits, opaque here
+    /** Moves the limit from the calls' latency; null for a limit that moves only when set. */
+    private final AdaptiveLimiter limiter;
 
     LockFreeBulkhead(BulkheadConfig config) {
         this.config = config;
         this.name = config.name();
         this.maxQueued = config.maxQueued();
         this.queue = WaitQueue.of(config.queueOrder());
+        AdaptiveLimit adaptive = config.adaptiveLimit();
+        this.limiter = adaptive == null ? null : new AdaptiveLimiter(adaptive, config.maxConcurrentSetting(), config.ticker());
         this.full = newRejection(BulkheadFullException.Reason.FULL);
         this.queueFull = newRejection(BulkheadFullException.Reason.QUEUE_FULL);
         // the wait: checked from now on, read through a view computed once per change, and its
@@ -154,6 +158,38 @@ final class LockFreeBulkhead implements Bulkhead, WaitingBulkhead, Bindings.Owne
         int initial = AdaptiveBinding.bind(config.maxConcurrentSetting(), this::checkLimit, this::applyLimit, bindings);
         MAX_CONCURRENT.getAndAdd(this, initial);
         STATE.getAndAdd(this, initial * PERMIT);
+        if (limiter != null) {
+            limiter.attach(this);
+        }
+    }
+
+    /** The calls holding a permit now (a moment's view while the limit changes). */
+    int inFlight() {
+        return Math.max(0, maxConcurrent - permits(state));
+    }
+
+    @Override
+    public boolean timesCalls() {
+        return limiter != null;
+    }
+
+    @Override
+    public long callStarted() {
+        return limiter.now();
+    }
+
+    /*
+     * The permit goes back first, so that a fatal error from the limit's change (a listener of
+     * the adaptive) propagates only once this bulkhead is whole; then the sample is recorded,
+     * even if the release rethrew a granted waiter's or a listener's error.
+     */
+    @Override
+    public void release(long startedAt, boolean failed) {
+        try {
+            release();
+        } finally {
+            limiter.record(startedAt, failed);
+        }
     }
 
     /** Not API (see {@link Bindings}): the bulkhead's bindings to its adaptive settings. */

@@ -115,4 +115,31 @@ public interface WaitingBulkhead {
      * @return the exception to signal
      */
     BulkheadFullException rejection(int admitted);
+
+    /**
+     * Returns true if the bulkhead's limit is adaptive and the caller must time its calls:
+     * {@link #callStarted()} when the permit is taken and {@link #release(long, boolean)}
+     * instead of {@code release()}. A fixed limit returns false, and its callers pay nothing.
+     *
+     * @return whether calls are timed
+     */
+    boolean timesCalls();
+
+    /**
+     * Reads the bulkhead's ticker when a call takes its permit; only if {@link #timesCalls()}.
+     *
+     * @return the reading to give to {@link #release(long, boolean)}
+     */
+    long callStarted();
+
+    /**
+     * Returns a permit and records the call's latency and outcome for the adaptive limit (which
+     * may move the limit on this thread); only if {@link #timesCalls()}. A cancelled call, which
+     * gives no sample, calls {@code release()}. Errors as for {@code release()}: the permit is
+     * back, and the sample recorded, before anything is rethrown.
+     *
+     * @param startedAt what {@link #callStarted()} returned
+     * @param failed    true if the call ended with an error (a drop)
+     */
+    void release(long startedAt, boolean failed);
 }

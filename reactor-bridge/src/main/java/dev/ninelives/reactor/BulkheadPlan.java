@@ -18,6 +18,8 @@ final class BulkheadPlan<T> {
     final Scheduler scheduler;
     /** A Mono returns its permit at its first outcome; a Flux at its terminal signal. */
     final boolean mono;
+    /** The bulkhead's limit is adaptive: each call is timed from its permit to its outcome. */
+    final boolean timed;
 
     BulkheadPlan(CorePublisher<? extends T> source, Bulkhead bulkhead, Scheduler scheduler, boolean mono) {
         this.source = source;
@@ -25,6 +27,7 @@ final class BulkheadPlan<T> {
         this.permits = (WaitingBulkhead) bulkhead;     // Bulkhead is sealed: every one is a WaitingBulkhead
         this.scheduler = scheduler;
         this.mono = mono;
+        this.timed = permits.timesCalls();
     }
 
     Scheduler scheduler() {
@@ -67,8 +70,19 @@ final class BulkheadPlan<T> {
      */
     void subscribe(CoreSubscriber<? super T> actual) {
         if (admit(actual, null)) {
-            new BulkheadSubscriber<>(actual, this, BulkheadSubscriber.HELD).subscribeSource();
+            (timed ? new TimedBulkheadSubscriber<>(actual, this) : new BulkheadSubscriber<>(actual, this, BulkheadSubscriber.HELD))
+                    .subscribeSource();
         }
+    }
+
+    /**
+     * Runs a call of a fused pipeline whose bulkhead permit {@link #admit} took, when the limit
+     * is adaptive: a timed bulkhead subscriber holds the permit and runs the stages inside the
+     * bulkhead (this plan's source), with the fallback around it, exactly as for a call that
+     * waited. The pipeline's own subscriber then holds no permit and needs no field for the time.
+     */
+    void subscribeTimed(CoreSubscriber<? super T> actual, Fallback<? extends T> fallback) {
+        new TimedBulkheadSubscriber<>(FallbackSubscriber.around(actual, fallback, mono), this).subscribeSource();
     }
 
     /**

@@ -37,7 +37,9 @@ import java.lang.invoke.VarHandle;
  * fatal error gets the same treatment: permit back, subscriber signalled, then rethrown.
  *
  * Layout: actual, plan, s and the int state keep the subscriber of a call that did not wait at
- * 32 bytes with compressed oops; what waiting needs lives in the subclass.
+ * 32 bytes with compressed oops; what waiting needs lives in the subclass, and so does the
+ * start time of a call whose bulkhead has an adaptive limit (TimedBulkheadSubscriber): a
+ * bulkhead with a fixed limit pays no field and no ticker read.
  */
 class BulkheadSubscriber<T> implements CoreSubscriber<T>, Subscription, Scannable {
 
@@ -70,6 +72,7 @@ class BulkheadSubscriber<T> implements CoreSubscriber<T>, Subscription, Scannabl
     /** Subscribes the source; if its subscribe throws, the permit still returns exactly once. */
     final void subscribeSource() {
         try {
+            started();
             plan.source.subscribe(this);
         } catch (Throwable e) {
             subscribeFailed(e);
@@ -97,7 +100,7 @@ class BulkheadSubscriber<T> implements CoreSubscriber<T>, Subscription, Scannabl
             int p = (int) STATE.getAndSet(this, TERMINATED);
             try {
                 if (p == HELD) {
-                    releasePermit();
+                    releaseOutcome(true);
                 }
             } finally {
                 if (p == HELD || p == VALUE) {         // not terminated, not cancelled: the subscriber still waits
@@ -108,7 +111,20 @@ class BulkheadSubscriber<T> implements CoreSubscriber<T>, Subscription, Scannabl
         }
     }
 
+    /** The call starts, holding its permit: a timed subscriber reads the bulkhead's ticker. */
+    void started() {
+    }
+
+    /** Returns the permit of a call cancelled before its outcome: no sample for an adaptive limit. */
     final void releasePermit() {
+        plan.bulkhead.release();
+    }
+
+    /**
+     * Returns the permit at the call's outcome; a timed subscriber records the call's latency
+     * (and whether it failed) for the bulkhead's adaptive limit.
+     */
+    void releaseOutcome(boolean failed) {
         plan.bulkhead.release();
     }
 
@@ -129,7 +145,7 @@ class BulkheadSubscriber<T> implements CoreSubscriber<T>, Subscription, Scannabl
         }
         if (plan.mono && p == HELD && STATE.compareAndSet(this, HELD, VALUE)) { // fails only if cancel took the permit
             try {
-                releasePermit();
+                releaseOutcome(false);
             } finally {
                 actual.onNext(t);
             }
@@ -147,7 +163,7 @@ class BulkheadSubscriber<T> implements CoreSubscriber<T>, Subscription, Scannabl
         }
         if (p == HELD) {
             try {
-                releasePermit();
+                releaseOutcome(true);
             } finally {
                 actual.onError(t);
             }
@@ -164,7 +180,7 @@ class BulkheadSubscriber<T> implements CoreSubscriber<T>, Subscription, Scannabl
         }
         if (p == HELD) {
             try {
-                releasePermit();
+                releaseOutcome(false);
             } finally {
                 actual.onComplete();
             }

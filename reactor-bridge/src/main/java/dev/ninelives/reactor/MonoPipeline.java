@@ -42,7 +42,11 @@ final class MonoPipeline<T> extends MonoOperator<T, T> {
             }
             subscriber(actual, FusedStages.NONE).start();
         } else if (waiting.admit(actual, plan.fallback)) {
-            subscriber(actual, FusedStages.HELD).start();
+            if (waiting.timed) {
+                waiting.subscribeTimed(actual, plan.fallback);   // an adaptive limit times the call (see BulkheadPlan)
+            } else {
+                subscriber(actual, FusedStages.HELD).start();
+            }
         }
     }
 

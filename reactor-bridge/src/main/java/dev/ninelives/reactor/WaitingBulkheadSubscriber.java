@@ -68,6 +68,7 @@ final class WaitingBulkheadSubscriber<T> extends BulkheadSubscriber<T> implement
     volatile WaitTimer.Node timer;    // this waiter's entry in the bulkhead's WaitTimer
     long waitNanos;                   // the wait it started with, quoted if it times out; published by add()
     long queuedAt;
+    long startedAt;                   // when the permit came, for an adaptive limit
 
     WaitingBulkheadSubscriber(CoreSubscriber<? super T> actual, BulkheadPlan<T> plan) {
         super(actual, plan, WAITING);
@@ -167,6 +168,22 @@ final class WaitingBulkheadSubscriber<T> extends BulkheadSubscriber<T> implement
     public void granted() {
         stopTiming();
         subscribeSource();
+    }
+
+    @Override
+    void started() {
+        if (plan.timed) {
+            startedAt = plan.permits.callStarted();
+        }
+    }
+
+    @Override
+    void releaseOutcome(boolean failed) {
+        if (plan.timed) {
+            plan.permits.release(startedAt, failed);
+        } else {
+            plan.bulkhead.release();
+        }
     }
 
     @Override

@@ -57,6 +57,7 @@ class ConventionsTest {
             "dev.ninelives.retry.RetryBudget",
             "dev.ninelives.retry.RetryBudgetBuilder",
             "dev.ninelives.bulkhead.Bulkhead",
+            "dev.ninelives.bulkhead.AdaptiveLimit", "dev.ninelives.bulkhead.AdaptiveLimit$Algorithm",
             "dev.ninelives.bulkhead.Bulkhead$QueueOrder",
             "dev.ninelives.bulkhead.BulkheadBuilder",
             "dev.ninelives.bulkhead.BulkheadConfig",

@@ -64,7 +64,8 @@ class PropertyKeysCoverageTest {
             entry("maxQueued", "max-queued"),
             entry("queueOrder", "queue-order"),
             entry("rejectionStackTraces", "rejection-stack-traces"),
-            entry("ticker", CODE + "a clock"));
+            entry("ticker", CODE + "a clock"),
+            entry("adaptiveLimit", CODE + "an AdaptiveLimit (AdaptiveLimit.named(...) takes the algorithm's name); no keys yet"));
 
     private static final Map<String, String> PIPELINE = Map.ofEntries(
             entry("breaker", "breaker"), entry("noBreaker", "breaker"),

@@ -1,0 +1,191 @@
+package dev.ninelives.bulkhead;
+
+import dev.ninelives.core.Adaptive;
+import dev.ninelives.core.Ticker;
+import dev.ninelives.internal.Check;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/*
+ * The adaptive limit's samples and algorithm. Lock-free.
+ *
+ * Recording. The current Window is read with one volatile load. A sample is one getAndAdd on the
+ * window's packed word (count in the low 16 bits, summed latency in nanoseconds in the high 48),
+ * plus one getAndAdd on its drops when the call failed, plus a CAS on the minimum only when the
+ * sample is below it and on the most calls in flight only when the bulkhead is busier than any
+ * sample of the window saw it (both rare once a window has a few samples). No CAS loop on the common path: concurrent recorders never retry.
+ *
+ * Closing. Exactly one recorder closes a window: the one whose getAndAdd brought the count to
+ * windowSize, or, for a window older than windowDuration, the one that wins the CAS on `closed`
+ * (the count path takes the same CAS, so the two ways cannot both close it). The closer computes
+ * the new limit from the window's totals, installs a fresh Window (release) and then sets the
+ * bulkhead's limit through its Adaptive, the same path as changeMaxConcurrent, so the permits
+ * in flight are kept and waiters are served by the growth. Samples that land in a window after
+ * it closed are lost: benign, the next window is a moment away.
+ *
+ * The algorithm's own state (the smoothed limit, the lowest latency seen) is touched only by a
+ * closer. Closers are serialized: the next window, the only one that can close next, is
+ * published by the previous closer after it wrote that state, and read (acquire) by whoever
+ * closes it. So those fields are plain.
+ *
+ * Cost. One ticker read at the permit and one at the outcome (by the caller), the recording
+ * above, and a window allocation per window (every windowSize calls). A bulkhead with a fixed
+ * limit has no limiter and pays nothing.
+ */
+final class AdaptiveLimiter {
+
+    private static final VarHandle WINDOW;
+
+    static {
+        try {
+            WINDOW = MethodHandles.lookup().findVarHandle(AdaptiveLimiter.class, "window", Window.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private static final int COUNT_BITS = 16;
+    private static final long COUNT_MASK = (1L << COUNT_BITS) - 1;
+    /** A sample's latency is capped so that a full window's sum fits in 48 bits (about 17 s a sample). */
+    static final long MAX_SAMPLE_NANOS = (1L << 48) / (1L << 14);
+
+    private final AdaptiveLimit spec;
+    private final Adaptive<Integer> limit;
+    private final Ticker ticker;
+    private final long windowNanos;
+    private final long thresholdNanos;
+    private volatile Window window;
+
+    // closer-only state (see the protocol above)
+    private double smoothed;
+    private long lowest = Long.MAX_VALUE;
+
+    /** Whose calls are in flight (a limit grows only when in use); set once, before any call. */
+    private LockFreeBulkhead bulkhead;
+
+    AdaptiveLimiter(AdaptiveLimit spec, Adaptive<Integer> limit, Ticker ticker) {
+        this.spec = spec;
+        this.limit = limit;
+        this.ticker = ticker;
+        this.windowNanos = Check.nanos(spec.windowDuration);
+        this.thresholdNanos = Check.nanos(spec.latencyThreshold);
+        this.smoothed = limit.get();
+        this.window = new Window(ticker.read());
+    }
+
+    void attach(LockFreeBulkhead bulkhead) {
+        this.bulkhead = bulkhead;
+    }
+
+    /** The bulkhead's ticker, read at the permit. */
+    long now() {
+        return ticker.read();
+    }
+
+    /**
+     * Records one call that started at {@code startedAt}; may close the window and move the limit.
+     *
+     * @param startedAt what {@link #now()} returned when the permit was taken
+     * @param dropped   true if the call failed
+     */
+    void record(long startedAt, boolean dropped) {
+        long end = ticker.read();
+        long rtt = Math.min(Math.max(0L, end - startedAt), MAX_SAMPLE_NANOS);
+        Window w = (Window) WINDOW.getAcquire(this);
+        long before = (long) Window.WORD.getAndAdd(w, (rtt << COUNT_BITS) | 1L);
+        if (dropped) {
+            Window.DROPS.getAndAdd(w, 1);
+        }
+        long min;
+        while (rtt < (min = w.min) && !Window.MIN.compareAndSet(w, min, rtt)) {
+            // another sample lowered it meanwhile: compare again
+        }
+        int busy = bulkhead.inFlight() + 1;                // this call's permit is back already: count it
+        int most;
+        while (busy > (most = w.mostInFlight) && !Window.MOST.compareAndSet(w, most, busy)) {
+            // another sample raised it meanwhile: compare again
+        }
+        int count = (int) (before & COUNT_MASK) + 1;
+        if (count == spec.windowSize || end - w.openedAt >= windowNanos) {
+            if (w.closed == 0 && Window.CLOSED.compareAndSet(w, 0, 1)) {
+                close(w, end);
+            }
+        }
+    }
+
+    private void close(Window w, long now) {
+        long word = w.word;
+        int count = (int) (word & COUNT_MASK);
+        long mean = count == 0 ? 0L : (word >>> COUNT_BITS) / count;
+        int current = limit.get();
+        int next = count == 0 ? current : next(current, mean, w.min, w.drops, w.mostInFlight);
+        WINDOW.setRelease(this, new Window(now));
+        if (next != current) {
+            limit.set(next);       // the bulkhead follows (applyLimit); only listeners' fatal errors get out
+        }
+    }
+
+    /** The algorithm: the limit after a window with these totals, within [minLimit, maxLimit]. */
+    int next(int current, long mean, long min, int drops, int mostInFlight) {
+        if (current != (int) Math.round(smoothed)) {
+            smoothed = current;    // someone else set the limit: continue from it
+        }
+        double target;
+        if (spec.algorithm == AdaptiveLimit.Algorithm.AIMD) {
+            if (drops > 0 || (thresholdNanos > 0 && mean > thresholdNanos)) {
+                target = Math.floor(current * spec.backoffRatio);
+            } else if (mostInFlight * 2 >= current) {
+                target = current + 1;
+            } else {
+                target = current;
+            }
+            smoothed = clamp(target);
+        } else {
+            if (min < lowest) {
+                lowest = min;
+            }
+            double gradient = mean <= 0 ? 1.0 : Math.max(0.5, Math.min(1.0, spec.tolerance * lowest / (double) mean));
+            target = current * gradient + (gradient >= 1.0 && mostInFlight * 2 < current ? 0.0 : Math.sqrt(current));
+            smoothed = clamp(smoothed * (1 - spec.smoothing) + target * spec.smoothing);
+        }
+        return (int) Math.round(smoothed);
+    }
+
+    private double clamp(double value) {
+        return Math.max(spec.minLimit, Math.min(spec.maxLimit, value));
+    }
+
+    /** One sample window; recorded into lock-free, closed by exactly one recorder. */
+    static final class Window {
+        static final VarHandle WORD;
+        static final VarHandle DROPS;
+        static final VarHandle MIN;
+        static final VarHandle CLOSED;
+        static final VarHandle MOST;
+
+        static {
+            try {
+                MethodHandles.Lookup l = MethodHandles.lookup();
+                WORD = l.findVarHandle(Window.class, "word", long.class);
+                DROPS = l.findVarHandle(Window.class, "drops", int.class);
+                MIN = l.findVarHandle(Window.class, "min", long.class);
+                CLOSED = l.findVarHandle(Window.class, "closed", int.class);
+                MOST = l.findVarHandle(Window.class, "mostInFlight", int.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        final long openedAt;
+        volatile long word;            // summed latency (high 48 bits) | count (low 16)
+        volatile int drops;
+        volatile long min = Long.MAX_VALUE;
+        volatile int closed;
+        volatile int mostInFlight;     // the most calls in flight a sample saw, itself included
+
+        Window(long openedAt) {
+            this.openedAt = openedAt;
+        }
+    }
+}
