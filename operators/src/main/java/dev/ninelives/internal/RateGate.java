@@ -11,7 +11,7 @@ import dev.ninelives.ratelimit.RequestNotPermittedException;
  * it. A reservation is the instant its permit is the caller's (now or later: wait
  * {@code instant - now}). The caller keeps the rate and the instant to give the permit back ({@link #giveBack}) if it gives up before that
  * instant. {@link #REFUSED} means nothing was reserved: the caller then asks for the refusal
- * ({@link #refuse}), which counts it, tells the listeners and returns the exception. A granted
+ * ({@link #refuse}), which counts it and returns the exception, then {@link #announceRefused()}. A granted
  * reservation is announced with {@link #announce(Rate, long, long)}.
  */
 public abstract class RateGate {
@@ -103,16 +103,22 @@ public abstract class RateGate {
     public abstract boolean giveBack(Rate rate, long instant);
 
     /**
-     * Counts a refusal, tells the rejected listeners and returns the exception to signal.
+     * Counts a refusal and returns the exception to signal; calls no listener, never throws:
+     * call {@link #announceRefused()} next.
      *
      * @param rate         the rate the attempt used
      * @param now          the ticker's reading of the attempt
      * @param maxWaitNanos the longest wait the caller accepted
      * @return the exception (shared while the state does not move, unless stack traces are on)
-     * @throws Error a listener's JVM-fatal error, once the refusal is counted; the caller must
-     *               then still signal its subscriber
      */
     public abstract RequestNotPermittedException refuse(Rate rate, long now, long maxWaitNanos);
+
+    /**
+     * Tells the rejected listeners about a refusal already counted.
+     *
+     * @throws Error a listener's JVM-fatal error; the caller must still signal its subscriber
+     */
+    public abstract void announceRefused();
 
     /**
      * Tells the permitted listeners about a granted reservation; a listener's JVM-fatal error is

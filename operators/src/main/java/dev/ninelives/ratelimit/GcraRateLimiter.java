@@ -190,12 +190,15 @@ final class GcraRateLimiter extends RateGate implements RateLimiter, Bindings.Ow
     public RequestNotPermittedException refuse(Rate r, long now, long maxWait) {
         REFUSED_CALLS.getAndAdd(this, 1L);
         long admittedFrom = next(r, last, now) - maxWait;
-        RequestNotPermittedException e = rejection(admittedFrom);
+        return rejection(admittedFrom);
+    }
+
+    @Override
+    public void announceRefused() {
         Consumer<? super RateLimiterEvent>[] ls = rejectedListeners;
         if (ls.length != 0) {
             Guard.notifyAll(name, ls, new RateLimiterEvent(name, RateLimiterEvent.Type.REJECTED, 0L));
         }
-        return e;
     }
 
     private RequestNotPermittedException rejection(long admittedFrom) {
@@ -250,7 +253,9 @@ final class GcraRateLimiter extends RateGate implements RateLimiter, Bindings.Ow
         long now = ticker.read();
         long reserved = reserve(r, now, maxWaitNanos);
         if (reserved == REFUSED) {
-            return new Reservation(this, r, 0L, 0L, refuse(r, now, maxWaitNanos));
+            RequestNotPermittedException e = refuse(r, now, maxWaitNanos);
+            announceRefused();                         // a fatal error propagates; the refusal is counted
+            return new Reservation(this, r, 0L, 0L, e);
         }
         long wait = Math.max(0L, reserved - now);
         announce(r, reserved, wait);
