@@ -350,7 +350,7 @@ public final class NineLives {
 
     /**
      * Protects a Mono, a Flux or any Publisher with every stage of a {@link Pipeline}, in the
-     * pipeline's order: the bulkhead (one permit per call), the total timeout, the retry (the
+     * pipeline's order: the rate limiter (one permit per call), the bulkhead (one permit per call), the total timeout, the retry (the
      * attempts), the circuit breaker (a permit per attempt), the attempt timeout, then the
      * source. A Mono stays a Mono, a Flux stays a Flux.
      *
