@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -224,15 +225,43 @@ class RateLimiterOperatorTest {
         }
     }
 
+    /**
+     * A call whose deadline passed before it reached the limiter ends with the deadline's error
+     * and asks the limiter for nothing. The deadline's clock is a scheduler whose time the test
+     * moves and whose tasks never run, so only the limiter's own check can end the call.
+     */
     @Test
     void aPassedDeadlineAsksForNothing() {
+        AtomicLong nanos = new AtomicLong();
+        reactor.core.scheduler.Scheduler clock = new reactor.core.scheduler.Scheduler() {
+            @Override
+            public reactor.core.Disposable schedule(Runnable task) {
+                return reactor.core.Disposables.single();
+            }
+
+            @Override
+            public reactor.core.Disposable schedule(Runnable task, long delay, java.util.concurrent.TimeUnit unit) {
+                return reactor.core.Disposables.single();
+            }
+
+            @Override
+            public long now(java.util.concurrent.TimeUnit unit) {
+                return unit.convert(nanos.get(), java.util.concurrent.TimeUnit.NANOSECONDS);
+            }
+
+            @Override
+            public Worker createWorker() {
+                return reactor.core.scheduler.Schedulers.immediate().createWorker();
+            }
+        };
         RateLimiter rl = tenPerSecond(1, Duration.ZERO);
-        StepVerifier.withVirtualTime(() -> Mono.just(1).delaySubscription(Duration.ofMillis(20))
-                        .transform(NineLives.deadline(Duration.ofMillis(10))))
-                .thenAwait(Duration.ofMillis(20))
-                .expectError()
+        StepVerifier.create(Mono.just(1).transform(NineLives.rateLimiter(rl))
+                        .delaySubscription(Mono.fromRunnable(() -> nanos.addAndGet(20_000_000L)))
+                        .transform(NineLives.deadline(Duration.ofMillis(10), clock)))
+                .expectErrorSatisfies(e -> assertThat(NineLives.isTimeout(e)).isTrue())
                 .verify(Duration.ofSeconds(10));
         assertThat(rl.metrics().refusedCalls()).isZero();
+        assertThat(rl.metrics().availablePermits()).as("no permit spent").isEqualTo(1);
     }
 
     /** A waiter cancelled by a deadline that passes during its wait gives its permit back. */
