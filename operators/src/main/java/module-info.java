@@ -17,5 +17,6 @@ module dev.ninelives.operators {
     exports dev.ninelives.breaker;
     exports dev.ninelives.retry;
     exports dev.ninelives.keyed;
+    exports dev.ninelives.ratelimit;
     exports dev.ninelives.internal to dev.ninelives.reactor;
 }

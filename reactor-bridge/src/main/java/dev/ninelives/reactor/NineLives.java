@@ -5,6 +5,8 @@ import dev.ninelives.bulkhead.Bulkhead;
 import dev.ninelives.bulkhead.BulkheadFullException;
 import dev.ninelives.breaker.CircuitBreaker;
 import dev.ninelives.core.Ticker;
+import dev.ninelives.ratelimit.RateLimiter;
+import dev.ninelives.ratelimit.RequestNotPermittedException;
 import dev.ninelives.internal.Check;
 import dev.ninelives.retry.Retry;
 import dev.ninelives.retry.RetryExhaustedException;
@@ -272,8 +274,83 @@ public final class NineLives {
     }
 
     /**
+     * Limits the rate of calls of a Mono, a Flux or any Publisher with a rate limiter: one permit
+     * per subscription (a Flux's elements are not counted). A Mono stays a Mono, a Flux stays a
+     * Flux, any other Publisher becomes a Flux.
+     *
+     * <pre>{@code
+     * RateLimiter limiter = RateLimiter.builder("geocoder")
+     *     .limitForPeriod(10).period(Duration.ofSeconds(1))
+     *     .maxWait(Duration.ofMillis(500))
+     *     .build();
+     *
+     * Mono<Place> place = geocoder.lookup(address).transform(NineLives.rateLimiter(limiter));
+     * }</pre>
+     *
+     * <p>What the operator does on each subscription:
+     * <ul>
+     *   <li><b>a permit is free now</b>: the source is subscribed at once, on the subscribing
+     *       thread, with the downstream subscriber itself (one CAS on the limiter, nothing
+     *       allocated).</li>
+     *   <li><b>a permit is free within {@code maxWait}</b>: the call reserves its instant at once
+     *       (callers are served in the order they reserved), the subscriber gets
+     *       {@code onSubscribe} at once, so it can request and cancel while it waits, and the
+     *       source is subscribed at that instant from a task on the Scheduler resolved at
+     *       subscription ({@code Schedulers.parallel()}, the virtual-time one under
+     *       {@code StepVerifier.withVirtualTime}), on that Scheduler's thread. No thread is held
+     *       meanwhile. A cancel during the wait disposes the task and gives the permit back if no
+     *       later caller has reserved since (otherwise it is forfeit; see {@link RateLimiter}).</li>
+     *   <li><b>refused</b>: {@code onSubscribe} then {@code onError(RequestNotPermittedException)},
+     *       whose {@link RequestNotPermittedException#retryAfter()} tells when a call would be
+     *       admitted; the source is never subscribed.</li>
+     * </ul>
+     * A Context deadline ({@link #deadline(Duration)}, a pipeline's total timeout) is respected:
+     * passed already, the call ends with its {@link TimeoutExceededException} and asks for no
+     * permit; a call whose deadline would pass before its reserved instant is refused at once
+     * (as above) and spends no permit.
+     *
+     * <p>The limiter reads its own ticker; to test with virtual time build it with
+     * {@link #schedulerTicker()}. <b>Listeners that throw:</b> a non-fatal throwable is logged
+     * and the call carries on; a JVM-fatal error propagates from {@code subscribe} once the
+     * subscriber had its signal: its refusal, or for a permitted listener {@code onError} with
+     * that error (the call does not start, and its permit is given back if it still can be).
+     *
+     * @param limiter the rate limiter; one is usually shared by every call to a dependency
+     * @param <T>     the element type
+     * @return a function for {@link Mono#transform} and {@link Flux#transform}
+     * @throws NullPointerException if {@code limiter} is null
+     */
+    public static <T> Function<Publisher<T>, Publisher<T>> rateLimiter(RateLimiter limiter) {
+        return rateLimiterOn(limiter, null);
+    }
+
+    /**
+     * As {@link #rateLimiter(RateLimiter)}, with waits scheduled on {@code scheduler}.
+     *
+     * @param limiter   the rate limiter
+     * @param scheduler where a call that waits is subscribed at its instant
+     * @param <T>       the element type
+     * @return a function for {@link Mono#transform} and {@link Flux#transform}
+     * @throws NullPointerException if an argument is null
+     */
+    public static <T> Function<Publisher<T>, Publisher<T>> rateLimiter(RateLimiter limiter, Scheduler scheduler) {
+        return rateLimiterOn(limiter, Check.notNull(scheduler, "scheduler"));
+    }
+
+    @SuppressWarnings("unchecked")
+    static <T> Function<Publisher<T>, Publisher<T>> rateLimiterOn(RateLimiter limiter, Scheduler scheduler) {
+        Check.notNull(limiter, "limiter");
+        return source -> {
+            if (source instanceof Mono) {
+                return MonoRateLimiter.assemble((Mono<T>) source, limiter, scheduler);
+            }
+            return FluxRateLimiter.assemble(Flux.from(source), limiter, scheduler);
+        };
+    }
+
+    /**
      * Protects a Mono, a Flux or any Publisher with every stage of a {@link Pipeline}, in the
-     * pipeline's order: the bulkhead (one permit per call), the total timeout, the retry (the
+     * pipeline's order: the rate limiter (one permit per call), the bulkhead (one permit per call), the total timeout, the retry (the
      * attempts), the circuit breaker (a permit per attempt), the attempt timeout, then the
      * source. A Mono stays a Mono, a Flux stays a Flux.
      *
@@ -564,6 +641,16 @@ public final class NineLives {
      */
     public static boolean isBulkheadFull(Throwable error) {
         return error instanceof BulkheadFullException;
+    }
+
+    /**
+     * Tells whether {@code error} is a rate limiter's refusal.
+     *
+     * @param error any throwable, possibly null
+     * @return true if it is a {@link RequestNotPermittedException}
+     */
+    public static boolean isRateLimited(Throwable error) {
+        return error instanceof RequestNotPermittedException;
     }
 
     /**

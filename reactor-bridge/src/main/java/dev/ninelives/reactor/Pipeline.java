@@ -3,6 +3,7 @@ package dev.ninelives.reactor;
 import dev.ninelives.breaker.CircuitBreaker;
 import dev.ninelives.breaker.CircuitBreakerConfig;
 import dev.ninelives.bulkhead.Bulkhead;
+import dev.ninelives.ratelimit.RateLimiter;
 import dev.ninelives.internal.Check;
 import dev.ninelives.internal.Text;
 import dev.ninelives.retry.Retry;
@@ -25,6 +26,7 @@ import java.util.Optional;
  *     .retry(retry)                               // up to N attempts per call
  *     .timeout(Duration.ofSeconds(1))             // the whole call, attempts and backoffs, 1 s
  *     .bulkhead(bulkhead)                         // one permit per call, across its attempts
+ *     .rateLimiter(limiter)                       // at most N calls per period, before anything else
  *     .build();
  *
  * Mono<Stock> stock = client.stock(sku).transform(NineLives.pipeline(inventory));
@@ -35,7 +37,10 @@ import java.util.Optional;
  * }</pre>
  *
  * <h2>The order</h2>
- * A call meets the stages in this order, from the outside in: the bulkhead (one permit per call,
+ * A call meets the stages in this order, from the outside in: the rate limiter (one permit per
+ * call; outermost, so that a call refused for rate never takes a bulkhead permit, and a call
+ * that waits for its rate permit waits holding no bulkhead permit and no other resource, and its
+ * wait does not count against the total timeout, as a bulkhead wait does not), the bulkhead (one permit per call,
  * held from its first attempt to its last, through the backoffs), the total timeout (its clock
  * starts once the permit is held; its deadline goes into the Context, so no backoff is started
  * that would end past it and the source can read what is left with
@@ -58,6 +63,7 @@ import java.util.Optional;
 public final class Pipeline {
 
     private final String name;
+    private final RateLimiter rateLimiter;
     private final Bulkhead bulkhead;
     private final Retry retry;
     private final CircuitBreaker breaker;
@@ -69,6 +75,7 @@ public final class Pipeline {
 
     private Pipeline(Builder b) {
         this.name = b.name;
+        this.rateLimiter = b.rateLimiter;
         this.bulkhead = b.bulkhead;
         this.retry = b.retry;
         this.breaker = b.breaker;
@@ -107,6 +114,7 @@ public final class Pipeline {
      */
     public Builder toBuilder(String name) {
         Builder b = new Builder(name);
+        b.rateLimiter = rateLimiter;
         b.bulkhead = bulkhead;
         b.retry = retry;
         b.breaker = breaker;
@@ -124,6 +132,15 @@ public final class Pipeline {
      */
     public String name() {
         return name;
+    }
+
+    /**
+     * Returns the rate limiter stage.
+     *
+     * @return the rate limiter, if the pipeline has one
+     */
+    public Optional<RateLimiter> rateLimiter() {
+        return Optional.ofNullable(rateLimiter);
     }
 
     /**
@@ -186,6 +203,14 @@ public final class Pipeline {
     /** The stages in the order a call meets them, with a line each. */
     List<String> stages() {
         List<String> lines = new ArrayList<>();
+        if (rateLimiter != null) {
+            var c = rateLimiter.config();
+            lines.add("rate limiter '" + rateLimiter.name() + "': one permit per call, before any other stage (a call refused"
+                    + " for rate takes no other permit, one that waits holds none); " + c.limitForPeriod() + " per "
+                    + Text.duration(c.period()) + ", bursts of " + c.burst() + ", "
+                    + (c.maxWait().isZero() ? "the others refused at once" : "the others wait up to " + Text.duration(c.maxWait())
+                    + " in arrival order"));
+        }
         if (bulkhead != null) {
             var c = bulkhead.config();
             lines.add("bulkhead '" + bulkhead.name() + "': one permit per call, held across its attempts; at most "
@@ -273,6 +298,7 @@ public final class Pipeline {
      */
     public static final class Builder {
         private final String name;
+        private RateLimiter rateLimiter;
         private Bulkhead bulkhead;
         private Retry retry;
         private CircuitBreaker breaker;
@@ -289,6 +315,24 @@ public final class Pipeline {
                 throw new IllegalArgumentException("name must not be blank, but was '" + name + "'");
             }
             this.name = name;
+        }
+
+        /**
+         * Adds the rate limiter stage: at most its limit of calls per period through the
+         * pipeline, one permit per call (not per attempt), outermost: before the bulkhead, so a
+         * call refused for rate never takes a bulkhead permit and a call waiting for its instant
+         * holds none.
+         *
+         * @param rateLimiter the rate limiter, usually shared by every call to the dependency
+         * @return this builder
+         * @throws NullPointerException  if {@code rateLimiter} is null
+         * @throws IllegalStateException if a rate limiter was already set (one copied by {@link Pipeline#toBuilder} may be replaced once)
+         */
+        public Builder rateLimiter(RateLimiter rateLimiter) {
+            Check.notNull(rateLimiter, "rateLimiter");
+            once(this.rateLimiter, 32, "rate limiter", rateLimiter.name());
+            this.rateLimiter = rateLimiter;
+            return this;
         }
 
         /**

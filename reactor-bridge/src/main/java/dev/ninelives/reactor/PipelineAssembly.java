@@ -3,6 +3,7 @@ package dev.ninelives.reactor;
 import dev.ninelives.breaker.CircuitBreaker;
 import dev.ninelives.bulkhead.Bulkhead;
 import dev.ninelives.internal.RetryRules;
+import dev.ninelives.ratelimit.RateLimiter;
 import dev.ninelives.retry.Retry;
 import org.reactivestreams.Publisher;
 import reactor.core.CorePublisher;
@@ -14,7 +15,13 @@ import java.time.Duration;
 
 /**
  * Assembles a {@link Pipeline} around a source, stage by stage in the pipeline's order, from the
- * inside out: attempt timeout, breaker, retry, total timeout, bulkhead.
+ * inside out: attempt timeout, breaker, retry, total timeout, bulkhead, rate limiter.
+ *
+ * <p>The rate limiter is always its own operator, in front of everything else (fused or not): it
+ * spends its permit when it subscribes the rest, and holds nothing afterwards, so there is nothing
+ * to fuse. A call with its permit free costs the rest nothing more (the operator subscribes the
+ * rest with the subscriber itself). With a fallback, the fallback is then the fallback operator's
+ * subscriber around the rate limiter, so that a refusal for rate falls back too.
  *
  * <p>What is fused: with a retry or a breaker (or both), one subscriber per call runs the
  * bulkhead's permit, the total timeout (the call's deadline in its Context, and its entry in the
@@ -44,7 +51,8 @@ final class PipelineAssembly {
         s = breaker(s, p.breaker().orElse(null));
         s = retry(s, p.retry().orElse(null), scheduler);
         s = limit(s, p.timeout().orElse(null), TimeoutExceededException.Stage.TOTAL_TIMEOUT, scheduler);
-        return bulkhead(s, p.bulkhead().orElse(null), scheduler);
+        s = bulkhead(s, p.bulkhead().orElse(null), scheduler);
+        return rateLimiter(s, p.rateLimiter().orElse(null), scheduler);
     }
 
     /**
@@ -62,8 +70,18 @@ final class PipelineAssembly {
      * for it, unless a total timeout can end the call from its timer (the fallback is then the
      * fallback operator's own subscriber around the stages), or nothing is fused.
      */
-    @SuppressWarnings("unchecked")
     static <T> Publisher<T> assemble(Publisher<T> source, Pipeline p, Fallback<? extends T> fallback) {
+        RateLimiter limiter = p.rateLimiter().orElse(null);
+        if (limiter == null) {
+            return assembleBelowRate(source, p, fallback);
+        }
+        Publisher<T> s = rateLimiter(assembleBelowRate(source, p, null), limiter, p.scheduler().orElse(null));
+        return fallback == null ? s : NineLives.<T>fallback(fallback).apply(s);
+    }
+
+    /** Every stage but the rate limiter. */
+    @SuppressWarnings("unchecked")
+    private static <T> Publisher<T> assembleBelowRate(Publisher<T> source, Pipeline p, Fallback<? extends T> fallback) {
         Scheduler scheduler = p.scheduler().orElse(null);
         Publisher<T> s = source instanceof Mono ? source : Flux.from(source);
         CircuitBreaker breaker = p.breaker().orElse(null);
@@ -135,6 +153,10 @@ final class PipelineAssembly {
 
     private static <T> Publisher<T> retry(Publisher<T> s, Retry retry, Scheduler scheduler) {
         return retry == null ? s : NineLives.<T>retryOn(retry, scheduler).apply(s);
+    }
+
+    private static <T> Publisher<T> rateLimiter(Publisher<T> s, RateLimiter limiter, Scheduler scheduler) {
+        return limiter == null ? s : NineLives.<T>rateLimiterOn(limiter, scheduler).apply(s);
     }
 
     private static <T> Publisher<T> bulkhead(Publisher<T> s, Bulkhead bulkhead, Scheduler scheduler) {

@@ -86,6 +86,34 @@ class BlockHoundInstalledTest {
     }
 
     /**
+     * Guards against a blocking call on the rate limiter's paths: permits free at once, waits
+     * scheduled on parallel threads and run there, waits cancelled (their task disposed, their
+     * permit given back) and refusals, all subscribed from parallel threads.
+     */
+    @Test
+    void aRateLimiterWithWaitersOnParallelThreadsNeverBlocks() {
+        List<Throwable> escaped = new CopyOnWriteArrayList<>();
+        Hooks.onErrorDropped(escaped::add);
+        Schedulers.onHandleError("blockhound-probe", (thread, error) -> escaped.add(error));
+        dev.ninelives.ratelimit.RateLimiter rl = dev.ninelives.ratelimit.RateLimiter.builder("nonBlockingRate")
+                .limitForPeriod(20_000).period(Duration.ofSeconds(1)).burst(20).maxWait(Duration.ofMillis(20)).build();
+        List<String> outcomes = Flux.range(0, 2_000)
+                .flatMap(i -> {
+                    Mono<String> call = Mono.just("value").transform(NineLives.rateLimiter(rl));
+                    if (i % 3 == 0) {
+                        call = call.transform(NineLives.timeout(Duration.ofNanos(1)));   // cancels waiters
+                    }
+                    return call.subscribeOn(Schedulers.parallel())
+                            .onErrorResume(e -> NineLives.isRateLimited(e) || NineLives.isTimeout(e),
+                                    e -> Mono.just(e.getClass().getSimpleName()));
+                }, 256)
+                .collectList()
+                .block(SAFETY);
+        assertThat(outcomes).hasSize(2_000).contains("value");
+        assertThat(escaped).isEmpty();
+    }
+
+    /**
      * Guards against a blocking call on the timeout's paths: timeouts and deadlines armed on
      * parallel threads, calls that end first and clear their slot, calls that time out on the
      * shared timer's task, cancels, and retries that look the deadline up in their Context.

@@ -69,6 +69,47 @@ class PipelineTest {
         assertThat(inOrder().explain()).isEqualTo(reversed().explain());
     }
 
+    /**
+     * Guards against a rate limiter inside the bulkhead: a call refused for rate must not take a
+     * bulkhead permit, and one that waits for its instant must not hold one while it waits. The
+     * rate limiter is outermost whatever the builder's order, and a fallback covers its refusal.
+     */
+    @Test
+    void theRateLimiterIsOutermost() {
+        reactor.test.scheduler.VirtualTimeScheduler vts = reactor.test.scheduler.VirtualTimeScheduler.getOrSet();
+        try {
+            Bulkhead one = Bulkhead.builder("rated").maxConcurrent(1).build();
+            dev.ninelives.ratelimit.RateLimiter rl = dev.ninelives.ratelimit.RateLimiter.builder("rated").limitForPeriod(10)
+                    .burst(1).maxWait(Duration.ofMillis(100)).ticker(NineLives.schedulerTicker()).build();
+            Pipeline p = Pipeline.builder("rated").retry(retry).rateLimiter(rl).bulkhead(one).build();
+            assertThat(p.explain().lines().toList().get(1)).startsWith("  1. rate limiter 'rated'");
+            assertThat(p.rateLimiter()).containsSame(rl);
+            TestPublisher<String> first = TestPublisher.create();
+            StepVerifier.create(first.mono().transform(NineLives.pipeline(p)))
+                    .then(() -> {
+                        assertThat(one.metrics().inFlight()).isEqualTo(1);
+                        AtomicInteger reached = new AtomicInteger();
+                        Mono<String> waiting = Mono.fromCallable(() -> "w" + reached.incrementAndGet())
+                                .transform(NineLives.pipeline(p));
+                        waiting.subscribe();                    // waits 100 ms for its rate permit
+                        assertThat(one.metrics().rejectedCalls()).as("the waiter asked the bulkhead nothing yet").isZero();
+                        StepVerifier.create(Mono.just("refused").transform(NineLives.pipeline(p, Fallback.toValue("fell back"))))
+                                .expectNext("fell back")
+                                .verifyComplete();
+                        assertThat(one.metrics().rejectedCalls()).as("a refusal for rate took no bulkhead permit").isZero();
+                        assertThat(rl.metrics().refusedCalls()).isEqualTo(1);
+                    })
+                    .then(() -> first.emit("first"))
+                    .expectNext("first")
+                    .verifyComplete();
+            vts.advanceTimeBy(Duration.ofMillis(100));
+            assertThat(one.metrics().inFlight()).isZero();
+            assertThat(rl.metrics().waiting()).isZero();
+        } finally {
+            reactor.test.scheduler.VirtualTimeScheduler.reset();
+        }
+    }
+
     @Test
     void explainSaysTheStagesInTheOrderACallMeetsThem() {
         String plan = reversed().explain();

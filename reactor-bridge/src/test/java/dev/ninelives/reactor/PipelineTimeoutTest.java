@@ -318,17 +318,21 @@ class PipelineTimeoutTest {
         Pipeline p = Pipeline.builder("inventory").attemptTimeout(Duration.ofMillis(300))
                 .breaker(breaker(10)).timeout(Duration.ofSeconds(2))
                 .retry(Retry.builder("inventory").maxAttempts(3).noBackoff().build())
-                .bulkhead(Bulkhead.builder("inventory").maxConcurrent(4).build()).build();
+                .bulkhead(Bulkhead.builder("inventory").maxConcurrent(4).build())
+                .rateLimiter(dev.ninelives.ratelimit.RateLimiter.builder("inventory").limitForPeriod(100).build()).build();
         List<String> lines = p.explain().lines().toList();
-        assertThat(lines).hasSize(7);
-        assertThat(lines.get(1)).startsWith("  1. bulkhead 'inventory'");
-        assertThat(lines.get(2)).isEqualTo("  2. total timeout: 2s for the whole call, attempts and backoffs, from the moment"
+        assertThat(lines).hasSize(8);
+        assertThat(lines.get(1)).isEqualTo("  1. rate limiter 'inventory': one permit per call, before any other stage"
+                + " (a call refused for rate takes no other permit, one that waits holds none); 100 per 1s, bursts of 100,"
+                + " the others refused at once");
+        assertThat(lines.get(2)).startsWith("  2. bulkhead 'inventory'");
+        assertThat(lines.get(3)).isEqualTo("  3. total timeout: 2s for the whole call, attempts and backoffs, from the moment"
                 + " it holds its permit; its deadline goes into the Context, so no backoff that would end past it is started");
-        assertThat(lines.get(3)).startsWith("  3. retry 'inventory'");
-        assertThat(lines.get(4)).startsWith("  4. circuit breaker 'inventory'");
-        assertThat(lines.get(5)).isEqualTo("  5. attempt timeout: 300ms per attempt; an attempt that takes longer is cancelled"
+        assertThat(lines.get(4)).startsWith("  4. retry 'inventory'");
+        assertThat(lines.get(5)).startsWith("  5. circuit breaker 'inventory'");
+        assertThat(lines.get(6)).isEqualTo("  6. attempt timeout: 300ms per attempt; an attempt that takes longer is cancelled"
                 + " and fails with a TimeoutExceededException, which the breaker records as a failure and the retry may retry");
-        assertThat(lines.get(6)).isEqualTo("  6. the source");
+        assertThat(lines.get(7)).isEqualTo("  7. the source");
         assertThat(p.timeout()).contains(Duration.ofSeconds(2));
         assertThat(p.attemptTimeout()).contains(Duration.ofMillis(300));
     }

@@ -70,7 +70,7 @@ class SitePagesTest {
         assertThat(pages).extracting(p -> p.getFileName().toString())
                 .contains("index.adoc", "getting-started.adoc", "breaker.adoc", "retry.adoc", "bulkhead.adoc",
                         "composing.adoc", "pipelines.adoc", "testing.adoc", "metrics.adoc", "performance.adoc",
-                        "live-configuration.adoc", "adaptive-concurrency.adoc");
+                        "live-configuration.adoc", "adaptive-concurrency.adoc", "rate-limiter.adoc");
         assertThat(attributes).containsKey("test-resources");
     }
 

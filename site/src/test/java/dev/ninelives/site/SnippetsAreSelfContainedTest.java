@@ -146,7 +146,7 @@ class SnippetsAreSelfContainedTest {
     @ParameterizedTest
     @ValueSource(strings = {"index.adoc", "getting-started.adoc", "bulkhead.adoc", "composing.adoc", "testing.adoc",
             "metrics.adoc", "breaker.adoc", "retry.adoc", "performance.adoc", "pipelines.adoc", "live-configuration.adoc",
-            "keyed-policies.adoc", "adaptive-concurrency.adoc"})
+            "keyed-policies.adoc", "adaptive-concurrency.adoc", "rate-limiter.adoc"})
     void everySnippetShowsItsImportsAndCallsNothingThePageDoesNotShow(String name) throws IOException {
         Path page = SitePagesTest.SOURCES.resolve(name);
         Shown shown = shown(page);

@@ -2,6 +2,7 @@ package dev.ninelives.reactor.micrometer;
 
 import dev.ninelives.breaker.CircuitBreaker;
 import dev.ninelives.bulkhead.Bulkhead;
+import dev.ninelives.ratelimit.RateLimiter;
 import dev.ninelives.internal.Check;
 import dev.ninelives.keyed.KeyedBreaker;
 import dev.ninelives.keyed.KeyedBulkhead;
@@ -12,7 +13,7 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.MeterBinder;
 
 /**
- * Publishes circuit breakers, retry policies and bulkheads to a Micrometer
+ * Publishes circuit breakers, retry policies, bulkheads and rate limiters to a Micrometer
  * {@code MeterRegistry}. Each factory returns a {@link MeterBinder}; binding it to a registry
  * registers the policy's meters there.
  *
@@ -122,6 +123,17 @@ import io.micrometer.core.instrument.binder.MeterBinder;
  *     <td>How long each permitted call waited for its permit, by the bulkhead's ticker; a call
  *         that got a permit at once records zero, so the count is the number of permitted
  *         calls.</td></tr>
+ * <tr><td>{@code ninelives.ratelimiter.available.permits}</td><td>gauge</td><td></td>
+ *     <td>Permits that could be taken now without waiting (up to the burst).</td></tr>
+ * <tr><td>{@code ninelives.ratelimiter.waiting}</td><td>gauge</td><td></td>
+ *     <td>Calls that reserved a permit and wait for its instant.</td></tr>
+ * <tr><td>{@code ninelives.ratelimiter.limit.for.period}</td><td>gauge</td><td></td>
+ *     <td>The current limit of permits per period.</td></tr>
+ * <tr><td>{@code ninelives.ratelimiter.rejected}</td><td>counter</td><td></td>
+ *     <td>Calls the rate limiter refused.</td></tr>
+ * <tr><td>{@code ninelives.ratelimiter.wait}</td><td>timer</td><td></td>
+ *     <td>How long each permitted call waits for its permit, by the limiter's ticker; zero when
+ *         free at once, so the count is the number of permitted calls.</td></tr>
  * </tbody>
  * </table>
  *
@@ -222,6 +234,36 @@ public final class NineLivesMeters {
         Check.notNull(bulkhead, "bulkhead");
         Check.notNull(tags, "tags");
         return new BulkheadMeters(bulkhead, tags);
+    }
+
+    /**
+     * Returns a binder for a rate limiter's meters: {@code ninelives.ratelimiter.*}, tagged with
+     * the limiter's name.
+     *
+     * @param limiter the rate limiter
+     * @return a binder; binding it registers the meters and the limiter listeners that feed
+     *     them, and throws {@link IllegalStateException} if another rate limiter of the same name is
+     *     bound to that registry already (see <a href="#one-policy-per-series">One policy per series</a>)
+     * @throws NullPointerException if {@code limiter} is null
+     */
+    public static MeterBinder rateLimiter(RateLimiter limiter) {
+        return rateLimiter(limiter, Tags.empty());
+    }
+
+    /**
+     * Returns a binder for a rate limiter's meters, with extra tags on every meter.
+     *
+     * @param limiter the rate limiter
+     * @param tags    tags added to every meter
+     * @return a binder; binding it registers the meters and the limiter listeners that feed
+     *     them, and throws {@link IllegalStateException} if another rate limiter of the same name
+     *     and tags is bound to that registry already
+     * @throws NullPointerException if {@code limiter} or {@code tags} is null
+     */
+    public static MeterBinder rateLimiter(RateLimiter limiter, Iterable<Tag> tags) {
+        Check.notNull(limiter, "limiter");
+        Check.notNull(tags, "tags");
+        return new RateLimiterMeters(limiter, tags);
     }
 
     /**
