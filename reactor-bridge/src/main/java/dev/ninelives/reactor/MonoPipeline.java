@@ -56,6 +56,13 @@ final class MonoPipeline<T> extends MonoOperator<T, T> {
      * pipeline has an attempt timeout it times inside.
      */
     private MonoPipelineSubscriber<T> subscriber(CoreSubscriber<? super T> actual, int held) {
+        if (plan.totalTimeout == null && plan.attemptTimeout == null) {
+            return new MonoPipelineSubscriber<>(actual, plan, held);   // kept small: the common case inlines
+        }
+        return timed(actual, held);
+    }
+
+    private MonoPipelineSubscriber<T> timed(CoreSubscriber<? super T> actual, int held) {
         TimeoutPlan<T> total = plan.totalTimeout;
         if (total != null) {
             Context context = actual.currentContext();
