@@ -33,7 +33,7 @@ import java.util.Optional;
  * Mono<Stock> orCached = client.stock(sku)
  *     .transform(NineLives.pipeline(inventory, Fallback.toValue(Stock.UNKNOWN)));
  * Flux<Item> items = client.items(order).transform(NineLives.pipeline(inventory));
- * System.out.println(inventory.explain());
+ * System.getLogger("inventory").log(System.Logger.Level.INFO, inventory.explain());   // the plan, once
  * }</pre>
  *
  * <h2>The order</h2>
