@@ -457,7 +457,7 @@ public final class Adaptive<T> {
         Runnable unchecked = addCheck(check);   // from now on the root refuses what the check refuses
         try {
             refresh();                          // so this view's value is one the check accepted
-        } catch (RuntimeException | Error e) {
+        } catch (Throwable e) {                 // whatever the check threw, fatal or not: unbind it, then rethrow
             unchecked.run();
             throw e;
         }

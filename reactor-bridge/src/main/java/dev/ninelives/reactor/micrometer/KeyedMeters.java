@@ -12,12 +12,15 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.MeterBinder;
 
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.WeakHashMap;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.function.ToDoubleFunction;
 
 /*
@@ -86,7 +89,8 @@ final class KeyedMeters<P> implements MeterBinder {
                     .description("Keys that entered or left the family's map, by how").register(registry));
         }
         Consumer<P> count = family.register(registry, tags);
-        // weak: a policy that left the map for good is not held; policies keep Object's identity equality
+        // weak: a policy that left the map for good is not held; policies keep Object's identity equality.
+        // Its lock is taken when a key enters the map or at bind time, never on a call.
         Set<P> watched = Collections.newSetFromMap(Collections.synchronizedMap(new WeakHashMap<>()));
         Consumer<P> watch = p -> {
             if (watched.add(p)) {
@@ -141,7 +145,7 @@ final class KeyedMeters<P> implements MeterBinder {
 
             @Override
             public Consumer<CircuitBreaker> register(MeterRegistry registry, Tags tags) {
-                Gauge.builder(BREAKER_REFUSING, keyed, k -> count(KeyedMeters.<CircuitBreaker>present(k), b -> b.state().refusesCalls()))
+                Gauge.builder(BREAKER_REFUSING, keyed, k -> count(present(k), b -> b.state().refusesCalls()))
                         .tags(tags).description("Keys whose breaker refuses calls now (OPEN or FORCED_OPEN)")
                         .register(registry);
                 CallRecordedEvent.Outcome[] outcomes = CallRecordedEvent.Outcome.values();
@@ -198,7 +202,7 @@ final class KeyedMeters<P> implements MeterBinder {
 
             @Override
             public Consumer<Bulkhead> register(MeterRegistry registry, Tags tags) {
-                Gauge.builder(BULKHEAD_IN_FLIGHT, keyed, k -> sum(KeyedMeters.<Bulkhead>present(k), b -> b.metrics().inFlight()))
+                Gauge.builder(BULKHEAD_IN_FLIGHT, keyed, k -> sum(present(k), b -> b.metrics().inFlight()))
                         .tags(tags).description("Calls holding a permit now, every key together")
                         .register(registry);
                 Counter permitted = Counter.builder(BULKHEAD_CALLS).tags(tags).tag("outcome", "permitted")
@@ -215,25 +219,25 @@ final class KeyedMeters<P> implements MeterBinder {
         };
     }
 
-    /** The policies of the keys in the map now; a gauge reads them when the registry is scraped. */
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private static <P> Iterable<P> present(Object keyed) {
-        java.util.List<P> out = new java.util.ArrayList<>();
-        if (keyed instanceof KeyedBreaker) {
-            KeyedBreaker k = (KeyedBreaker) keyed;
-            for (Object key : k.keys()) {
-                k.getIfPresent(key).ifPresent(p -> out.add((P) p));
-            }
-        } else {
-            KeyedBulkhead k = (KeyedBulkhead) keyed;
-            for (Object key : k.keys()) {
-                k.getIfPresent(key).ifPresent(p -> out.add((P) p));
-            }
+    /** The breakers of the keys in the map now; a gauge reads them when the registry is scraped. */
+    private static <K> List<CircuitBreaker> present(KeyedBreaker<K> keyed) {
+        List<CircuitBreaker> out = new ArrayList<>();
+        for (K key : keyed.keys()) {
+            keyed.getIfPresent(key).ifPresent(out::add);
         }
         return out;
     }
 
-    private static <P> double count(Iterable<P> policies, java.util.function.Predicate<P> test) {
+    /** The bulkheads of the keys in the map now. */
+    private static <K> List<Bulkhead> present(KeyedBulkhead<K> keyed) {
+        List<Bulkhead> out = new ArrayList<>();
+        for (K key : keyed.keys()) {
+            keyed.getIfPresent(key).ifPresent(out::add);
+        }
+        return out;
+    }
+
+    private static <P> double count(Iterable<P> policies, Predicate<P> test) {
         int n = 0;
         for (P p : policies) {
             if (test.test(p)) {

@@ -105,7 +105,7 @@ abstract class PolicyMeters implements MeterBinder {
             Set<Meter.Id> existing = ids(registry);
             try {
                 register(registry);
-            } catch (RuntimeException | Error e) {
+            } catch (Throwable e) {                   // any failure: none of this binding's meters stay, then it propagates
                 registeredSince(registry, existing).forEach(registry::remove);
                 throw e;
             }
@@ -124,7 +124,7 @@ abstract class PolicyMeters implements MeterBinder {
      * @param policy   the policy
      */
     static void unbind(MeterRegistry registry, Object policy) {
-        synchronized (BOUND) {
+        synchronized (BOUND) {                         // a registry removing a policy: off every call path
             Map<Series, Binding> bound = BOUND.get(registry);
             if (bound == null) {
                 return;
@@ -147,7 +147,7 @@ abstract class PolicyMeters implements MeterBinder {
      * @return true if some of its meters are registered there by a binding
      */
     static boolean isBound(MeterRegistry registry, Object policy) {
-        synchronized (BOUND) {
+        synchronized (BOUND) {                         // at bind time only: off every call path
             Map<Series, Binding> bound = BOUND.get(registry);
             return bound != null && bound.values().stream().anyMatch(b -> b.policy().get() == policy);
         }
