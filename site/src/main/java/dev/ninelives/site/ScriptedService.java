@@ -404,11 +404,12 @@ public final class ScriptedService implements TourService {
         }
 
         /**
-         * The tour's script, 21 s: 4 s healthy with a little noise; 3 s slow, every request
-         * answered but in 400 ms, above the breaker's slow-call threshold; a 3 s outage in which
-         * every request fails after 150 ms, most with a 503, every third by a connection closed
-         * without an answer; 5 s overloaded, at most 2 requests at once answered in 250 ms and a
-         * 429 at once for any more; then 6 s healthy again.
+         * The tour's script, 21 s: 4 s healthy with a little noise; 5 s overloaded, 2 requests
+         * at once answered in 110 ms and more at once answered more slowly (n at once in
+         * 110 ms x n / 2), so that its latency grows with the load it is given; 3 s slow, every
+         * request answered but in 400 ms, above the breaker's slow-call threshold; a 3 s outage
+         * in which every request fails after 150 ms, most with a 503, every third by a connection
+         * closed without an answer; then 6 s healthy again.
          *
          * @return the standard script
          */

@@ -64,7 +64,15 @@ import java.util.function.Consumer;
  * otherwise: the tour itself calls a real HTTP server, {@link HttpTourService}. The timeline
  * gives, each second, the calls and their outcomes, the retries, the refusals of the breaker
  * and of the bulkhead, the longest queue, the p50 and p99 of the latency the callers saw
- * (HdrHistogram), the breaker's state, and each transition as it happens; a summary closes it.
+ * (HdrHistogram), the bulkhead's limit, the breaker's state, and each transition as it happens; a
+ * summary closes it.
+ *
+ * <p>The policies come from {@link #CONFIGURATION}, keys as a user writes them, loaded with
+ * {@code NineLivesProperties}; the bulkhead's limit is the {@link #ADAPTIVE_LIMIT}. Halfway
+ * through the first phase that queues ({@link #reloadAt}), the run reloads the keys with
+ * {@link #reloadedConfiguration()}, as an operator would after editing the file, and prints the
+ * {@code ReloadReport} and what the reload kept: the bulkhead's wait changes in place, for the
+ * calls that start waiting from then on.
  *
  * <p>Time comes from one {@link Scheduler} and one {@link Ticker}: the scheduler times the
  * steady calls, the in-process service's latency, the retry's delays, the bulkhead's wait
@@ -85,13 +93,13 @@ public final class TourScenario {
     private static final Duration ADAPTIVE_THRESHOLD = Duration.ofMillis(150);
 
     /**
-     * The bulkhead's adaptive limit: AIMD between 1 and 8 calls at once, starting at 4; each
+     * The bulkhead's adaptive limit: AIMD between 1 and 5 calls at once, starting at 4; each
      * window of 10 calls (or 500 ms) whose mean time is above 150 ms, or with a call that
      * failed, takes a tenth off the limit (rounded down); a window in which the bulkhead was at
      * least half used adds one.
      */
     public static final AdaptiveLimit ADAPTIVE_LIMIT = AdaptiveLimit.aimd()
-            .minLimit(1).maxLimit(8).initialLimit(4)
+            .minLimit(1).maxLimit(5).initialLimit(4)
             .windowSize(10).windowDuration(Duration.ofMillis(500))
             .latencyThreshold(ADAPTIVE_THRESHOLD);
 
@@ -723,13 +731,18 @@ public final class TourScenario {
                     + " timeline to show", ""));
             out.accept(String.format(Locale.ROOT, "  %-9s one call every %d ms, each through the pipeline", "load",
                     callInterval.toMillis()));
+            out.accept(String.format(Locale.ROOT, "  %-9s %d keys from properties (ninelives.breaker|retry|bulkhead.inventory.*)%s",
+                    "config", CONFIGURATION.size(), reloadAt(script, callInterval) == null ? ""
+                            : ", reloaded at " + seconds(reloadAt(script, callInterval), 1) + " with " + RELOADED_KEY + "="
+                            + RELOADED_VALUE));
             out.accept("");
             out.accept("  each second: calls issued; calls that ended ok or failed; retries made (retried) and retries");
             out.accept("  the budget refused (denied); calls the breaker rejected; calls the bulkhead refused, after");
             out.accept("  waiting for a permit (timedout) or at once with its queue full (full); attempts the attempt");
             out.accept("  timeout cut (cut) and calls the fallback answered (fallback); the most callers waiting");
-            out.accept("  for a permit at once (queued); the median and 99th percentile of the time the calls that ended");
-            out.accept("  took, as their callers saw it, in ms (p50, p99); the breaker's state at the end of the second");
+            out.accept("  for a permit at once (queued); the bulkhead's limit at the end of the second (limit); the");
+            out.accept("  median and 99th percentile of the time the calls that ended took, as their callers saw it,");
+            out.accept("  in ms (p50, p99); the breaker's state at the end of the second");
             out.accept("");
             out.accept(String.format(Locale.ROOT, HEADER, "time", "service", "calls", "ok", "failed", "retried", "denied",
                     "rejected", "timedout", "full", "cut", "fallback", "queued", "limit", "p50", "p99", "state", "breaker"));
