@@ -17,7 +17,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * moment and counts as active; the phase decides the {@link Reply}. Once the reply has gone
  * out (or the connection has been closed) the caller reports it done with the
  * {@linkplain #doneOnce() runnable} it got for it. A
- * phase with a capacity refuses at once, with a 429, the requests beyond that many active ones.
+ * phase with a capacity refuses at once, with a 429, the requests beyond that many active ones,
+ * or, if it queues, serves them more slowly ({@link ScriptedService.Phase#latencyAt(int)}).
  * Thread-safe: requests arrive on any thread.
  */
 final class ScriptedBehaviour {
@@ -75,7 +76,7 @@ final class ScriptedBehaviour {
             requestsWhileDown.incrementAndGet();
         }
         int now = active.incrementAndGet();
-        if (phase.capacity() > 0 && now > phase.capacity()) {
+        if (phase.capacity() > 0 && !phase.queues() && now > phase.capacity()) {
             active.decrementAndGet();
             overloaded.incrementAndGet();
             return new Reply(Kind.OVERLOADED, Duration.ZERO, n, phase);
@@ -92,7 +93,7 @@ final class ScriptedBehaviour {
             kind = Kind.ANSWER;
             answered.incrementAndGet();
         }
-        return new Reply(kind, phase.latency(), n, phase);
+        return new Reply(kind, phase.latencyAt(now), n, phase);
     }
 
     /**

@@ -141,11 +141,16 @@ public final class ScriptedService implements TourService {
      *                            a lost connection where {@code loseConnectionOneIn} says so
      * @param loseConnectionOneIn 0 for none, n for every n-th request's connection closed by the
      *                            service, after the latency, without an answer
-     * @param capacity            0 for no limit, n for at most n requests at once: the service
-     *                            answers a request beyond that at once with a 429
+     * @param capacity            0 for no limit, n for at most n requests at once at full speed:
+     *                            the service answers a request beyond that at once with a 429,
+     *                            or serves it more slowly if the phase {@code queues}
+     * @param queues              with a capacity, true if the service takes a request beyond it and
+     *                            shares its time: a request that arrives with n requests active,
+     *                            itself included, takes {@code latency * n / capacity}; false if it
+     *                            answers it at once with a 429
      */
     public record Phase(String name, Duration length, Duration latency, int failOneIn, int loseConnectionOneIn,
-                        int capacity) {
+                        int capacity, boolean queues) {
 
         /**
          * Checks the arguments.
@@ -156,10 +161,13 @@ public final class ScriptedService implements TourService {
          * @param failOneIn           0 for no failures, 1 for every request failing, n for every
          *                            n-th request failing
          * @param loseConnectionOneIn 0 for none, n for every n-th request's connection closed
-         * @param capacity            0 for no limit, n for at most n requests at once
+         * @param capacity            0 for no limit, n for at most n requests at once at full speed
+         * @param queues              true if a request beyond the capacity is served more slowly,
+         *                            false if it is answered at once with a 429
          * @throws NullPointerException     if an argument is null
          * @throws IllegalArgumentException if a duration is negative or zero where it must not
-         *                                  be, or a count is negative
+         *                                  be, a count is negative, or {@code queues} is true
+         *                                  without a capacity
          */
         public Phase {
             Objects.requireNonNull(name, "name");
@@ -181,6 +189,28 @@ public final class ScriptedService implements TourService {
             if (capacity < 0) {
                 throw new IllegalArgumentException("capacity must not be negative, but was " + capacity);
             }
+            if (queues && capacity == 0) {
+                throw new IllegalArgumentException("queues needs a capacity, but capacity was 0");
+            }
+        }
+
+        /**
+         * A phase whose requests beyond the capacity, if it has one, are answered at once with a 429.
+         *
+         * @param name                a short label, shown in the tour's timeline
+         * @param length              how long the phase lasts
+         * @param latency             how long each request takes, successful or not
+         * @param failOneIn           0 for no failures, 1 for every request failing, n for every
+         *                            n-th request failing
+         * @param loseConnectionOneIn 0 for none, n for every n-th request's connection closed
+         * @param capacity            0 for no limit, n for at most n requests at once
+         * @throws NullPointerException     if an argument is null
+         * @throws IllegalArgumentException if a duration is negative or zero where it must not
+         *                                  be, or a count is negative
+         */
+        public Phase(String name, Duration length, Duration latency, int failOneIn, int loseConnectionOneIn,
+                     int capacity) {
+            this(name, length, latency, failOneIn, loseConnectionOneIn, capacity, false);
         }
 
         /**
@@ -245,6 +275,42 @@ public final class ScriptedService implements TourService {
         }
 
         /**
+         * A phase in which the service answers every request, in {@code latency} while it works
+         * on at most {@code capacity} at once, and more slowly beyond: it shares its time, so a
+         * request that arrives with n requests active, itself included, takes
+         * {@code latency * n / capacity}. Its latency grows with the load beyond the capacity,
+         * which is what an adaptive limit reads.
+         *
+         * @param name     the label
+         * @param length   how long the phase lasts
+         * @param latency  how long each request takes while at most {@code capacity} are active
+         * @param capacity how many requests it serves at once at full speed, at least 1
+         * @return the phase
+         * @throws IllegalArgumentException if {@code capacity} is below 1
+         */
+        public static Phase queueing(String name, Duration length, Duration latency, int capacity) {
+            if (capacity < 1) {
+                throw new IllegalArgumentException("capacity must be at least 1, but was " + capacity);
+            }
+            return new Phase(name, length, latency, 0, 0, capacity, true);
+        }
+
+        /**
+         * Returns how long a request takes that arrives with {@code active} requests active,
+         * itself included.
+         *
+         * @param active the requests active, this one included
+         * @return {@link #latency()}, stretched by {@code active / capacity} beyond the capacity of
+         *         a phase that {@linkplain #queues() queues}
+         */
+        public Duration latencyAt(int active) {
+            if (!queues || active <= capacity) {
+                return latency;
+            }
+            return Duration.ofNanos(latency.toNanos() * active / capacity);
+        }
+
+        /**
          * Tells whether every request fails in this phase.
          *
          * @return true for an outage
@@ -296,7 +362,10 @@ public final class ScriptedService implements TourService {
                     parts.add("1 request in " + loseConnectionOneIn + " loses its connection");
                 }
             }
-            if (capacity > 0) {
+            if (capacity > 0 && queues) {
+                parts.set(0, "answers in " + ms + " up to " + capacity + " at once, more slowly beyond (n at once: "
+                        + ms + " x n / " + capacity + ")");
+            } else if (capacity > 0) {
                 parts.add("at most " + capacity + " at once, 429 at once for the others");
             }
             return String.join(", ", parts);
@@ -335,20 +404,21 @@ public final class ScriptedService implements TourService {
         }
 
         /**
-         * The tour's script, 21 s: 4 s healthy with a little noise; 3 s slow, every request
-         * answered but in 400 ms, above the breaker's slow-call threshold; a 3 s outage in which
-         * every request fails after 150 ms, most with a 503, every third by a connection closed
-         * without an answer; 5 s overloaded, at most 2 requests at once answered in 250 ms and a
-         * 429 at once for any more; then 6 s healthy again.
+         * The tour's script, 21 s: 4 s healthy with a little noise; 5 s overloaded, 2 requests
+         * at once answered in 110 ms and more at once answered more slowly (n at once in
+         * 110 ms x n / 2), so that its latency grows with the load it is given; 3 s slow, every
+         * request answered but in 400 ms, above the breaker's slow-call threshold; a 3 s outage
+         * in which every request fails after 150 ms, most with a 503, every third by a connection
+         * closed without an answer; then 6 s healthy again.
          *
          * @return the standard script
          */
         public static Script standard() {
             return of(
                     new Phase("healthy", Duration.ofSeconds(4), Duration.ofMillis(20), 20),
+                    Phase.queueing("OVERLOAD", Duration.ofSeconds(5), Duration.ofMillis(110), 2),
                     new Phase("SLOW", Duration.ofSeconds(3), Duration.ofMillis(400), 0),
                     Phase.failing("OUTAGE", Duration.ofSeconds(3), Duration.ofMillis(150), 3),
-                    Phase.overloaded("OVERLOAD", Duration.ofSeconds(5), Duration.ofMillis(250), 2),
                     new Phase("recovered", Duration.ofSeconds(6), Duration.ofMillis(20), 0));
         }
 

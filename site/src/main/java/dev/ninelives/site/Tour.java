@@ -14,12 +14,15 @@ import java.util.logging.Logger;
  * The NineLives tour: one pipeline, a bulkhead in front of a retry in front of a circuit breaker
  * in front of an attempt timeout, whose plan it prints first, protects calls to a real HTTP
  * service, started in this JVM on the loopback address, whose behaviour follows a script (healthy,
- * 3 s slow, a 3 s outage of 503s and connections closed without an answer, 5 s overloaded,
- * recovered) while calls arrive 20 times a second; a call whose last attempt the timeout cut gets
- * the fallback's answer. A live timeline shows each second the calls, their outcomes, the retries
- * and those the budget denied, the refusals of the breaker and of the bulkhead, the attempts cut
- * and the calls that fell back, the longest queue for a permit, the p50 and p99 latency, the breaker's state, and
- * each transition with its reason; a summary closes it, followed by the policies' meters as
+ * 5 s overloaded, its latency growing with the calls it is given, 3 s slow, a 3 s outage of 503s
+ * and connections closed without an answer, recovered) while calls arrive 20 times a second; a
+ * call whose last attempt the timeout cut gets the fallback's answer. The policies come from
+ * properties keys; the bulkhead's limit is adaptive (AIMD), and halfway through the overload the
+ * tour reloads the keys with a shorter wait for a permit, printing the reload's report. A live
+ * timeline shows each second the calls, their outcomes, the retries and those the budget denied,
+ * the refusals of the breaker and of the bulkhead, the attempts cut and the calls that fell back,
+ * the longest queue for a permit, the bulkhead's limit, the p50 and p99 latency, the breaker's
+ * state, and each transition with its reason; a summary closes it, followed by the policies' meters as
  * Prometheus would scrape them ({@link TourMeters}). Takes about 22 s, then stops the server
  * and ends by itself.
  *

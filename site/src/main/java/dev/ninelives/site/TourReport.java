@@ -3,6 +3,7 @@ package dev.ninelives.site;
 import dev.ninelives.breaker.CircuitBreaker;
 import dev.ninelives.breaker.StateTransitionEvent;
 import dev.ninelives.bulkhead.BulkheadMetrics;
+import dev.ninelives.reactor.registry.ReloadReport;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,13 +38,14 @@ import java.util.stream.Collectors;
  * @param finalState         the breaker's state at the end
  * @param service            the service the run called, in a few words
  * @param server             what the service saw and answered
+ * @param reload             the reload of the configuration during the run, or null if there was none
  */
 public record TourReport(Duration elapsed, long calls, long ok, long failed, Map<ServiceException.Kind, Long> failedBy,
                          long rejectedByOpen, long rejectedByHalfOpen, Retries retries, Queueing queueing,
                          Timeouts timeouts, Latency latency, long issuedWhileDown, long attemptsWhileDown, long reachedWhileDown,
                          long sparedWhileDown, long rejectedAfterRecovery, Map<CircuitBreaker.State, Duration> timeInState,
                          List<Transition> transitions, List<Row> rows, CircuitBreaker.State finalState,
-                         String service, TourService.Stats server) {
+                         String service, TourService.Stats server, Reload reload) {
 
     /**
      * Returns the failed calls whose last failure was of a kind.
@@ -95,12 +97,12 @@ public record TourReport(Duration elapsed, long calls, long ok, long failed, Map
                 "               %d timed out waiting for a permit of the bulkhead, %d refused by it with its queue full",
                 queueing.timedOut(), queueing.queueFull()));
         lines.add(String.format(Locale.ROOT,
-                "  bulkhead     %d calls at once: %d calls got a permit after waiting for it (the longest for %d ms),"
+                "  bulkhead     limit %d at the end: %d calls got a permit after waiting for it (the longest for %d ms),"
                         + " at most %d waited at once;",
                 queueing.maxConcurrent(), queueing.waited(), queueing.longestWait().toMillis(), queueing.peakQueue()));
         lines.add(String.format(Locale.ROOT,
-                "               %d gave up after %d ms without a permit, before reaching the retry or the breaker",
-                queueing.timedOut(), queueing.maxWait().toMillis()));
+                "               %d gave up waiting without a permit, before reaching the retry or the breaker",
+                queueing.timedOut()));
         lines.add(String.format(Locale.ROOT,
                 "  retries      %d made, %d of them during the outage; %d denied by the budget; calls ended by the attempt limit: %d, by the deadline: %d",
                 retries.made(), retries.duringOutage(), retries.denied(), retries.outOfAttempts(), retries.outOfTime()));
@@ -134,6 +136,16 @@ public record TourReport(Duration elapsed, long calls, long ok, long failed, Map
                 server.requests(), server.answered(), server.unavailable(), server.connectionsLost(), server.overloaded(),
                 server.peakActive()));
         BulkheadMetrics end = queueing.atEnd();
+        if (reload != null) {
+            lines.add(String.format(Locale.ROOT,
+                    "  reload       at %s: max-wait %d ms -> %d ms, in place (%s; limit %d, %d calls in flight, breaker %s,"
+                            + " all kept);", TourScenario.seconds(reload.at(), 1), reload.maxWaitBefore().toMillis(),
+                    reload.maxWaitAfter().toMillis(), reload.samePolicies() ? "the same policies" : "NOT the same policies",
+                    reload.limitAfter(), reload.inFlightAfter(), reload.breakerAfter()));
+            lines.add(String.format(Locale.ROOT,
+                    "               the %d callers refused after waiting that started after it gave up after %d ms at most",
+                    reload.timedOutAfter(), reload.longestTimeoutAfter().toMillis()));
+        }
         lines.add(String.format(Locale.ROOT, "  final state  %s; bulkhead: %d calls in flight, %d waiting, %d of %d permits free",
                 finalState, end.inFlight(), end.queued(), end.availablePermits(), end.maxConcurrent()));
         return lines;
@@ -146,6 +158,30 @@ public record TourReport(Duration elapsed, long calls, long ok, long failed, Map
      * @param event the breaker's event
      */
     public record Transition(Duration at, StateTransitionEvent event) {
+    }
+
+    /**
+     * The reload of the configuration during the run: what it reported, and what it kept.
+     *
+     * @param at                  when it happened, since the start of the run
+     * @param report              what {@code NineLivesProperties.reload} reported
+     * @param maxWaitBefore       the bulkhead's maximum wait before the reload
+     * @param maxWaitAfter        the bulkhead's maximum wait after it
+     * @param samePolicies        true if the registry still held the run's breaker, retry and bulkhead after it
+     * @param limitBefore         the bulkhead's limit just before the reload
+     * @param limitAfter          the bulkhead's limit just after it
+     * @param inFlightBefore      the calls in flight just before the reload
+     * @param inFlightAfter       the calls in flight just after it
+     * @param breakerBefore       the breaker's state just before the reload
+     * @param breakerAfter        the breaker's state just after it
+     * @param timedOutAfter       calls that started after the reload and gave up waiting for a permit
+     * @param shortestTimeoutBefore the shortest wait of a call that started before the reload and gave up waiting
+     * @param longestTimeoutAfter the longest wait of a call that started after the reload and gave up waiting
+     */
+    public record Reload(Duration at, ReloadReport report, Duration maxWaitBefore, Duration maxWaitAfter,
+                         boolean samePolicies, int limitBefore, int limitAfter, int inFlightBefore, int inFlightAfter,
+                         CircuitBreaker.State breakerBefore, CircuitBreaker.State breakerAfter, long timedOutAfter,
+                         Duration shortestTimeoutBefore, Duration longestTimeoutAfter) {
     }
 
     /**
@@ -223,6 +259,8 @@ public record TourReport(Duration elapsed, long calls, long ok, long failed, Map
  * @param attemptsCut attempts the attempt timeout cut in the interval
  * @param fellBack  calls the fallback answered in the interval
      * @param queued    the most callers waiting for a permit at once during the interval
+     * @param limit     the bulkhead's limit of calls at once at the end of the interval (its
+     *                  adaptive limit moves it)
      * @param p50       the median time of the calls that ended in the interval, as their callers
      *                  saw it; null if none ended
      * @param p99       the 99th percentile of the same; null if none ended
@@ -231,7 +269,7 @@ public record TourReport(Duration elapsed, long calls, long ok, long failed, Map
      */
     public record Row(Duration at, String phase, long calls, long ok, long failed, long rejected,
                       long timedOut, long queueFull, long retried, long denied, long attemptsCut, long fellBack,
-                      long queued, Duration p50,
+                      long queued, int limit, Duration p50,
                       Duration p99, CircuitBreaker.State state, String note) {
     }
 }

@@ -2,24 +2,24 @@ package dev.ninelives.site;
 
 import dev.ninelives.breaker.CallNotPermittedException;
 import dev.ninelives.breaker.CircuitBreaker;
-import dev.ninelives.breaker.CircuitBreakerBuilder;
 import dev.ninelives.breaker.CircuitBreakerConfig;
 import dev.ninelives.breaker.CircuitBreakerMetrics;
 import dev.ninelives.breaker.StateTransitionEvent;
+import dev.ninelives.bulkhead.AdaptiveLimit;
 import dev.ninelives.bulkhead.Bulkhead;
-import dev.ninelives.bulkhead.BulkheadBuilder;
 import dev.ninelives.bulkhead.BulkheadConfig;
 import dev.ninelives.bulkhead.BulkheadEvent;
 import dev.ninelives.bulkhead.BulkheadFullException;
+import dev.ninelives.bulkhead.BulkheadMetrics;
 import dev.ninelives.core.Ticker;
 import dev.ninelives.reactor.Fallback;
 import dev.ninelives.reactor.NineLives;
 import dev.ninelives.reactor.Pipeline;
-import dev.ninelives.retry.Jitter;
+import dev.ninelives.reactor.registry.NineLivesProperties;
+import dev.ninelives.reactor.registry.ReloadReport;
 import dev.ninelives.retry.Retry;
 import dev.ninelives.retry.RetryBudget;
 import dev.ninelives.retry.RetryBudgetBuilder;
-import dev.ninelives.retry.RetryBuilder;
 import dev.ninelives.retry.RetryEvent;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
@@ -37,6 +37,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -63,7 +64,15 @@ import java.util.function.Consumer;
  * otherwise: the tour itself calls a real HTTP server, {@link HttpTourService}. The timeline
  * gives, each second, the calls and their outcomes, the retries, the refusals of the breaker
  * and of the bulkhead, the longest queue, the p50 and p99 of the latency the callers saw
- * (HdrHistogram), the breaker's state, and each transition as it happens; a summary closes it.
+ * (HdrHistogram), the bulkhead's limit, the breaker's state, and each transition as it happens; a
+ * summary closes it.
+ *
+ * <p>The policies come from {@link #CONFIGURATION}, keys as a user writes them, loaded with
+ * {@code NineLivesProperties}; the bulkhead's limit is the {@link #ADAPTIVE_LIMIT}. Halfway
+ * through the first phase that queues ({@link #reloadAt}), the run reloads the keys with
+ * {@link #reloadedConfiguration()}, as an operator would after editing the file, and prints the
+ * {@code ReloadReport} and what the reload kept: the bulkhead's wait changes in place, for the
+ * calls that start waiting from then on.
  *
  * <p>Time comes from one {@link Scheduler} and one {@link Ticker}: the scheduler times the
  * steady calls, the in-process service's latency, the retry's delays, the bulkhead's wait
@@ -81,13 +90,23 @@ import java.util.function.Consumer;
  */
 public final class TourScenario {
 
+    private static final Duration ADAPTIVE_THRESHOLD = Duration.ofMillis(150);
+
+    /**
+     * The bulkhead's adaptive limit: AIMD between 1 and 5 calls at once, starting at 4; each
+     * window of 10 calls (or 500 ms) whose mean time is above 150 ms, or with a call that
+     * failed, takes a tenth off the limit (rounded down); a window in which the bulkhead was at
+     * least half used adds one.
+     */
+    public static final AdaptiveLimit ADAPTIVE_LIMIT = AdaptiveLimit.aimd()
+            .minLimit(1).maxLimit(5).initialLimit(4)
+            .windowSize(10).windowDuration(Duration.ofMillis(500))
+            .latencyThreshold(ADAPTIVE_THRESHOLD);
+
     /** The seed of the retry's jitter: every run draws the same delays. */
     public static final long JITTER_SEED = 42L;
 
-    private static final int RETRY_ATTEMPTS = 3;
     private static final Duration RETRY_FIRST_DELAY = Duration.ofMillis(50);
-    private static final Duration RETRY_MAX_DELAY = Duration.ofMillis(200);
-    private static final Duration RETRY_DEADLINE = Duration.ofMillis(400);
 
     /**
      * How long each attempt may take, in ms: a healthy answer takes 20 ms and an overloaded one
@@ -104,9 +123,9 @@ public final class TourScenario {
     public static final Fallback<String> LAST_KNOWN = Fallback.toValue(FALLBACK_ANSWER).on(TimeoutException.class);
 
     private static final String HEADER =
-            "%6s  %-9s %5s %5s %6s %7s %6s %8s %8s %4s %4s %8s %6s %6s %6s  %-9s  %s";
+            "%6s  %-9s %5s %5s %6s %7s %6s %8s %8s %4s %4s %8s %6s %5s %6s %6s  %-9s  %s";
     private static final String ROW =
-            "%6s  %-9s %5d %5d %6d %7d %6d %8d %8d %4d %4d %8d %6d %6s %6s  %-9s  %s";
+            "%6s  %-9s %5d %5d %6d %7d %6d %8d %8d %4d %4d %8d %6d %5d %6s %6s  %-9s  %s";
 
     private final ScriptedService.Script script;
     private final TourService.Factory serviceFactory;
@@ -189,57 +208,51 @@ public final class TourScenario {
     }
 
     /**
-     * The breaker settings of the tour, without a ticker: judge the last 20 calls once there are
-     * 10, open at 50 % failures or at 50 % slow calls (a call of 300 ms or more is slow), stay
-     * open 2 s (1.5 times longer for each reopening in a row, up to 10 s), then admit 3 trial
-     * calls.
-     *
-     * @param name the breaker's name
-     * @return a builder with the tour's settings
+     * The tour's configuration, as a user writes it in a properties file: the breaker judges the
+     * last 20 calls once there are 10, opens at 50 % failures or at 50 % slow calls (a call of
+     * 300 ms or more is slow), stays open 2 s (1.5 times longer for each reopening in a row, up to
+     * 10 s), then admits 3 trial calls; the retry makes 3 attempts, 50 ms then 100 ms apart
+     * (doubling, up to 200 ms) with equal jitter (half of each delay, plus a random part of the
+     * other half), and no retry that would start more than 400 ms after the call; a caller that
+     * finds every permit of the bulkhead taken waits up to 250 ms for one, at most 10 callers at
+     * once, the longest waiting served first. What text cannot say (the clocks, the jitter's seed,
+     * the retry budget, the bulkhead's {@link #ADAPTIVE_LIMIT}) the run gives in code.
      */
-    public static CircuitBreakerBuilder breakerSettings(String name) {
-        return CircuitBreaker.builder(name)
-                .slidingWindow(20)
-                .minimumNumberOfCalls(10)
-                .failureRateThreshold(50)
-                .slowCallDuration(Duration.ofMillis(300))
-                .slowCallRateThreshold(50)
-                .openDuration(Duration.ofSeconds(2))
-                .openDurationBackoff(1.5, Duration.ofSeconds(10))
-                .permittedCallsInHalfOpen(3);
-    }
+    public static final Map<String, String> CONFIGURATION = Collections.unmodifiableMap(new TreeMap<>(Map.ofEntries(
+            Map.entry("ninelives.breaker.inventory.sliding-window", "20"),
+            Map.entry("ninelives.breaker.inventory.minimum-number-of-calls", "10"),
+            Map.entry("ninelives.breaker.inventory.failure-rate-threshold", "50"),
+            Map.entry("ninelives.breaker.inventory.slow-call-duration", "300ms"),
+            Map.entry("ninelives.breaker.inventory.slow-call-rate-threshold", "50"),
+            Map.entry("ninelives.breaker.inventory.open-duration", "2s"),
+            Map.entry("ninelives.breaker.inventory.open-duration-backoff.multiplier", "1.5"),
+            Map.entry("ninelives.breaker.inventory.open-duration-backoff.max", "10s"),
+            Map.entry("ninelives.breaker.inventory.permitted-calls-in-half-open", "3"),
+            Map.entry("ninelives.retry.inventory.max-attempts", "3"),
+            Map.entry("ninelives.retry.inventory.backoff.initial", RETRY_FIRST_DELAY.toMillis() + "ms"),
+            Map.entry("ninelives.retry.inventory.backoff.multiplier", "2"),
+            Map.entry("ninelives.retry.inventory.backoff.max", "200ms"),
+            Map.entry("ninelives.retry.inventory.jitter", "equal"),
+            Map.entry("ninelives.retry.inventory.deadline", "400ms"),
+            Map.entry("ninelives.bulkhead.inventory.max-wait", "250ms"),
+            Map.entry("ninelives.bulkhead.inventory.max-queued", "10"),
+            Map.entry("ninelives.bulkhead.inventory.queue-order", "fifo"))));
+
+    /** The key the run changes halfway through the overload. */
+    public static final String RELOADED_KEY = "ninelives.bulkhead.inventory.max-wait";
+    /** Its new value: a caller the overloaded service cannot take is refused after 50 ms rather than 250 ms. */
+    public static final String RELOADED_VALUE = "50ms";
 
     /**
-     * The retry settings of the tour, without a ticker, a budget or a source of randomness: 3
-     * attempts, 50 ms then 100 ms apart (doubling, up to 200 ms) with equal jitter (half of each
-     * delay, plus a random part of the other half), and no retry that would start more than
-     * 400 ms after the call.
+     * The configuration the run reloads halfway through the overload: {@link #CONFIGURATION}
+     * with {@value #RELOADED_KEY} at {@value #RELOADED_VALUE}.
      *
-     * @param name the policy's name
-     * @return a builder with the tour's settings
+     * @return the new keys, complete
      */
-    public static RetryBuilder retrySettings(String name) {
-        return Retry.builder(name)
-                .maxAttempts(RETRY_ATTEMPTS)
-                .exponentialBackoff(RETRY_FIRST_DELAY, 2.0, RETRY_MAX_DELAY)
-                .jitter(Jitter.EQUAL)
-                .deadline(RETRY_DEADLINE);
-    }
-
-    /**
-     * The bulkhead settings of the tour, without a ticker: 4 calls at once; a caller that finds
-     * every permit taken waits up to 250 ms for one, at most 10 callers at once, the longest
-     * waiting served first.
-     *
-     * @param name the bulkhead's name
-     * @return a builder with the tour's settings
-     */
-    public static BulkheadBuilder bulkheadSettings(String name) {
-        return Bulkhead.builder(name)
-                .maxConcurrent(4)
-                .maxWait(Duration.ofMillis(250))
-                .maxQueued(10)
-                .queueOrder(Bulkhead.QueueOrder.FIFO);
+    public static Map<String, String> reloadedConfiguration() {
+        Map<String, String> keys = new TreeMap<>(CONFIGURATION);
+        keys.put(RELOADED_KEY, RELOADED_VALUE);
+        return Collections.unmodifiableMap(keys);
     }
 
     /**
@@ -269,6 +282,27 @@ public final class TourScenario {
                 Mono.fromCallable(() -> serviceFactory.start(script, ticker, scheduler)),
                 service -> new Run(service).start(),
                 TourService::stop);
+    }
+
+    /**
+     * When a run reloads its configuration: halfway through the first phase that
+     * {@linkplain ScriptedService.Phase#queues() queues}, on a multiple of the call interval (the
+     * calls go out half an interval off that beat, so none coincides with the reload); never if
+     * no phase queues.
+     *
+     * @param script       the script
+     * @param callInterval the time between two calls
+     * @return the time since the start of the run, or null for no reload
+     */
+    static Duration reloadAt(ScriptedService.Script script, Duration callInterval) {
+        List<ScriptedService.Phase> phases = script.phases();
+        for (int i = 0; i < phases.size(); i++) {
+            if (phases.get(i).queues()) {
+                long middle = script.startOf(i).plus(phases.get(i).length().dividedBy(2)).toNanos();
+                return Duration.ofNanos(middle - middle % callInterval.toNanos());
+            }
+        }
+        return null;
     }
 
     private static Duration positive(Duration d, String name) {
@@ -315,11 +349,16 @@ public final class TourScenario {
     /** The state of one run: its service, its bulkhead, its breaker, its retry and its counts. */
     private final class Run {
         final TourService service;
-        final CircuitBreaker breaker = breakerSettings("inventory").ticker(ticker).build();
         final RetryBudget budget = budgetSettings().ticker(ticker).build();
-        final Retry retry = retrySettings("inventory").ticker(ticker).budget(budget)
-                .random(new Random(JITTER_SEED)).build();
-        final Bulkhead bulkhead = bulkheadSettings("inventory").ticker(ticker).build();
+        /** The policies, from the keys a user would write, and what only code can give. */
+        final NineLivesProperties properties = NineLivesProperties.builder()
+                .breaker("inventory", b -> b.ticker(ticker))
+                .retry("inventory", r -> r.ticker(ticker).budget(budget).random(new Random(JITTER_SEED)))
+                .bulkhead("inventory", b -> b.ticker(ticker).adaptiveLimit(ADAPTIVE_LIMIT))
+                .load(CONFIGURATION);
+        final CircuitBreaker breaker = properties.registry().breaker("inventory");
+        final Retry retry = properties.registry().retry("inventory");
+        final Bulkhead bulkhead = properties.registry().bulkhead("inventory");
         /** The protection of every call: written in any order, run as bulkhead, retry, breaker, attempt timeout. */
         final Pipeline inventory = Pipeline.builder("inventory")
                 .bulkhead(bulkhead)
@@ -356,6 +395,13 @@ public final class TourScenario {
         final AtomicLong queueFull = new AtomicLong();
         final AtomicLong waited = new AtomicLong();
         final AtomicLong longestWaitNanos = new AtomicLong();
+        /** When the reload happened, by the ticker; Long.MAX_VALUE until then. */
+        volatile long reloadedAtNanos = Long.MAX_VALUE;
+        volatile TourReport.Reload reload;
+        /** The waits of the calls the bulkhead refused after waiting: the shortest of those that started before the reload, the longest of the others. */
+        final AtomicLong shortestTimeoutBeforeNanos = new AtomicLong(Long.MAX_VALUE);
+        final AtomicLong longestTimeoutAfterNanos = new AtomicLong();
+        final AtomicLong timedOutAfterReload = new AtomicLong();
         /** The longest queue since the last row, and since the start. */
         int rowPeakQueue;
         int peakQueue;
@@ -410,7 +456,37 @@ public final class TourScenario {
                     .take(rowCount)
                     .doOnNext(i -> row(reportInterval.multipliedBy(i + 1)))
                     .then();
-            return Mono.when(traffic, timeline).then(Mono.fromCallable(this::finish));
+            Duration at = reloadAt(script, callInterval);
+            Mono<Void> reloading = at == null ? Mono.empty()
+                    : Mono.delay(at, scheduler).doOnNext(tick -> reload()).then();
+            return Mono.when(traffic, timeline, reloading).then(Mono.fromCallable(this::finish));
+        }
+
+        /**
+         * Reloads the configuration with {@link #reloadedConfiguration()}, as an operator would
+         * from an edited file, prints the report and what the reload kept, and notes when it
+         * happened, so that the calls that start waiting after it are told apart.
+         */
+        synchronized void reload() {
+            Duration at = now();
+            BulkheadMetrics before = bulkhead.metrics();
+            CircuitBreaker.State stateBefore = breaker.state();
+            Duration waitBefore = bulkhead.config().maxWait();
+            ReloadReport report = properties.reload(reloadedConfiguration());
+            reloadedAtNanos = ticker.read();
+            BulkheadMetrics after = bulkhead.metrics();
+            boolean same = properties.registry().bulkhead("inventory") == bulkhead
+                    && properties.registry().breaker("inventory") == breaker
+                    && properties.registry().retry("inventory") == retry;
+            reload = new TourReport.Reload(at, report, waitBefore, bulkhead.config().maxWait(), same,
+                    before.maxConcurrent(), after.maxConcurrent(), before.inFlight(), after.inFlight(),
+                    stateBefore, breaker.state(), 0, Duration.ZERO, Duration.ZERO);
+            out.accept(String.format(Locale.ROOT, "%6s  >> reload     %s=%s", seconds(at, 2), RELOADED_KEY, RELOADED_VALUE));
+            report.toString().lines().forEach(line -> out.accept("          " + line));
+            out.accept(String.format(Locale.ROOT,
+                    "          kept: %s, limit %d, %d calls in flight, %d waiting; breaker %s",
+                    same ? "the same policies" : "NOT the same policies", after.maxConcurrent(), after.inFlight(),
+                    after.queued(), breaker.state()));
         }
 
         /**
@@ -526,7 +602,16 @@ public final class TourScenario {
                 case FAILED -> failed.incrementAndGet();
                 case REJECTED_BY_OPEN -> rejectedByOpen.incrementAndGet();
                 case REJECTED_BY_HALF_OPEN -> rejectedByHalfOpen.incrementAndGet();
-                case WAIT_TIMED_OUT -> timedOut.incrementAndGet();
+                case WAIT_TIMED_OUT -> {
+                    timedOut.incrementAndGet();
+                    long waitedNanos = ticker.read() - issuedAt;
+                    if (issuedAt >= reloadedAtNanos) {
+                        timedOutAfterReload.incrementAndGet();
+                        longestTimeoutAfterNanos.accumulateAndGet(waitedNanos, Math::max);
+                    } else {
+                        shortestTimeoutBeforeNanos.accumulateAndGet(waitedNanos, Math::min);
+                    }
+                }
                 case QUEUE_FULL -> queueFull.incrementAndGet();
                 default -> throw new IllegalStateException("invalid outcome: " + outcome);
             }
@@ -562,7 +647,7 @@ public final class TourScenario {
             TourReport.Row row = new TourReport.Row(at, script.phaseAt(at.minus(reportInterval)).name(),
                     now[0] - lastRow[0], now[1] - lastRow[1], now[2] - lastRow[2], now[3] - lastRow[3],
                     now[4] - lastRow[4], now[5] - lastRow[5], now[6] - lastRow[6], now[7] - lastRow[7],
-                    now[8] - lastRow[8], now[9] - lastRow[9], rowPeakQueue,
+                    now[8] - lastRow[8], now[9] - lastRow[9], rowPeakQueue, bulkhead.config().maxConcurrent(),
                     measured ? percentile(rowLatencies, 50) : null, measured ? percentile(rowLatencies, 99) : null,
                     state, note(state));
             lastRow = now;
@@ -610,9 +695,15 @@ public final class TourScenario {
                         p.name(), seconds(script.startOf(i), 0), seconds(script.startOf(i + 1), 0), p.behaviour()));
             }
             BulkheadConfig k = bulkhead.config();
+            AdaptiveLimit a = k.adaptiveLimit();
             out.accept(String.format(Locale.ROOT,
-                    "  %-9s '%s': %d calls at once; a caller that finds every permit taken waits up to %d ms for one,",
-                    "bulkhead", bulkhead.name(), k.maxConcurrent(), k.maxWait().toMillis()));
+                    "  %-9s '%s': an adaptive limit (%s) of %d to %d calls at once, from %d: each window of calls slower than",
+                    "bulkhead", bulkhead.name(), a.algorithm(), a.minLimit(), a.maxLimit(), a.initialLimit()));
+            out.accept(String.format(Locale.ROOT,
+                    "  %-9s %d ms on average, or with a call that failed, takes a tenth off it; a busy one adds one",
+                    "", ADAPTIVE_THRESHOLD.toMillis()));
+            out.accept(String.format(Locale.ROOT,
+                    "  %-9s a caller that finds every permit taken waits up to %d ms for one,", "", k.maxWait().toMillis()));
             out.accept(String.format(Locale.ROOT,
                     "  %-9s at most %d callers at once, %s", "", k.maxQueued(),
                     k.queueOrder() == Bulkhead.QueueOrder.FIFO ? "the longest waiting served first (FIFO)"
@@ -640,18 +731,23 @@ public final class TourScenario {
                     + " timeline to show", ""));
             out.accept(String.format(Locale.ROOT, "  %-9s one call every %d ms, each through the pipeline", "load",
                     callInterval.toMillis()));
+            out.accept(String.format(Locale.ROOT, "  %-9s %d keys from properties (ninelives.breaker|retry|bulkhead.inventory.*)%s",
+                    "config", CONFIGURATION.size(), reloadAt(script, callInterval) == null ? ""
+                            : ", reloaded at " + seconds(reloadAt(script, callInterval), 1) + " with " + RELOADED_KEY + "="
+                            + RELOADED_VALUE));
             out.accept("");
             out.accept("  each second: calls issued; calls that ended ok or failed; retries made (retried) and retries");
             out.accept("  the budget refused (denied); calls the breaker rejected; calls the bulkhead refused, after");
             out.accept("  waiting for a permit (timedout) or at once with its queue full (full); attempts the attempt");
             out.accept("  timeout cut (cut) and calls the fallback answered (fallback); the most callers waiting");
-            out.accept("  for a permit at once (queued); the median and 99th percentile of the time the calls that ended");
-            out.accept("  took, as their callers saw it, in ms (p50, p99); the breaker's state at the end of the second");
+            out.accept("  for a permit at once (queued); the bulkhead's limit at the end of the second (limit); the");
+            out.accept("  median and 99th percentile of the time the calls that ended took, as their callers saw it,");
+            out.accept("  in ms (p50, p99); the breaker's state at the end of the second");
             out.accept("");
             out.accept(String.format(Locale.ROOT, HEADER, "time", "service", "calls", "ok", "failed", "retried", "denied",
-                    "rejected", "timedout", "full", "cut", "fallback", "queued", "p50", "p99", "state", "breaker"));
+                    "rejected", "timedout", "full", "cut", "fallback", "queued", "limit", "p50", "p99", "state", "breaker"));
             out.accept(String.format(Locale.ROOT, HEADER, "------", "---------", "-----", "-----", "------", "-------",
-                    "------", "--------", "--------", "----", "----", "--------", "------", "------", "------", "---------", "-------"));
+                    "------", "--------", "--------", "----", "----", "--------", "------", "-----", "------", "------", "---------", "-------"));
         }
 
         synchronized TourReport finish() {
@@ -672,13 +768,22 @@ public final class TourScenario {
             Map<ServiceException.Kind, Long> failures = new EnumMap<>(ServiceException.Kind.class);
             failedBy.forEach((kind, n) -> failures.put(kind, n.get()));
             TourService.Stats stats = service.stats();
+            TourReport.Reload r = reload;
+            if (r != null) {
+                long shortest = shortestTimeoutBeforeNanos.get();
+                r = new TourReport.Reload(r.at(), r.report(), r.maxWaitBefore(), r.maxWaitAfter(), r.samePolicies(),
+                        r.limitBefore(), r.limitAfter(), r.inFlightBefore(), r.inFlightAfter(), r.breakerBefore(),
+                        r.breakerAfter(), timedOutAfterReload.get(),
+                        Duration.ofNanos(shortest == Long.MAX_VALUE ? 0 : shortest),
+                        Duration.ofNanos(longestTimeoutAfterNanos.get()));
+            }
             TourReport report = new TourReport(end, calls.get(), ok.get(), failed.get(), Map.copyOf(failures),
                     rejectedByOpen.get(), rejectedByHalfOpen.get(), retried, queueing,
                     new TourReport.Timeouts(Duration.ofMillis(ATTEMPT_TIMEOUT_MILLIS), attemptsCut.get(), fellBack.get(),
                             FALLBACK_ANSWER), latencySummary(),
                     issuedWhileDown.get(), attemptsWhileDown.get(), stats.requestsWhileDown(),
                     rejectedWhileDown.get(), rejectedAfterRecovery.get(), Map.copyOf(timeInState), List.copyOf(transitions),
-                    List.copyOf(rows), breaker.state(), service.description(), stats);
+                    List.copyOf(rows), breaker.state(), service.description(), stats, r);
             report.summary().forEach(out);
             metrics.print(out);
             return report;
@@ -712,7 +817,7 @@ public final class TourScenario {
         int decimals = row.at().toMillis() % 1000 == 0 ? 0 : 1;
         return String.format(Locale.ROOT, ROW, seconds(row.at(), decimals), row.phase(), row.calls(), row.ok(), row.failed(),
                 row.retried(), row.denied(), row.rejected(), row.timedOut(), row.queueFull(), row.attemptsCut(),
-                row.fellBack(), row.queued(),
+                row.fellBack(), row.queued(), row.limit(),
                 millis(row.p50()), millis(row.p99()), row.state(), row.note());
     }
 

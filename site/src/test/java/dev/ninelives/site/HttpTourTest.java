@@ -23,7 +23,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The tour as {@link Tour} runs it, shortened: the same scenario, policies and phases, against
- * the real HTTP server on the loopback address, in real time, about 5 s.
+ * the real HTTP server on the loopback address, in real time, about 5 s, with the reload of the
+ * configuration halfway through its overload.
  *
  * <p>Real time makes the exact counts vary from run to run, so this test asserts only what holds
  * whatever the timing: the breaker opened during the slow phase or the outage and closed after
@@ -44,7 +45,7 @@ class HttpTourTest {
             new Phase("healthy", Duration.ofMillis(500), Duration.ofMillis(10), 20),
             new Phase("SLOW", Duration.ofMillis(400), Duration.ofMillis(400), 0),
             Phase.failing("OUTAGE", Duration.ofSeconds(1), Duration.ofMillis(50), 3),
-            Phase.overloaded("OVERLOAD", Duration.ofMillis(400), Duration.ofMillis(100), 2),
+            Phase.queueing("OVERLOAD", Duration.ofMillis(400), Duration.ofMillis(100), 2),
             new Phase("recovered", Duration.ofMillis(2500), Duration.ofMillis(10), 0));
 
     final Scheduler scheduler = Schedulers.newParallel("http-tour-test", 2, true);
@@ -98,6 +99,15 @@ class HttpTourTest {
         assertThat(lines).anySatisfy(line -> assertThat(line)
                 .startsWith("  timeouts     " + r.timeouts().attemptsCut() + " attempts cut at 350 ms"));
 
+        // Halfway through the overload the configuration was reloaded: the bulkhead's wait
+        // changed in place, the same policies kept.
+        assertThat(r.reload()).isNotNull();
+        assertThat(r.reload().report().changes()).singleElement()
+                .hasToString("BULKHEAD 'inventory' CHANGED: max-wait 250ms -> 50ms");
+        assertThat(r.reload().samePolicies()).isTrue();
+        assertThat(r.queueing().maxWait()).isEqualTo(Duration.ofMillis(50));
+        assertThat(lines).anySatisfy(line -> assertThat(line).contains(">> reload     " + TourScenario.RELOADED_KEY));
+
         // No permit leaked, the budget agrees with the retry, the counts add up.
         TourTest.assertNoPermitLeaked(r);
         TourTest.assertBudgetConsistent(r);
@@ -106,9 +116,10 @@ class HttpTourTest {
         // The outage's requests reached a real server, which failed them as scripted.
         assertThat(r.server().requestsWhileDown()).isPositive();
         assertThat(r.server().unavailable()).isPositive();
-        // At most 4 calls hold a permit at once; a server does not see its client give up on a cut
+        // At most the adaptive limit's highest calls hold a permit at once; a server does not see its client give up on a cut
         // attempt, and works on it until it answers, while the call's retry has taken its place.
-        assertThat((long) r.server().peakActive()).isLessThanOrEqualTo(4 + r.timeouts().attemptsCut());
+        assertThat((long) r.server().peakActive())
+                .isLessThanOrEqualTo(TourScenario.ADAPTIVE_LIMIT.maxLimit() + r.timeouts().attemptsCut());
         assertThat(r.service()).contains("http://127.0.0.1:");
         assertThat(lines).anySatisfy(line -> assertThat(line).contains("p50").contains("p99").contains("queued"));
         assertThat(lines).anySatisfy(line -> assertThat(line).startsWith("  final state  CLOSED; bulkhead: 0 calls in flight"));
