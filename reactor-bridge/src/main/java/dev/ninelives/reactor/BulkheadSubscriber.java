@@ -128,6 +128,15 @@ class BulkheadSubscriber<T> implements CoreSubscriber<T>, Subscription, Scannabl
         plan.bulkhead.release();
     }
 
+    /**
+     * Returns the permit of a call that ended with {@code error}; a timed subscriber records it
+     * as a failed call, unless the error says the dependency was never asked (see
+     * {@link TimedBulkheadSubscriber}).
+     */
+    void releaseFailed(Throwable error) {
+        releaseOutcome(true);
+    }
+
     @Override
     public void onSubscribe(Subscription s) {
         if (Operators.validate(this.s, s)) {
@@ -163,7 +172,7 @@ class BulkheadSubscriber<T> implements CoreSubscriber<T>, Subscription, Scannabl
         }
         if (p == HELD) {
             try {
-                releaseOutcome(true);
+                releaseFailed(t);
             } finally {
                 actual.onError(t);
             }

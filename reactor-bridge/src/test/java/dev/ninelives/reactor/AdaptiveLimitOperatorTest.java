@@ -96,4 +96,25 @@ class AdaptiveLimitOperatorTest {
         assertThat(b.config().maxConcurrent()).as("grew twice, while the bulkhead was at least half used; never lowered").isEqualTo(4);
         assertThat(b.metrics().availablePermits()).isEqualTo(4);
     }
+
+    /**
+     * Guards against: a call refused by the pipeline's OPEN breaker (inside the bulkhead) counted
+     * as a failed sample; every outage would then drive an AIMD limit to its minimum, though the
+     * dependency was never asked.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Route.class, names = {"PIPELINE_MONO", "PIPELINE_FLUX"})
+    void aCallRefusedByTheBreakerInsideGivesNoSample(Route route) {
+        Bulkhead b = bulkhead(10);
+        CircuitBreaker open = CircuitBreaker.ofDefaults("open");
+        open.transitionTo(CircuitBreaker.State.OPEN);
+        Function<Publisher<String>, Publisher<String>> pipeline =
+                NineLives.pipeline(Pipeline.builder("p").bulkhead(b).breaker(open).build());
+        for (int i = 0; i < 3; i++) {
+            StepVerifier.withVirtualTime(() -> Flux.from(route.call(Duration.ofMillis(10), false)).transform(pipeline))
+                    .expectSubscription().verifyError(dev.ninelives.breaker.CallNotPermittedException.class);
+        }
+        assertThat(b.config().maxConcurrent()).as("refusals are no drops").isEqualTo(10);
+        assertThat(b.metrics().availablePermits()).isEqualTo(10);
+    }
 }
