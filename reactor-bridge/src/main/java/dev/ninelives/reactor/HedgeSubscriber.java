@@ -105,7 +105,7 @@ final class HedgeSubscriber<T> implements CoreSubscriber<T>, Subscription, Scann
 
     @Override
     public void onNext(T t) {
-        value(0, t);
+        value(0, t, s == CANCELLED_S);
     }
 
     @Override
@@ -215,10 +215,18 @@ final class HedgeSubscriber<T> implements CoreSubscriber<T>, Subscription, Scann
         }
     }
 
-    /** A value from attempt {@code attempt}: the first one wins. */
-    void value(int attempt, T t) {
+    /**
+     * A value from attempt {@code attempt}: the first one wins. After the end, a cancelled
+     * attempt's value is discarded (it lost a race); any other's breaks the protocol (a value
+     * after its own answer or error) and is dropped.
+     */
+    void value(int attempt, T t, boolean cancelled) {
         if (!end(ANSWERED)) {
-            Operators.onDiscard(t, actual.currentContext());
+            if (cancelled) {
+                Operators.onDiscard(t, actual.currentContext());
+            } else {
+                Operators.onNextDropped(t, actual.currentContext());
+            }
             return;
         }
         try {
@@ -533,7 +541,7 @@ final class HedgeSubscriber<T> implements CoreSubscriber<T>, Subscription, Scann
 
         @Override
         public void onNext(T t) {
-            parent.value(attempt, t);
+            parent.value(attempt, t, s == CANCELLED_S);
         }
 
         @Override
