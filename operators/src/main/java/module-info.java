@@ -18,5 +18,6 @@ module dev.ninelives.operators {
     exports dev.ninelives.retry;
     exports dev.ninelives.keyed;
     exports dev.ninelives.ratelimit;
+    exports dev.ninelives.hedge;
     exports dev.ninelives.internal to dev.ninelives.reactor;
 }

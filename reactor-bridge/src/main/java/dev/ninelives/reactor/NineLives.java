@@ -4,6 +4,7 @@ import dev.ninelives.breaker.CallNotPermittedException;
 import dev.ninelives.bulkhead.Bulkhead;
 import dev.ninelives.bulkhead.BulkheadFullException;
 import dev.ninelives.breaker.CircuitBreaker;
+import dev.ninelives.hedge.Hedge;
 import dev.ninelives.core.Ticker;
 import dev.ninelives.ratelimit.RateLimiter;
 import dev.ninelives.ratelimit.RequestNotPermittedException;
@@ -346,6 +347,93 @@ public final class NineLives {
             }
             return FluxRateLimiter.assemble(Flux.from(source), limiter, scheduler);
         };
+    }
+
+    /**
+     * Hedges a Mono: when it has not answered after the hedge's delay, the Mono is subscribed
+     * again (a hedge), and again after each further delay up to {@code maxHedges}; the first
+     * answer wins and every other attempt is cancelled. It cuts the tail latency of a dependency
+     * whose slow calls are slow by chance, for a few extra calls that the hedge's budget bounds.
+     * Only for calls that are safe to repeat (reads, idempotent writes).
+     *
+     * <pre>{@code
+     * Hedge hedge = Hedge.builder("search").delayPercentile(95).minDelay(Duration.ofMillis(20)).build();
+     *
+     * Mono<Hits> hits = search.query(q).transform(NineLives.hedge(hedge));
+     * }</pre>
+     *
+     * <p>What the operator does on each subscription:
+     * <ul>
+     *   <li><b>the first attempt answers during its subscribe</b> (a cached or synchronous
+     *       source): the answer goes downstream and nothing is scheduled; the call costs one
+     *       subscriber object and one atomic add.</li>
+     *   <li><b>no answer yet</b>: a periodic task is scheduled with the delay in force on the
+     *       Scheduler resolved at subscription ({@code Schedulers.parallel()}, the virtual-time
+     *       one under {@code StepVerifier.withVirtualTime}). At each tick with no answer, a hedge
+     *       takes a token from the budget and subscribes the source again, on the Scheduler's
+     *       thread; a refused hedge is counted and no later one is tried (the attempts in flight
+     *       go on). A Context deadline ({@link #deadline(Duration)}, a pipeline's total timeout)
+     *       that leaves no more than the delay arms nothing: a hedge would start too late.</li>
+     *   <li><b>the first answer</b> (a value, or an empty completion) from any attempt is the
+     *       call's: the timer is disposed, the other attempts are cancelled, and the subscriber
+     *       gets the value and {@code onComplete}. Later answers are discarded.</li>
+     *   <li><b>an attempt's error</b> is dropped while another attempt is in flight; the call
+     *       fails with the error of its last attempt in flight, or at once with an error the
+     *       hedge's {@code errorEndsRace} predicate accepts (see there for a predicate that
+     *       throws).</li>
+     *   <li><b>cancel</b>: the timer and every attempt are cancelled.</li>
+     * </ul>
+     * The subscriber's request is passed to each attempt as an unbounded one (a Mono emits one
+     * value at most), and an attempt is only asked once the subscriber has asked.
+     *
+     * <p><b>Mono only.</b> A Flux's elements cannot be raced as one answer against another
+     * subscription's without buffering or mixing streams, so a Flux is refused at assembly with
+     * an {@link IllegalArgumentException}; hedge each element's call, or a Mono of the whole
+     * answer ({@code flux.collectList()}).
+     *
+     * <p><b>Listeners that throw:</b> a non-fatal throwable is logged and the call carries on; a
+     * JVM-fatal error ends the call (every attempt cancelled, the subscriber gets
+     * {@code onError} with that error) and then propagates, from the Scheduler's task or from the
+     * thread that delivered the answer.
+     *
+     * @param hedge the hedge policy; one is usually shared by every call to a dependency
+     * @param <T>   the element type
+     * @return a function for {@link Mono#transform}
+     * @throws NullPointerException if {@code hedge} is null
+     */
+    public static <T> Function<Publisher<T>, Publisher<T>> hedge(Hedge hedge) {
+        return hedgeOn(hedge, null, null);
+    }
+
+    /**
+     * As {@link #hedge(Hedge)}, with the delays scheduled on {@code scheduler}.
+     *
+     * @param hedge     the hedge policy
+     * @param scheduler where the delays run and the hedges are subscribed
+     * @param <T>       the element type
+     * @return a function for {@link Mono#transform}
+     * @throws NullPointerException if an argument is null
+     */
+    public static <T> Function<Publisher<T>, Publisher<T>> hedge(Hedge hedge, Scheduler scheduler) {
+        return hedgeOn(hedge, Check.notNull(scheduler, "scheduler"), null);
+    }
+
+    @SuppressWarnings("unchecked")
+    static <T> Function<Publisher<T>, Publisher<T>> hedgeOn(Hedge hedge, Scheduler scheduler, CircuitBreaker breaker) {
+        Check.notNull(hedge, "hedge");
+        return source -> {
+            if (!(source instanceof Mono)) {
+                throw notAMono(hedge, source);
+            }
+            return MonoHedge.assemble((Mono<T>) source, hedge, scheduler, breaker);
+        };
+    }
+
+    static IllegalArgumentException notAMono(Hedge hedge, Publisher<?> source) {
+        return new IllegalArgumentException("hedge '" + hedge.name() + "' applies to a Mono only, but was given a "
+                + (source == null ? "null" : source.getClass().getSimpleName())
+                + ": a Flux's elements cannot be raced against another subscription's; hedge each element's call,"
+                + " or a Mono of the whole answer (collectList())");
     }
 
     /**

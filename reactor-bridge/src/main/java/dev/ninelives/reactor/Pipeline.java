@@ -3,6 +3,7 @@ package dev.ninelives.reactor;
 import dev.ninelives.breaker.CircuitBreaker;
 import dev.ninelives.breaker.CircuitBreakerConfig;
 import dev.ninelives.bulkhead.Bulkhead;
+import dev.ninelives.hedge.Hedge;
 import dev.ninelives.ratelimit.RateLimiter;
 import dev.ninelives.internal.Check;
 import dev.ninelives.internal.Text;
@@ -45,6 +46,11 @@ import java.util.Optional;
  * starts once the permit is held; its deadline goes into the Context, so no backoff is started
  * that would end past it and the source can read what is left with
  * {@link Deadline#remaining(reactor.util.context.ContextView)}), the retry (the attempts), the
+ * hedge (a slow attempt is raced by hedges: each one is an attempt of its own below, asks the
+ * breaker for its own permit and the hedge's budget for a token, so an open breaker or a spent
+ * budget refuses hedges and an outage is not multiplied; inside the retry, so a retry follows an
+ * attempt whose hedges all failed; outside the attempt timeout, so each hedge has its own; Mono
+ * only: a pipeline with a hedge refuses a Flux at assembly), the
  * circuit breaker (each attempt asks it for a permit and has its outcome recorded), the attempt
  * timeout (so the breaker records a hung attempt as a failure, and the retry may try again), then
  * the source. A fallback, given at the call site with
@@ -67,6 +73,7 @@ public final class Pipeline {
     private final Bulkhead bulkhead;
     private final Retry retry;
     private final CircuitBreaker breaker;
+    private final Hedge hedge;
     private final Scheduler scheduler;
     private final Duration timeout;
     private final Duration attemptTimeout;
@@ -79,6 +86,7 @@ public final class Pipeline {
         this.bulkhead = b.bulkhead;
         this.retry = b.retry;
         this.breaker = b.breaker;
+        this.hedge = b.hedge;
         this.scheduler = b.scheduler;
         this.timeout = b.timeout;
         this.attemptTimeout = b.attemptTimeout;
@@ -118,6 +126,7 @@ public final class Pipeline {
         b.bulkhead = bulkhead;
         b.retry = retry;
         b.breaker = breaker;
+        b.hedge = hedge;
         b.scheduler = scheduler;
         b.timeout = timeout;
         b.attemptTimeout = attemptTimeout;
@@ -168,6 +177,15 @@ public final class Pipeline {
      */
     public Optional<CircuitBreaker> breaker() {
         return Optional.ofNullable(breaker);
+    }
+
+    /**
+     * Returns the hedge stage.
+     *
+     * @return the hedge policy, if the pipeline has one
+     */
+    public Optional<Hedge> hedge() {
+        return Optional.ofNullable(hedge);
     }
 
     /**
@@ -228,6 +246,16 @@ public final class Pipeline {
             String policy = retry.toString();
             lines.add("retry '" + retry.name() + "': " + policy.substring(policy.indexOf(": ") + 2)
                     + "; each attempt goes through the stages below");
+        }
+        if (hedge != null) {
+            var c = hedge.config();
+            lines.add("hedge '" + hedge.name() + "': an attempt with no answer after "
+                    + (c.adaptive() ? "the p" + Text.percent(c.percentile()).replace("%", "") + " of recent latency (at least "
+                    + Text.duration(c.minDelay()) + ")" : Text.duration(c.delay()))
+                    + " is raced by a hedge, up to " + c.maxHedges() + ", the first answer wins and the others are cancelled;"
+                    + " each hedge needs a token of the budget (" + Text.percent(c.budgetRatio() * 100) + " of the calls, burst "
+                    + c.budgetBurst() + ")" + (breaker != null ? " and a permit of the breaker below" : "")
+                    + "; Mono calls only");
         }
         if (breaker != null) {
             lines.add("circuit breaker '" + breaker.name() + "': a permit per attempt, its outcome recorded; "
@@ -302,6 +330,7 @@ public final class Pipeline {
         private Bulkhead bulkhead;
         private Retry retry;
         private CircuitBreaker breaker;
+        private Hedge hedge;
         private Scheduler scheduler;
         private Duration timeout;
         private Duration attemptTimeout;
@@ -380,6 +409,29 @@ public final class Pipeline {
             Check.notNull(breaker, "breaker");
             once(this.breaker, 4, "breaker", breaker.name());
             this.breaker = breaker;
+            return this;
+        }
+
+        /**
+         * Adds the hedge stage: an attempt with no answer after the hedge's delay is raced by a
+         * hedge (the source subscribed again), up to its {@code maxHedges}; the first answer
+         * wins and the others are cancelled. It sits inside the retry (a call whose attempt and
+         * hedges all fail may be retried, and its backoff is not raced) and outside the breaker
+         * (each hedge asks the breaker for a permit of its own and is recorded as a call; an open
+         * breaker refuses hedges, so an outage is not multiplied) and the attempt timeout (each
+         * hedge has its own). Each hedge also needs a token of the hedge's budget. A pipeline with
+         * a hedge protects a Mono only: applied to a Flux it throws {@link IllegalArgumentException}
+         * at assembly.
+         *
+         * @param hedge the hedge policy, usually shared by every call to the dependency
+         * @return this builder
+         * @throws NullPointerException  if {@code hedge} is null
+         * @throws IllegalStateException if a hedge was already set (one copied by {@link Pipeline#toBuilder} may be replaced once)
+         */
+        public Builder hedge(Hedge hedge) {
+            Check.notNull(hedge, "hedge");
+            once(this.hedge, 64, "hedge", hedge.name());
+            this.hedge = hedge;
             return this;
         }
 

@@ -2,6 +2,7 @@ package dev.ninelives.reactor;
 
 import dev.ninelives.breaker.CircuitBreaker;
 import dev.ninelives.bulkhead.Bulkhead;
+import dev.ninelives.hedge.Hedge;
 import dev.ninelives.internal.RetryRules;
 import dev.ninelives.ratelimit.RateLimiter;
 import dev.ninelives.retry.Retry;
@@ -15,7 +16,15 @@ import java.time.Duration;
 
 /**
  * Assembles a {@link Pipeline} around a source, stage by stage in the pipeline's order, from the
- * inside out: attempt timeout, breaker, retry, total timeout, bulkhead, rate limiter.
+ * inside out: attempt timeout, breaker, hedge, retry, total timeout, bulkhead, rate limiter.
+ *
+ * <p>The hedge is its own operator, not fused: a hedged call has several attempts in flight at
+ * once, each with its own breaker permit and attempt timeout, which the fused subscriber's one
+ * attempt cannot hold. With a hedge, the breaker moves into the hedge operator (the first attempt
+ * goes through the breaker operator, each hedge asks the breaker itself, so a refused hedge is
+ * not issued and costs the call nothing), the attempt timeout is its own operator around the
+ * source, and the fused subscriber runs the rest (bulkhead, total timeout, attempts, fallback)
+ * around the hedge operator. A hedged call costs the hedge's subscriber on top of the fused one.
  *
  * <p>The rate limiter is always its own operator, in front of everything else (fused or not): it
  * spends its permit when it subscribes the rest, and holds nothing afterwards, so there is nothing
@@ -48,7 +57,8 @@ final class PipelineAssembly {
         Scheduler scheduler = p.scheduler().orElse(null);
         Publisher<T> s = source instanceof Mono ? source : Flux.from(source);
         s = limit(s, p.attemptTimeout().orElse(null), TimeoutExceededException.Stage.ATTEMPT_TIMEOUT, scheduler);
-        s = breaker(s, p.breaker().orElse(null));
+        Hedge hedge = p.hedge().orElse(null);
+        s = hedge == null ? breaker(s, p.breaker().orElse(null)) : hedge(s, hedge, p.breaker().orElse(null), scheduler);
         s = retry(s, p.retry().orElse(null), scheduler);
         s = limit(s, p.timeout().orElse(null), TimeoutExceededException.Stage.TOTAL_TIMEOUT, scheduler);
         s = bulkhead(s, p.bulkhead().orElse(null), scheduler);
@@ -89,6 +99,13 @@ final class PipelineAssembly {
         Bulkhead bulkhead = p.bulkhead().orElse(null);
         Duration attemptTimeout = p.attemptTimeout().orElse(null);
         Duration total = p.timeout().orElse(null);
+        Hedge hedge = p.hedge().orElse(null);
+        if (hedge != null) {                           // its own operator: see the class comment
+            s = limit(s, attemptTimeout, TimeoutExceededException.Stage.ATTEMPT_TIMEOUT, scheduler);
+            s = hedge(s, hedge, breaker, scheduler);
+            breaker = null;
+            attemptTimeout = null;
+        }
         if (breaker == null && retry == null) {
             s = limit(s, attemptTimeout, TimeoutExceededException.Stage.ATTEMPT_TIMEOUT, scheduler);
             s = limit(s, total, TimeoutExceededException.Stage.TOTAL_TIMEOUT, scheduler);
@@ -149,6 +166,10 @@ final class PipelineAssembly {
 
     private static <T> Publisher<T> breaker(Publisher<T> s, CircuitBreaker breaker) {
         return breaker == null ? s : NineLives.<T>breaker(breaker).apply(s);
+    }
+
+    private static <T> Publisher<T> hedge(Publisher<T> s, Hedge hedge, CircuitBreaker breaker, Scheduler scheduler) {
+        return NineLives.<T>hedgeOn(hedge, scheduler, breaker).apply(s);
     }
 
     private static <T> Publisher<T> retry(Publisher<T> s, Retry retry, Scheduler scheduler) {

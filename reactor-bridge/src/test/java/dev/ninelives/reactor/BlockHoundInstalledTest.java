@@ -114,6 +114,29 @@ class BlockHoundInstalledTest {
     }
 
     /**
+     * Guards against a blocking call on the hedge's paths: timers armed from parallel threads,
+     * hedges issued from the timer's task, races won by either attempt with the losers
+     * cancelled, timers disposed, the adaptive delay's window closed by whichever call fills it.
+     */
+    @Test
+    void hedgedCallsOnParallelThreadsNeverBlock() {
+        List<Throwable> escaped = new CopyOnWriteArrayList<>();
+        Hooks.onErrorDropped(escaped::add);
+        Schedulers.onHandleError("blockhound-probe", (thread, error) -> escaped.add(error));
+        dev.ninelives.hedge.Hedge h = dev.ninelives.hedge.Hedge.builder("nonBlockingHedge").delayPercentile(50)
+                .minDelay(Duration.ofMillis(1)).window(50).maxHedges(2).budget(2.0, 100).build();
+        AtomicInteger n = new AtomicInteger();
+        Mono<String> source = Mono.defer(() -> Mono.delay(Duration.ofMillis(n.getAndIncrement() % 4)).thenReturn("value"));
+        List<String> outcomes = Flux.range(0, 1_000)
+                .flatMap(i -> source.transform(NineLives.hedge(h)).subscribeOn(Schedulers.parallel()), 64)
+                .collectList()
+                .block(SAFETY);
+        assertThat(outcomes).hasSize(1_000).containsOnly("value");
+        assertThat(escaped).isEmpty();
+        assertThat(h.metrics().hedgesIssued()).as("hedges ran on the timer's threads").isPositive();
+    }
+
+    /**
      * Guards against a blocking call on the timeout's paths: timeouts and deadlines armed on
      * parallel threads, calls that end first and clear their slot, calls that time out on the
      * shared timer's task, cancels, and retries that look the deadline up in their Context.

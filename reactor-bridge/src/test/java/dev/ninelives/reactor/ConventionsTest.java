@@ -70,6 +70,8 @@ class ConventionsTest {
             "dev.ninelives.ratelimit.RateLimiterBuilder", "dev.ninelives.ratelimit.RateLimiterConfig",
             "dev.ninelives.ratelimit.RateLimiterEvent", "dev.ninelives.ratelimit.RateLimiterEvent$Type",
             "dev.ninelives.ratelimit.RateLimiterMetrics", "dev.ninelives.ratelimit.RequestNotPermittedException",
+            "dev.ninelives.hedge.Hedge", "dev.ninelives.hedge.HedgeBuilder", "dev.ninelives.hedge.HedgeConfig",
+            "dev.ninelives.hedge.HedgeEvent", "dev.ninelives.hedge.HedgeEvent$Type", "dev.ninelives.hedge.HedgeMetrics",
             "dev.ninelives.keyed.KeyedBreaker", "dev.ninelives.keyed.KeyedBreakerBuilder",
             "dev.ninelives.keyed.KeyedBulkhead", "dev.ninelives.keyed.KeyedBulkheadBuilder",
             "dev.ninelives.keyed.KeyEvent", "dev.ninelives.keyed.KeyEvent$Kind",
@@ -92,7 +94,7 @@ class ConventionsTest {
             "dev.ninelives.internal.RetryRules",
             "dev.ninelives.internal.Waiter",
             "dev.ninelives.internal.WaitingBulkhead",
-            "dev.ninelives.internal.RateGate", "dev.ninelives.internal.RateGate$Rate",
+            "dev.ninelives.internal.RateGate", "dev.ninelives.internal.RateGate$Rate", "dev.ninelives.internal.HedgeGate",
             "dev.ninelives.internal.AdaptiveBinding",
             "dev.ninelives.internal.Bindings", "dev.ninelives.internal.Bindings$Owner");
 
@@ -155,7 +157,7 @@ class ConventionsTest {
         });
         assertThat(operators.exports().stream().map(ModuleDescriptor.Exports::source))
                 .containsExactlyInAnyOrder("dev.ninelives.core", "dev.ninelives.breaker", "dev.ninelives.retry", "dev.ninelives.bulkhead",
-                        "dev.ninelives.keyed", "dev.ninelives.ratelimit", "dev.ninelives.internal");
+                        "dev.ninelives.keyed", "dev.ninelives.ratelimit", "dev.ninelives.hedge", "dev.ninelives.internal");
         assertThat(reactor.exports().stream().map(ModuleDescriptor.Exports::source))
                 .containsExactlyInAnyOrder("dev.ninelives.reactor", "dev.ninelives.reactor.micrometer",
                         "dev.ninelives.reactor.registry");

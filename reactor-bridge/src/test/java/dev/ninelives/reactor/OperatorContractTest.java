@@ -397,6 +397,35 @@ class OperatorContractTest {
         }
     }
 
+    /**
+     * A pipeline's hedge over a half-open breaker (Mono rows only: a hedge refuses a Flux). The
+     * delay never passes on its frozen clock, so each scenario runs the first attempt's paths:
+     * its breaker permit must be accounted for, and nothing is hedged.
+     */
+    static final class HedgeProtection implements Protection {
+        final BreakerProtection breaker = new BreakerProtection();
+        final VirtualTimeScheduler clock = VirtualTimeScheduler.create();
+        final dev.ninelives.hedge.Hedge hedge = dev.ninelives.hedge.Hedge.builder("contract").delay(Duration.ofSeconds(1)).build();
+        final Pipeline pipeline = Pipeline.builder("contract").breaker(breaker.breaker).hedge(hedge).scheduler(clock).build();
+
+        @Override
+        public <T> Function<Publisher<T>, Publisher<T>> operator() {
+            return NineLives.pipeline(pipeline);
+        }
+
+        @Override
+        public void assertAccounted() {
+            breaker.assertAccounted();
+            assertThat(hedge.metrics().hedgesIssued()).isZero();
+            clock.dispose();
+        }
+
+        @Override
+        public String toString() {
+            return "hedge over breaker";
+        }
+    }
+
     static Stream<Arguments> protections() {
         List<Supplier<Protection>> all = List.of(BreakerProtection::new, RetryOverBreakerProtection::new,
                 () -> new RetryProtection(false), () -> new RetryProtection(true),
@@ -406,7 +435,8 @@ class OperatorContractTest {
                 PipelineProtection::new, () -> new FallbackProtection(new PipelineProtection()),
                 () -> new FallbackProtection(new PipelineProtection(), true),
                 () -> new TimeoutProtection(false), () -> new TimeoutProtection(true));
-        return all.stream().flatMap(p -> Stream.of(Arguments.of(p.get(), true), Arguments.of(p.get(), false)));
+        return Stream.concat(all.stream().flatMap(p -> Stream.of(Arguments.of(p.get(), true), Arguments.of(p.get(), false))),
+                Stream.of(Arguments.of(new HedgeProtection(), true)));
     }
 
     private final List<Object> dropped = new ArrayList<>();

@@ -725,7 +725,7 @@ class PipelinesSnippetsTest extends OnVirtualClock {
         String html = SitePagesTest.visibleText(SitePagesTest.HTML.resolve("pipelines.html"));
         assertThat(html)
                 .contains(SitePagesTest.normalize(String.join("\n", SitePagesTest.region(PLAN, "plan"))))
-                .contains("bulkhead → total timeout → retry → circuit breaker → attempt timeout → source")
+                .contains("bulkhead → total timeout → retry → hedge → circuit breaker → attempt timeout → source")
                 .contains("answered at 300 ms")
                 .contains("the 21st waits up to 100 ms")
                 .contains("a pipeline puts one subscriber per call, where stacked operators put one each")

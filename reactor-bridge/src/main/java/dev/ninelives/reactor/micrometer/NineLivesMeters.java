@@ -2,6 +2,7 @@ package dev.ninelives.reactor.micrometer;
 
 import dev.ninelives.breaker.CircuitBreaker;
 import dev.ninelives.bulkhead.Bulkhead;
+import dev.ninelives.hedge.Hedge;
 import dev.ninelives.ratelimit.RateLimiter;
 import dev.ninelives.internal.Check;
 import dev.ninelives.keyed.KeyedBreaker;
@@ -13,7 +14,7 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.MeterBinder;
 
 /**
- * Publishes circuit breakers, retry policies, bulkheads and rate limiters to a Micrometer
+ * Publishes circuit breakers, retry policies, bulkheads, rate limiters and hedges to a Micrometer
  * {@code MeterRegistry}. Each factory returns a {@link MeterBinder}; binding it to a registry
  * registers the policy's meters there.
  *
@@ -134,6 +135,19 @@ import io.micrometer.core.instrument.binder.MeterBinder;
  * <tr><td>{@code ninelives.ratelimiter.wait}</td><td>timer</td><td></td>
  *     <td>How long each permitted call waits for its permit, by the limiter's ticker; zero when
  *         free at once, so the count is the number of permitted calls.</td></tr>
+ * <tr><td>{@code ninelives.hedge.calls}</td><td>function counter</td><td></td>
+ *     <td>Calls through the hedge (each call's first attempt).</td></tr>
+ * <tr><td>{@code ninelives.hedge.issued}</td><td>function counter</td><td></td>
+ *     <td>Hedges subscribed: attempts beyond each call's first.</td></tr>
+ * <tr><td>{@code ninelives.hedge.won}</td><td>function counter</td><td></td>
+ *     <td>Hedges that answered first (a subset of the issued ones).</td></tr>
+ * <tr><td>{@code ninelives.hedge.refused}</td><td>function counter</td>
+ *     <td>{@code reason}: {@code budget}, {@code breaker}</td>
+ *     <td>Hedges that were due but found no budget token, or no breaker permit.</td></tr>
+ * <tr><td>{@code ninelives.hedge.delay}</td><td>gauge, seconds</td><td></td>
+ *     <td>The delay in force: fixed, or the percentile of the last latency window.</td></tr>
+ * <tr><td>{@code ninelives.hedge.budget.tokens}</td><td>gauge</td><td></td>
+ *     <td>Hedges the budget allows now.</td></tr>
  * </tbody>
  * </table>
  *
@@ -264,6 +278,36 @@ public final class NineLivesMeters {
         Check.notNull(limiter, "limiter");
         Check.notNull(tags, "tags");
         return new RateLimiterMeters(limiter, tags);
+    }
+
+    /**
+     * Returns a binder for a hedge policy's meters: {@code ninelives.hedge.*}, tagged with the
+     * hedge's name. The counters are function counters over {@link Hedge#metrics()}: they count
+     * from the hedge's creation, and binding registers no listener on it.
+     *
+     * @param hedge the hedge policy
+     * @return a binder; binding it registers the meters, and throws {@link IllegalStateException}
+     *     if another hedge of the same name is bound to that registry already (see
+     *     <a href="#one-policy-per-series">One policy per series</a>)
+     * @throws NullPointerException if {@code hedge} is null
+     */
+    public static MeterBinder hedge(Hedge hedge) {
+        return hedge(hedge, Tags.empty());
+    }
+
+    /**
+     * Returns a binder for a hedge policy's meters, with extra tags on every meter.
+     *
+     * @param hedge the hedge policy
+     * @param tags  tags added to every meter
+     * @return a binder; binding it registers the meters, and throws {@link IllegalStateException}
+     *     if another hedge of the same name and tags is bound to that registry already
+     * @throws NullPointerException if {@code hedge} or {@code tags} is null
+     */
+    public static MeterBinder hedge(Hedge hedge, Iterable<Tag> tags) {
+        Check.notNull(hedge, "hedge");
+        Check.notNull(tags, "tags");
+        return new HedgeMeters(hedge, tags);
     }
 
     /**
