@@ -2,7 +2,8 @@ package dev.ninelives.bulkhead;
 
 import dev.ninelives.core.Adaptive;
 import dev.ninelives.core.Ticker;
-import dev.ninelives.internal.Check;
+import dev.ninelives.internal.AdaptiveBinding;
+import dev.ninelives.internal.Bindings;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -29,6 +30,15 @@ import java.lang.invoke.VarHandle;
  * published by the previous closer after it wrote that state, and read (acquire) by whoever
  * closes it. So those fields are plain.
  *
+ * The specification. An Adaptive<AdaptiveLimit>, read once per sample (one volatile load) and
+ * once more by a closer; a change applies from the next sample. The closer-only state carries
+ * over a change: `smoothed` resynchronizes with the limit in force, `lowest` stays a true
+ * lowest latency. A change whose [minLimit, maxLimit] no longer holds the limit moves the limit
+ * into it (the applier, after the new specification is published). A closer that computed its
+ * limit from the old specification sets it, then reads the specification again and clamps into
+ * the new one if it moved: whichever of the two comes last sees the other's write, so the limit
+ * ends within the bounds in force.
+ *
  * Cost. One ticker read at the permit and one at the outcome (by the caller), the recording
  * above, and a window allocation per window (every windowSize calls). A bulkhead with a fixed
  * limit has no limiter and pays nothing.
@@ -50,11 +60,10 @@ final class AdaptiveLimiter {
     /** A sample's latency is capped so that a full window's sum fits in 48 bits (about 17 s a sample). */
     static final long MAX_SAMPLE_NANOS = (1L << 48) / (1L << 14);
 
-    private final AdaptiveLimit spec;
+    private final String name;
+    private final Adaptive<AdaptiveLimit> spec;
     private final Adaptive<Integer> limit;
     private final Ticker ticker;
-    private final long windowNanos;
-    private final long thresholdNanos;
     private volatile Window window;
 
     // closer-only state (see the protocol above)
@@ -64,18 +73,36 @@ final class AdaptiveLimiter {
     /** Whose calls are in flight (a limit grows only when in use); set once, before any call. */
     private LockFreeBulkhead bulkhead;
 
-    AdaptiveLimiter(AdaptiveLimit spec, Adaptive<Integer> limit, Ticker ticker) {
+    AdaptiveLimiter(String name, Adaptive<AdaptiveLimit> spec, Adaptive<Integer> limit, Ticker ticker) {
+        this.name = name;
         this.spec = spec;
         this.limit = limit;
         this.ticker = ticker;
-        this.windowNanos = Check.nanos(spec.windowDuration);
-        this.thresholdNanos = Check.nanos(spec.latencyThreshold);
         this.smoothed = limit.get();
         this.window = new Window(ticker.read());
     }
 
-    void attach(LockFreeBulkhead bulkhead) {
+    /** Set once, before any call; binds the specification (checked, and followed by a clamp). */
+    void attach(LockFreeBulkhead bulkhead, Bindings bindings) {
         this.bulkhead = bulkhead;
+        AdaptiveBinding.bind(spec, s -> s.checkLimits(name), change -> clampInto(spec.get()), bindings);
+    }
+
+    /** Moves the limit into the bounds of {@code s} if it lies outside them. */
+    private void clampInto(AdaptiveLimit s) {
+        for (;;) {
+            int current = limit.get();
+            int clamped = Math.max(s.minLimit, Math.min(s.maxLimit, current));
+            if (clamped == current || limit.compareAndSet(current, clamped)) {
+                return;
+            }
+            // a closer (or a user) set the limit meanwhile: judge the new one
+        }
+    }
+
+    /** The specification in force, for tests. */
+    AdaptiveLimit spec() {
+        return spec.get();
     }
 
     /** The bulkhead's ticker, read at the permit. */
@@ -92,6 +119,7 @@ final class AdaptiveLimiter {
     void record(long startedAt, boolean dropped) {
         long end = ticker.read();
         long rtt = Math.min(Math.max(0L, end - startedAt), MAX_SAMPLE_NANOS);
+        AdaptiveLimit s = spec.get();
         Window w = (Window) WINDOW.getAcquire(this);
         long before = (long) Window.WORD.getAndAdd(w, (rtt << COUNT_BITS) | 1L);
         if (dropped) {
@@ -107,52 +135,59 @@ final class AdaptiveLimiter {
             // another sample raised it meanwhile: compare again
         }
         int count = (int) (before & COUNT_MASK) + 1;
-        if (count == spec.windowSize || end - w.openedAt >= windowNanos) {
+        if (count >= s.windowSize || end - w.openedAt >= s.windowNanos) {   // >=: the size may have shrunk meanwhile
             if (w.closed == 0 && Window.CLOSED.compareAndSet(w, 0, 1)) {
-                close(w, end);
+                close(s, w, end);
             }
         }
     }
 
-    private void close(Window w, long now) {
+    private void close(AdaptiveLimit s, Window w, long now) {
         long word = w.word;
         int count = (int) (word & COUNT_MASK);
         long mean = count == 0 ? 0L : (word >>> COUNT_BITS) / count;
         int current = limit.get();
-        int next = count == 0 ? current : next(current, mean, w.min, w.drops, w.mostInFlight);
+        int next = count == 0 ? current : next(s, current, mean, w.min, w.drops, w.mostInFlight);
         WINDOW.setRelease(this, new Window(now));
-        if (next != current) {
-            limit.set(next);       // the bulkhead follows (applyLimit); only listeners' fatal errors get out
+        try {
+            if (next != current) {
+                limit.set(next);   // the bulkhead follows (applyLimit); only listeners' fatal errors get out
+            }
+        } finally {
+            AdaptiveLimit after = spec.get();
+            if (after != s) {
+                clampInto(after);  // the specification changed while we computed: see the protocol
+            }
         }
     }
 
-    /** The algorithm: the limit after a window with these totals, within [minLimit, maxLimit]. */
-    int next(int current, long mean, long min, int drops, int mostInFlight) {
+    /** The algorithm: the limit after a window with these totals, within [minLimit, maxLimit] of {@code spec}. */
+    int next(AdaptiveLimit spec, int current, long mean, long min, int drops, int mostInFlight) {
         if (current != (int) Math.round(smoothed)) {
             smoothed = current;    // someone else set the limit: continue from it
         }
         double target;
         if (spec.algorithm == AdaptiveLimit.Algorithm.AIMD) {
-            if (drops > 0 || (thresholdNanos > 0 && mean > thresholdNanos)) {
+            if (drops > 0 || (spec.thresholdNanos > 0 && mean > spec.thresholdNanos)) {
                 target = Math.floor(current * spec.backoffRatio);
             } else if (mostInFlight * 2 >= current) {
                 target = current + 1;
             } else {
                 target = current;
             }
-            smoothed = clamp(target);
+            smoothed = clamp(spec, target);
         } else {
             if (min < lowest) {
                 lowest = min;
             }
             double gradient = mean <= 0 ? 1.0 : Math.max(0.5, Math.min(1.0, spec.tolerance * lowest / (double) mean));
             target = current * gradient + (gradient >= 1.0 && mostInFlight * 2 < current ? 0.0 : Math.sqrt(current));
-            smoothed = clamp(smoothed * (1 - spec.smoothing) + target * spec.smoothing);
+            smoothed = clamp(spec, smoothed * (1 - spec.smoothing) + target * spec.smoothing);
         }
         return (int) Math.round(smoothed);
     }
 
-    private double clamp(double value) {
+    private static double clamp(AdaptiveLimit spec, double value) {
         return Math.max(spec.minLimit, Math.min(spec.maxLimit, value));
     }
 
