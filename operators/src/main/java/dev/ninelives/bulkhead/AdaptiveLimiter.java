@@ -12,22 +12,30 @@ import java.lang.invoke.VarHandle;
  * The adaptive limit's samples and algorithm. Lock-free.
  *
  * Recording. The current Window is read with one volatile load. A sample is one getAndAdd on the
- * window's packed word (count in the low 16 bits, summed latency in nanoseconds in the high 48),
+ * window's packed word (count in the low 16 bits, summed latency in nanoseconds in the next 47,
+ * the top bit SEALED once the window is closed),
  * plus one getAndAdd on its drops when the call failed, plus a CAS on the minimum only when the
  * sample is below it and on the most calls in flight only when the bulkhead is busier than any
  * sample of the window saw it (both rare once a window has a few samples). No CAS loop on the common path: concurrent recorders never retry.
  *
- * Closing. Exactly one recorder closes a window: the one whose getAndAdd brought the count to
- * windowSize, or, for a window older than windowDuration, the one that wins the CAS on `closed`
- * (the count path takes the same CAS, so the two ways cannot both close it). The closer computes
- * the new limit from the window's totals, installs a fresh Window (release) and then sets the
- * bulkhead's limit through its Adaptive, the same path as changeMaxConcurrent, so the permits
- * in flight are kept and waiters are served by the growth. Samples that land in a window after
- * it closed are lost: benign, the next window is a moment away.
+ * Closing. Exactly one recorder closes a window: among those whose sample brought it to
+ * windowSize or past windowDuration and that find it installed (window == w), the one that wins
+ * the CAS on `closed`. The closer first hangs the next window on `w.next` (a plain write), then
+ * seals the word with one getAndBitwiseOr: the value it returns holds exactly the samples whose
+ * getAndAdd came first, and those are the window's totals. A recorder whose getAndAdd returns a
+ * sealed word was not counted (its add lands in a word nobody reads again); it records its
+ * sample again in `w.next`, which it sees because the seal (a read-modify-write on the same word)
+ * came before its own. So no sample is lost nor counted twice, and nobody waits: a late
+ * recorder never depends on the closer's progress. The closer computes the new limit from the
+ * sealed totals (drops, the minimum and the most in flight are read as they are then: a
+ * sample that races the seal may have its drop or minimum missed), installs `w.next` (release)
+ * and then sets the bulkhead's limit through its Adaptive, the same path as changeMaxConcurrent,
+ * so the permits in flight are kept and waiters are served by the growth. A window hung on
+ * `next` but not installed yet takes samples and is never closed before it is installed.
  *
  * The algorithm's own state (the smoothed limit, the lowest latency seen) is touched only by a
- * closer. Closers are serialized: the next window, the only one that can close next, is
- * published by the previous closer after it wrote that state, and read (acquire) by whoever
+ * closer. Closers are serialized: only the installed window can be closed, and the next one is
+ * installed by the previous closer after it wrote that state, and read (acquire) by whoever
  * closes it. So those fields are plain.
  *
  * The specification. An Adaptive<AdaptiveLimit>, read once per sample (one volatile load) and
@@ -57,8 +65,13 @@ final class AdaptiveLimiter {
 
     private static final int COUNT_BITS = 16;
     private static final long COUNT_MASK = (1L << COUNT_BITS) - 1;
-    /** A sample's latency is capped so that a full window's sum fits in 48 bits (about 17 s a sample). */
-    static final long MAX_SAMPLE_NANOS = (1L << 48) / (1L << 14);
+    /** The top bit of a window's word: set once, by its closer. */
+    static final long SEALED = Long.MIN_VALUE;
+    /**
+     * A sample's latency is capped so that a full window's sum (at most 2^14 samples), plus the
+     * late adds of racing recorders, stays within 46 bits, below {@link #SEALED} (about 4.3 s a sample).
+     */
+    static final long MAX_SAMPLE_NANOS = (1L << 46) / (1L << 14);
 
     private final String name;
     private final Adaptive<AdaptiveLimit> spec;
@@ -100,6 +113,11 @@ final class AdaptiveLimiter {
         }
     }
 
+    /** The window samples go to now, for tests. */
+    Window currentWindow() {
+        return window;
+    }
+
     /** The specification in force, for tests. */
     AdaptiveLimit spec() {
         return spec.get();
@@ -121,7 +139,11 @@ final class AdaptiveLimiter {
         long rtt = Math.min(Math.max(0L, end - startedAt), MAX_SAMPLE_NANOS);
         AdaptiveLimit s = spec.get();
         Window w = (Window) WINDOW.getAcquire(this);
-        long before = (long) Window.WORD.getAndAdd(w, (rtt << COUNT_BITS) | 1L);
+        long sample = (rtt << COUNT_BITS) | 1L;
+        long before;
+        while (((before = (long) Window.WORD.getAndAdd(w, sample)) & SEALED) != 0) {
+            w = w.next;    // closed before our add: not counted there, so counted in the next one (see above)
+        }
         if (dropped) {
             Window.DROPS.getAndAdd(w, 1);
         }
@@ -136,19 +158,21 @@ final class AdaptiveLimiter {
         }
         int count = (int) (before & COUNT_MASK) + 1;
         if (count >= s.windowSize || end - w.openedAt >= s.windowNanos) {   // >=: the size may have shrunk meanwhile
-            if (w.closed == 0 && Window.CLOSED.compareAndSet(w, 0, 1)) {
+            if (w.closed == 0 && WINDOW.getAcquire(this) == w && Window.CLOSED.compareAndSet(w, 0, 1)) {
                 close(s, w, end);
             }
         }
     }
 
     private void close(AdaptiveLimit s, Window w, long now) {
-        long word = w.word;
+        w.next = new Window(now);                      // before the seal: a late recorder finds it
+        long word = (long) Window.WORD.getAndBitwiseOr(w, SEALED);
+        w.sealedWord = word;
         int count = (int) (word & COUNT_MASK);
         long mean = count == 0 ? 0L : (word >>> COUNT_BITS) / count;
         int current = limit.get();
         int next = count == 0 ? current : next(s, current, mean, w.min, w.drops, w.mostInFlight);
-        WINDOW.setRelease(this, new Window(now));
+        WINDOW.setRelease(this, w.next);
         try {
             if (next != current) {
                 limit.set(next);   // the bulkhead follows (applyLimit); only listeners' fatal errors get out
@@ -218,6 +242,10 @@ final class AdaptiveLimiter {
         volatile long min = Long.MAX_VALUE;
         volatile int closed;
         volatile int mostInFlight;     // the most calls in flight a sample saw, itself included
+        /** The window that follows, set by the closer before it seals {@link #word}. */
+        Window next;
+        /** The word as the closer sealed it: this window's totals (for tests). */
+        long sealedWord;
 
         Window(long openedAt) {
             this.openedAt = openedAt;

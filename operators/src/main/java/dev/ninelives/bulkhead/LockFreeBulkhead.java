@@ -163,6 +163,11 @@ final class LockFreeBulkhead implements Bulkhead, WaitingBulkhead, Bindings.Owne
         }
     }
 
+    /** The adaptive limit's limiter, or null; for tests. */
+    AdaptiveLimiter limiter() {
+        return limiter;
+    }
+
     /** The calls holding a permit now (a moment's view while the limit changes). */
     int inFlight() {
         return Math.max(0, maxConcurrent - permits(state));
