@@ -69,6 +69,9 @@ public final class AdaptiveLimit {
     final Duration latencyThreshold;
     final double tolerance;
     final double smoothing;
+    /** {@link #windowDuration} and {@link #latencyThreshold} in nanoseconds, for the limiter. */
+    final long windowNanos;
+    final long thresholdNanos;
 
     private AdaptiveLimit(Algorithm algorithm, int minLimit, int maxLimit, int initialLimit, int windowSize,
                           Duration windowDuration, double backoffRatio, Duration latencyThreshold,
@@ -83,6 +86,8 @@ public final class AdaptiveLimit {
         this.latencyThreshold = latencyThreshold;
         this.tolerance = tolerance;
         this.smoothing = smoothing;
+        this.windowNanos = Check.nanos(windowDuration);
+        this.thresholdNanos = Check.nanos(latencyThreshold);
     }
 
     /**
@@ -290,15 +295,106 @@ public final class AdaptiveLimit {
         return initialLimit;
     }
 
+    /**
+     * Returns the samples that close a window.
+     *
+     * @return the window size
+     */
+    public int windowSize() {
+        return windowSize;
+    }
+
+    /**
+     * Returns how long a window may stay open.
+     *
+     * @return the window duration
+     */
+    public Duration windowDuration() {
+        return windowDuration;
+    }
+
+    /**
+     * Returns AIMD's backoff ratio (kept, unused, by the gradient algorithm).
+     *
+     * @return the ratio
+     */
+    public double backoffRatio() {
+        return backoffRatio;
+    }
+
+    /**
+     * Returns AIMD's latency threshold; zero when off.
+     *
+     * @return the threshold
+     */
+    public Duration latencyThreshold() {
+        return latencyThreshold;
+    }
+
+    /**
+     * Returns the gradient's tolerance (kept, unused, by AIMD).
+     *
+     * @return the tolerance
+     */
+    public double tolerance() {
+        return tolerance;
+    }
+
+    /**
+     * Returns the gradient's smoothing weight (kept, unused, by AIMD).
+     *
+     * @return the weight
+     */
+    public double smoothing() {
+        return smoothing;
+    }
+
     /** Refuses an inconsistent combination; run when a bulkhead is built with it. */
     void validate() {
-        if (minLimit > maxLimit) {
-            throw new IllegalArgumentException("minLimit (" + minLimit + ") must not exceed maxLimit (" + maxLimit + ")");
-        }
+        checkLimits(null);
         if (initialLimit < minLimit || initialLimit > maxLimit) {
             throw new IllegalArgumentException("initialLimit must be between minLimit (" + minLimit + ") and maxLimit ("
                     + maxLimit + "), but was " + initialLimit);
         }
+    }
+
+    /**
+     * Refuses limits that cross; the check a running bulkhead makes of a new specification (its
+     * initial limit does not matter any more).
+     *
+     * @param bulkhead the name of the bulkhead to blame, or null
+     */
+    void checkLimits(String bulkhead) {
+        if (minLimit > maxLimit) {
+            throw new IllegalArgumentException("minLimit (" + minLimit + ") must not exceed maxLimit (" + maxLimit + ")"
+                    + (bulkhead == null ? "" : " in the adaptive limit of bulkhead '" + bulkhead + "', but was " + this));
+        }
+    }
+
+    /**
+     * Tells whether {@code o} is a specification with the same algorithm and settings.
+     *
+     * @param o the other object
+     * @return true if equal
+     */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof AdaptiveLimit a && a.algorithm == algorithm && a.minLimit == minLimit
+                && a.maxLimit == maxLimit && a.initialLimit == initialLimit && a.windowSize == windowSize
+                && a.windowDuration.equals(windowDuration) && Double.compare(a.backoffRatio, backoffRatio) == 0
+                && a.latencyThreshold.equals(latencyThreshold) && Double.compare(a.tolerance, tolerance) == 0
+                && Double.compare(a.smoothing, smoothing) == 0;
+    }
+
+    /**
+     * Returns a hash of the algorithm and the settings.
+     *
+     * @return the hash
+     */
+    @Override
+    public int hashCode() {
+        return java.util.Objects.hash(algorithm, minLimit, maxLimit, initialLimit, windowSize, windowDuration,
+                backoffRatio, latencyThreshold, tolerance, smoothing);
     }
 
     /** Shows the algorithm and its settings. */

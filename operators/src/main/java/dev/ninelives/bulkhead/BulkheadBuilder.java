@@ -42,6 +42,7 @@ public final class BulkheadBuilder {
     Ticker ticker = Ticker.system();
     boolean rejectionStackTraces;
     AdaptiveLimit adaptiveLimit;
+    Adaptive<AdaptiveLimit> adaptiveLimitSetting;
 
     BulkheadBuilder(String name) {
         Check.notNull(name, "name");
@@ -62,6 +63,7 @@ public final class BulkheadBuilder {
         this.maxConcurrent = Check.inRange(calls, 1, MAX_CONCURRENT, "maxConcurrent");
         this.maxConcurrentSetting = null;
         this.adaptiveLimit = null;
+        this.adaptiveLimitSetting = null;
         return this;
     }
 
@@ -92,6 +94,7 @@ public final class BulkheadBuilder {
     public BulkheadBuilder maxConcurrent(Adaptive<Integer> calls) {
         this.maxConcurrentSetting = Check.notNull(calls, "maxConcurrent");
         this.adaptiveLimit = null;
+        this.adaptiveLimitSetting = null;
         return this;
     }
 
@@ -114,6 +117,39 @@ public final class BulkheadBuilder {
      */
     public BulkheadBuilder adaptiveLimit(AdaptiveLimit limit) {
         this.adaptiveLimit = Check.notNull(limit, "adaptiveLimit");
+        this.adaptiveLimitSetting = null;
+        this.maxConcurrentSetting = null;
+        return this;
+    }
+
+    /**
+     * Lets the bulkhead move its limit by itself, as {@link #adaptiveLimit(AdaptiveLimit)} does,
+     * with a specification that can change while it runs. The bulkhead starts at the initial
+     * limit of the specification in force at {@link #build()}; a later change applies from the
+     * next sample and keeps the bulkhead's state: calls in flight, waiting callers, and the
+     * limit reached so far, which is only moved into the new {@code [minLimit, maxLimit]} when
+     * it lies outside (a change of the initial limit does not move it: it is where a new
+     * bulkhead starts). A change of the algorithm is applied in place too: the next window is
+     * judged by the new algorithm, from the limit in force (the gradient's lowest latency seen is
+     * kept). A window closing while the change is made may set one limit from the old
+     * specification; the change (or that window's closer) moves it back into range right after.
+     * From then on the adaptive refuses a specification whose {@code minLimit} exceeds its
+     * {@code maxLimit} with an {@link IllegalArgumentException} that names this bulkhead, and
+     * nothing changes.
+     *
+     * <pre>{@code
+     * Adaptive<AdaptiveLimit> spec = Adaptive.of(AdaptiveLimit.aimd().maxLimit(100));
+     * Bulkhead bulkhead = Bulkhead.builder("payments").adaptiveLimit(spec).build();
+     * spec.update(s -> s.maxLimit(200));   // the limit may now grow further; it is not reset
+     * }</pre>
+     *
+     * @param limit the adaptive specification
+     * @return this builder
+     * @throws NullPointerException if {@code limit} is null
+     */
+    public BulkheadBuilder adaptiveLimit(Adaptive<AdaptiveLimit> limit) {
+        this.adaptiveLimitSetting = Check.notNull(limit, "adaptiveLimit");
+        this.adaptiveLimit = null;
         this.maxConcurrentSetting = null;
         return this;
     }
@@ -242,9 +278,10 @@ public final class BulkheadBuilder {
             throw new IllegalArgumentException("maxQueued(" + maxQueued + ") needs a positive maxWait, but maxWait was "
                     + maxWait + " (waiting off: no caller is ever queued); set maxWait(...) to let callers wait, or drop maxQueued");
         }
-        if (adaptiveLimit != null) {
-            adaptiveLimit.validate();
-            maxConcurrent = adaptiveLimit.initialLimit();
+        AdaptiveLimit spec = adaptiveLimitSetting != null ? adaptiveLimitSetting.get() : adaptiveLimit;
+        if (spec != null) {
+            spec.validate();
+            maxConcurrent = spec.initialLimit();
         }
         return new LockFreeBulkhead(new BulkheadConfig(this));
     }

@@ -28,7 +28,9 @@ public final class BulkheadConfig {
     private final Bulkhead.QueueOrder queueOrder;
     private final Ticker ticker;
     private final boolean rejectionStackTraces;
-    private final AdaptiveLimit adaptiveLimit;
+    /** The adaptive limit's specification, or null for a limit that moves only when set. */
+    private final Adaptive<AdaptiveLimit> adaptiveLimit;
+    private final Adaptive<AdaptiveLimit> givenAdaptiveLimit;
     /** The adaptives the user gave the builder; null where the value was fixed. */
     private final Adaptive<Integer> givenMaxConcurrent;
     private final Adaptive<Duration> givenMaxWait;
@@ -43,7 +45,9 @@ public final class BulkheadConfig {
         this.queueOrder = b.queueOrder;
         this.ticker = b.ticker;
         this.rejectionStackTraces = b.rejectionStackTraces;
-        this.adaptiveLimit = b.adaptiveLimit;
+        this.adaptiveLimit = b.adaptiveLimitSetting != null ? b.adaptiveLimitSetting
+                : b.adaptiveLimit != null ? Adaptive.of(b.adaptiveLimit) : null;
+        this.givenAdaptiveLimit = b.adaptiveLimitSetting;
         this.givenMaxConcurrent = b.maxConcurrentSetting;
         this.givenMaxWait = b.maxWaitSetting;
         this.maxQueuedSet = b.maxQueuedSet;
@@ -77,7 +81,8 @@ public final class BulkheadConfig {
         b.queueOrder = queueOrder;
         b.ticker = ticker;
         b.rejectionStackTraces = rejectionStackTraces;
-        b.adaptiveLimit = adaptiveLimit;
+        b.adaptiveLimit = givenAdaptiveLimit == null && adaptiveLimit != null ? adaptiveLimit.get() : null;
+        b.adaptiveLimitSetting = givenAdaptiveLimit;
         return b;
     }
 
@@ -114,13 +119,19 @@ public final class BulkheadConfig {
     }
 
     /**
-     * Returns the adaptive limit that moves {@link #maxConcurrent()}
-     * ({@link BulkheadBuilder#adaptiveLimit(AdaptiveLimit)}), or null for a limit that moves only
+     * Returns the specification of the adaptive limit that moves {@link #maxConcurrent()} now
+     * ({@link BulkheadBuilder#adaptiveLimit(AdaptiveLimit)}, or the current value of the one given
+     * to {@link BulkheadBuilder#adaptiveLimit(Adaptive)}), or null for a limit that moves only
      * when it is set.
      *
-     * @return the adaptive limit, or null
+     * @return the adaptive limit in force, or null
      */
     public AdaptiveLimit adaptiveLimit() {
+        return adaptiveLimit == null ? null : adaptiveLimit.get();
+    }
+
+    /** The adaptive specification, or null. */
+    Adaptive<AdaptiveLimit> adaptiveLimitSetting() {
         return adaptiveLimit;
     }
 

@@ -142,8 +142,8 @@ final class LockFreeBulkhead implements Bulkhead, WaitingBulkhead, Bindings.Owne
         this.name = config.name();
         this.maxQueued = config.maxQueued();
         this.queue = WaitQueue.of(config.queueOrder());
-        AdaptiveLimit adaptive = config.adaptiveLimit();
-        this.limiter = adaptive == null ? null : new AdaptiveLimiter(adaptive, config.maxConcurrentSetting(), config.ticker());
+        Adaptive<AdaptiveLimit> adaptive = config.adaptiveLimitSetting();
+        this.limiter = adaptive == null ? null : new AdaptiveLimiter(name, adaptive, config.maxConcurrentSetting(), config.ticker());
         this.full = newRejection(BulkheadFullException.Reason.FULL);
         this.queueFull = newRejection(BulkheadFullException.Reason.QUEUE_FULL);
         // the wait: checked from now on, read through a view computed once per change, and its
@@ -159,8 +159,13 @@ final class LockFreeBulkhead implements Bulkhead, WaitingBulkhead, Bindings.Owne
         MAX_CONCURRENT.getAndAdd(this, initial);
         STATE.getAndAdd(this, initial * PERMIT);
         if (limiter != null) {
-            limiter.attach(this);
+            limiter.attach(this, bindings);           // last: a change of the specification may clamp the limit
         }
+    }
+
+    /** The adaptive limit's limiter, or null; for tests. */
+    AdaptiveLimiter limiter() {
+        return limiter;
     }
 
     /** The calls holding a permit now (a moment's view while the limit changes). */

@@ -45,12 +45,20 @@ import java.util.function.UnaryOperator;
  * {@code BulkheadBuilder.maxConcurrent(Adaptive)}) and the policy follows every change for its
  * next call, keeping its state: permits in flight, waiting callers, counts.
  *
- * <p>The settings that can be bound: the bulkhead's {@code maxConcurrent} and {@code maxWait};
- * the circuit breaker's {@code failureRateThreshold}, {@code slowCallRateThreshold},
- * {@code slowCallDuration}, {@code openDuration}, {@code permittedCallsInHalfOpen} and count
- * window size ({@code slidingWindow}); the retry's {@code maxAttempts} and {@code backoff}, and
- * the retry budget's {@code ratio}. Each builder method says what a change does to the state
- * the policy holds.
+ * <p>The settings that can be bound, per policy (each builder method says what a change does to
+ * the state the policy holds):
+ * <ul>
+ * <li>circuit breaker ({@code CircuitBreakerBuilder}): {@code failureRateThreshold},
+ *     {@code slowCallRateThreshold}, {@code slowCallDuration}, {@code openDuration},
+ *     {@code permittedCallsInHalfOpen} and the count window's size ({@code slidingWindow});</li>
+ * <li>retry ({@code RetryBuilder}): {@code maxAttempts} and {@code backoff}; the retry budget's
+ *     {@code ratio} ({@code RetryBudgetBuilder});</li>
+ * <li>bulkhead ({@code BulkheadBuilder}): {@code maxConcurrent}, {@code maxWait}, and the
+ *     specification of an adaptive concurrency limit ({@code adaptiveLimit(Adaptive<AdaptiveLimit>)}:
+ *     algorithm, min and max limits, window, algorithm parameters; the limit reached is kept);</li>
+ * <li>rate limiter ({@code RateLimiterBuilder}): {@code limitForPeriod}, {@code period},
+ *     {@code burst} and {@code maxWait}.</li>
+ * </ul>
  *
  * <pre>{@code
  * Adaptive<Integer> limit = Adaptive.of(20);

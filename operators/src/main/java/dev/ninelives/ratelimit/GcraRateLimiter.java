@@ -37,8 +37,8 @@ import java.util.function.Consumer;
  * later reservation happens to reach again after an earlier give-back) is prevented by the
  * callers: each reservation gives back at most once, and only before it started.
  *
- * The rate. limitForPeriod and period are Adaptives; a change publishes a new immutable Rate
- * (computed from both adaptives' current values, not from the change, which concurrent changes
+ * The rate. limitForPeriod, period and burst are Adaptives; a change publishes a new immutable Rate
+ * (computed from the adaptives' current values, not from the change, which concurrent changes
  * may announce out of order), and reservations read it once. A reservation that raced the change
  * uses either rate; nothing already reserved moves.
  *
@@ -80,7 +80,8 @@ final class GcraRateLimiter extends RateGate implements RateLimiter, Bindings.Ow
     private final Bindings bindings = new Bindings();
     private final String name;
     private final Ticker ticker;
-    private final long maxWaitNanos;
+    /** The maximum wait in nanoseconds: a view of the adaptive, one volatile read. */
+    private final Adaptive<Long> maxWaitNanos;
     private final boolean stackTraces;
 
     private volatile long last = IDLE;
@@ -95,12 +96,21 @@ final class GcraRateLimiter extends RateGate implements RateLimiter, Bindings.Ow
         this.config = config;
         this.name = config.name();
         this.ticker = config.ticker();
-        this.maxWaitNanos = Check.nanos(config.maxWait());
         this.stackTraces = config.rejectionStackTraces();
         checkLimit(config.limitSetting().get());
         checkPeriod(config.periodSetting().get());
+        Adaptive<Integer> burst = config.burstSetting();
+        if (burst != null) {
+            checkBurst(burst.get());
+        }
+        checkWait(config.maxWaitSetting().get());   // every value checked before anything is bound
         AdaptiveBinding.bind(config.limitSetting(), this::checkLimit, change -> applyRate(), bindings);
         AdaptiveBinding.bind(config.periodSetting(), this::checkPeriod, change -> applyRate(), bindings);
+        if (burst != null) {
+            AdaptiveBinding.bind(burst, this::checkBurst, change -> applyRate(), bindings);
+        }
+        AdaptiveBinding.bind(config.maxWaitSetting(), this::checkWait, change -> { }, bindings);
+        this.maxWaitNanos = AdaptiveBinding.map(config.maxWaitSetting(), Check::nanos, bindings);
         applyRate();
     }
 
@@ -116,6 +126,20 @@ final class GcraRateLimiter extends RateGate implements RateLimiter, Bindings.Ow
         }
     }
 
+    private void checkBurst(Integer burst) {
+        if (burst == null || burst < 1 || burst > RateLimiterBuilder.MAX_PERMITS) {
+            throw new IllegalArgumentException("burst of rate limiter '" + name + "' must be between 1 and "
+                    + RateLimiterBuilder.MAX_PERMITS + ", but was " + burst);
+        }
+    }
+
+    private void checkWait(Duration maxWait) {
+        if (maxWait == null || maxWait.isNegative()) {
+            throw new IllegalArgumentException("maxWait of rate limiter '" + name + "' must be zero or positive, but was "
+                    + maxWait);
+        }
+    }
+
     private void checkPeriod(Duration period) {
         if (period == null || period.isZero() || period.isNegative()) {
             throw new IllegalArgumentException("period of rate limiter '" + name + "' must be positive, but was " + period);
@@ -128,7 +152,7 @@ final class GcraRateLimiter extends RateGate implements RateLimiter, Bindings.Ow
             Rate r = rate;
             int limit = config.limitForPeriod();
             long period = Check.nanos(config.period());
-            int burst = config.burstSetting() != 0 ? config.burstSetting() : limit;
+            int burst = config.burst();
             if (r != null && r.limitForPeriod == limit && r.periodNanos == period && r.burst == burst) {
                 return;
             }
@@ -152,7 +176,7 @@ final class GcraRateLimiter extends RateGate implements RateLimiter, Bindings.Ow
 
     @Override
     public long maxWaitNanos() {
-        return maxWaitNanos;
+        return maxWaitNanos.get();
     }
 
     @Override
@@ -190,7 +214,7 @@ final class GcraRateLimiter extends RateGate implements RateLimiter, Bindings.Ow
     public RequestNotPermittedException refuse(Rate r, long now, long maxWait) {
         REFUSED_CALLS.getAndAdd(this, 1L);
         long admittedFrom = next(r, last, now) - maxWait;
-        return rejection(admittedFrom);
+        return rejection(admittedFrom, maxWait);
     }
 
     @Override
@@ -201,23 +225,23 @@ final class GcraRateLimiter extends RateGate implements RateLimiter, Bindings.Ow
         }
     }
 
-    private RequestNotPermittedException rejection(long admittedFrom) {
+    private RequestNotPermittedException rejection(long admittedFrom, long maxWait) {
         if (stackTraces) {
-            return newRejection(admittedFrom, true);
+            return newRejection(admittedFrom, maxWait, true);
         }
         RequestNotPermittedException last = lastRejection;
         if (last != null && last.admittedFromNanos() == admittedFrom) {
             return last;
         }
-        RequestNotPermittedException e = newRejection(admittedFrom, false);
+        RequestNotPermittedException e = newRejection(admittedFrom, maxWait, false);
         lastRejection = e;
         return e;
     }
 
-    private RequestNotPermittedException newRejection(long admittedFrom, boolean stackTrace) {
+    private RequestNotPermittedException newRejection(long admittedFrom, long maxWait, boolean stackTrace) {
         Rate r = rate;
         return new RequestNotPermittedException(name, "rate limiter '" + name + "' has no permit free within "
-                + Duration.ofNanos(maxWaitNanos) + " (" + r.limitForPeriod + " per " + Duration.ofNanos(r.periodNanos)
+                + Duration.ofNanos(maxWait) + " (" + r.limitForPeriod + " per " + Duration.ofNanos(r.periodNanos)
                 + ", burst " + r.burst + "); see retryAfter()", admittedFrom, ticker, stackTrace);
     }
 
@@ -251,9 +275,10 @@ final class GcraRateLimiter extends RateGate implements RateLimiter, Bindings.Ow
     public Reservation tryAcquire() {
         Rate r = rate;
         long now = ticker.read();
-        long reserved = reserve(r, now, maxWaitNanos);
+        long maxWait = maxWaitNanos.get();
+        long reserved = reserve(r, now, maxWait);
         if (reserved == REFUSED) {
-            RequestNotPermittedException e = refuse(r, now, maxWaitNanos);
+            RequestNotPermittedException e = refuse(r, now, maxWait);
             announceRefused();                         // a fatal error propagates; the refusal is counted
             return new Reservation(this, r, 0L, 0L, e);
         }

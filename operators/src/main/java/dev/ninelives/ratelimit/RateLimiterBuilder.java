@@ -13,8 +13,8 @@ import java.time.Duration;
  *
  * <p>Defaults: 50 permits per second, a burst equal to the limit per period (after an idle
  * spell, a whole period's permits may be taken at once), no waiting (a call with no permit free
- * is refused at once), the system ticker, no rejection stack traces. The limit and the period
- * may follow an {@link Adaptive} at run time.
+ * is refused at once), the system ticker, no rejection stack traces. The limit, the period, the
+ * burst and the maximum wait may follow an {@link Adaptive} at run time.
  *
  * <pre>{@code
  * RateLimiter limiter = RateLimiter.builder("geocoder")
@@ -37,7 +37,9 @@ public final class RateLimiterBuilder {
     Adaptive<Duration> periodSetting;
     int burst;
     boolean burstSet;
+    Adaptive<Integer> burstSetting;
     Duration maxWait = Duration.ZERO;
+    Adaptive<Duration> maxWaitSetting;
     Ticker ticker = Ticker.system();
     boolean rejectionStackTraces;
 
@@ -119,6 +121,23 @@ public final class RateLimiterBuilder {
     public RateLimiterBuilder burst(int permits) {
         this.burst = Check.inRange(permits, 1, MAX_PERMITS, "burst");
         this.burstSet = true;
+        this.burstSetting = null;
+        return this;
+    }
+
+    /**
+     * Binds the burst to an adaptive setting, as {@link #limitForPeriod(Adaptive)} does the
+     * limit: a change applies to the reservations made after it (the newest reservation's instant
+     * is kept, so the permits already spent stay spent), and the adaptive refuses a value out of
+     * 1 to {@value #MAX_PERMITS} with an {@link IllegalArgumentException} that names this limiter.
+     *
+     * @param permits the adaptive burst
+     * @return this builder
+     * @throws NullPointerException if {@code permits} is null
+     */
+    public RateLimiterBuilder burst(Adaptive<Integer> permits) {
+        this.burstSetting = Check.notNull(permits, "burst");
+        this.burstSet = true;
         return this;
     }
 
@@ -138,6 +157,22 @@ public final class RateLimiterBuilder {
             throw new IllegalArgumentException("maxWait must be zero or positive, but was " + maxWait);
         }
         this.maxWait = maxWait;
+        this.maxWaitSetting = null;
+        return this;
+    }
+
+    /**
+     * Binds the maximum wait to an adaptive setting: a change applies to the calls that ask for
+     * a permit after it (a caller already waiting keeps the instant it reserved), and the
+     * adaptive refuses a negative wait with an {@link IllegalArgumentException} that names this
+     * limiter. Zero turns waiting off.
+     *
+     * @param maxWait the adaptive maximum wait
+     * @return this builder
+     * @throws NullPointerException if {@code maxWait} is null
+     */
+    public RateLimiterBuilder maxWait(Adaptive<Duration> maxWait) {
+        this.maxWaitSetting = Check.notNull(maxWait, "maxWait");
         return this;
     }
 
@@ -170,8 +205,9 @@ public final class RateLimiterBuilder {
      * Builds a rate limiter with this builder's current settings, every permit of the burst free.
      *
      * @return a new rate limiter
-     * @throws IllegalArgumentException if an adaptive given to {@link #limitForPeriod(Adaptive)}
-     *     or {@link #period(Adaptive)} holds a value out of range (nothing is bound then)
+     * @throws IllegalArgumentException if an adaptive given to {@link #limitForPeriod(Adaptive)},
+     *     {@link #period(Adaptive)}, {@link #burst(Adaptive)} or {@link #maxWait(Adaptive)} holds a
+     *     value out of range (nothing is bound then)
      */
     public RateLimiter build() {
         return new GcraRateLimiter(new RateLimiterConfig(this));

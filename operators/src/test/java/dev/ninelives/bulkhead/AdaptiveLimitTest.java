@@ -35,7 +35,7 @@ class AdaptiveLimitTest {
         assertThatIllegalArgumentException().isThrownBy(() -> a.tolerance(0.9)).withMessageContaining("tolerance").withMessageContaining("0.9");
         assertThatIllegalArgumentException().isThrownBy(() -> a.smoothing(0.0)).withMessageContaining("smoothing").withMessageContaining("0.0");
         assertThatIllegalArgumentException().isThrownBy(() -> AdaptiveLimit.named("vegas")).withMessageContaining("algorithm").withMessageContaining("'vegas'");
-        assertThatNullPointerException().isThrownBy(() -> Bulkhead.builder("x").adaptiveLimit(null)).withMessageContaining("adaptiveLimit");
+        assertThatNullPointerException().isThrownBy(() -> Bulkhead.builder("x").adaptiveLimit((AdaptiveLimit) null)).withMessageContaining("adaptiveLimit");
         assertThatIllegalArgumentException().isThrownBy(() -> Bulkhead.builder("x").adaptiveLimit(a.minLimit(10).maxLimit(5)).build())
                 .withMessageContaining("minLimit (10)").withMessageContaining("maxLimit (5)");
         assertThatIllegalArgumentException().isThrownBy(() -> Bulkhead.builder("x").adaptiveLimit(a.minLimit(10).initialLimit(5)).build())

@@ -244,6 +244,25 @@ public final class LiveConfigurationSnippets {
     // end::properties-reload[]
 
     /**
+     * Reloads the load-shaping keys with a faster geocoder rate and wider bounds for the
+     * inventory's adaptive limit: both in place.
+     *
+     * @param properties the loader of {@code load-shaping.properties}
+     * @return the report
+     */
+    // tag::load-shaping-reload[]
+    public static ReloadReport speedUp(NineLivesProperties properties) {
+        Map<String, String> next = new HashMap<>(properties.keys());
+        next.put("ninelives.rate-limiter.geocoder.limit-for-period", "50");        // in place: permits spent stay spent
+        next.put("ninelives.rate-limiter.geocoder.burst", "10");                    // in place
+        next.put("ninelives.bulkhead.inventory.adaptive-limit.max-limit", "200");   // in place: the limit reached stays
+        next.put("ninelives.bulkhead.inventory.adaptive-limit.algorithm", "gradient");   // in place too
+        next.remove("ninelives.bulkhead.inventory.adaptive-limit.latency-threshold");     // an aimd key: goes with aimd
+        return properties.reload(next);
+    }
+    // end::load-shaping-reload[]
+
+    /**
      * Tries to reload keys with three mistakes.
      *
      * @param properties the loader

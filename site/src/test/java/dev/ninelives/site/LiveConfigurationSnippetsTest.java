@@ -244,19 +244,50 @@ class LiveConfigurationSnippetsTest {
         assertThat(breaker.config().failureRateThreshold()).isEqualTo(25f);
     }
 
+    static final Path LOAD_SHAPING = SitePagesTest.BASE.resolve("src/test/resources/live-configuration/load-shaping.properties");
+
+    @Test
+    void theLoadShapingReloadKeepsTheSpentPermitsAndTheLimitReached() {
+        java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong();
+        NineLivesProperties properties = NineLivesProperties.builder()
+                .rateLimiterDefaults(b -> b.ticker(now::get))
+                .bulkheadDefaults(b -> b.ticker(now::get))
+                .load(LOAD_SHAPING);
+        NineLivesRegistry registry = properties.registry();
+        dev.ninelives.ratelimit.RateLimiter geocoder = registry.rateLimiter("geocoder");
+        assertThat(registry.pipeline("geocoder").rateLimiter()).contains(geocoder);
+        Bulkhead inventory = registry.bulkhead("inventory");
+        assertThat(registry.pipeline("inventory").bulkhead()).contains(inventory);
+        for (int i = 0; i < 5; i++) {
+            assertThat(geocoder.tryAcquire().waitNanos()).isZero();             // the burst
+        }
+        inventory.changeMaxConcurrent(30);                                      // as if the algorithm had reached 30
+
+        ReloadReport report = LiveConfigurationSnippets.speedUp(properties);
+
+        assertThat(report.changes()).allSatisfy(c -> assertThat(c.action()).isEqualTo(ReloadReport.Action.CHANGED));
+        assertThat(registry.rateLimiter("geocoder")).isSameAs(geocoder);
+        assertThat(geocoder.tryAcquire().waitNanos()).as("spent stays spent: one new interval (20 ms) to wait")
+                .isEqualTo(20_000_000L);
+        assertThat(registry.bulkhead("inventory")).isSameAs(inventory);
+        assertThat(inventory.config().maxConcurrent()).isEqualTo(30);
+        assertThat(inventory.config().adaptiveLimit().algorithm()).isEqualTo(dev.ninelives.bulkhead.AdaptiveLimit.Algorithm.GRADIENT);
+        assertThat(inventory.config().adaptiveLimit().maxLimit()).isEqualTo(200);
+    }
+
     @Test
     void theTableOfKeysListsEveryKeyWithWhetherItChangesInPlace() throws IOException {
         List<String> page = Files.readAllLines(PAGE);
         for (Kind kind : Kind.values()) {
             for (String setting : NineLivesProperties.settings(kind)) {
-                String start = "|" + kind.name().toLowerCase(Locale.ROOT) + " |`" + setting + "` |";
+                String start = "|" + kind.name().toLowerCase(Locale.ROOT).replace('_', '-') + " |`" + setting + "` |";
                 List<String> rows = page.stream().filter(l -> l.startsWith(start)).toList();
                 assertThat(rows).as("the row of %s %s in %s", kind, setting, PAGE).hasSize(1);
                 assertThat(rows.get(0)).as("its last column").endsWith(
                         NineLivesProperties.isAdaptive(kind, setting) ? " |in place" : " |replaces");
             }
         }
-        long rows = page.stream().filter(l -> l.matches("\\|(breaker|retry|bulkhead|pipeline) \\|`.*")).count();
+        long rows = page.stream().filter(l -> l.matches("\\|(breaker|retry|bulkhead|rate-limiter|pipeline) \\|`.*")).count();
         assertThat(rows).as("no row for a key that does not exist").isEqualTo(
                 java.util.Arrays.stream(Kind.values()).mapToLong(k -> NineLivesProperties.settings(k).size()).sum());
     }

@@ -2,6 +2,7 @@ package dev.ninelives.reactor.micrometer;
 
 import dev.ninelives.breaker.CircuitBreaker;
 import dev.ninelives.bulkhead.Bulkhead;
+import dev.ninelives.ratelimit.RateLimiter;
 import dev.ninelives.reactor.registry.NineLivesRegistry;
 import dev.ninelives.reactor.registry.RegistryEvent;
 import dev.ninelives.retry.Retry;
@@ -52,6 +53,7 @@ final class RegistryMeters implements MeterBinder {
         bindAll(meters, registry.breakers(), registry::findBreaker);
         bindAll(meters, registry.retries(), registry::findRetry);
         bindAll(meters, registry.bulkheads(), registry::findBulkhead);
+        bindAll(meters, registry.rateLimiters(), registry::findRateLimiter);
     }
 
     private <P> void bindAll(MeterRegistry meters, Map<String, P> present,
@@ -94,6 +96,8 @@ final class RegistryMeters implements MeterBinder {
             binder = new RetryMeters(r, tags);
         } else if (policy instanceof Bulkhead b) {
             binder = new BulkheadMeters(b, tags);
+        } else if (policy instanceof RateLimiter l) {
+            binder = new RateLimiterMeters(l, tags);
         } else {
             return;
         }

@@ -5,6 +5,8 @@ import dev.ninelives.breaker.CircuitBreakerBuilder;
 import dev.ninelives.bulkhead.Bulkhead;
 import dev.ninelives.bulkhead.BulkheadBuilder;
 import dev.ninelives.internal.Check;
+import dev.ninelives.ratelimit.RateLimiter;
+import dev.ninelives.ratelimit.RateLimiterBuilder;
 import dev.ninelives.reactor.Pipeline;
 import dev.ninelives.reactor.registry.PropertyModel.Entry;
 import dev.ninelives.reactor.registry.PropertyModel.Knobs;
@@ -83,7 +85,7 @@ import java.util.function.Consumer;
  *
  * <h2>Keys</h2>
  * {@code ninelives.<kind>.<name>.<setting>=<value>}, with kind {@code breaker}, {@code retry},
- * {@code bulkhead} or {@code pipeline}. The name {@code default} holds the defaults every policy
+ * {@code bulkhead}, {@code rate-limiter} (relaxed forms too: {@code rateLimiter}) or {@code pipeline}. The name {@code default} holds the defaults every policy
  * of that kind starts from (a policy's own key overrides the default's); so no policy can be
  * named {@code default}, and names contain no dot. Keys outside the {@code ninelives.} prefix are
  * ignored (a Spring {@code Environment} holds many). Settings may be written in kebab-case,
@@ -118,9 +120,19 @@ import java.util.function.Consumer;
  * <ul>
  * <li>a changed adaptive setting ({@link #isAdaptive}: thresholds, slow-call duration, open
  *     duration, half-open calls, count window size, attempts, backoff, budget ratio, bulkhead
- *     limit and wait) is set in place, on the adaptive the loader bound the policy to:
- *     the policy keeps its state (an OPEN breaker stays OPEN with its deadline, a window keeps its
- *     outcomes, a bulkhead its permits in flight);</li>
+ *     limit and wait, every {@code adaptive-limit.*} key of a bulkhead, a rate limiter's limit
+ *     for period, period, burst and maximum wait) is set in place, on the adaptive the loader
+ *     bound the policy to: the policy keeps its state (an OPEN breaker stays OPEN with its
+ *     deadline, a window keeps its outcomes, a bulkhead its permits in flight and the limit its
+ *     adaptive limit reached, a rate limiter the permits spent);</li>
+ * <li>a bulkhead's adaptive limit changes in place whatever its keys say, its algorithm
+ *     included: the next window is judged by the new specification, from the limit reached,
+ *     which moves only if it lies outside the new {@code [min-limit, max-limit]} (a changed
+ *     {@code initial-limit} does not move it: it is where a new bulkhead starts). Turning the
+ *     adaptive limit on or off (a fixed {@code max-concurrent} for {@code adaptive-limit.*} keys,
+ *     or the reverse) replaces the bulkhead;</li>
+ * <li>a rate limiter's {@code burst} is in place while it is given before and after; giving it
+ *     where the burst followed the limit, or dropping it, replaces the limiter;</li>
  * <li>any other changed setting replaces the policy ({@link NineLivesRegistry#replace}): the new
  *     one starts from a fresh state, and the pipelines that used the old one are rebuilt;</li>
  * <li>a name that appears in the keys is added, one that disappears is removed;</li>
@@ -133,7 +145,7 @@ import java.util.function.Consumer;
  */
 public final class NineLivesProperties {
 
-    private static final Kind[] POLICIES = {Kind.BREAKER, Kind.RETRY, Kind.BULKHEAD};
+    private static final Kind[] POLICIES = {Kind.BREAKER, Kind.RETRY, Kind.BULKHEAD, Kind.RATE_LIMITER};
     private static final VarHandle RELOADING;
 
     static {
@@ -161,7 +173,8 @@ public final class NineLivesProperties {
         this.model = model;
         this.registry = NineLivesRegistry.builder().factories(new NineLivesRegistry.Factories(
                 name -> keep(buildBreaker(name, this.model)), name -> keep(buildRetry(name, this.model)),
-                name -> keep(buildBulkhead(name, this.model)), name -> keep(buildPipeline(name, this.model)))).build();
+                name -> keep(buildBulkhead(name, this.model)), name -> keep(buildRateLimiter(name, this.model)),
+                name -> keep(buildPipeline(name, this.model)))).build();
         this.registry.onEvent(this::forget);
     }
 
@@ -289,6 +302,7 @@ public final class NineLivesProperties {
         m.declared(Kind.BREAKER).forEach(registry::breaker);
         m.declared(Kind.RETRY).forEach(registry::retry);
         m.declared(Kind.BULKHEAD).forEach(registry::bulkhead);
+        m.declared(Kind.RATE_LIMITER).forEach(registry::rateLimiter);
         m.declared(Kind.PIPELINE).forEach(registry::pipeline);
     }
 
@@ -318,6 +332,14 @@ public final class NineLivesProperties {
         return new Built(Kind.BULKHEAD, name, eff, knobs, code.bulkheads().apply(name, b).build());
     }
 
+    private Built buildRateLimiter(String name, PropertyModel m) {
+        Map<Setting, Entry> eff = m.effective(Kind.RATE_LIMITER, name);
+        Knobs knobs = Knobs.of(Kind.RATE_LIMITER, eff);
+        RateLimiterBuilder b = RateLimiter.builder(name);
+        PropertyModel.applyRateLimiter(b, eff, knobs, Sink.STRICT);
+        return new Built(Kind.RATE_LIMITER, name, eff, knobs, code.rateLimiters().apply(name, b).build());
+    }
+
     private Built buildPipeline(String name, PropertyModel m) {
         return new Built(Kind.PIPELINE, name, m.effective(Kind.PIPELINE, name), new Knobs(),
                 registry.assemble(pipelineSpec(name, m)));
@@ -340,6 +362,7 @@ public final class NineLivesProperties {
             case BREAKER: return buildBreaker(name, m);
             case RETRY: return buildRetry(name, m);
             case BULKHEAD: return buildBulkhead(name, m);
+            case RATE_LIMITER: return buildRateLimiter(name, m);
             case PIPELINE: return buildPipeline(name, m);
             default: throw new IllegalStateException("invalid kind: " + kind);
         }
@@ -350,6 +373,7 @@ public final class NineLivesProperties {
             case BREAKER: return registry.breakers();
             case RETRY: return registry.retries();
             case BULKHEAD: return registry.bulkheads();
+            case RATE_LIMITER: return registry.rateLimiters();
             case PIPELINE: return registry.pipelines();
             default: throw new IllegalStateException("invalid kind: " + kind);
         }
@@ -493,6 +517,7 @@ public final class NineLivesProperties {
             stale("breaker", pipeline.breaker().map(CircuitBreaker::name), gone.get(Kind.BREAKER), diff);
             stale("retry", pipeline.retry().map(Retry::name), gone.get(Kind.RETRY), diff);
             stale("bulkhead", pipeline.bulkhead().map(Bulkhead::name), gone.get(Kind.BULKHEAD), diff);
+            stale("rate-limiter", pipeline.rateLimiter().map(RateLimiter::name), gone.get(Kind.RATE_LIMITER), diff);
             if (!diff.isEmpty()) {
                 steps.add(new Step(Kind.PIPELINE, name, Action.REPLACED, b, null, next.effective(Kind.PIPELINE, name),
                         pipelineSpec(name, next), diff));
@@ -578,6 +603,8 @@ public final class NineLivesProperties {
             registry.replace(p);
         } else if (policy instanceof Bulkhead p) {
             registry.replace(p);
+        } else if (policy instanceof RateLimiter p) {
+            registry.replace(p);
         } else {
             registry.replace((Pipeline) policy);
         }
@@ -590,6 +617,8 @@ public final class NineLivesProperties {
             registry.register(p);
         } else if (policy instanceof Bulkhead p) {
             registry.register(p);
+        } else if (policy instanceof RateLimiter p) {
+            registry.register(p);
         } else {
             registry.register((Pipeline) policy);
         }
@@ -600,6 +629,7 @@ public final class NineLivesProperties {
             case BREAKER -> registry.removeBreaker(name);
             case RETRY -> registry.removeRetry(name);
             case BULKHEAD -> registry.removeBulkhead(name);
+            case RATE_LIMITER -> registry.removeRateLimiter(name);
             default -> registry.removePipeline(name);
         }
     }
@@ -659,7 +689,8 @@ public final class NineLivesProperties {
 
     /** The user's customizers, fixed when the loader is built. */
     record Code(Customizers<CircuitBreakerBuilder> breakers, Customizers<RetryBuilder> retries,
-                Customizers<BulkheadBuilder> bulkheads, Customizers<PipelineSpec> pipelines) {
+                Customizers<BulkheadBuilder> bulkheads, Customizers<RateLimiterBuilder> rateLimiters,
+                Customizers<PipelineSpec> pipelines) {
     }
 
     /**
@@ -680,6 +711,7 @@ public final class NineLivesProperties {
         private final Customizers<CircuitBreakerBuilder> breakers = new Customizers<>();
         private final Customizers<RetryBuilder> retries = new Customizers<>();
         private final Customizers<BulkheadBuilder> bulkheads = new Customizers<>();
+        private final Customizers<RateLimiterBuilder> rateLimiters = new Customizers<>();
         private final Customizers<PipelineSpec> pipelines = new Customizers<>();
 
         private Builder() {
@@ -768,6 +800,30 @@ public final class NineLivesProperties {
         }
 
         /**
+         * Adds a customizer of every rate limiter, run after its keys (a ticker, say).
+         *
+         * @param customizer configures the builder
+         * @return this builder
+         * @throws NullPointerException if {@code customizer} is null
+         */
+        public Builder rateLimiterDefaults(Consumer<? super RateLimiterBuilder> customizer) {
+            return add(rateLimiters, null, customizer);
+        }
+
+        /**
+         * Adds a customizer of the rate limiter {@code name}, run after its keys and the defaults' customizers.
+         *
+         * @param name       the rate limiter's name
+         * @param customizer configures the builder
+         * @return this builder
+         * @throws IllegalArgumentException if {@code name} is null or blank
+         * @throws NullPointerException     if {@code customizer} is null
+         */
+        public Builder rateLimiter(String name, Consumer<? super RateLimiterBuilder> customizer) {
+            return add(rateLimiters, NineLivesRegistry.checkName(name), customizer);
+        }
+
+        /**
          * Adds a customizer of every pipeline's stages (a scheduler, say), run after its keys.
          *
          * @param customizer configures the spec
@@ -801,7 +857,7 @@ public final class NineLivesProperties {
          */
         public NineLivesProperties load(Map<String, String> keys) {
             Check.notNull(keys, "keys");
-            Code code = new Code(breakers.copy(), retries.copy(), bulkheads.copy(), pipelines.copy());
+            Code code = new Code(breakers.copy(), retries.copy(), bulkheads.copy(), rateLimiters.copy(), pipelines.copy());
             NineLivesProperties loader = new NineLivesProperties(code, PropertyModel.parse(keys, code));
             loader.createDeclared();
             return loader;

@@ -7,6 +7,8 @@ import dev.ninelives.bulkhead.BulkheadBuilder;
 import dev.ninelives.internal.Bindings;
 import dev.ninelives.internal.Check;
 import dev.ninelives.internal.Guard;
+import dev.ninelives.ratelimit.RateLimiter;
+import dev.ninelives.ratelimit.RateLimiterBuilder;
 import dev.ninelives.reactor.Pipeline;
 import dev.ninelives.reactor.registry.RegistryEvent.Kind;
 import dev.ninelives.reactor.registry.RegistryEvent.Type;
@@ -28,7 +30,7 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 
 /*
- * Four shelves, one per kind, each a ConcurrentHashMap from name to policy: a lookup of a present
+ * Five shelves, one per kind, each a ConcurrentHashMap from name to policy: a lookup of a present
  * name is one CHM get, with no lock. A missing name is created OUTSIDE any lock (the defaults and
  * the override are user code, and a pipeline's creation looks up breakers, retries and bulkheads,
  * which may create them in turn), then offered with compute(): the first policy in wins, the
@@ -47,7 +49,7 @@ import java.util.function.Function;
  */
 
 /**
- * Named circuit breakers, retry policies, bulkheads and pipelines: one per name, created on
+ * Named circuit breakers, retry policies, bulkheads, rate limiters and pipelines: one per name, created on
  * first use from defaults plus the name's override, or registered when built elsewhere.
  *
  * <pre>{@code
@@ -65,7 +67,8 @@ import java.util.function.Function;
  * }</pre>
  *
  * <h2>One name, one policy</h2>
- * {@link #breaker(String)} (and {@link #retry}, {@link #bulkhead}, {@link #pipeline}) returns
+ * {@link #breaker(String)} (and {@link #retry}, {@link #bulkhead}, {@link #rateLimiter},
+ * {@link #pipeline}) returns
  * the policy of that name, creating it on first use, and then the same instance every time, from
  * any thread: a lookup is one lock-free map read. Policies of different kinds may share a name
  * (a pipeline and its breaker usually do). A second policy under a taken name of its kind is
@@ -75,12 +78,13 @@ import java.util.function.Function;
  *
  * <h2>Defaults and overrides</h2>
  * A created breaker is {@code CircuitBreaker.builder(name)} with the defaults' customizer applied,
- * then the name's override: a setting the override makes wins. Retries and bulkheads alike. A
+ * then the name's override: a setting the override makes wins. Retries, bulkheads and rate
+ * limiters alike. A
  * pipeline's stages come from a {@link PipelineSpec}: the built-in default is a breaker only (the
  * registry's breaker of the pipeline's name), then {@code pipelineDefaults}, then the override.
  * A customizer that throws makes the lookup throw what it threw, and nothing is registered.
  * Start a policy from one already built with {@code config().toBuilder(name)} (breaker,
- * bulkhead), {@code Retry.toBuilder(name)} or {@code Pipeline.toBuilder(name)}, then register it.
+ * bulkhead, rate limiter), {@code Retry.toBuilder(name)} or {@code Pipeline.toBuilder(name)}, then register it.
  *
  * <h2>Removal and events</h2>
  * {@link #removeBreaker(String)} (and the others) takes a policy out of the registry and releases
@@ -117,6 +121,7 @@ public final class NineLivesRegistry {
     private final Shelf<CircuitBreaker> breakers;
     private final Shelf<Retry> retries;
     private final Shelf<Bulkhead> bulkheads;
+    private final Shelf<RateLimiter> rateLimiters;
     private final Shelf<Pipeline> pipelines;
     private final ConcurrentLinkedQueue<RegistryEvent> events = new ConcurrentLinkedQueue<>();
     @SuppressWarnings("unused") // accessed through WIP
@@ -127,6 +132,7 @@ public final class NineLivesRegistry {
         Customizers<CircuitBreakerBuilder> breakerCustomizers = b.breakers.copy();
         Customizers<RetryBuilder> retryCustomizers = b.retries.copy();
         Customizers<BulkheadBuilder> bulkheadCustomizers = b.bulkheads.copy();
+        Customizers<RateLimiterBuilder> rateLimiterCustomizers = b.rateLimiters.copy();
         Customizers<PipelineSpec> pipelineCustomizers = b.pipelines.copy();
         Factories f = b.factories;
         this.breakers = new Shelf<>(Kind.BREAKER, "circuit breaker", CircuitBreaker::name, f != null ? f.breakers
@@ -135,6 +141,8 @@ public final class NineLivesRegistry {
                 : name -> retryCustomizers.apply(name, Retry.builder(name)).build());
         this.bulkheads = new Shelf<>(Kind.BULKHEAD, "bulkhead", Bulkhead::name, f != null ? f.bulkheads
                 : name -> bulkheadCustomizers.apply(name, Bulkhead.builder(name)).build());
+        this.rateLimiters = new Shelf<>(Kind.RATE_LIMITER, "rate limiter", RateLimiter::name, f != null ? f.rateLimiters
+                : name -> rateLimiterCustomizers.apply(name, RateLimiter.builder(name)).build());
         this.pipelines = new Shelf<>(Kind.PIPELINE, "pipeline", Pipeline::name, f != null ? f.pipelines
                 : name -> assemble(pipelineCustomizers.apply(name, new PipelineSpec(name).breaker())));
     }
@@ -145,7 +153,8 @@ public final class NineLivesRegistry {
      * must see each policy it built (to change its adaptive settings on a reload).
      */
     record Factories(Function<String, CircuitBreaker> breakers, Function<String, Retry> retries,
-                     Function<String, Bulkhead> bulkheads, Function<String, Pipeline> pipelines) {
+                     Function<String, Bulkhead> bulkheads, Function<String, RateLimiter> rateLimiters,
+                     Function<String, Pipeline> pipelines) {
     }
 
     /**
@@ -171,6 +180,9 @@ public final class NineLivesRegistry {
     /** Builds the pipeline a spec describes, its stages looked up (or created) in this registry. */
     Pipeline assemble(PipelineSpec spec) {
         Pipeline.Builder p = Pipeline.builder(spec.name());
+        if (spec.rateLimiter != null) {
+            p.rateLimiter(rateLimiter(spec.rateLimiter));
+        }
         if (spec.bulkhead != null) {
             p.bulkhead(bulkhead(spec.bulkhead));
         }
@@ -232,6 +244,18 @@ public final class NineLivesRegistry {
     }
 
     /**
+     * Returns the rate limiter named {@code name}, created from the defaults and the name's
+     * override on first use; the same instance every time after that (until it is removed).
+     *
+     * @param name the rate limiter's name
+     * @return the rate limiter
+     * @throws IllegalArgumentException if {@code name} is null or blank, or as the builder throws
+     */
+    public RateLimiter rateLimiter(String name) {
+        return rateLimiters.get(name);
+    }
+
+    /**
      * Returns the pipeline named {@code name}, created on first use with the stages its
      * {@link PipelineSpec} names (a breaker only, unless defaults or an override say otherwise),
      * each the registry's policy of the name the spec gives, created on first use too; the same
@@ -280,6 +304,17 @@ public final class NineLivesRegistry {
     }
 
     /**
+     * Returns the rate limiter named {@code name}, if the registry holds one; creates nothing.
+     *
+     * @param name the name
+     * @return the rate limiter, or empty
+     * @throws IllegalArgumentException if {@code name} is null or blank
+     */
+    public Optional<RateLimiter> findRateLimiter(String name) {
+        return rateLimiters.find(name);
+    }
+
+    /**
      * Returns the pipeline named {@code name}, if the registry holds one; creates nothing.
      *
      * @param name the name
@@ -316,6 +351,15 @@ public final class NineLivesRegistry {
      */
     public Map<String, Bulkhead> bulkheads() {
         return bulkheads.snapshot();
+    }
+
+    /**
+     * Returns the rate limiters held now, by name: a sorted snapshot.
+     *
+     * @return an unmodifiable map
+     */
+    public Map<String, RateLimiter> rateLimiters() {
+        return rateLimiters.snapshot();
     }
 
     /**
@@ -365,6 +409,18 @@ public final class NineLivesRegistry {
      */
     public Bulkhead register(Bulkhead bulkhead) {
         return bulkheads.register(bulkhead);
+    }
+
+    /**
+     * Adds a rate limiter built elsewhere, under its own name; the very instance held does nothing.
+     *
+     * @param rateLimiter the rate limiter
+     * @return {@code rateLimiter}
+     * @throws NullPointerException  if {@code rateLimiter} is null
+     * @throws IllegalStateException if another rate limiter of that name is held; the registry is unchanged
+     */
+    public RateLimiter register(RateLimiter rateLimiter) {
+        return rateLimiters.register(rateLimiter);
     }
 
     /**
@@ -422,6 +478,20 @@ public final class NineLivesRegistry {
     }
 
     /**
+     * Replaces the rate limiter of {@code rateLimiter}'s name with it, atomically; see
+     * {@link #replace(CircuitBreaker)}. The new one starts with its whole burst free; calls
+     * waiting for a permit of the old one keep the instant they reserved there.
+     *
+     * @param rateLimiter the new rate limiter
+     * @return the rate limiter it replaced
+     * @throws NullPointerException  if {@code rateLimiter} is null
+     * @throws IllegalStateException if no rate limiter of that name is held; nothing changes
+     */
+    public RateLimiter replace(RateLimiter rateLimiter) {
+        return rateLimiters.replace(rateLimiter);
+    }
+
+    /**
      * Replaces the pipeline of {@code pipeline}'s name with it, atomically; see {@link #replace(CircuitBreaker)}.
      *
      * @param pipeline the new pipeline
@@ -468,6 +538,17 @@ public final class NineLivesRegistry {
      */
     public Optional<Bulkhead> removeBulkhead(String name) {
         return bulkheads.remove(name);
+    }
+
+    /**
+     * Removes the rate limiter named {@code name}; see {@link #removeBreaker(String)}.
+     *
+     * @param name the name
+     * @return the rate limiter removed, or empty if there was none
+     * @throws IllegalArgumentException if {@code name} is null or blank
+     */
+    public Optional<RateLimiter> removeRateLimiter(String name) {
+        return rateLimiters.remove(name);
     }
 
     /**
@@ -555,7 +636,8 @@ public final class NineLivesRegistry {
     @Override
     public String toString() {
         return "NineLivesRegistry{breakers=" + breakers.snapshot().keySet() + ", retries=" + retries.snapshot().keySet()
-                + ", bulkheads=" + bulkheads.snapshot().keySet() + ", pipelines=" + pipelines.snapshot().keySet() + '}';
+                + ", bulkheads=" + bulkheads.snapshot().keySet() + ", rateLimiters=" + rateLimiters.snapshot().keySet()
+                + ", pipelines=" + pipelines.snapshot().keySet() + '}';
     }
 
     // ---------------------------------------------------------------- one kind
@@ -723,6 +805,7 @@ public final class NineLivesRegistry {
         private final Customizers<CircuitBreakerBuilder> breakers = new Customizers<>();
         private final Customizers<RetryBuilder> retries = new Customizers<>();
         private final Customizers<BulkheadBuilder> bulkheads = new Customizers<>();
+        private final Customizers<RateLimiterBuilder> rateLimiters = new Customizers<>();
         private final Customizers<PipelineSpec> pipelines = new Customizers<>();
         private Factories factories;
 
@@ -818,6 +901,31 @@ public final class NineLivesRegistry {
         public Builder bulkhead(String name, Consumer<? super BulkheadBuilder> customizer) {
             checkName(name);
             return add(this, bulkheads, name, customizer);
+        }
+
+        /**
+         * Adds a customizer every created rate limiter gets, before its name's override.
+         *
+         * @param customizer configures {@code RateLimiter.builder(name)}
+         * @return this builder
+         * @throws NullPointerException if {@code customizer} is null
+         */
+        public Builder rateLimiterDefaults(Consumer<? super RateLimiterBuilder> customizer) {
+            return add(this, rateLimiters, null, customizer);
+        }
+
+        /**
+         * Adds the override of the rate limiter named {@code name}, applied after the defaults.
+         *
+         * @param name       the rate limiter's name
+         * @param customizer configures its builder
+         * @return this builder
+         * @throws IllegalArgumentException if {@code name} is null or blank
+         * @throws NullPointerException     if {@code customizer} is null
+         */
+        public Builder rateLimiter(String name, Consumer<? super RateLimiterBuilder> customizer) {
+            checkName(name);
+            return add(this, rateLimiters, name, customizer);
         }
 
         /**

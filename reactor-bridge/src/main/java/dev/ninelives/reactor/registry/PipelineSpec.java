@@ -29,6 +29,7 @@ public final class PipelineSpec {
     String breaker;
     String retry;
     String bulkhead;
+    String rateLimiter;
     Duration timeout;
     Duration attemptTimeout;
     Scheduler scheduler;
@@ -55,6 +56,7 @@ public final class PipelineSpec {
         breaker = null;
         retry = null;
         bulkhead = null;
+        rateLimiter = null;
         timeout = null;
         attemptTimeout = null;
         scheduler = null;
@@ -155,6 +157,39 @@ public final class PipelineSpec {
     }
 
     /**
+     * Uses the registry's rate limiter of the pipeline's name (the outermost stage: see
+     * {@code Pipeline.Builder.rateLimiter}).
+     *
+     * @return this spec
+     */
+    public PipelineSpec rateLimiter() {
+        return rateLimiter(name);
+    }
+
+    /**
+     * Uses the registry's rate limiter named {@code name}: several pipelines that name one
+     * limiter share its rate.
+     *
+     * @param name the rate limiter's name in the registry
+     * @return this spec
+     * @throws IllegalArgumentException if {@code name} is null or blank
+     */
+    public PipelineSpec rateLimiter(String name) {
+        this.rateLimiter = NineLivesRegistry.checkName(name);
+        return this;
+    }
+
+    /**
+     * Drops the rate limiter stage.
+     *
+     * @return this spec
+     */
+    public PipelineSpec noRateLimiter() {
+        this.rateLimiter = null;
+        return this;
+    }
+
+    /**
      * Sets the total timeout stage; see {@code Pipeline.Builder.timeout}.
      *
      * @param timeout how long a call may take, positive; null drops the stage
@@ -193,6 +228,6 @@ public final class PipelineSpec {
     @Override
     public String toString() {
         return "PipelineSpec{" + name + ": breaker=" + breaker + ", retry=" + retry + ", bulkhead=" + bulkhead
-                + ", timeout=" + timeout + ", attemptTimeout=" + attemptTimeout + '}';
+                + ", rateLimiter=" + rateLimiter + ", timeout=" + timeout + ", attemptTimeout=" + attemptTimeout + '}';
     }
 }

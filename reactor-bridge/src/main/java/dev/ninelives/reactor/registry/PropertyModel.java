@@ -1,10 +1,13 @@
 package dev.ninelives.reactor.registry;
 
 import dev.ninelives.breaker.CircuitBreakerBuilder;
+import dev.ninelives.bulkhead.AdaptiveLimit;
 import dev.ninelives.bulkhead.Bulkhead;
 import dev.ninelives.bulkhead.BulkheadBuilder;
 import dev.ninelives.core.Adaptive;
 import dev.ninelives.internal.Guard;
+import dev.ninelives.ratelimit.RateLimiter;
+import dev.ninelives.ratelimit.RateLimiterBuilder;
 import dev.ninelives.reactor.registry.PropertiesException.Problem;
 import dev.ninelives.reactor.registry.RegistryEvent.Kind;
 import dev.ninelives.reactor.registry.Setting.BackoffType;
@@ -48,6 +51,11 @@ final class PropertyModel {
             Setting.BACKOFF_INCREMENT, Setting.BACKOFF_MULTIPLIER, Setting.BACKOFF_MAX);
     private static final Set<Setting> BUDGET = EnumSet.of(Setting.BUDGET_RATIO, Setting.BUDGET_MIN_RETRIES_PER_SECOND,
             Setting.BUDGET_CAPACITY);
+    /** The keys of a bulkhead's adaptive limit; {@link Setting#ADAPTIVE_LIMIT_ALGORITHM} turns it on. */
+    static final Set<Setting> ADAPTIVE_LIMIT = EnumSet.range(Setting.ADAPTIVE_LIMIT_ALGORITHM, Setting.ADAPTIVE_LIMIT_SMOOTHING);
+    private static final Set<Setting> AIMD_ONLY = EnumSet.of(Setting.ADAPTIVE_LIMIT_BACKOFF_RATIO,
+            Setting.ADAPTIVE_LIMIT_LATENCY_THRESHOLD);
+    private static final Set<Setting> GRADIENT_ONLY = EnumSet.of(Setting.ADAPTIVE_LIMIT_TOLERANCE, Setting.ADAPTIVE_LIMIT_SMOOTHING);
     private static final Duration DEFAULT_BACKOFF_INITIAL = Duration.ofMillis(100);
     private static final Duration DEFAULT_BACKOFF_MAX = Duration.ofSeconds(10);
 
@@ -109,7 +117,7 @@ final class PropertyModel {
         String shown = value == null ? "null" : value;
         String[] parts = key.substring(PREFIX.length()).split("\\.", 3);
         if (parts.length < 3 || parts[0].isBlank() || parts[1].isBlank() || parts[2].isBlank()) {
-            problems.add(new Problem(key, shown, "incomplete key: expected ninelives.<breaker|retry|bulkhead|pipeline>.<name>.<setting>"));
+            problems.add(new Problem(key, shown, "incomplete key: expected ninelives.<breaker|retry|bulkhead|rate-limiter|pipeline>.<name>.<setting>"));
             return;
         }
         Kind kind = kind(parts[0]);
@@ -117,15 +125,15 @@ final class PropertyModel {
             Kind near = null;
             int best = Integer.MAX_VALUE;
             for (Kind k : Kind.values()) {
-                int d = Setting.distance(Setting.relax(parts[0]), k.name().toLowerCase(Locale.ROOT));
+                int d = Setting.distance(Setting.relax(parts[0]), Setting.relax(Setting.keyOf(k)));
                 if (d < best) {
                     best = d;
                     near = k;
                 }
             }
             problems.add(new Problem(key, shown, "unknown kind of policy '" + parts[0] + "'"
-                    + (best <= 2 ? "; did you mean " + PREFIX + near.name().toLowerCase(Locale.ROOT) + "." + parts[1] + "." + parts[2] + "?"
-                    : "; expected breaker, retry, bulkhead or pipeline")));
+                    + (best <= 2 ? "; did you mean " + PREFIX + Setting.keyOf(near) + "." + parts[1] + "." + parts[2] + "?"
+                    : "; expected breaker, retry, bulkhead, rate-limiter or pipeline")));
             return;
         }
         String name = parts[1];
@@ -134,7 +142,7 @@ final class PropertyModel {
             Setting near = Setting.nearest(kind, parts[2]);
             problems.add(new Problem(key, shown, "unknown key" + (near != null
                     ? "; did you mean " + canonical(kind, name, near) + "?"
-                    : "; the " + kind.name().toLowerCase(Locale.ROOT) + " settings are " + names(kind))));
+                    : "; the " + Setting.keyOf(kind) + " settings are " + names(kind))));
             return;
         }
         if (value == null) {
@@ -160,7 +168,7 @@ final class PropertyModel {
 
     private static Kind kind(String spelled) {
         for (Kind k : Kind.values()) {
-            if (k.name().equalsIgnoreCase(spelled)) {
+            if (Setting.relax(Setting.keyOf(k)).equals(Setting.relax(spelled))) {   // rate-limiter, rateLimiter, rate_limiter
                 return k;
             }
         }
@@ -168,7 +176,7 @@ final class PropertyModel {
     }
 
     static String canonical(Kind kind, String name, Setting s) {
-        return PREFIX + kind.name().toLowerCase(Locale.ROOT) + "." + name + "." + s.key;
+        return PREFIX + Setting.keyOf(kind) + "." + name + "." + s.key;
     }
 
     private static String names(Kind kind) {
@@ -185,7 +193,10 @@ final class PropertyModel {
      * The settings of the policy {@code name} of {@code kind}: the defaults, overridden by the
      * name's keys. A name that gives any window key replaces the defaults' window (count- and
      * time-based windows exclude each other); a name that gives {@code backoff.type} replaces
-     * the defaults' backoff as a whole (its other backoff keys alone override key by key).
+     * the defaults' backoff as a whole (its other backoff keys alone override key by key). A
+     * bulkhead's {@code max-concurrent} and its {@code adaptive-limit.*} keys exclude each other
+     * the same way: a name that gives one drops the defaults' other; and a name that gives
+     * {@code adaptive-limit.algorithm} replaces the defaults' adaptive limit as a whole.
      */
     Map<Setting, Entry> effective(Kind kind, String name) {
         Map<String, Map<Setting, Entry>> byName = levels.get(kind);
@@ -199,6 +210,12 @@ final class PropertyModel {
             if (own.containsKey(Setting.BACKOFF_TYPE)) {
                 eff.keySet().removeAll(BACKOFF);
             }
+            if (own.containsKey(Setting.MAX_CONCURRENT) || own.containsKey(Setting.ADAPTIVE_LIMIT_ALGORITHM)) {
+                eff.keySet().removeAll(ADAPTIVE_LIMIT);
+            }
+            if (!Collections.disjoint(own.keySet(), ADAPTIVE_LIMIT)) {
+                eff.remove(Setting.MAX_CONCURRENT);
+            }
             eff.putAll(own);
         }
         return eff;
@@ -210,7 +227,8 @@ final class PropertyModel {
         names.remove(DEFAULTS);
         if (kind != Kind.PIPELINE) {
             Setting stage = kind == Kind.BREAKER ? Setting.PIPELINE_BREAKER
-                    : kind == Kind.RETRY ? Setting.PIPELINE_RETRY : Setting.PIPELINE_BULKHEAD;
+                    : kind == Kind.RETRY ? Setting.PIPELINE_RETRY
+                    : kind == Kind.RATE_LIMITER ? Setting.PIPELINE_RATE_LIMITER : Setting.PIPELINE_BULKHEAD;
             for (String pipeline : declared(Kind.PIPELINE)) {
                 String used = stage(effective(Kind.PIPELINE, pipeline), stage, pipeline);
                 if (used != null) {
@@ -232,6 +250,9 @@ final class PropertyModel {
     static Object adaptiveValue(Setting s, Map<Setting, Entry> eff) {
         if (s == Setting.BACKOFF_TYPE) {
             return backoff(eff);
+        }
+        if (s == Setting.ADAPTIVE_LIMIT_ALGORITHM) {
+            return eff.containsKey(s) ? adaptiveLimit(eff) : null;   // no algorithm: a fixed limit
         }
         if (s == Setting.BUDGET_RATIO && Collections.disjoint(eff.keySet(), BUDGET)) {
             return null;                                      // no budget: nothing to bind
@@ -263,6 +284,41 @@ final class PropertyModel {
                 return Backoff.exponential(initial, (Double) value(eff, Setting.BACKOFF_MULTIPLIER, 2.0), max);
             default:
                 throw new IllegalStateException("invalid backoff type: " + type);
+        }
+    }
+
+    /**
+     * The adaptive limit the keys describe: the algorithm's defaults, then each key given. An
+     * initial limit not given is the default moved into {@code [min-limit, max-limit]}.
+     */
+    static AdaptiveLimit adaptiveLimit(Map<Setting, Entry> eff) {
+        AdaptiveLimit a = AdaptiveLimit.named(((AdaptiveLimit.Algorithm) eff.get(Setting.ADAPTIVE_LIMIT_ALGORITHM).value()).name());
+        for (Setting s : ADAPTIVE_LIMIT) {
+            Entry e = eff.get(s);
+            if (e != null) {
+                a = withSetting(a, s, e.value());
+            }
+        }
+        if (!eff.containsKey(Setting.ADAPTIVE_LIMIT_INITIAL) && a.minLimit() <= a.maxLimit()) {
+            a = a.initialLimit(Math.max(a.minLimit(), Math.min(a.maxLimit(), a.initialLimit())));
+        }
+        return a;
+    }
+
+    /** One adaptive-limit key applied to a specification; throws as its method does. */
+    private static AdaptiveLimit withSetting(AdaptiveLimit a, Setting s, Object v) {
+        switch (s) {
+            case ADAPTIVE_LIMIT_ALGORITHM: return a;
+            case ADAPTIVE_LIMIT_MIN: return a.minLimit((Integer) v);
+            case ADAPTIVE_LIMIT_MAX: return a.maxLimit((Integer) v);
+            case ADAPTIVE_LIMIT_INITIAL: return a.initialLimit((Integer) v);
+            case ADAPTIVE_LIMIT_WINDOW_SIZE: return a.windowSize((Integer) v);
+            case ADAPTIVE_LIMIT_WINDOW_DURATION: return a.windowDuration((Duration) v);
+            case ADAPTIVE_LIMIT_BACKOFF_RATIO: return a.backoffRatio((Double) v);
+            case ADAPTIVE_LIMIT_LATENCY_THRESHOLD: return a.latencyThreshold((Duration) v);
+            case ADAPTIVE_LIMIT_TOLERANCE: return a.tolerance((Double) v);
+            case ADAPTIVE_LIMIT_SMOOTHING: return a.smoothing((Double) v);
+            default: throw new IllegalStateException("not an adaptive-limit setting: " + s);
         }
     }
 
@@ -300,6 +356,12 @@ final class PropertyModel {
                 BulkheadBuilder b = Bulkhead.builder(name);
                 applyBulkhead(b, eff, null, sink);
                 sink.code(kind, name, () -> code.bulkheads().apply(name, b).build());
+                break;
+            }
+            case RATE_LIMITER: {
+                RateLimiterBuilder b = RateLimiter.builder(name);
+                applyRateLimiter(b, eff, null, sink);
+                sink.code(kind, name, () -> code.rateLimiters().apply(name, b).build());
                 break;
             }
             case PIPELINE: {
@@ -345,6 +407,7 @@ final class PropertyModel {
                 break;
             }
             case BULKHEAD: {
+                adaptiveLimitConflicts(eff, problems);
                 Entry queued = eff.get(Setting.MAX_QUEUED);
                 Entry wait = eff.get(Setting.MAX_WAIT);
                 if (queued != null && (wait == null || ((Duration) wait.value()).isZero())) {
@@ -356,6 +419,52 @@ final class PropertyModel {
             }
             default:
                 break;
+        }
+    }
+
+    /**
+     * A bulkhead's limit is max-concurrent or adaptive, not both; adaptive-limit keys need the
+     * algorithm, and the algorithm's own keys; min, max and initial limits must agree.
+     */
+    private static void adaptiveLimitConflicts(Map<Setting, Entry> eff, Set<Problem> problems) {
+        if (Collections.disjoint(eff.keySet(), ADAPTIVE_LIMIT)) {
+            return;
+        }
+        Entry fixed = eff.get(Setting.MAX_CONCURRENT);
+        Entry algorithm = eff.get(Setting.ADAPTIVE_LIMIT_ALGORITHM);
+        if (fixed != null) {
+            Entry any = algorithm != null ? algorithm : eff.values().stream()
+                    .filter(e -> ADAPTIVE_LIMIT.contains(e.setting())).findFirst().orElseThrow();
+            problems.add(conflict(fixed, any, "the limit is either fixed (max-concurrent) or adaptive (adaptive-limit.*)"));
+        }
+        if (algorithm == null) {
+            for (Entry e : eff.values()) {
+                if (ADAPTIVE_LIMIT.contains(e.setting())) {
+                    problems.add(new Problem(e.key(), e.raw(), "needs adaptive-limit.algorithm (aimd or gradient): "
+                            + "the adaptive-limit keys tune an algorithm"));
+                }
+            }
+            return;
+        }
+        String typeKey = algorithm.key() + " = '" + algorithm.raw() + "'";
+        boolean aimd = algorithm.value() == AdaptiveLimit.Algorithm.AIMD;
+        for (Setting s : AIMD_ONLY) {
+            only(eff, s, aimd, typeKey, "aimd", problems);
+        }
+        for (Setting s : GRADIENT_ONLY) {
+            only(eff, s, !aimd, typeKey, "gradient", problems);
+        }
+        Entry min = eff.get(Setting.ADAPTIVE_LIMIT_MIN);
+        Entry max = eff.get(Setting.ADAPTIVE_LIMIT_MAX);
+        Entry initial = eff.get(Setting.ADAPTIVE_LIMIT_INITIAL);
+        AdaptiveLimit defaults = AdaptiveLimit.named(((AdaptiveLimit.Algorithm) algorithm.value()).name());
+        int lo = min != null ? (Integer) min.value() : defaults.minLimit();
+        int hi = max != null ? (Integer) max.value() : defaults.maxLimit();
+        if (lo > hi) {
+            Entry blamed = min != null ? min : max;
+            problems.add(new Problem(blamed.key(), blamed.raw(), "min-limit (" + lo + ") must not exceed max-limit (" + hi + ")"));
+        } else if (initial != null && ((Integer) initial.value() < lo || (Integer) initial.value() > hi)) {
+            problems.add(new Problem(initial.key(), initial.raw(), "must be between min-limit (" + lo + ") and max-limit (" + hi + ")"));
         }
     }
 
@@ -384,23 +493,28 @@ final class PropertyModel {
             this.problems = problems;
         }
 
-        /** Applies one setting; {@code blame} picks the entry a refusal is reported against, from the message. */
-        void attempt(Runnable apply, Function<String, Entry> blame) {
+        /**
+         * Applies one setting; {@code blame} picks the entry a refusal is reported against, from
+         * the message. Returns false if it was refused (while checking).
+         */
+        boolean attempt(Runnable apply, Function<String, Entry> blame) {
             if (problems == null) {
                 apply.run();
-                return;
+                return true;
             }
             try {
                 apply.run();
+                return true;
             } catch (IllegalArgumentException | NullPointerException | ArithmeticException e) {
                 Entry at = blame.apply(String.valueOf(e.getMessage()));
                 problems.add(new Problem(at.key(), at.raw(), e.getMessage()));
                 refused = true;
+                return false;
             }
         }
 
-        void attempt(Entry e, Runnable apply) {
-            attempt(apply, m -> e);
+        boolean attempt(Entry e, Runnable apply) {
+            return attempt(apply, m -> e);
         }
 
         /**
@@ -418,7 +532,7 @@ final class PropertyModel {
                 if (Guard.isFatal(e)) {                      // unless the JVM is in trouble (nothing was applied yet)
                     throw e;
                 }
-                problems.add(new Problem(PREFIX + kind.name().toLowerCase(Locale.ROOT) + "." + name, "",
+                problems.add(new Problem(PREFIX + Setting.keyOf(kind) + "." + name, "",
                         "the policy cannot be built from these keys and the code's customizers: " + e));
             }
         }
@@ -513,10 +627,38 @@ final class PropertyModel {
     @SuppressWarnings("unchecked")
     static void applyBulkhead(BulkheadBuilder b, Map<Setting, Entry> eff, Knobs knobs, Sink sink) {
         adaptive(Setting.MAX_CONCURRENT, eff, knobs, sink, v -> b.maxConcurrent((Integer) v), a -> b.maxConcurrent((Adaptive<Integer>) a));
+        if (knobs != null) {
+            Adaptive<Object> spec = knobs.get(Setting.ADAPTIVE_LIMIT_ALGORITHM);
+            if (spec != null) {
+                b.adaptiveLimit((Adaptive<AdaptiveLimit>) (Adaptive<?>) spec);
+            }
+        } else if (eff.containsKey(Setting.ADAPTIVE_LIMIT_ALGORITHM)) {
+            boolean fine = true;
+            for (Setting s : ADAPTIVE_LIMIT) {                // each key on its own, so every bad one is reported
+                Entry e = eff.get(s);
+                if (e != null) {
+                    fine &= sink.attempt(e, () -> withSetting(AdaptiveLimit.named(((AdaptiveLimit.Algorithm)
+                            eff.get(Setting.ADAPTIVE_LIMIT_ALGORITHM).value()).name()), s, e.value()));
+                }
+            }
+            if (fine) {
+                sink.attempt(eff.get(Setting.ADAPTIVE_LIMIT_ALGORITHM), () -> b.adaptiveLimit(adaptiveLimit(eff)));
+            }
+        }
         adaptive(Setting.MAX_WAIT, eff, knobs, sink, v -> b.maxWait((Duration) v), a -> b.maxWait((Adaptive<Duration>) a));
         fixed(Setting.MAX_QUEUED, eff, sink, v -> b.maxQueued((Integer) v));
         fixed(Setting.QUEUE_ORDER, eff, sink, v -> b.queueOrder((Bulkhead.QueueOrder) v));
         fixed(Setting.BULKHEAD_REJECTION_STACK_TRACES, eff, sink, v -> b.rejectionStackTraces((Boolean) v));
+    }
+
+    @SuppressWarnings("unchecked")
+    static void applyRateLimiter(RateLimiterBuilder b, Map<Setting, Entry> eff, Knobs knobs, Sink sink) {
+        adaptive(Setting.LIMIT_FOR_PERIOD, eff, knobs, sink, v -> b.limitForPeriod((Integer) v),
+                a -> b.limitForPeriod((Adaptive<Integer>) a));
+        adaptive(Setting.PERIOD, eff, knobs, sink, v -> b.period((Duration) v), a -> b.period((Adaptive<Duration>) a));
+        adaptive(Setting.BURST, eff, knobs, sink, v -> b.burst((Integer) v), a -> b.burst((Adaptive<Integer>) a));
+        adaptive(Setting.RATE_LIMITER_MAX_WAIT, eff, knobs, sink, v -> b.maxWait((Duration) v), a -> b.maxWait((Adaptive<Duration>) a));
+        fixed(Setting.RATE_LIMITER_REJECTION_STACK_TRACES, eff, sink, v -> b.rejectionStackTraces((Boolean) v));
     }
 
     static void applyPipeline(PipelineSpec p, Map<Setting, Entry> eff, Sink sink) {
@@ -550,6 +692,17 @@ final class PropertyModel {
                     p.noBulkhead();
                 } else {
                     p.bulkhead(used);
+                }
+            });
+        }
+        Entry rateLimiter = eff.get(Setting.PIPELINE_RATE_LIMITER);
+        if (rateLimiter != null) {
+            String used = stage(eff, Setting.PIPELINE_RATE_LIMITER, p.name());
+            sink.attempt(rateLimiter, () -> {
+                if (used == null) {
+                    p.noRateLimiter();
+                } else {
+                    p.rateLimiter(used);
                 }
             });
         }
@@ -590,8 +743,12 @@ final class PropertyModel {
         static Knobs of(Kind kind, Map<Setting, Entry> eff) {
             Knobs k = new Knobs();
             for (Setting s : Setting.of(kind)) {
-                if (!s.adaptive || BACKOFF.contains(s) && s != Setting.BACKOFF_TYPE) {
-                    continue;
+                if (!s.adaptive || BACKOFF.contains(s) && s != Setting.BACKOFF_TYPE
+                        || ADAPTIVE_LIMIT.contains(s) && s != Setting.ADAPTIVE_LIMIT_ALGORITHM) {
+                    continue;                                  // carried by the knob of the whole backoff or adaptive limit
+                }
+                if (s == Setting.MAX_CONCURRENT && eff.containsKey(Setting.ADAPTIVE_LIMIT_ALGORITHM)) {
+                    continue;                                  // an adaptive limit moves the limit itself
                 }
                 if (s == Setting.SLIDING_WINDOW && eff.containsKey(Setting.SLIDING_TIME_WINDOW)) {
                     continue;                                  // a time-based window has no adaptive size
@@ -608,9 +765,10 @@ final class PropertyModel {
             return adaptives.get(s);
         }
 
-        /** The knob a change of {@code s} goes through: the backoff's for every backoff key; null if none. */
+        /** The knob a change of {@code s} goes through: the backoff's for every backoff key (the adaptive limit's alike); null if none. */
         Adaptive<Object> knobOf(Setting s) {
-            return adaptives.get(BACKOFF.contains(s) ? Setting.BACKOFF_TYPE : s);
+            return adaptives.get(BACKOFF.contains(s) ? Setting.BACKOFF_TYPE
+                    : ADAPTIVE_LIMIT.contains(s) ? Setting.ADAPTIVE_LIMIT_ALGORITHM : s);
         }
 
         /** Sets every knob to its value in {@code eff}; each set is checked by the policy bound to it. */

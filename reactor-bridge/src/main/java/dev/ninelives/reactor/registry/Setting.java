@@ -1,5 +1,6 @@
 package dev.ninelives.reactor.registry;
 
+import dev.ninelives.bulkhead.AdaptiveLimit;
 import dev.ninelives.bulkhead.Bulkhead;
 import dev.ninelives.reactor.registry.RegistryEvent.Kind;
 import dev.ninelives.retry.Backoff;
@@ -54,7 +55,24 @@ enum Setting {
     MAX_QUEUED(Kind.BULKHEAD, "max-queued", Type.INT, false, null, "1000"),
     QUEUE_ORDER(Kind.BULKHEAD, "queue-order", Type.QUEUE_ORDER, false, null, "fifo"),
     BULKHEAD_REJECTION_STACK_TRACES(Kind.BULKHEAD, "rejection-stack-traces", Type.BOOLEAN, false, null, "false"),
+    ADAPTIVE_LIMIT_ALGORITHM(Kind.BULKHEAD, "adaptive-limit.algorithm", Type.ALGORITHM, true, null, "none (the limit is max-concurrent)"),
+    ADAPTIVE_LIMIT_MIN(Kind.BULKHEAD, "adaptive-limit.min-limit", Type.INT, true, null, "1"),
+    ADAPTIVE_LIMIT_MAX(Kind.BULKHEAD, "adaptive-limit.max-limit", Type.INT, true, null, "1000"),
+    ADAPTIVE_LIMIT_INITIAL(Kind.BULKHEAD, "adaptive-limit.initial-limit", Type.INT, true, null, "20, moved into [min-limit, max-limit]"),
+    ADAPTIVE_LIMIT_WINDOW_SIZE(Kind.BULKHEAD, "adaptive-limit.window-size", Type.INT, true, null, "50"),
+    ADAPTIVE_LIMIT_WINDOW_DURATION(Kind.BULKHEAD, "adaptive-limit.window-duration", Type.DURATION, true, null, "1s"),
+    ADAPTIVE_LIMIT_BACKOFF_RATIO(Kind.BULKHEAD, "adaptive-limit.backoff-ratio", Type.DECIMAL, true, null, "0.9 (aimd only)"),
+    ADAPTIVE_LIMIT_LATENCY_THRESHOLD(Kind.BULKHEAD, "adaptive-limit.latency-threshold", Type.DURATION, true, null, "0, off (aimd only)"),
+    ADAPTIVE_LIMIT_TOLERANCE(Kind.BULKHEAD, "adaptive-limit.tolerance", Type.DECIMAL, true, null, "1.0 (gradient only)"),
+    ADAPTIVE_LIMIT_SMOOTHING(Kind.BULKHEAD, "adaptive-limit.smoothing", Type.DECIMAL, true, null, "0.2 (gradient only)"),
 
+    LIMIT_FOR_PERIOD(Kind.RATE_LIMITER, "limit-for-period", Type.INT, true, 50, "50"),
+    PERIOD(Kind.RATE_LIMITER, "period", Type.DURATION, true, Duration.ofSeconds(1), "1s"),
+    BURST(Kind.RATE_LIMITER, "burst", Type.INT, true, null, "limit-for-period (follows it)"),
+    RATE_LIMITER_MAX_WAIT(Kind.RATE_LIMITER, "max-wait", Type.DURATION, true, Duration.ZERO, "0 (no waiting)"),
+    RATE_LIMITER_REJECTION_STACK_TRACES(Kind.RATE_LIMITER, "rejection-stack-traces", Type.BOOLEAN, false, null, "false"),
+
+    PIPELINE_RATE_LIMITER(Kind.PIPELINE, "rate-limiter", Type.STAGE, false, null, "false"),
     PIPELINE_BULKHEAD(Kind.PIPELINE, "bulkhead", Type.STAGE, false, null, "false"),
     PIPELINE_RETRY(Kind.PIPELINE, "retry", Type.STAGE, false, null, "false"),
     PIPELINE_BREAKER(Kind.PIPELINE, "breaker", Type.STAGE, false, null, "true"),
@@ -65,7 +83,8 @@ enum Setting {
     enum Type {
         INT("integer"), PERCENT("percentage"), DECIMAL("number"), DURATION("duration"), BOOLEAN("boolean"),
         QUEUE_ORDER("fifo | lifo"), BACKOFF_TYPE("none | constant | linear | exponential"),
-        JITTER("none | full | equal | decorrelated | a factor in [0, 1]"), STAGE("true | false | a policy name");
+        JITTER("none | full | equal | decorrelated | a factor in [0, 1]"), STAGE("true | false | a policy name"),
+        ALGORITHM("aimd | gradient");
 
         final String label;
 
@@ -134,6 +153,11 @@ enum Setting {
             }
         }
         return best != null && bestDistance <= Math.max(2, r.length() / 3) ? best : null;
+    }
+
+    /** How a kind is spelled in a key: {@code breaker}, {@code rate-limiter}. */
+    static String keyOf(Kind kind) {
+        return kind.name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
     /** Lower case, without dashes and underscores: failure-rate-threshold, failureRateThreshold and failure_rate_threshold meet. */
@@ -220,6 +244,13 @@ enum Setting {
                     throw new IllegalArgumentException("a proportional jitter is given as its factor, a number between 0 and 1 (such as 0.2)");
                 }
                 return decimal(v, "none, full, equal, decorrelated, or a factor between 0 and 1");
+            case ALGORITHM:
+                for (AdaptiveLimit.Algorithm a : AdaptiveLimit.Algorithm.values()) {
+                    if (a.name().equalsIgnoreCase(v)) {
+                        return a;
+                    }
+                }
+                throw expected("aimd or gradient");
             case STAGE:
                 if (v.equalsIgnoreCase("true")) {
                     return Boolean.TRUE;

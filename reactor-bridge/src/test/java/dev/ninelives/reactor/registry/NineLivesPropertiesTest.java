@@ -392,7 +392,12 @@ class NineLivesPropertiesTest {
     @Test
     void theSettingsOfEachKindAreListedWithWhetherTheyChangeInPlace() {
         assertThat(NineLivesProperties.settings(Kind.BULKHEAD))
-                .containsExactly("max-concurrent", "max-wait", "max-queued", "queue-order", "rejection-stack-traces");
+                .startsWith("max-concurrent", "max-wait", "max-queued", "queue-order", "rejection-stack-traces",
+                        "adaptive-limit.algorithm");
+        assertThat(NineLivesProperties.settings(Kind.RATE_LIMITER))
+                .containsExactly("limit-for-period", "period", "burst", "max-wait", "rejection-stack-traces");
+        assertThat(NineLivesProperties.isAdaptive(Kind.RATE_LIMITER, "limitForPeriod")).isTrue();
+        assertThat(NineLivesProperties.isAdaptive(Kind.BULKHEAD, "adaptiveLimit.minLimit")).isTrue();
         assertThat(NineLivesProperties.isAdaptive(Kind.BREAKER, "failureRateThreshold")).isTrue();
         assertThat(NineLivesProperties.isAdaptive(Kind.BREAKER, "minimum-number-of-calls")).isFalse();
         assertThatThrownBy(() -> NineLivesProperties.isAdaptive(Kind.RETRY, "colour"))

@@ -1,7 +1,9 @@
 package dev.ninelives.reactor.registry;
 
 import dev.ninelives.breaker.CircuitBreakerBuilder;
+import dev.ninelives.bulkhead.AdaptiveLimit;
 import dev.ninelives.bulkhead.BulkheadBuilder;
+import dev.ninelives.ratelimit.RateLimiterBuilder;
 import dev.ninelives.reactor.registry.RegistryEvent.Kind;
 import dev.ninelives.retry.RetryBuilder;
 import org.junit.jupiter.api.Test;
@@ -65,12 +67,36 @@ class PropertyKeysCoverageTest {
             entry("queueOrder", "queue-order"),
             entry("rejectionStackTraces", "rejection-stack-traces"),
             entry("ticker", CODE + "a clock"),
-            entry("adaptiveLimit", CODE + "an AdaptiveLimit (AdaptiveLimit.named(...) takes the algorithm's name); no keys yet"));
+            entry("adaptiveLimit", "adaptive-limit.algorithm adaptive-limit.min-limit adaptive-limit.max-limit "
+                    + "adaptive-limit.initial-limit adaptive-limit.window-size adaptive-limit.window-duration "
+                    + "adaptive-limit.backoff-ratio adaptive-limit.latency-threshold adaptive-limit.tolerance "
+                    + "adaptive-limit.smoothing"));
+
+    /** The settings of an adaptive limit's specification (its methods that return a new one). */
+    private static final Map<String, String> ADAPTIVE_LIMIT = Map.ofEntries(
+            entry("minLimit", "adaptive-limit.min-limit"),
+            entry("maxLimit", "adaptive-limit.max-limit"),
+            entry("initialLimit", "adaptive-limit.initial-limit"),
+            entry("windowSize", "adaptive-limit.window-size"),
+            entry("windowDuration", "adaptive-limit.window-duration"),
+            entry("backoffRatio", "adaptive-limit.backoff-ratio"),
+            entry("latencyThreshold", "adaptive-limit.latency-threshold"),
+            entry("tolerance", "adaptive-limit.tolerance"),
+            entry("smoothing", "adaptive-limit.smoothing"));
+
+    private static final Map<String, String> RATE_LIMITER = Map.ofEntries(
+            entry("limitForPeriod", "limit-for-period"),
+            entry("period", "period"),
+            entry("burst", "burst"),
+            entry("maxWait", "max-wait"),
+            entry("rejectionStackTraces", "rejection-stack-traces"),
+            entry("ticker", CODE + "a clock"));
 
     private static final Map<String, String> PIPELINE = Map.ofEntries(
             entry("breaker", "breaker"), entry("noBreaker", "breaker"),
             entry("retry", "retry"), entry("noRetry", "retry"),
             entry("bulkhead", "bulkhead"), entry("noBulkhead", "bulkhead"),
+            entry("rateLimiter", "rate-limiter"), entry("noRateLimiter", "rate-limiter"),
             entry("timeout", "timeout"),
             entry("attemptTimeout", "attempt-timeout"),
             entry("scheduler", CODE + "a Scheduler"),
@@ -112,6 +138,47 @@ class PropertyKeysCoverageTest {
     }
 
     @Test
+    void everyRateLimiterBuilderSettingHasAKeyOrAReason() {
+        covers(Kind.RATE_LIMITER, RateLimiterBuilder.class, RATE_LIMITER);
+    }
+
+    /**
+     * Every setting of an adaptive limit's specification (a public method that returns a new
+     * {@link AdaptiveLimit}) has its {@code adaptive-limit.*} key, the algorithm included (the
+     * static factories): a setting added to the specification fails this test until it gets one.
+     */
+    @Test
+    void everyAdaptiveLimitSettingHasAKey() {
+        Set<String> withers = new TreeSet<>();
+        for (Method m : AdaptiveLimit.class.getMethods()) {
+            if (!Modifier.isStatic(m.getModifiers()) && m.getReturnType() == AdaptiveLimit.class) {
+                withers.add(m.getName());
+            }
+        }
+        assertThat(withers).isEqualTo(new TreeSet<>(ADAPTIVE_LIMIT.keySet()));
+        Set<String> keys = new TreeSet<>(ADAPTIVE_LIMIT.values());
+        keys.add("adaptive-limit.algorithm");
+        Set<String> bulkheadKeys = new TreeSet<>(NineLivesProperties.settings(Kind.BULKHEAD));
+        bulkheadKeys.removeIf(k -> !k.startsWith("adaptive-limit."));
+        assertThat(keys).isEqualTo(bulkheadKeys);
+        assertThat(Setting.Type.ALGORITHM.label).as("every algorithm is named by the key's type")
+                .isEqualTo(String.join(" | ", java.util.Arrays.stream(AdaptiveLimit.Algorithm.values())
+                        .map(a -> a.name().toLowerCase(java.util.Locale.ROOT)).toList()));
+    }
+
+    /** Every kind of policy but the pipeline has a builder table above: a new kind cannot be forgotten. */
+    @Test
+    void everyKindHasItsTable() {
+        Map<Kind, Class<?>> builders = Map.of(Kind.BREAKER, CircuitBreakerBuilder.class, Kind.RETRY, RetryBuilder.class,
+                Kind.BULKHEAD, BulkheadBuilder.class, Kind.RATE_LIMITER, RateLimiterBuilder.class,
+                Kind.PIPELINE, PipelineSpec.class);
+        assertThat(builders.keySet()).containsExactlyInAnyOrder(Kind.values());
+        for (Kind k : Kind.values()) {
+            assertThat(NineLivesProperties.settings(k)).as("%s has keys", k).isNotEmpty();
+        }
+    }
+
+    @Test
     void everyPipelineSpecStageHasAKeyOrAReason() {
         covers(Kind.PIPELINE, PipelineSpec.class, PIPELINE);
     }
@@ -119,7 +186,8 @@ class PropertyKeysCoverageTest {
     @Test
     void everySettingIsAdaptiveExactlyWhenItsBuilderTakesAnAdaptive() {
         Set<String> adaptiveMethods = new TreeSet<>();
-        for (Class<?> type : List.of(CircuitBreakerBuilder.class, RetryBuilder.class, BulkheadBuilder.class)) {
+        for (Class<?> type : List.of(CircuitBreakerBuilder.class, RetryBuilder.class, BulkheadBuilder.class,
+                RateLimiterBuilder.class)) {
             for (Method m : type.getMethods()) {
                 if (m.getParameterCount() == 1 && m.getParameterTypes()[0] == dev.ninelives.core.Adaptive.class) {
                     adaptiveMethods.add(type.getSimpleName() + "." + m.getName());
@@ -131,7 +199,9 @@ class PropertyKeysCoverageTest {
                 "CircuitBreakerBuilder.slowCallDuration", "CircuitBreakerBuilder.slowCallRateThreshold",
                 "CircuitBreakerBuilder.openDuration", "CircuitBreakerBuilder.permittedCallsInHalfOpen",
                 "RetryBuilder.maxAttempts", "RetryBuilder.backoff",
-                "BulkheadBuilder.maxConcurrent", "BulkheadBuilder.maxWait");
+                "BulkheadBuilder.maxConcurrent", "BulkheadBuilder.maxWait", "BulkheadBuilder.adaptiveLimit",
+                "RateLimiterBuilder.limitForPeriod", "RateLimiterBuilder.period", "RateLimiterBuilder.burst",
+                "RateLimiterBuilder.maxWait");
         Set<String> adaptiveKeys = new TreeSet<>();
         for (Setting s : Setting.values()) {
             if (s.adaptive) {
@@ -143,6 +213,11 @@ class PropertyKeysCoverageTest {
                 "BREAKER slow-call-rate-threshold", "BREAKER open-duration", "BREAKER permitted-calls-in-half-open",
                 "RETRY max-attempts", "RETRY backoff.type", "RETRY backoff.initial", "RETRY backoff.increment",
                 "RETRY backoff.multiplier", "RETRY backoff.max", "RETRY budget.ratio",
-                "BULKHEAD max-concurrent", "BULKHEAD max-wait");
+                "BULKHEAD max-concurrent", "BULKHEAD max-wait", "BULKHEAD adaptive-limit.algorithm",
+                "BULKHEAD adaptive-limit.min-limit", "BULKHEAD adaptive-limit.max-limit", "BULKHEAD adaptive-limit.initial-limit",
+                "BULKHEAD adaptive-limit.window-size", "BULKHEAD adaptive-limit.window-duration",
+                "BULKHEAD adaptive-limit.backoff-ratio", "BULKHEAD adaptive-limit.latency-threshold",
+                "BULKHEAD adaptive-limit.tolerance", "BULKHEAD adaptive-limit.smoothing",
+                "RATE_LIMITER limit-for-period", "RATE_LIMITER period", "RATE_LIMITER burst", "RATE_LIMITER max-wait");
     }
 }
