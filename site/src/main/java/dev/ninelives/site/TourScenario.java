@@ -68,7 +68,7 @@ import java.util.function.Consumer;
  * summary closes it.
  *
  * <p>The policies come from {@link #CONFIGURATION}, keys as a user writes them, loaded with
- * {@code NineLivesProperties}; the bulkhead's limit is the {@link #ADAPTIVE_LIMIT}. Halfway
+ * {@code NineLivesProperties}, the bulkhead's {@link #ADAPTIVE_LIMIT} included. Halfway
  * through the first phase that queues ({@link #reloadAt}), the run reloads the keys with
  * {@link #reloadedConfiguration()}, as an operator would after editing the file, and prints the
  * {@code ReloadReport} and what the reload kept: the bulkhead's wait changes in place, for the
@@ -93,7 +93,8 @@ public final class TourScenario {
     private static final Duration ADAPTIVE_THRESHOLD = Duration.ofMillis(150);
 
     /**
-     * The bulkhead's adaptive limit: AIMD between 1 and 5 calls at once, starting at 4; each
+     * The bulkhead's adaptive limit, as the {@code adaptive-limit.*} keys of
+     * {@link #CONFIGURATION} give it: AIMD between 1 and 5 calls at once, starting at 4; each
      * window of 10 calls (or 500 ms) whose mean time is above 150 ms, or with a call that
      * failed, takes a tenth off the limit (rounded down); a window in which the bulkhead was at
      * least half used adds one.
@@ -215,8 +216,8 @@ public final class TourScenario {
      * (doubling, up to 200 ms) with equal jitter (half of each delay, plus a random part of the
      * other half), and no retry that would start more than 400 ms after the call; a caller that
      * finds every permit of the bulkhead taken waits up to 250 ms for one, at most 10 callers at
-     * once, the longest waiting served first. What text cannot say (the clocks, the jitter's seed,
-     * the retry budget, the bulkhead's {@link #ADAPTIVE_LIMIT}) the run gives in code.
+     * once, the longest waiting served first, its limit the {@link #ADAPTIVE_LIMIT}. What text
+     * cannot say (the clocks, the jitter's seed, the retry budget) the run gives in code.
      */
     public static final Map<String, String> CONFIGURATION = Collections.unmodifiableMap(new TreeMap<>(Map.ofEntries(
             Map.entry("ninelives.breaker.inventory.sliding-window", "20"),
@@ -236,7 +237,14 @@ public final class TourScenario {
             Map.entry("ninelives.retry.inventory.deadline", "400ms"),
             Map.entry("ninelives.bulkhead.inventory.max-wait", "250ms"),
             Map.entry("ninelives.bulkhead.inventory.max-queued", "10"),
-            Map.entry("ninelives.bulkhead.inventory.queue-order", "fifo"))));
+            Map.entry("ninelives.bulkhead.inventory.queue-order", "fifo"),
+            Map.entry("ninelives.bulkhead.inventory.adaptive-limit.algorithm", "aimd"),
+            Map.entry("ninelives.bulkhead.inventory.adaptive-limit.min-limit", "1"),
+            Map.entry("ninelives.bulkhead.inventory.adaptive-limit.max-limit", "5"),
+            Map.entry("ninelives.bulkhead.inventory.adaptive-limit.initial-limit", "4"),
+            Map.entry("ninelives.bulkhead.inventory.adaptive-limit.window-size", "10"),
+            Map.entry("ninelives.bulkhead.inventory.adaptive-limit.window-duration", "500ms"),
+            Map.entry("ninelives.bulkhead.inventory.adaptive-limit.latency-threshold", ADAPTIVE_THRESHOLD.toMillis() + "ms"))));
 
     /** The key the run changes halfway through the overload. */
     public static final String RELOADED_KEY = "ninelives.bulkhead.inventory.max-wait";
@@ -354,7 +362,7 @@ public final class TourScenario {
         final NineLivesProperties properties = NineLivesProperties.builder()
                 .breaker("inventory", b -> b.ticker(ticker))
                 .retry("inventory", r -> r.ticker(ticker).budget(budget).random(new Random(JITTER_SEED)))
-                .bulkhead("inventory", b -> b.ticker(ticker).adaptiveLimit(ADAPTIVE_LIMIT))
+                .bulkhead("inventory", b -> b.ticker(ticker))
                 .load(CONFIGURATION);
         final CircuitBreaker breaker = properties.registry().breaker("inventory");
         final Retry retry = properties.registry().retry("inventory");

@@ -445,6 +445,17 @@ class TourTest {
     }
 
     /**
+     * Guards against: the tour's adaptive limit drifting from what its keys say (the constant the
+     * other tests read is the one the run gets from the properties, not a copy set in code).
+     */
+    @Test
+    void theAdaptiveLimitComesFromTheKeys() {
+        dev.ninelives.reactor.registry.NineLivesProperties p =
+                dev.ninelives.reactor.registry.NineLivesProperties.builder().load(TourScenario.CONFIGURATION);
+        assertThat(p.registry().bulkhead("inventory").config().adaptiveLimit()).isEqualTo(TourScenario.ADAPTIVE_LIMIT);
+    }
+
+    /**
      * The overload runs with the bulkhead's adaptive limit: as the queueing service's latency
      * climbs past the limit's threshold the limit comes down towards the service's capacity, and
      * it goes back up once the service has recovered. Every row shows the limit in force.
