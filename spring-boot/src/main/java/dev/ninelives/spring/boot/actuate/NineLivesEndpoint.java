@@ -8,6 +8,7 @@ import dev.ninelives.reactor.Pipeline;
 import dev.ninelives.reactor.registry.NineLivesRegistry;
 import dev.ninelives.retry.Retry;
 
+import org.springframework.boot.actuate.endpoint.InvalidEndpointRequestException;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Selector;
@@ -31,7 +32,7 @@ import java.util.Map;
  *     {@code name} to {@code closed}, {@code open}, {@code half_open}, {@code forced_open},
  *     {@code disabled} or {@code metrics_only} (as {@link CircuitBreaker#transitionTo}), or
  *     {@code reset} (as {@link CircuitBreaker#reset}); answers the breaker's details after the
- *     move. An unknown breaker is answered 404, an unknown state 400.</li>
+ *     move. An unknown breaker or state is answered 400, with a message that quotes it.</li>
  * </ul>
  */
 @Endpoint(id = "ninelives")
@@ -86,15 +87,15 @@ public class NineLivesEndpoint {
      * @param name  the breaker's name
      * @param state {@code closed}, {@code open}, {@code half_open}, {@code forced_open},
      *              {@code disabled}, {@code metrics_only} (any case, {@code -} for {@code _}), or {@code reset}
-     * @return the breaker's details after the move; null (404) if the registry holds no breaker of that name
-     * @throws IllegalArgumentException (400) if {@code state} is none of these, quoting it
+     * @return the breaker's details after the move
+     * @throws InvalidEndpointRequestException (400) if the registry holds no breaker {@code name}, or
+     *                                         if {@code state} is none of these; the message quotes it
      */
     @WriteOperation
     public Map<String, Object> transition(@Selector String name, String state) {
-        CircuitBreaker breaker = registry.findBreaker(name).orElse(null);
-        if (breaker == null) {
-            return null;
-        }
+        CircuitBreaker breaker = registry.findBreaker(name).orElseThrow(() -> new InvalidEndpointRequestException(
+                "name must name a circuit breaker of the registry, one of " + registry.breakers().keySet() + ", but was '"
+                        + name + "'", "unknown circuit breaker"));
         String s = state == null ? "" : state.trim().toUpperCase(Locale.ROOT).replace('-', '_');
         if (s.equals("RESET")) {
             breaker.reset();
@@ -106,8 +107,8 @@ public class NineLivesEndpoint {
                 }
             }
             if (target == null) {
-                throw new IllegalArgumentException("state must be one of closed, open, half_open, forced_open, disabled, "
-                        + "metrics_only or reset, but was " + (state == null ? "null" : "'" + state + "'"));
+                throw new InvalidEndpointRequestException("state must be one of closed, open, half_open, forced_open, disabled, "
+                        + "metrics_only or reset, but was " + (state == null ? "null" : "'" + state + "'"), "unknown state");
             }
             breaker.transitionTo(target);
         }
