@@ -13,6 +13,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.reactive.function.client.WebClient;
+import org.springframework.web.reactive.function.client.WebClientResponseException;
 import reactor.core.publisher.Mono;
 
 import java.util.concurrent.atomic.AtomicLong;
@@ -27,6 +28,13 @@ public class QuotesApplication {
 
     /** The breakers' time: the tests move it, nothing sleeps. */
     static final AtomicLong NANOS = new AtomicLong();
+
+    // tag::customizer[]
+    @Bean
+    NineLivesPropertiesCustomizer notFoundIsNoFailure() {     // what keys cannot say: a predicate
+        return loader -> loader.breakerDefaults(b -> b.recordFailureIf(e -> !(e instanceof WebClientResponseException.NotFound)));
+    }
+    // end::customizer[]
 
     @Bean
     NineLivesPropertiesCustomizer manualTime() {
@@ -45,8 +53,10 @@ public class QuotesApplication {
         private final ReactiveCircuitBreakerFactory<?, ?> circuitBreakers;
         private final Pipeline pipeline;
 
+        // tag::inject[]
         QuoteController(WebClient quotes, ReactiveCircuitBreakerFactory<?, ?> circuitBreakers,
                         @Qualifier("quotes") Pipeline pipeline) {
+            // end::inject[]
             this.quotes = quotes;
             this.circuitBreakers = circuitBreakers;
             this.pipeline = pipeline;
@@ -56,14 +66,19 @@ public class QuotesApplication {
             return quotes.get().uri("/quote").retrieve().bodyToMono(String.class);
         }
 
+        // tag::cloud[]
         @GetMapping("/quote")
-        Mono<String> quote() {
-            return circuitBreakers.create("quotes").run(call(), e -> Mono.just("fallback: " + e.getClass().getSimpleName()));
+        Mono<String> quote() {     // the same code as with Resilience4j's factory
+            return circuitBreakers.create("quotes")
+                    .run(call(), e -> Mono.just("fallback: " + e.getClass().getSimpleName()));
         }
+        // end::cloud[]
 
+        // tag::bean[]
         @GetMapping("/direct")
-        Mono<String> direct() {
+        Mono<String> direct() {    // pipeline: the bean qualified "quotes"
             return call().transform(NineLives.pipeline(pipeline, Fallback.toValue("cached quote")));
         }
+        // end::bean[]
     }
 }
