@@ -58,6 +58,24 @@ class DocsSnippetsTest {
     }
 
     @Test
+    void theApplicationYmlOfTheReadmeStartsAnApplication() throws IOException {
+        String readme = Files.readString(Path.of("../README.md"));
+        Matcher block = Pattern.compile("(?s)```yaml\n(.*?)```").matcher(readme);
+        assertThat(block.find()).as("the README's application.yml").isTrue();
+        List<PropertySource<?>> yaml = new YamlPropertySourceLoader().load("README.md",
+                new org.springframework.core.io.ByteArrayResource(block.group(1).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        new ApplicationContextRunner().withConfiguration(AutoConfigurationTest.ALL)
+                .withInitializer(c -> yaml.forEach(c.getEnvironment().getPropertySources()::addFirst))
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    Pipeline inventory = context.getBean("inventoryPipeline", Pipeline.class);
+                    assertThat(inventory.retry()).isPresent();
+                    assertThat(inventory.attemptTimeout()).contains(Duration.ofMillis(500));
+                    assertThat(inventory.breaker().orElseThrow().config().failureRateThreshold()).isEqualTo(25f);
+                });
+    }
+
+    @Test
     void theApplicationYmlNamesEveryKindOfPolicy() throws IOException {
         String text = new String(new ClassPathResource("docs/application.yml").getInputStream().readAllBytes());
         for (Kind kind : Kind.values()) {
