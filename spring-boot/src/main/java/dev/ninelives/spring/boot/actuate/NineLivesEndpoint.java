@@ -26,7 +26,7 @@ import java.util.Map;
  *
  * <ul>
  * <li>{@code GET /actuator/ninelives}: {@code breakers}, {@code retries}, {@code bulkheads},
- *     {@code pipelines} (and any other kind the registry lists), each a map from name to details.</li>
+ *     {@code pipelines}, each a map from name to details.</li>
  * <li>{@code GET /actuator/ninelives/{name}}: the policies of that name, by kind.</li>
  * <li>{@code POST /actuator/ninelives/{name}} with {@code {"state": "..."}}: moves the breaker
  *     {@code name} to {@code closed}, {@code open}, {@code half_open}, {@code forced_open},
