@@ -25,7 +25,8 @@ import org.springframework.core.env.Environment;
  * <li>One bean per policy the keys name, for injection by qualifier: the breaker
  *     {@code inventory} is the bean {@code inventoryCircuitBreaker}, qualified {@code "inventory"}
  *     (so {@code @Qualifier("inventory") CircuitBreaker}); likewise {@code inventoryRetry},
- *     {@code inventoryBulkhead}, {@code inventoryPipeline}. Each is the registry's instance at
+ *     {@code inventoryBulkhead}, {@code inventoryRateLimiter}, {@code inventoryPipeline}: one
+ *     per kind the registry lists. Each is the registry's instance at
  *     start-up. A refresh changes adaptive settings on that very instance; a change that replaces
  *     a policy in the registry (see {@link NineLivesProperties#reload}) does not reach a bean
  *     already injected: code that must follow replacements looks its policy up in the registry

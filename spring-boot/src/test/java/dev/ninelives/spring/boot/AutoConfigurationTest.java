@@ -1,13 +1,17 @@
 package dev.ninelives.spring.boot;
 
 import dev.ninelives.breaker.CircuitBreaker;
+import dev.ninelives.bulkhead.Bulkhead;
+import dev.ninelives.ratelimit.RateLimiter;
 import dev.ninelives.reactor.Pipeline;
 import dev.ninelives.reactor.registry.NineLivesProperties;
 import dev.ninelives.reactor.registry.NineLivesRegistry;
 import dev.ninelives.reactor.registry.PropertiesException;
+import dev.ninelives.reactor.registry.RegistryEvent.Kind;
 import dev.ninelives.retry.Retry;
 import dev.ninelives.spring.boot.actuate.NineLivesActuatorAutoConfiguration;
 import dev.ninelives.spring.boot.actuate.NineLivesEndpoint;
+import dev.ninelives.spring.boot.build.ConfigurationMetadataGenerator;
 import dev.ninelives.spring.cloud.NineLivesCircuitBreakerAutoConfiguration;
 import dev.ninelives.spring.cloud.NineLivesReactiveCircuitBreakerFactory;
 
@@ -30,8 +34,12 @@ import org.springframework.core.env.MapPropertySource;
 import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.env.SystemEnvironmentPropertySource;
 
+import java.lang.reflect.Method;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -75,6 +83,53 @@ class AutoConfigurationTest {
                 });
     }
 
+    /** The keys the loader was given for the rate limiter x. */
+    private static Map<String, String> rateLimiterKeys(NineLivesProperties properties) {
+        Map<String, String> keys = new LinkedHashMap<>(properties.keys());
+        keys.keySet().removeIf(k -> !k.toLowerCase(java.util.Locale.ROOT).contains(".x."));
+        return keys;
+    }
+
+    @Test
+    void aKindOfTwoWordsIsOneKeyInYamlInAPropertiesFileAndInTheEnvironment() {
+        runner.withInitializer(c -> c.getEnvironment().getPropertySources().addFirst(new MapPropertySource("yaml-like",
+                        Map.of("ninelives.rate-limiter.x.limit-for-period", 7))))
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(context.getBean(NineLivesRegistry.class).rateLimiter("x").config().limitForPeriod()).isEqualTo(7);
+                });
+        runner.withInitializer(c -> c.getEnvironment().getPropertySources().addFirst(new MapPropertySource("properties-like",
+                        Map.of("ninelives.rateLimiter.x.limitForPeriod", "8"))))
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(context.getBean(NineLivesRegistry.class).rateLimiter("x").config().limitForPeriod()).isEqualTo(8);
+                });
+        runner.withInitializer(c -> c.getEnvironment().getPropertySources().addFirst(environmentVariables(
+                        Map.of("NINELIVES_RATELIMITER_X_LIMITFORPERIOD", "9"))))
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(context.getBean(NineLivesRegistry.class).rateLimiter("x").config().limitForPeriod()).isEqualTo(9);
+                    assertThat(context).hasBean("xRateLimiter");
+                });
+        // all three at once: one key (the loader would refuse two spellings of it), the variable wins
+        runner.withInitializer(c -> {
+                    c.getEnvironment().getPropertySources().addFirst(new MapPropertySource("yaml-like",
+                            Map.of("ninelives.rate-limiter.x.limit-for-period", 7, "ninelives.rate-limiter.x.period", "2s")));
+                    c.getEnvironment().getPropertySources().addFirst(new MapPropertySource("properties-like",
+                            Map.of("ninelives.rateLimiter.x.limitForPeriod", "8")));
+                    c.getEnvironment().getPropertySources().addFirst(environmentVariables(
+                            Map.of("NINELIVES_RATELIMITER_X_LIMITFORPERIOD", "9")));
+                })
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    RateLimiter x = context.getBean(NineLivesRegistry.class).rateLimiter("x");
+                    assertThat(x.config().limitForPeriod()).as("the variable beats both files").isEqualTo(9);
+                    assertThat(x.config().period()).isEqualTo(java.time.Duration.ofSeconds(2));
+                    assertThat(rateLimiterKeys(context.getBean(NineLivesProperties.class))).hasSize(2)
+                            .containsValue("9").containsEntry("ninelives.rate-limiter.x.period", "2s");
+                });
+    }
+
     @Test
     void yamlValuesThatAreNotTextAndPlaceholdersReachTheLoaderAsText() {
         runner.withInitializer(c -> c.getEnvironment().getPropertySources().addFirst(new MapPropertySource("yaml-like",
@@ -91,24 +146,59 @@ class AutoConfigurationTest {
     static class Injected {
         @Bean
         String injected(@Qualifier("inventory") CircuitBreaker breaker, @Qualifier("inventory") Pipeline pipeline,
-                        @Qualifier("inventory") Retry retry) {
-            return breaker.name() + "/" + pipeline.name() + "/" + retry.name();
+                        @Qualifier("inventory") Retry retry, @Qualifier("inventory") RateLimiter rateLimiter) {
+            return breaker.name() + "/" + pipeline.name() + "/" + retry.name() + "/" + rateLimiter.name();
         }
     }
 
     @Test
     void everyPolicyTheKeysNameIsABeanInjectedByQualifierAndNamedAfterItsType() {
-        runner.withPropertyValues("ninelives.pipeline.inventory.retry=true", "ninelives.bulkhead.db.max-concurrent=4")
+        runner.withPropertyValues("ninelives.pipeline.inventory.retry=true", "ninelives.bulkhead.db.max-concurrent=4",
+                        "ninelives.rate-limiter.inventory.limit-for-period=5")
                 .withUserConfiguration(Injected.class)
                 .run(context -> {
                     NineLivesRegistry registry = context.getBean(NineLivesRegistry.class);
-                    assertThat(context.getBean("injected")).isEqualTo("inventory/inventory/inventory");
+                    assertThat(context.getBean("injected")).isEqualTo("inventory/inventory/inventory/inventory");
                     assertThat(context.getBean("inventoryCircuitBreaker")).isSameAs(registry.breaker("inventory"));
                     assertThat(context.getBean("inventoryPipeline")).isSameAs(registry.pipeline("inventory"));
                     assertThat(context.getBean("inventoryRetry")).isSameAs(registry.retry("inventory"));
                     assertThat(context.getBean("dbBulkhead")).isSameAs(registry.bulkhead("db"));
+                    assertThat(context.getBean("inventoryRateLimiter")).isSameAs(registry.rateLimiter("inventory"));
                     assertThat(context.getBeanNamesForType(CircuitBreaker.class)).containsExactly("inventoryCircuitBreaker");
+                    assertThat(context.getBeanNamesForType(RateLimiter.class)).containsExactly("inventoryRateLimiter");
                 });
+    }
+
+    /**
+     * Keys that name a policy of every kind the registry lists: a pipeline {@code all} with every
+     * stage the loader's pipeline keys have, each stage a policy named {@code all}.
+     */
+    private static String[] everyKind() {
+        List<String> keys = new java.util.ArrayList<>();
+        for (Kind kind : Kind.values()) {
+            String spelled = ConfigurationMetadataGenerator.spelling(kind);
+            if (kind != Kind.PIPELINE && NineLivesProperties.settings(Kind.PIPELINE).contains(spelled)) {
+                keys.add("ninelives.pipeline.all." + spelled + "=true");
+            }
+        }
+        return keys.toArray(String[]::new);
+    }
+
+    @Test
+    void theKindsOfBeanAreTheRegistrysListingsSoEveryKindGetsItsBeans() {
+        assertThat(PolicyBeans.listings()).extracting(PolicyBeans::valueType)
+                .contains(CircuitBreaker.class, Retry.class, Bulkhead.class, RateLimiter.class, Pipeline.class);
+        runner.withPropertyValues(everyKind()).run(context -> {
+            assertThat(context).hasNotFailed();
+            NineLivesRegistry registry = context.getBean(NineLivesRegistry.class);
+            for (Method listing : PolicyBeans.listings()) {
+                Class<?> type = PolicyBeans.valueType(listing);
+                Object policy = PolicyBeans.list(registry, listing).get("all");
+                assertThat(policy).as("the %s named all", type.getSimpleName()).isNotNull();
+                assertThat(context.getBean("all" + type.getSimpleName())).isSameAs(policy);
+                assertThat(context.getBeanNamesForType(type)).containsExactly("all" + type.getSimpleName());
+            }
+        });
     }
 
     @Test
@@ -173,6 +263,69 @@ class AutoConfigurationTest {
         runner.withPropertyValues("management.endpoints.web.exposure.include=ninelives", "management.health.ninelives.enabled=false")
                 .run(context -> assertThat(context).hasSingleBean(NineLivesEndpoint.class)
                         .doesNotHaveBean("ninelivesHealthIndicator"));
+    }
+
+    @Test
+    void theEndpointListsEveryKindTheRegistryLists() {
+        Map<String, Object> all = new NineLivesEndpoint(NineLivesRegistry.ofDefaults()).policies();
+        assertThat(all.keySet()).as("a kind of the registry that the endpoint leaves off")
+                .containsExactlyInAnyOrderElementsOf(PolicyBeans.listings().stream().map(Method::getName).toList());
+        assertThat(all.values()).allSatisfy(byName -> assertThat((Map<?, ?>) byName).isEmpty());
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void theEndpointShowsARateLimitersPermitsAnAdaptiveLimitAndEveryStageOfAPipeline() {
+        AtomicLong nanos = new AtomicLong();
+        runner.withPropertyValues("management.endpoints.web.exposure.include=ninelives",
+                        "ninelives.rate-limiter.inventory.limit-for-period=10", "ninelives.rate-limiter.inventory.period=1s",
+                        "ninelives.rate-limiter.inventory.max-wait=500ms",
+                        "ninelives.bulkhead.inventory.adaptive-limit.algorithm=aimd",
+                        "ninelives.bulkhead.inventory.adaptive-limit.min-limit=2",
+                        "ninelives.bulkhead.inventory.adaptive-limit.max-limit=50",
+                        "ninelives.bulkhead.inventory.adaptive-limit.initial-limit=8",
+                        "ninelives.bulkhead.inventory.adaptive-limit.latency-threshold=200ms",
+                        "ninelives.bulkhead.plain.max-concurrent=3",
+                        "ninelives.pipeline.inventory.rate-limiter=true", "ninelives.pipeline.inventory.bulkhead=true",
+                        "ninelives.pipeline.inventory.timeout=2s", "ninelives.pipeline.inventory.attempt-timeout=500ms")
+                .withBean(NineLivesPropertiesCustomizer.class, () -> loader -> loader.rateLimiterDefaults(r -> r.ticker(nanos::get)))
+                .run(context -> {
+                    NineLivesEndpoint endpoint = context.getBean(NineLivesEndpoint.class);
+                    RateLimiter limiter = context.getBean(NineLivesRegistry.class).rateLimiter("inventory");
+                    for (int i = 0; i < 15; i++) {             // ten now, then one every 100 ms up to the 500 ms wait
+                        assertThat(limiter.tryAcquire().granted()).isTrue();
+                    }
+                    assertThat(limiter.tryAcquire().granted()).isFalse();
+
+                    Map<String, Object> one = endpoint.policy("inventory");
+                    assertThat(one).containsOnlyKeys("breaker", "bulkhead", "rateLimiter", "pipeline");
+                    assertThat((Map<String, Object>) one.get("rateLimiter")).isEqualTo(Map.of(
+                            "limitForPeriod", 10, "period", "PT1S", "burst", 10, "maxWait", "PT0.5S",
+                            "availablePermits", 0, "waiting", 5, "refusedCalls", 1L));
+                    Map<String, Object> bulkhead = (Map<String, Object>) one.get("bulkhead");
+                    assertThat(bulkhead).containsEntry("maxConcurrent", 8).containsEntry("availablePermits", 8);
+                    assertThat((Map<String, Object>) bulkhead.get("adaptiveLimit")).containsEntry("algorithm", "aimd")
+                            .containsEntry("limit", 8).containsEntry("minLimit", 2).containsEntry("maxLimit", 50)
+                            .containsEntry("initialLimit", 8).containsEntry("latencyThreshold", "PT0.2S")
+                            .doesNotContainKeys("tolerance", "smoothing");
+                    assertThat(new java.util.ArrayList<>(((Map<String, Object>) one.get("pipeline")).entrySet()))
+                            .as("the stages in the order a call meets them")
+                            .containsExactly(Map.entry("rateLimiter", "inventory"), Map.entry("bulkhead", "inventory"),
+                                    Map.entry("timeout", "PT2S"), Map.entry("breaker", "inventory"),
+                                    Map.entry("breakerState", "CLOSED"), Map.entry("attemptTimeout", "PT0.5S"));
+
+                    Map<String, Object> all = endpoint.policies();
+                    assertThat((Map<String, Object>) all.get("rateLimiters")).containsOnlyKeys("inventory")
+                            .containsEntry("inventory", one.get("rateLimiter"));
+                    Map<String, Object> bulkheads = (Map<String, Object>) all.get("bulkheads");
+                    assertThat(bulkheads).containsOnlyKeys("inventory", "plain");
+                    assertThat((Map<String, Object>) bulkheads.get("plain")).containsEntry("maxConcurrent", 3)
+                            .doesNotContainKey("adaptiveLimit");
+
+                    nanos.addAndGet(java.time.Duration.ofSeconds(2).toNanos());   // the waits are over, the burst is back
+                    assertThat((Map<String, Object>) endpoint.policy("inventory").get("rateLimiter"))
+                            .containsEntry("availablePermits", 10).containsEntry("waiting", 0);
+                });
     }
 
     private static void open(CircuitBreaker breaker) {

@@ -1,5 +1,7 @@
 package dev.ninelives.spring.boot;
 
+import dev.ninelives.bulkhead.AdaptiveLimit;
+import dev.ninelives.ratelimit.RateLimiterConfig;
 import dev.ninelives.reactor.Pipeline;
 import dev.ninelives.reactor.registry.NineLivesRegistry;
 import dev.ninelives.reactor.registry.RegistryEvent.Kind;
@@ -54,6 +56,22 @@ class DocsSnippetsTest {
                     assertThat(registry.breaker("inventory").config().minimumNumberOfCalls()).isEqualTo(20);
                     assertThat(registry.retry("inventory").budget()).isNotNull();
                     assertThat(registry.bulkhead("inventory").config().maxQueued()).isEqualTo(50);
+
+                    assertThat(inventory.rateLimiter()).contains(registry.rateLimiter("inventory"));
+                    assertThat(context.getBean("inventoryRateLimiter")).isSameAs(registry.rateLimiter("inventory"));
+                    RateLimiterConfig limiter = registry.rateLimiter("inventory").config();
+                    assertThat(limiter.limitForPeriod()).isEqualTo(100);
+                    assertThat(limiter.period()).isEqualTo(Duration.ofSeconds(1));
+                    assertThat(limiter.burst()).isEqualTo(20);
+                    assertThat(limiter.maxWait()).isEqualTo(Duration.ofMillis(50));
+
+                    Pipeline search = context.getBean("searchPipeline", Pipeline.class);
+                    assertThat(search.bulkhead()).contains(registry.bulkhead("search"));
+                    assertThat(search.rateLimiter()).isEmpty();
+                    AdaptiveLimit adaptive = registry.bulkhead("search").config().adaptiveLimit();
+                    assertThat(adaptive).isEqualTo(AdaptiveLimit.gradient().minLimit(5).maxLimit(200).initialLimit(20));
+                    assertThat(registry.bulkhead("search").config().maxConcurrent()).isEqualTo(20);
+                    assertThat(registry.bulkhead("inventory").config().adaptiveLimit()).isNull();
                 });
     }
 

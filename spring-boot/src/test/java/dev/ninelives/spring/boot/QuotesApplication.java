@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
 @SpringBootApplication
 public class QuotesApplication {
 
-    /** The breakers' time: the tests move it, nothing sleeps. */
+    /** The breakers' and rate limiters' time: the tests move it, nothing sleeps. */
     static final AtomicLong NANOS = new AtomicLong();
 
     // tag::customizer[]
@@ -39,7 +39,7 @@ public class QuotesApplication {
     @Bean
     NineLivesPropertiesCustomizer manualTime() {
         Ticker ticker = NANOS::get;
-        return loader -> loader.breakerDefaults(b -> b.ticker(ticker));
+        return loader -> loader.breakerDefaults(b -> b.ticker(ticker)).rateLimiterDefaults(r -> r.ticker(ticker));
     }
 
     @Bean

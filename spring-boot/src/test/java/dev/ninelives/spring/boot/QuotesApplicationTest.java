@@ -45,7 +45,9 @@ import static org.assertj.core.api.Assertions.assertThat;
         "ninelives.breaker.quotes.failure_rate_threshold=50",
         "ninelives.breaker.quotes.open-duration=30s",
         "ninelives.breaker.quotes.permitted-calls-in-half-open=1",
-        "ninelives.pipeline.quotes.attempt-timeout=5s"})
+        "ninelives.pipeline.quotes.attempt-timeout=5s",
+        "ninelives.rate-limiter.quotes.limit-for-period=1000",
+        "ninelives.pipeline.quotes.rate-limiter=true"})
 @AutoConfigureObservability(tracing = false)   // a test context exports no metrics unless asked: /actuator/prometheus
 class QuotesApplicationTest {
 
@@ -86,6 +88,13 @@ class QuotesApplicationTest {
         Map<String, Object> policy = http.get().uri("/actuator/ninelives/quotes").exchange().expectStatus().isOk()
                 .expectBody(Map.class).returnResult().getResponseBody();
         return (Map<String, Object>) policy.get("breaker");
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> asTheEndpointShowsIt(String kind) {
+        Map<String, Object> policy = http.get().uri("/actuator/ninelives/quotes").exchange().expectStatus().isOk()
+                .expectBody(Map.class).returnResult().getResponseBody();
+        return (Map<String, Object>) policy.get(kind);
     }
 
     private void transition(String state, int expectedStatus) {
@@ -150,5 +159,17 @@ class QuotesApplicationTest {
         http.post().uri("/actuator/ninelives/nosuchbreaker").contentType(MediaType.APPLICATION_JSON)
                 .bodyValue(Map.of("state", "open")).exchange().expectStatus().isBadRequest();
         assertThat(breaker.state()).isEqualTo(CircuitBreaker.State.CLOSED);
+
+        // the rate limiter the keys put before the pipeline's other stages: one call takes one permit
+        assertThat(asTheEndpointShowsIt("pipeline")).containsEntry("rateLimiter", "quotes");
+        Map<String, Object> limiter = asTheEndpointShowsIt("rateLimiter");
+        assertThat(limiter).containsEntry("limitForPeriod", 1000).containsEntry("period", "PT1S")
+                .containsEntry("waiting", 0).containsEntry("refusedCalls", 0);
+        int permits = (Integer) limiter.get("availablePermits");
+        assertThat(get("/direct")).startsWith("quote ");
+        assertThat(asTheEndpointShowsIt("rateLimiter")).containsEntry("availablePermits", permits - 1);
+        http.get().uri("/actuator/ninelives").exchange().expectStatus().isOk().expectBody()
+                .jsonPath("$.rateLimiters.quotes.limitForPeriod").isEqualTo(1000)
+                .jsonPath("$.pipelines.quotes.rateLimiter").isEqualTo("quotes");
     }
 }
