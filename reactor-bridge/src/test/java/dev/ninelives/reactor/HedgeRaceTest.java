@@ -25,7 +25,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * a hedge's answer and the downstream's cancel race. Guards against a hedge subscribed after the
  * call ended and never cancelled (its breaker permit leaked), against a permit released twice,
  * and against a call that ends twice or never: every call ends exactly once (value or cancel),
- * and the breaker's free trial slots are its permitted ones minus the outcomes it recorded.
+ * and the breaker's free trial slots are its permitted ones minus the outcomes it recorded. Every
+ * other call's first attempt never answers, so hedges are issued however the threads run.
  */
 class HedgeRaceTest {
 
@@ -50,7 +51,12 @@ class HedgeRaceTest {
         AtomicInteger endings = new AtomicInteger();
         List<Disposable> running = new ArrayList<>();
         for (int i = 0; i < calls; i++) {
-            Mono<Integer> source = Mono.fromCallable(() -> 1).subscribeOn(pool);
+            // every other call's first attempt never answers: only a hedge can end it (unless it is
+            // cancelled), so hedges are issued whatever the machine's timing
+            AtomicInteger subscriptions = new AtomicInteger();
+            boolean stuckFirst = i % 2 == 1;
+            Mono<Integer> answer = Mono.fromCallable(() -> 1).subscribeOn(pool);
+            Mono<Integer> source = Mono.defer(() -> stuckFirst && subscriptions.getAndIncrement() == 0 ? Mono.<Integer>never() : answer);
             Mono<Integer> call = source.transform(NineLives.pipeline(p))
                     .doFinally(signal -> {
                         endings.incrementAndGet();
