@@ -57,7 +57,10 @@ import java.util.function.UnaryOperator;
  *     specification of an adaptive concurrency limit ({@code adaptiveLimit(Adaptive<AdaptiveLimit>)}:
  *     algorithm, min and max limits, window, algorithm parameters; the limit reached is kept);</li>
  * <li>rate limiter ({@code RateLimiterBuilder}): {@code limitForPeriod}, {@code period},
- *     {@code burst} and {@code maxWait}.</li>
+ *     {@code burst} and {@code maxWait};</li>
+ * <li>hedge ({@code HedgeBuilder}): the fixed {@code delay} or the {@code delayPercentile} (which
+ *     of the two is fixed at build), {@code minDelay}, {@code maxHedges}, and the budget's
+ *     {@code budgetRatio} and {@code budgetBurst} (the latency window and the tokens are kept).</li>
  * </ul>
  *
  * <pre>{@code

@@ -1,5 +1,6 @@
 package dev.ninelives.hedge;
 
+import dev.ninelives.core.Adaptive;
 import dev.ninelives.core.Ticker;
 import dev.ninelives.internal.Check;
 
@@ -13,7 +14,9 @@ import java.util.function.Predicate;
  *
  * <p>Defaults: a fixed delay of 100 ms, one hedge per call at most, a budget of 10 % of the calls
  * with a burst of 10, no error ends the race early (an attempt's error waits for the others
- * unless it is the last attempt in flight), the system ticker.
+ * unless it is the last attempt in flight), the system ticker. The fixed delay, the percentile,
+ * the minimum delay, the most hedges per call and the budget's ratio and burst may follow an
+ * {@link Adaptive} at run time (whether the delay is fixed or a percentile is fixed at build).
  *
  * <pre>{@code
  * Hedge hedge = Hedge.builder("search")
@@ -37,12 +40,18 @@ public final class HedgeBuilder {
 
     final String name;
     Duration delay = Duration.ofMillis(100);
+    Adaptive<Duration> delaySetting;
     double percentile = Double.NaN;
+    Adaptive<Double> percentileSetting;
     Duration minDelay = Duration.ofMillis(1);
+    Adaptive<Duration> minDelaySetting;
     int window = 200;
     int maxHedges = 1;
+    Adaptive<Integer> maxHedgesSetting;
     double budgetRatio = 0.1;
+    Adaptive<Double> budgetRatioSetting;
     int budgetBurst = 10;
+    Adaptive<Integer> budgetBurstSetting;
     Predicate<? super Throwable> errorEndsRace = e -> false;
     Ticker ticker = Ticker.system();
 
@@ -65,7 +74,26 @@ public final class HedgeBuilder {
      */
     public HedgeBuilder delay(Duration delay) {
         this.delay = Check.positive(delay, "delay");
+        this.delaySetting = null;
         this.percentile = Double.NaN;
+        this.percentileSetting = null;
+        return this;
+    }
+
+    /**
+     * Binds a fixed delay to an adaptive setting: a change applies to the calls that arm their
+     * delay after it (a call whose delay is armed keeps it), and the adaptive refuses a zero or
+     * negative delay with an {@link IllegalArgumentException} that names this hedge. Replaces a
+     * percentile set before.
+     *
+     * @param delay the adaptive delay
+     * @return this builder
+     * @throws NullPointerException if {@code delay} is null
+     */
+    public HedgeBuilder delay(Adaptive<Duration> delay) {
+        this.delaySetting = Check.notNull(delay, "delay");
+        this.percentile = Double.NaN;
+        this.percentileSetting = null;
         return this;
     }
 
@@ -84,6 +112,24 @@ public final class HedgeBuilder {
             throw new IllegalArgumentException("percentile must be above 0 and below 100, but was " + percentile);
         }
         this.percentile = percentile;
+        this.percentileSetting = null;
+        return this;
+    }
+
+    /**
+     * Binds the adaptive delay's percentile to an adaptive setting: a change applies from the
+     * next latency window that closes (the samples of the window filling are kept and judged by
+     * the new percentile; the delay in force stays until then), and the adaptive refuses a value
+     * not above 0 and below 100 with an {@link IllegalArgumentException} that names this hedge.
+     * Replaces a fixed delay.
+     *
+     * @param percentile the adaptive percentile
+     * @return this builder
+     * @throws NullPointerException if {@code percentile} is null
+     */
+    public HedgeBuilder delayPercentile(Adaptive<Double> percentile) {
+        this.percentileSetting = Check.notNull(percentile, "percentile");
+        this.percentile = Double.NaN;
         return this;
     }
 
@@ -98,6 +144,22 @@ public final class HedgeBuilder {
      */
     public HedgeBuilder minDelay(Duration minDelay) {
         this.minDelay = Check.positive(minDelay, "minDelay");
+        this.minDelaySetting = null;
+        return this;
+    }
+
+    /**
+     * Binds the minimum delay to an adaptive setting: a change moves the delay in force at once
+     * to {@code max(new minimum, percentile of the last closed window)} (the latency window is
+     * kept), and the adaptive refuses a zero or negative value with an
+     * {@link IllegalArgumentException} that names this hedge.
+     *
+     * @param minDelay the adaptive minimum delay
+     * @return this builder
+     * @throws NullPointerException if {@code minDelay} is null
+     */
+    public HedgeBuilder minDelay(Adaptive<Duration> minDelay) {
+        this.minDelaySetting = Check.notNull(minDelay, "minDelay");
         return this;
     }
 
@@ -125,6 +187,22 @@ public final class HedgeBuilder {
      */
     public HedgeBuilder maxHedges(int maxHedges) {
         this.maxHedges = Check.inRange(maxHedges, 1, MAX_HEDGES, "maxHedges");
+        this.maxHedgesSetting = null;
+        return this;
+    }
+
+    /**
+     * Binds the most hedges per call to an adaptive setting: a change applies to the calls that
+     * arm their delay after it (a call under way keeps the number it started with), and the
+     * adaptive refuses a value out of 1 to {@value #MAX_HEDGES} with an
+     * {@link IllegalArgumentException} that names this hedge.
+     *
+     * @param maxHedges the adaptive most hedges per call
+     * @return this builder
+     * @throws NullPointerException if {@code maxHedges} is null
+     */
+    public HedgeBuilder maxHedges(Adaptive<Integer> maxHedges) {
+        this.maxHedgesSetting = Check.notNull(maxHedges, "maxHedges");
         return this;
     }
 
@@ -146,6 +224,38 @@ public final class HedgeBuilder {
         }
         this.budgetBurst = Check.inRange(burst, 1, MAX_BURST, "burst");
         this.budgetRatio = ratio;
+        this.budgetRatioSetting = null;
+        this.budgetBurstSetting = null;
+        return this;
+    }
+
+    /**
+     * Binds the budget's ratio to an adaptive setting. A change keeps the tokens in the bucket:
+     * the calls made before it have earned their tokens at the old ratio, those after it earn at
+     * the new one. The adaptive refuses a value out of {@value #MIN_RATIO} to {@value #MAX_RATIO}
+     * with an {@link IllegalArgumentException} that names this hedge.
+     *
+     * @param ratio the adaptive hedges allowed per call
+     * @return this builder
+     * @throws NullPointerException if {@code ratio} is null
+     */
+    public HedgeBuilder budgetRatio(Adaptive<Double> ratio) {
+        this.budgetRatioSetting = Check.notNull(ratio, "ratio");
+        return this;
+    }
+
+    /**
+     * Binds the budget's burst to an adaptive setting. A change keeps the tokens in the bucket
+     * (cut down to a smaller burst, never topped up to a larger one: calls earn the room), and the
+     * adaptive refuses a value out of 1 to {@value #MAX_BURST} with an
+     * {@link IllegalArgumentException} that names this hedge.
+     *
+     * @param burst the adaptive most tokens the bucket holds
+     * @return this builder
+     * @throws NullPointerException if {@code burst} is null
+     */
+    public HedgeBuilder budgetBurst(Adaptive<Integer> burst) {
+        this.budgetBurstSetting = Check.notNull(burst, "burst");
         return this;
     }
 
@@ -189,6 +299,8 @@ public final class HedgeBuilder {
      * Builds a hedge policy with this builder's current settings.
      *
      * @return a new hedge, its budget full
+     * @throws IllegalArgumentException if an adaptive given to this builder holds a value out of
+     *     range (the message names the hedge and the setting; nothing is bound then)
      */
     public Hedge build() {
         return new LockFreeHedge(new HedgeConfig(this));

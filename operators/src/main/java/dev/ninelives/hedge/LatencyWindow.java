@@ -47,7 +47,8 @@ final class LatencyWindow {
 
     private final long[] counts = new long[2 * BUCKETS];
     private final int window;
-    private final double percentile;
+    /** Read once per closed window; set when the hedge's adaptive percentile changes. */
+    private volatile double percentile;
     @SuppressWarnings("unused") // through SAMPLES
     private volatile long samples;
     @SuppressWarnings("unused") // through ACTIVE
@@ -55,6 +56,11 @@ final class LatencyWindow {
 
     LatencyWindow(int window, double percentile) {
         this.window = window;
+        this.percentile = percentile;
+    }
+
+    /** Sets the percentile the next window that closes is judged by; the samples are kept. */
+    void percentile(double percentile) {
         this.percentile = percentile;
     }
 

@@ -1,12 +1,16 @@
 package dev.ninelives.hedge;
 
+import dev.ninelives.core.Adaptive;
 import dev.ninelives.core.Ticker;
+import dev.ninelives.internal.AdaptiveBinding;
+import dev.ninelives.internal.Bindings;
 import dev.ninelives.internal.Check;
 import dev.ninelives.internal.Guard;
 import dev.ninelives.internal.HedgeGate;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.time.Duration;
 import java.util.function.Consumer;
 
 /*
@@ -25,8 +29,20 @@ import java.util.function.Consumer;
  * counted twice. A gap of more than 2^39 calls between two writes of the word (over six days at
  * a million calls a second with no hedge at all) is read as such a race once: that hedge finds
  * the tokens of the last write, not a full bucket; the next write starts afresh from its mark.
+ *
+ * Adaptive settings. The fixed delay, the percentile, the minimum delay, maxHedges and the
+ * budget's ratio and burst are bound to Adaptives; a change runs refresh(), which copies every
+ * setting's current value into the fields the calls read (a plain volatile field each, the
+ * budget's two in one immutable Rates), then reads the adaptives again and starts over if one
+ * moved meanwhile: of two refreshes racing, the one that finishes last read the newest values,
+ * whatever order the changes are announced in. A change of the budget's rates first settles the
+ * word (the income of the calls since its mark, at the old ratio, CAS'd in with a fresh mark), so
+ * the tokens earned are kept. The delay in force is max(minimum, last window's percentile) for
+ * an adaptive delay, published by publishDelay(), which loops the same way against a closer
+ * racing a change of the minimum. Released (the hedge left a registry), no refresh runs: the
+ * fields keep the values in force.
  */
-final class LockFreeHedge extends HedgeGate implements Hedge {
+final class LockFreeHedge extends HedgeGate implements Hedge, Bindings.Owner {
 
     private static final VarHandle CALLS;
     private static final VarHandle ISSUED;
@@ -59,14 +75,15 @@ final class LockFreeHedge extends HedgeGate implements Hedge {
     @SuppressWarnings("unchecked")
     private static final Consumer<? super HedgeEvent>[] NONE = new Consumer[0];
 
+    /** The budget's income per call and its cap, in 1/UNIT of a token; immutable, published whole. */
+    record Rates(long ratioUnits, long capUnits) {
+    }
+
     private final HedgeConfig config;
+    private final Bindings bindings = new Bindings();
     private final String name;
     private final Ticker ticker;
     private final boolean adaptive;
-    private final int maxHedges;
-    private final long minDelayNanos;
-    private final long ratioUnits;
-    private final long capUnits;
     private final LatencyWindow window;
 
     @SuppressWarnings("unused") private volatile long calls;
@@ -77,19 +94,144 @@ final class LockFreeHedge extends HedgeGate implements Hedge {
     @SuppressWarnings("unused") private volatile long budget;
     private volatile long delayNanos;
     private volatile Consumer<? super HedgeEvent>[] listeners = NONE;
+    /** The settings in force, copied from the adaptives by refresh(). */
+    private volatile Rates rates;
+    private volatile int maxHedges;
+    private volatile long minDelayNanos;
+    /** The percentile of the last closed window, -1 before the first one closes. */
+    private volatile long lastPercentile = -1L;
 
     LockFreeHedge(HedgeConfig config) {
         this.config = config;
         this.name = config.name();
         this.ticker = config.ticker();
         this.adaptive = config.adaptive();
-        this.maxHedges = config.maxHedges();
-        this.minDelayNanos = Check.nanos(config.minDelay());
-        this.ratioUnits = Math.max(1L, Math.round(config.budgetRatio() * UNIT));
-        this.capUnits = config.budgetBurst() * UNIT;
-        this.window = adaptive ? new LatencyWindow(config.window(), config.percentile()) : null;
-        this.delayNanos = adaptive ? minDelayNanos : Check.nanos(config.delay());
-        BUDGET.setVolatile(this, capUnits);           // mark 0, full
+        Adaptive<Double> percentile = config.percentileSetting();
+        if (adaptive) {
+            checkPercentile(percentile.get());
+        } else {
+            checkDelay(config.delaySetting().get());
+        }
+        checkMinDelay(config.minDelaySetting().get());
+        checkMaxHedges(config.maxHedgesSetting().get());
+        checkRatio(config.budgetRatioSetting().get());
+        checkBurst(config.budgetBurstSetting().get());   // every value checked before anything is bound
+        this.window = adaptive ? new LatencyWindow(config.window(), percentile.get()) : null;
+        if (adaptive) {
+            AdaptiveBinding.bind(percentile, this::checkPercentile, change -> refresh(), bindings);
+        } else {
+            AdaptiveBinding.bind(config.delaySetting(), this::checkDelay, change -> refresh(), bindings);
+        }
+        AdaptiveBinding.bind(config.minDelaySetting(), this::checkMinDelay, change -> refresh(), bindings);
+        AdaptiveBinding.bind(config.maxHedgesSetting(), this::checkMaxHedges, change -> refresh(), bindings);
+        AdaptiveBinding.bind(config.budgetRatioSetting(), this::checkRatio, change -> refresh(), bindings);
+        AdaptiveBinding.bind(config.budgetBurstSetting(), this::checkBurst, change -> refresh(), bindings);
+        refresh();
+        BUDGET.setVolatile(this, rates.capUnits());   // mark 0, full
+    }
+
+    @Override
+    public Bindings bindings() {
+        return bindings;
+    }
+
+    private void checkDelay(Duration delay) {
+        if (delay == null || delay.isZero() || delay.isNegative()) {
+            throw new IllegalArgumentException("delay of hedge '" + name + "' must be positive, but was " + delay);
+        }
+    }
+
+    private void checkMinDelay(Duration minDelay) {
+        if (minDelay == null || minDelay.isZero() || minDelay.isNegative()) {
+            throw new IllegalArgumentException("minDelay of hedge '" + name + "' must be positive, but was " + minDelay);
+        }
+    }
+
+    private void checkPercentile(Double percentile) {
+        if (percentile == null || !(percentile > 0 && percentile < 100)) {
+            throw new IllegalArgumentException("percentile of hedge '" + name + "' must be above 0 and below 100, but was "
+                    + percentile);
+        }
+    }
+
+    private void checkMaxHedges(Integer maxHedges) {
+        if (maxHedges == null || maxHedges < 1 || maxHedges > HedgeBuilder.MAX_HEDGES) {
+            throw new IllegalArgumentException("maxHedges of hedge '" + name + "' must be between 1 and "
+                    + HedgeBuilder.MAX_HEDGES + ", but was " + maxHedges);
+        }
+    }
+
+    private void checkRatio(Double ratio) {
+        if (ratio == null || !(ratio >= HedgeBuilder.MIN_RATIO && ratio <= HedgeBuilder.MAX_RATIO)) {
+            throw new IllegalArgumentException("budget ratio of hedge '" + name + "' must be between "
+                    + HedgeBuilder.MIN_RATIO + " and " + HedgeBuilder.MAX_RATIO + ", but was " + ratio);
+        }
+    }
+
+    private void checkBurst(Integer burst) {
+        if (burst == null || burst < 1 || burst > HedgeBuilder.MAX_BURST) {
+            throw new IllegalArgumentException("budget burst of hedge '" + name + "' must be between 1 and "
+                    + HedgeBuilder.MAX_BURST + ", but was " + burst);
+        }
+    }
+
+    /** Copies every adaptive setting's current value into the fields the calls read (see the comment above). */
+    private void refresh() {
+        Adaptive<Double> percentile = config.percentileSetting();
+        for (;;) {
+            Duration delay = config.delaySetting().get();
+            Double p = percentile != null ? percentile.get() : null;
+            Duration min = config.minDelaySetting().get();
+            Integer hedges = config.maxHedgesSetting().get();
+            Double ratio = config.budgetRatioSetting().get();
+            Integer burst = config.budgetBurstSetting().get();
+            maxHedges = hedges;
+            Rates next = new Rates(Math.max(1L, Math.round(ratio * UNIT)), burst * UNIT);
+            Rates was = rates;
+            if (!next.equals(was)) {
+                if (was != null) {
+                    settle(was);
+                }
+                rates = next;
+            }
+            if (adaptive) {
+                window.percentile(p);
+                minDelayNanos = Check.nanos(min);
+                publishDelay();
+            } else {
+                delayNanos = Check.nanos(delay);
+            }
+            // identity: an adaptive's value object changes with every change
+            if (delay == config.delaySetting().get() && (percentile == null || p == percentile.get())
+                    && min == config.minDelaySetting().get() && hedges == config.maxHedgesSetting().get()
+                    && ratio == config.budgetRatioSetting().get() && burst == config.budgetBurstSetting().get()) {
+                return;                                // nothing moved meanwhile: what we wrote is the latest
+            }
+        }
+    }
+
+    /** Writes the income of the calls since the word's mark, at {@code old}'s rates, with a fresh mark. */
+    private void settle(Rates old) {
+        for (;;) {
+            long c = (long) CALLS.getVolatile(this);
+            long w = (long) BUDGET.getVolatile(this);
+            long tokens = tokens(old, w, c);
+            if (BUDGET.compareAndSet(this, w, (newer(w, c) << TOKEN_BITS) | tokens)) {
+                return;
+            }
+        }
+    }
+
+    /** Publishes max(minimum, last window's percentile), again if either moved while it wrote. */
+    private void publishDelay() {
+        for (;;) {
+            long min = minDelayNanos;
+            long p = lastPercentile;
+            delayNanos = Math.max(min, p);
+            if (min == minDelayNanos && p == lastPercentile) {
+                return;
+            }
+        }
     }
 
     // ------------------------------------------------------------------ HedgeGate
@@ -121,7 +263,8 @@ final class LockFreeHedge extends HedgeGate implements Hedge {
         }
         long p = window.record(Math.max(0L, nanos));
         if (p >= 0) {
-            delayNanos = Math.max(minDelayNanos, p);   // the closer publishes; a racing closer's value is as good
+            lastPercentile = p;                        // a racing closer's value is as good
+            publishDelay();
         }
     }
 
@@ -132,10 +275,11 @@ final class LockFreeHedge extends HedgeGate implements Hedge {
 
     @Override
     public boolean tryToken() {
+        Rates r = rates;
         long c = (long) CALLS.getVolatile(this);
         for (;;) {
             long w = (long) BUDGET.getVolatile(this);
-            long tokens = tokens(w, c);
+            long tokens = tokens(r, w, c);
             if (tokens < UNIT) {
                 return false;                          // a refusal writes nothing
             }
@@ -148,7 +292,8 @@ final class LockFreeHedge extends HedgeGate implements Hedge {
     }
 
     /** Tokens in 1/UNIT now: the word's, plus the income of the calls since its mark, capped. */
-    private long tokens(long w, long calls) {
+    private static long tokens(Rates r, long w, long calls) {
+        long capUnits = r.capUnits();
         long held = w & TOKEN_MASK;
         long delta = (calls - (w >>> TOKEN_BITS)) & MARK_MASK;
         if (delta > (MARK_MASK >>> 1)) {
@@ -157,7 +302,7 @@ final class LockFreeHedge extends HedgeGate implements Hedge {
         if (delta >= capUnits) {
             return capUnits;                           // ratioUnits >= 1: full (and no overflow below)
         }
-        return Math.min(capUnits, held + delta * ratioUnits);
+        return Math.min(capUnits, held + delta * r.ratioUnits());
     }
 
     /** The mark to write: our reading of calls, unless the word's is newer. */
@@ -169,6 +314,7 @@ final class LockFreeHedge extends HedgeGate implements Hedge {
 
     @Override
     public void refundToken() {
+        long capUnits = rates.capUnits();
         for (;;) {
             long w = (long) BUDGET.getVolatile(this);
             long tokens = Math.min(capUnits, (w & TOKEN_MASK) + UNIT);
@@ -229,7 +375,7 @@ final class LockFreeHedge extends HedgeGate implements Hedge {
     @Override
     public HedgeMetrics metrics() {
         long c = (long) CALLS.getVolatile(this);
-        double tokens = (double) tokens((long) BUDGET.getVolatile(this), c) / UNIT;
+        double tokens = (double) tokens(rates, (long) BUDGET.getVolatile(this), c) / UNIT;
         return new HedgeMetrics(c, (long) ISSUED.getVolatile(this), (long) WON.getVolatile(this),
                 (long) REFUSED_BUDGET.getVolatile(this), (long) REFUSED_BREAKER.getVolatile(this), delayNanos, tokens);
     }
@@ -250,6 +396,7 @@ final class LockFreeHedge extends HedgeGate implements Hedge {
     public String toString() {
         String delay = adaptive ? "p" + config.percentile() + " of recent latency (now " + metrics().delay() + ")"
                 : config.delay().toString();
+        int maxHedges = this.maxHedges;
         return "Hedge{" + name + ", delay " + delay + ", up to " + maxHedges + " hedge" + (maxHedges == 1 ? "" : "s")
                 + ", budget " + config.budgetRatio() + " per call, burst " + config.budgetBurst() + '}';
     }

@@ -25,7 +25,7 @@ class HedgeTest {
         assertThatThrownBy(() -> Hedge.builder(null)).hasMessageContaining("name");
         HedgeBuilder b = Hedge.builder("h");
         assertThatThrownBy(() -> b.delay(Duration.ZERO)).hasMessageContaining("delay").hasMessageContaining("PT0S");
-        assertThatThrownBy(() -> b.delay(null)).hasMessageContaining("delay");
+        assertThatThrownBy(() -> b.delay((Duration) null)).hasMessageContaining("delay");
         assertThatThrownBy(() -> b.minDelay(Duration.ofMillis(-1))).hasMessageContaining("minDelay").hasMessageContaining("-0.001");
         assertThatThrownBy(() -> b.delayPercentile(100)).hasMessageContaining("percentile").hasMessageContaining("100.0");
         assertThatThrownBy(() -> b.delayPercentile(Double.NaN)).hasMessageContaining("percentile").hasMessageContaining("NaN");

@@ -2,6 +2,8 @@ package dev.ninelives.reactor;
 
 import dev.ninelives.breaker.CircuitBreaker;
 import dev.ninelives.bulkhead.Bulkhead;
+import dev.ninelives.hedge.Hedge;
+import dev.ninelives.ratelimit.RateLimiter;
 import dev.ninelives.retry.Retry;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -35,6 +37,17 @@ import static org.assertj.core.api.Assertions.assertThat;
  * every subscriber (with their virtual times), identical listener events of every policy, in the
  * same order, and identical metrics at the end.
  *
+ * <p>The shapes include a rate limiter in front (its permit always free; one permit per 5 s and
+ * no waiting, so that later calls are refused; one per 2 s with up to 3 s of waiting, so that
+ * calls wait on the clock and some are cancelled while waiting) and, for a Mono, a hedge (a
+ * fixed 1 s delay, up to two hedges, a budget of two tokens that runs out). Neither is fused: the
+ * rate limiter is its own operator in front of the rest in both assemblies, and the hedge is its
+ * own operator with the breaker moved into it (see {@code PipelineAssembly}); what is compared is
+ * the fused subscriber around them (bulkhead, total timeout, retry, fallback) against the stacked
+ * operators, and that the hedge's breaker permits and the limiter's refusals reach the same
+ * events and metrics. A Flux with a hedge is not generated: a pipeline with a hedge refuses a
+ * Flux at assembly, in both forms.
+ *
  * <p>Guards against: a fused subscriber that drifts from the operators it replaces (a permit
  * returned at another moment, an outcome recorded once too often or not at all, a retry that sees
  * an attempt the breaker refused differently, demand lost between attempts, an event out of order).
@@ -50,7 +63,8 @@ class PipelineEquivalenceTest {
     /** What the generated pipeline holds. */
     record Shape(boolean bulkhead, boolean retry, boolean breaker, int maxConcurrent, int maxWaitSeconds,
                  int maxAttempts, int backoffSeconds, int window, int permittedInHalfOpen, boolean mono,
-                 int totalTimeoutSeconds, int attemptTimeoutSeconds, FallbackKind fallback) {
+                 int totalTimeoutSeconds, int attemptTimeoutSeconds, FallbackKind fallback, RateKind rate,
+                 boolean hedge) {
         boolean valid() {
             return retry || breaker;     // a bulkhead alone is the bulkhead's own operator
         }
@@ -67,13 +81,15 @@ class PipelineEquivalenceTest {
                         .as((ma, bo, w, ph, mono) -> new Object[] {ma, bo, w, ph, mono}))
                 .as((x, y) -> new Object[] {x, y})
                 .flatMap(xy -> Combinators.combine(Arbitraries.of(0, 0, 3, 7), Arbitraries.of(0, 0, 2),
-                                Arbitraries.of(FallbackKind.class))
-                        .as((total, attempt, fallback) -> {
+                                Arbitraries.of(FallbackKind.class), Arbitraries.of(RateKind.NONE, RateKind.NONE,
+                                        RateKind.FREE, RateKind.REFUSING, RateKind.WAITING), Arbitraries.of(false, false, true))
+                        .as((total, attempt, fallback, rate, hedge) -> {
                             int[] x = (int[]) xy[0];
                             Object[] y = (Object[]) xy[1];
+                            boolean mono = (Boolean) y[4];
                             return new Shape(x[0] == 1, x[1] == 1, x[2] == 1, x[3], x[4],
-                                    (Integer) y[0], (Integer) y[1], (Integer) y[2], (Integer) y[3], (Boolean) y[4],
-                                    total, attempt, fallback);
+                                    (Integer) y[0], (Integer) y[1], (Integer) y[2], (Integer) y[3], mono,
+                                    total, attempt, fallback, rate, hedge && mono);
                         }))
                 .filter(Shape::valid);
     }
@@ -87,6 +103,21 @@ class PipelineEquivalenceTest {
                 Arbitraries.of(true, false))
                 .as(Call::new);
         return call.list().ofMinSize(1).ofMaxSize(3);
+    }
+
+    /** A rate limiter in front of the pipeline, or none. */
+    enum RateKind {
+        NONE, FREE, REFUSING, WAITING;
+
+        RateLimiter create(VirtualTimeScheduler clock) {
+            var b = RateLimiter.builder("rl").ticker(() -> clock.now(TimeUnit.NANOSECONDS));
+            return switch (this) {
+                case NONE -> null;
+                case FREE -> b.limitForPeriod(1000).period(Duration.ofSeconds(1)).build();
+                case REFUSING -> b.limitForPeriod(1).period(Duration.ofSeconds(5)).build();
+                case WAITING -> b.limitForPeriod(1).period(Duration.ofSeconds(2)).maxWait(Duration.ofSeconds(3)).build();
+            };
+        }
     }
 
     /** A fallback around the pipeline, or none. */
@@ -161,6 +192,19 @@ class PipelineEquivalenceTest {
                 bulkhead.onFinished(e -> log.add(at(clock) + " bulkhead finished"));
                 builder.bulkhead(bulkhead);
             }
+            RateLimiter limiter = shape.rate().create(clock);
+            if (limiter != null) {
+                limiter.onPermitted(e -> log.add(at(clock) + " rate limiter permitted " + e.waitNanos()));
+                limiter.onRejected(e -> log.add(at(clock) + " rate limiter rejected"));
+                builder.rateLimiter(limiter);
+            }
+            Hedge hedge = null;
+            if (shape.hedge()) {
+                hedge = Hedge.builder("hg").delay(Duration.ofSeconds(1)).maxHedges(2).budget(0.5, 2)
+                        .ticker(() -> clock.now(TimeUnit.NANOSECONDS)).build();
+                hedge.onHedge(e -> log.add(at(clock) + " hedge " + e.type() + " " + e.attempt()));
+                builder.hedge(hedge);
+            }
             if (shape.totalTimeoutSeconds() > 0) {
                 builder.timeout(Duration.ofSeconds(shape.totalTimeoutSeconds()));
             }
@@ -182,6 +226,12 @@ class PipelineEquivalenceTest {
             }
             if (bulkhead != null) {
                 log.add("bulkhead metrics " + bulkhead.metrics());
+            }
+            if (limiter != null) {
+                log.add("rate limiter metrics " + limiter.metrics());
+            }
+            if (hedge != null) {
+                log.add("hedge metrics " + hedge.metrics());
             }
             return log;
         } finally {

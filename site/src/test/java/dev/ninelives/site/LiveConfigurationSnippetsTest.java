@@ -287,7 +287,7 @@ class LiveConfigurationSnippetsTest {
                         NineLivesProperties.isAdaptive(kind, setting) ? " |in place" : " |replaces");
             }
         }
-        long rows = page.stream().filter(l -> l.matches("\\|(breaker|retry|bulkhead|rate-limiter|pipeline) \\|`.*")).count();
+        long rows = page.stream().filter(l -> l.matches("\\|(breaker|retry|bulkhead|rate-limiter|hedge|pipeline) \\|`.*")).count();
         assertThat(rows).as("no row for a key that does not exist").isEqualTo(
                 java.util.Arrays.stream(Kind.values()).mapToLong(k -> NineLivesProperties.settings(k).size()).sum());
     }

@@ -312,9 +312,9 @@ public final class NineLivesMeters {
 
     /**
      * Returns a binder for every policy of a {@link NineLivesRegistry}, present and future: bound
-     * to a meter registry, it binds each breaker, retry policy, bulkhead and rate limiter the
-     * registry holds, as {@link #breaker}, {@link #retry}, {@link #bulkhead} and
-     * {@link #rateLimiter} would, then each one the registry
+     * to a meter registry, it binds each breaker, retry policy, bulkhead, rate limiter and hedge
+     * the registry holds, as {@link #breaker}, {@link #retry}, {@link #bulkhead},
+     * {@link #rateLimiter} and {@link #hedge} would, then each one the registry
      * adds later; it removes the meters of a policy the registry removes (and frees its name, so
      * the next policy of that name gets fresh meters); a replaced policy's meters are removed and
      * the new one's registered. Pipelines need nothing of their own: their policies are in the

@@ -2,6 +2,7 @@ package dev.ninelives.reactor.micrometer;
 
 import dev.ninelives.breaker.CircuitBreaker;
 import dev.ninelives.bulkhead.Bulkhead;
+import dev.ninelives.hedge.Hedge;
 import dev.ninelives.ratelimit.RateLimiter;
 import dev.ninelives.reactor.registry.NineLivesRegistry;
 import dev.ninelives.reactor.registry.RegistryEvent;
@@ -54,6 +55,7 @@ final class RegistryMeters implements MeterBinder {
         bindAll(meters, registry.retries(), registry::findRetry);
         bindAll(meters, registry.bulkheads(), registry::findBulkhead);
         bindAll(meters, registry.rateLimiters(), registry::findRateLimiter);
+        bindAll(meters, registry.hedges(), registry::findHedge);
     }
 
     private <P> void bindAll(MeterRegistry meters, Map<String, P> present,
@@ -98,6 +100,8 @@ final class RegistryMeters implements MeterBinder {
             binder = new BulkheadMeters(b, tags);
         } else if (policy instanceof RateLimiter l) {
             binder = new RateLimiterMeters(l, tags);
+        } else if (policy instanceof Hedge h) {
+            binder = new HedgeMeters(h, tags);
         } else {
             return;
         }

@@ -4,6 +4,8 @@ import dev.ninelives.breaker.CircuitBreaker;
 import dev.ninelives.breaker.CircuitBreakerBuilder;
 import dev.ninelives.bulkhead.Bulkhead;
 import dev.ninelives.bulkhead.BulkheadBuilder;
+import dev.ninelives.hedge.Hedge;
+import dev.ninelives.hedge.HedgeBuilder;
 import dev.ninelives.internal.Check;
 import dev.ninelives.ratelimit.RateLimiter;
 import dev.ninelives.ratelimit.RateLimiterBuilder;
@@ -85,7 +87,7 @@ import java.util.function.Consumer;
  *
  * <h2>Keys</h2>
  * {@code ninelives.<kind>.<name>.<setting>=<value>}, with kind {@code breaker}, {@code retry},
- * {@code bulkhead}, {@code rate-limiter} (relaxed forms too: {@code rateLimiter}) or {@code pipeline}. The name {@code default} holds the defaults every policy
+ * {@code bulkhead}, {@code rate-limiter} (relaxed forms too: {@code rateLimiter}), {@code hedge} or {@code pipeline}. The name {@code default} holds the defaults every policy
  * of that kind starts from (a policy's own key overrides the default's); so no policy can be
  * named {@code default}, and names contain no dot. Keys outside the {@code ninelives.} prefix are
  * ignored (a Spring {@code Environment} holds many). Settings may be written in kebab-case,
@@ -121,10 +123,14 @@ import java.util.function.Consumer;
  * <li>a changed adaptive setting ({@link #isAdaptive}: thresholds, slow-call duration, open
  *     duration, half-open calls, count window size, attempts, backoff, budget ratio, bulkhead
  *     limit and wait, every {@code adaptive-limit.*} key of a bulkhead, a rate limiter's limit
- *     for period, period, burst and maximum wait) is set in place, on the adaptive the loader
+ *     for period, period, burst and maximum wait, a hedge's delay or delay percentile, minimum
+ *     delay, most hedges and budget ratio and burst) is set in place, on the adaptive the loader
  *     bound the policy to: the policy keeps its state (an OPEN breaker stays OPEN with its
  *     deadline, a window keeps its outcomes, a bulkhead its permits in flight and the limit its
- *     adaptive limit reached, a rate limiter the permits spent);</li>
+ *     adaptive limit reached, a rate limiter the permits spent, a hedge its latency window, the
+ *     delay it measured and its budget's tokens);</li>
+ * <li>a hedge's delay is fixed ({@code delay}) or a percentile ({@code delay-percentile}):
+ *     changing one for the other replaces the hedge; so does a new {@code window};</li>
  * <li>a bulkhead's adaptive limit changes in place whatever its keys say, its algorithm
  *     included: the next window is judged by the new specification, from the limit reached,
  *     which moves only if it lies outside the new {@code [min-limit, max-limit]} (a changed
@@ -145,7 +151,7 @@ import java.util.function.Consumer;
  */
 public final class NineLivesProperties {
 
-    private static final Kind[] POLICIES = {Kind.BREAKER, Kind.RETRY, Kind.BULKHEAD, Kind.RATE_LIMITER};
+    private static final Kind[] POLICIES = {Kind.BREAKER, Kind.RETRY, Kind.BULKHEAD, Kind.RATE_LIMITER, Kind.HEDGE};
     private static final VarHandle RELOADING;
 
     static {
@@ -174,6 +180,7 @@ public final class NineLivesProperties {
         this.registry = NineLivesRegistry.builder().factories(new NineLivesRegistry.Factories(
                 name -> keep(buildBreaker(name, this.model)), name -> keep(buildRetry(name, this.model)),
                 name -> keep(buildBulkhead(name, this.model)), name -> keep(buildRateLimiter(name, this.model)),
+                name -> keep(buildHedge(name, this.model)),
                 name -> keep(buildPipeline(name, this.model)))).build();
         this.registry.onEvent(this::forget);
     }
@@ -303,6 +310,7 @@ public final class NineLivesProperties {
         m.declared(Kind.RETRY).forEach(registry::retry);
         m.declared(Kind.BULKHEAD).forEach(registry::bulkhead);
         m.declared(Kind.RATE_LIMITER).forEach(registry::rateLimiter);
+        m.declared(Kind.HEDGE).forEach(registry::hedge);
         m.declared(Kind.PIPELINE).forEach(registry::pipeline);
     }
 
@@ -340,6 +348,14 @@ public final class NineLivesProperties {
         return new Built(Kind.RATE_LIMITER, name, eff, knobs, code.rateLimiters().apply(name, b).build());
     }
 
+    private Built buildHedge(String name, PropertyModel m) {
+        Map<Setting, Entry> eff = m.effective(Kind.HEDGE, name);
+        Knobs knobs = Knobs.of(Kind.HEDGE, eff);
+        HedgeBuilder b = Hedge.builder(name);
+        PropertyModel.applyHedge(b, eff, knobs, Sink.STRICT);
+        return new Built(Kind.HEDGE, name, eff, knobs, code.hedges().apply(name, b).build());
+    }
+
     private Built buildPipeline(String name, PropertyModel m) {
         return new Built(Kind.PIPELINE, name, m.effective(Kind.PIPELINE, name), new Knobs(),
                 registry.assemble(pipelineSpec(name, m)));
@@ -363,6 +379,7 @@ public final class NineLivesProperties {
             case RETRY: return buildRetry(name, m);
             case BULKHEAD: return buildBulkhead(name, m);
             case RATE_LIMITER: return buildRateLimiter(name, m);
+            case HEDGE: return buildHedge(name, m);
             case PIPELINE: return buildPipeline(name, m);
             default: throw new IllegalStateException("invalid kind: " + kind);
         }
@@ -374,6 +391,7 @@ public final class NineLivesProperties {
             case RETRY: return registry.retries();
             case BULKHEAD: return registry.bulkheads();
             case RATE_LIMITER: return registry.rateLimiters();
+            case HEDGE: return registry.hedges();
             case PIPELINE: return registry.pipelines();
             default: throw new IllegalStateException("invalid kind: " + kind);
         }
@@ -518,6 +536,7 @@ public final class NineLivesProperties {
             stale("retry", pipeline.retry().map(Retry::name), gone.get(Kind.RETRY), diff);
             stale("bulkhead", pipeline.bulkhead().map(Bulkhead::name), gone.get(Kind.BULKHEAD), diff);
             stale("rate-limiter", pipeline.rateLimiter().map(RateLimiter::name), gone.get(Kind.RATE_LIMITER), diff);
+            stale("hedge", pipeline.hedge().map(Hedge::name), gone.get(Kind.HEDGE), diff);
             if (!diff.isEmpty()) {
                 steps.add(new Step(Kind.PIPELINE, name, Action.REPLACED, b, null, next.effective(Kind.PIPELINE, name),
                         pipelineSpec(name, next), diff));
@@ -605,6 +624,8 @@ public final class NineLivesProperties {
             registry.replace(p);
         } else if (policy instanceof RateLimiter p) {
             registry.replace(p);
+        } else if (policy instanceof Hedge p) {
+            registry.replace(p);
         } else {
             registry.replace((Pipeline) policy);
         }
@@ -619,6 +640,8 @@ public final class NineLivesProperties {
             registry.register(p);
         } else if (policy instanceof RateLimiter p) {
             registry.register(p);
+        } else if (policy instanceof Hedge p) {
+            registry.register(p);
         } else {
             registry.register((Pipeline) policy);
         }
@@ -630,6 +653,7 @@ public final class NineLivesProperties {
             case RETRY -> registry.removeRetry(name);
             case BULKHEAD -> registry.removeBulkhead(name);
             case RATE_LIMITER -> registry.removeRateLimiter(name);
+            case HEDGE -> registry.removeHedge(name);
             default -> registry.removePipeline(name);
         }
     }
@@ -690,7 +714,7 @@ public final class NineLivesProperties {
     /** The user's customizers, fixed when the loader is built. */
     record Code(Customizers<CircuitBreakerBuilder> breakers, Customizers<RetryBuilder> retries,
                 Customizers<BulkheadBuilder> bulkheads, Customizers<RateLimiterBuilder> rateLimiters,
-                Customizers<PipelineSpec> pipelines) {
+                Customizers<HedgeBuilder> hedges, Customizers<PipelineSpec> pipelines) {
     }
 
     /**
@@ -712,6 +736,7 @@ public final class NineLivesProperties {
         private final Customizers<RetryBuilder> retries = new Customizers<>();
         private final Customizers<BulkheadBuilder> bulkheads = new Customizers<>();
         private final Customizers<RateLimiterBuilder> rateLimiters = new Customizers<>();
+        private final Customizers<HedgeBuilder> hedges = new Customizers<>();
         private final Customizers<PipelineSpec> pipelines = new Customizers<>();
 
         private Builder() {
@@ -824,6 +849,31 @@ public final class NineLivesProperties {
         }
 
         /**
+         * Adds a customizer of every hedge, run after its keys (an {@code errorEndsRace}
+         * predicate, a ticker, say).
+         *
+         * @param customizer configures the builder
+         * @return this builder
+         * @throws NullPointerException if {@code customizer} is null
+         */
+        public Builder hedgeDefaults(Consumer<? super HedgeBuilder> customizer) {
+            return add(hedges, null, customizer);
+        }
+
+        /**
+         * Adds a customizer of the hedge {@code name}, run after its keys and the defaults' customizers.
+         *
+         * @param name       the hedge's name
+         * @param customizer configures the builder
+         * @return this builder
+         * @throws IllegalArgumentException if {@code name} is null or blank
+         * @throws NullPointerException     if {@code customizer} is null
+         */
+        public Builder hedge(String name, Consumer<? super HedgeBuilder> customizer) {
+            return add(hedges, NineLivesRegistry.checkName(name), customizer);
+        }
+
+        /**
          * Adds a customizer of every pipeline's stages (a scheduler, say), run after its keys.
          *
          * @param customizer configures the spec
@@ -857,7 +907,8 @@ public final class NineLivesProperties {
          */
         public NineLivesProperties load(Map<String, String> keys) {
             Check.notNull(keys, "keys");
-            Code code = new Code(breakers.copy(), retries.copy(), bulkheads.copy(), rateLimiters.copy(), pipelines.copy());
+            Code code = new Code(breakers.copy(), retries.copy(), bulkheads.copy(), rateLimiters.copy(), hedges.copy(),
+                    pipelines.copy());
             NineLivesProperties loader = new NineLivesProperties(code, PropertyModel.parse(keys, code));
             loader.createDeclared();
             return loader;

@@ -7,6 +7,8 @@ import dev.ninelives.bulkhead.BulkheadBuilder;
 import dev.ninelives.internal.Bindings;
 import dev.ninelives.internal.Check;
 import dev.ninelives.internal.Guard;
+import dev.ninelives.hedge.Hedge;
+import dev.ninelives.hedge.HedgeBuilder;
 import dev.ninelives.ratelimit.RateLimiter;
 import dev.ninelives.ratelimit.RateLimiterBuilder;
 import dev.ninelives.reactor.Pipeline;
@@ -68,7 +70,7 @@ import java.util.function.Function;
  *
  * <h2>One name, one policy</h2>
  * {@link #breaker(String)} (and {@link #retry}, {@link #bulkhead}, {@link #rateLimiter},
- * {@link #pipeline}) returns
+ * {@link #hedge}, {@link #pipeline}) returns
  * the policy of that name, creating it on first use, and then the same instance every time, from
  * any thread: a lookup is one lock-free map read. Policies of different kinds may share a name
  * (a pipeline and its breaker usually do). A second policy under a taken name of its kind is
@@ -78,13 +80,13 @@ import java.util.function.Function;
  *
  * <h2>Defaults and overrides</h2>
  * A created breaker is {@code CircuitBreaker.builder(name)} with the defaults' customizer applied,
- * then the name's override: a setting the override makes wins. Retries, bulkheads and rate
- * limiters alike. A
+ * then the name's override: a setting the override makes wins. Retries, bulkheads, rate
+ * limiters and hedges alike. A
  * pipeline's stages come from a {@link PipelineSpec}: the built-in default is a breaker only (the
  * registry's breaker of the pipeline's name), then {@code pipelineDefaults}, then the override.
  * A customizer that throws makes the lookup throw what it threw, and nothing is registered.
  * Start a policy from one already built with {@code config().toBuilder(name)} (breaker,
- * bulkhead, rate limiter), {@code Retry.toBuilder(name)} or {@code Pipeline.toBuilder(name)}, then register it.
+ * bulkhead, rate limiter, hedge), {@code Retry.toBuilder(name)} or {@code Pipeline.toBuilder(name)}, then register it.
  *
  * <h2>Removal and events</h2>
  * {@link #removeBreaker(String)} (and the others) takes a policy out of the registry and releases
@@ -122,6 +124,7 @@ public final class NineLivesRegistry {
     private final Shelf<Retry> retries;
     private final Shelf<Bulkhead> bulkheads;
     private final Shelf<RateLimiter> rateLimiters;
+    private final Shelf<Hedge> hedges;
     private final Shelf<Pipeline> pipelines;
     private final ConcurrentLinkedQueue<RegistryEvent> events = new ConcurrentLinkedQueue<>();
     @SuppressWarnings("unused") // accessed through WIP
@@ -133,6 +136,7 @@ public final class NineLivesRegistry {
         Customizers<RetryBuilder> retryCustomizers = b.retries.copy();
         Customizers<BulkheadBuilder> bulkheadCustomizers = b.bulkheads.copy();
         Customizers<RateLimiterBuilder> rateLimiterCustomizers = b.rateLimiters.copy();
+        Customizers<HedgeBuilder> hedgeCustomizers = b.hedges.copy();
         Customizers<PipelineSpec> pipelineCustomizers = b.pipelines.copy();
         Factories f = b.factories;
         this.breakers = new Shelf<>(Kind.BREAKER, "circuit breaker", CircuitBreaker::name, f != null ? f.breakers
@@ -143,6 +147,8 @@ public final class NineLivesRegistry {
                 : name -> bulkheadCustomizers.apply(name, Bulkhead.builder(name)).build());
         this.rateLimiters = new Shelf<>(Kind.RATE_LIMITER, "rate limiter", RateLimiter::name, f != null ? f.rateLimiters
                 : name -> rateLimiterCustomizers.apply(name, RateLimiter.builder(name)).build());
+        this.hedges = new Shelf<>(Kind.HEDGE, "hedge", Hedge::name, f != null ? f.hedges
+                : name -> hedgeCustomizers.apply(name, Hedge.builder(name)).build());
         this.pipelines = new Shelf<>(Kind.PIPELINE, "pipeline", Pipeline::name, f != null ? f.pipelines
                 : name -> assemble(pipelineCustomizers.apply(name, new PipelineSpec(name).breaker())));
     }
@@ -154,7 +160,7 @@ public final class NineLivesRegistry {
      */
     record Factories(Function<String, CircuitBreaker> breakers, Function<String, Retry> retries,
                      Function<String, Bulkhead> bulkheads, Function<String, RateLimiter> rateLimiters,
-                     Function<String, Pipeline> pipelines) {
+                     Function<String, Hedge> hedges, Function<String, Pipeline> pipelines) {
     }
 
     /**
@@ -188,6 +194,9 @@ public final class NineLivesRegistry {
         }
         if (spec.retry != null) {
             p.retry(retry(spec.retry));
+        }
+        if (spec.hedge != null) {
+            p.hedge(hedge(spec.hedge));
         }
         if (spec.breaker != null) {
             p.breaker(breaker(spec.breaker));
@@ -256,6 +265,18 @@ public final class NineLivesRegistry {
     }
 
     /**
+     * Returns the hedge named {@code name}, created from the defaults and the name's override on
+     * first use; the same instance every time after that (until it is removed).
+     *
+     * @param name the hedge's name
+     * @return the hedge
+     * @throws IllegalArgumentException if {@code name} is null or blank, or as the builder throws
+     */
+    public Hedge hedge(String name) {
+        return hedges.get(name);
+    }
+
+    /**
      * Returns the pipeline named {@code name}, created on first use with the stages its
      * {@link PipelineSpec} names (a breaker only, unless defaults or an override say otherwise),
      * each the registry's policy of the name the spec gives, created on first use too; the same
@@ -315,6 +336,17 @@ public final class NineLivesRegistry {
     }
 
     /**
+     * Returns the hedge named {@code name}, if the registry holds one; creates nothing.
+     *
+     * @param name the name
+     * @return the hedge, or empty
+     * @throws IllegalArgumentException if {@code name} is null or blank
+     */
+    public Optional<Hedge> findHedge(String name) {
+        return hedges.find(name);
+    }
+
+    /**
      * Returns the pipeline named {@code name}, if the registry holds one; creates nothing.
      *
      * @param name the name
@@ -360,6 +392,15 @@ public final class NineLivesRegistry {
      */
     public Map<String, RateLimiter> rateLimiters() {
         return rateLimiters.snapshot();
+    }
+
+    /**
+     * Returns the hedges held now, by name: a sorted snapshot.
+     *
+     * @return an unmodifiable map
+     */
+    public Map<String, Hedge> hedges() {
+        return hedges.snapshot();
     }
 
     /**
@@ -421,6 +462,18 @@ public final class NineLivesRegistry {
      */
     public RateLimiter register(RateLimiter rateLimiter) {
         return rateLimiters.register(rateLimiter);
+    }
+
+    /**
+     * Adds a hedge built elsewhere, under its own name; the very instance held does nothing.
+     *
+     * @param hedge the hedge
+     * @return {@code hedge}
+     * @throws NullPointerException  if {@code hedge} is null
+     * @throws IllegalStateException if another hedge of that name is held; the registry is unchanged
+     */
+    public Hedge register(Hedge hedge) {
+        return hedges.register(hedge);
     }
 
     /**
@@ -492,6 +545,21 @@ public final class NineLivesRegistry {
     }
 
     /**
+     * Replaces the hedge of {@code hedge}'s name with it, atomically; see
+     * {@link #replace(CircuitBreaker)}. The new one starts with a full budget and an empty
+     * latency window (an adaptive delay starts from its minimum); calls under way finish with
+     * the old one.
+     *
+     * @param hedge the new hedge
+     * @return the hedge it replaced
+     * @throws NullPointerException  if {@code hedge} is null
+     * @throws IllegalStateException if no hedge of that name is held; nothing changes
+     */
+    public Hedge replace(Hedge hedge) {
+        return hedges.replace(hedge);
+    }
+
+    /**
      * Replaces the pipeline of {@code pipeline}'s name with it, atomically; see {@link #replace(CircuitBreaker)}.
      *
      * @param pipeline the new pipeline
@@ -549,6 +617,17 @@ public final class NineLivesRegistry {
      */
     public Optional<RateLimiter> removeRateLimiter(String name) {
         return rateLimiters.remove(name);
+    }
+
+    /**
+     * Removes the hedge named {@code name}; see {@link #removeBreaker(String)}.
+     *
+     * @param name the name
+     * @return the hedge removed, or empty if there was none
+     * @throws IllegalArgumentException if {@code name} is null or blank
+     */
+    public Optional<Hedge> removeHedge(String name) {
+        return hedges.remove(name);
     }
 
     /**
@@ -636,8 +715,8 @@ public final class NineLivesRegistry {
     @Override
     public String toString() {
         return "NineLivesRegistry{breakers=" + breakers.snapshot().keySet() + ", retries=" + retries.snapshot().keySet()
-                + ", bulkheads=" + bulkheads.snapshot().keySet() + ", rateLimiters=" + rateLimiters.snapshot().keySet()
-                + ", pipelines=" + pipelines.snapshot().keySet() + '}';
+                + ", bulkheads=" + bulkheads.snapshot().keySet()  + ", rateLimiters=" + rateLimiters.snapshot().keySet()
+                + ", hedges=" + hedges.snapshot().keySet() + ", pipelines=" + pipelines.snapshot().keySet() + '}';
     }
 
     // ---------------------------------------------------------------- one kind
@@ -806,6 +885,7 @@ public final class NineLivesRegistry {
         private final Customizers<RetryBuilder> retries = new Customizers<>();
         private final Customizers<BulkheadBuilder> bulkheads = new Customizers<>();
         private final Customizers<RateLimiterBuilder> rateLimiters = new Customizers<>();
+        private final Customizers<HedgeBuilder> hedges = new Customizers<>();
         private final Customizers<PipelineSpec> pipelines = new Customizers<>();
         private Factories factories;
 
@@ -926,6 +1006,31 @@ public final class NineLivesRegistry {
         public Builder rateLimiter(String name, Consumer<? super RateLimiterBuilder> customizer) {
             checkName(name);
             return add(this, rateLimiters, name, customizer);
+        }
+
+        /**
+         * Adds a customizer every created hedge gets, before its name's override.
+         *
+         * @param customizer configures {@code Hedge.builder(name)}
+         * @return this builder
+         * @throws NullPointerException if {@code customizer} is null
+         */
+        public Builder hedgeDefaults(Consumer<? super HedgeBuilder> customizer) {
+            return add(this, hedges, null, customizer);
+        }
+
+        /**
+         * Adds the override of the hedge named {@code name}, applied after the defaults.
+         *
+         * @param name       the hedge's name
+         * @param customizer configures its builder
+         * @return this builder
+         * @throws IllegalArgumentException if {@code name} is null or blank
+         * @throws NullPointerException     if {@code customizer} is null
+         */
+        public Builder hedge(String name, Consumer<? super HedgeBuilder> customizer) {
+            checkName(name);
+            return add(this, hedges, name, customizer);
         }
 
         /**

@@ -30,6 +30,7 @@ public final class PipelineSpec {
     String retry;
     String bulkhead;
     String rateLimiter;
+    String hedge;
     Duration timeout;
     Duration attemptTimeout;
     Scheduler scheduler;
@@ -57,6 +58,7 @@ public final class PipelineSpec {
         retry = null;
         bulkhead = null;
         rateLimiter = null;
+        hedge = null;
         timeout = null;
         attemptTimeout = null;
         scheduler = null;
@@ -190,6 +192,39 @@ public final class PipelineSpec {
     }
 
     /**
+     * Uses the registry's hedge of the pipeline's name (inside the retry, outside the breaker:
+     * see {@code Pipeline.Builder.hedge}); such a pipeline protects a Mono only.
+     *
+     * @return this spec
+     */
+    public PipelineSpec hedge() {
+        return hedge(name);
+    }
+
+    /**
+     * Uses the registry's hedge named {@code name}: several pipelines that name one hedge share
+     * its budget and its latency window.
+     *
+     * @param name the hedge's name in the registry
+     * @return this spec
+     * @throws IllegalArgumentException if {@code name} is null or blank
+     */
+    public PipelineSpec hedge(String name) {
+        this.hedge = NineLivesRegistry.checkName(name);
+        return this;
+    }
+
+    /**
+     * Drops the hedge stage.
+     *
+     * @return this spec
+     */
+    public PipelineSpec noHedge() {
+        this.hedge = null;
+        return this;
+    }
+
+    /**
      * Sets the total timeout stage; see {@code Pipeline.Builder.timeout}.
      *
      * @param timeout how long a call may take, positive; null drops the stage
@@ -228,6 +263,6 @@ public final class PipelineSpec {
     @Override
     public String toString() {
         return "PipelineSpec{" + name + ": breaker=" + breaker + ", retry=" + retry + ", bulkhead=" + bulkhead
-                + ", rateLimiter=" + rateLimiter + ", timeout=" + timeout + ", attemptTimeout=" + attemptTimeout + '}';
+ + ", rateLimiter=" + rateLimiter + ", hedge=" + hedge + ", timeout=" + timeout + ", attemptTimeout=" + attemptTimeout + '}';
     }
 }

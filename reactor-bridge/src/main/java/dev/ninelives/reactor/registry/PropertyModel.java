@@ -5,6 +5,8 @@ import dev.ninelives.bulkhead.AdaptiveLimit;
 import dev.ninelives.bulkhead.Bulkhead;
 import dev.ninelives.bulkhead.BulkheadBuilder;
 import dev.ninelives.core.Adaptive;
+import dev.ninelives.hedge.Hedge;
+import dev.ninelives.hedge.HedgeBuilder;
 import dev.ninelives.internal.Guard;
 import dev.ninelives.ratelimit.RateLimiter;
 import dev.ninelives.ratelimit.RateLimiterBuilder;
@@ -56,6 +58,8 @@ final class PropertyModel {
     private static final Set<Setting> AIMD_ONLY = EnumSet.of(Setting.ADAPTIVE_LIMIT_BACKOFF_RATIO,
             Setting.ADAPTIVE_LIMIT_LATENCY_THRESHOLD);
     private static final Set<Setting> GRADIENT_ONLY = EnumSet.of(Setting.ADAPTIVE_LIMIT_TOLERANCE, Setting.ADAPTIVE_LIMIT_SMOOTHING);
+    /** A hedge's delay is fixed or a percentile of the recent latency: these keys exclude each other. */
+    private static final Set<Setting> HEDGE_DELAY = EnumSet.of(Setting.HEDGE_DELAY, Setting.HEDGE_DELAY_PERCENTILE);
     private static final Duration DEFAULT_BACKOFF_INITIAL = Duration.ofMillis(100);
     private static final Duration DEFAULT_BACKOFF_MAX = Duration.ofSeconds(10);
 
@@ -117,7 +121,7 @@ final class PropertyModel {
         String shown = value == null ? "null" : value;
         String[] parts = key.substring(PREFIX.length()).split("\\.", 3);
         if (parts.length < 3 || parts[0].isBlank() || parts[1].isBlank() || parts[2].isBlank()) {
-            problems.add(new Problem(key, shown, "incomplete key: expected ninelives.<breaker|retry|bulkhead|rate-limiter|pipeline>.<name>.<setting>"));
+            problems.add(new Problem(key, shown, "incomplete key: expected ninelives.<breaker|retry|bulkhead|rate-limiter|hedge|pipeline>.<name>.<setting>"));
             return;
         }
         Kind kind = kind(parts[0]);
@@ -133,7 +137,7 @@ final class PropertyModel {
             }
             problems.add(new Problem(key, shown, "unknown kind of policy '" + parts[0] + "'"
                     + (best <= 2 ? "; did you mean " + PREFIX + Setting.keyOf(near) + "." + parts[1] + "." + parts[2] + "?"
-                    : "; expected breaker, retry, bulkhead, rate-limiter or pipeline")));
+                    : "; expected breaker, retry, bulkhead, rate-limiter, hedge or pipeline")));
             return;
         }
         String name = parts[1];
@@ -196,7 +200,9 @@ final class PropertyModel {
      * the defaults' backoff as a whole (its other backoff keys alone override key by key). A
      * bulkhead's {@code max-concurrent} and its {@code adaptive-limit.*} keys exclude each other
      * the same way: a name that gives one drops the defaults' other; and a name that gives
-     * {@code adaptive-limit.algorithm} replaces the defaults' adaptive limit as a whole.
+     * {@code adaptive-limit.algorithm} replaces the defaults' adaptive limit as a whole. A
+     * hedge's {@code delay} and {@code delay-percentile} exclude each other alike: a name that
+     * gives one drops the defaults' other.
      */
     Map<Setting, Entry> effective(Kind kind, String name) {
         Map<String, Map<Setting, Entry>> byName = levels.get(kind);
@@ -216,6 +222,9 @@ final class PropertyModel {
             if (!Collections.disjoint(own.keySet(), ADAPTIVE_LIMIT)) {
                 eff.remove(Setting.MAX_CONCURRENT);
             }
+            if (!Collections.disjoint(own.keySet(), HEDGE_DELAY)) {
+                eff.keySet().removeAll(HEDGE_DELAY);
+            }
             eff.putAll(own);
         }
         return eff;
@@ -228,7 +237,8 @@ final class PropertyModel {
         if (kind != Kind.PIPELINE) {
             Setting stage = kind == Kind.BREAKER ? Setting.PIPELINE_BREAKER
                     : kind == Kind.RETRY ? Setting.PIPELINE_RETRY
-                    : kind == Kind.RATE_LIMITER ? Setting.PIPELINE_RATE_LIMITER : Setting.PIPELINE_BULKHEAD;
+                    : kind == Kind.RATE_LIMITER ? Setting.PIPELINE_RATE_LIMITER
+                    : kind == Kind.HEDGE ? Setting.PIPELINE_HEDGE : Setting.PIPELINE_BULKHEAD;
             for (String pipeline : declared(Kind.PIPELINE)) {
                 String used = stage(effective(Kind.PIPELINE, pipeline), stage, pipeline);
                 if (used != null) {
@@ -364,6 +374,12 @@ final class PropertyModel {
                 sink.code(kind, name, () -> code.rateLimiters().apply(name, b).build());
                 break;
             }
+            case HEDGE: {
+                HedgeBuilder b = Hedge.builder(name);
+                applyHedge(b, eff, null, sink);
+                sink.code(kind, name, () -> code.hedges().apply(name, b).build());
+                break;
+            }
             case PIPELINE: {
                 PipelineSpec p = new PipelineSpec(name).breaker();
                 applyPipeline(p, eff, sink);
@@ -404,6 +420,15 @@ final class PropertyModel {
                 only(eff, Setting.BACKOFF_INITIAL, type != BackoffType.NONE, typeKey, "constant, linear or exponential", problems);
                 only(eff, Setting.BACKOFF_MAX, type == BackoffType.LINEAR || type == BackoffType.EXPONENTIAL, typeKey,
                         "linear or exponential", problems);
+                break;
+            }
+            case HEDGE: {
+                Entry fixed = eff.get(Setting.HEDGE_DELAY);
+                Entry percentile = eff.get(Setting.HEDGE_DELAY_PERCENTILE);
+                if (fixed != null && percentile != null) {
+                    problems.add(conflict(fixed, percentile, "the delay is either fixed (delay) or a percentile of the "
+                            + "recent latency (delay-percentile)"));
+                }
                 break;
             }
             case BULKHEAD: {
@@ -661,6 +686,39 @@ final class PropertyModel {
         fixed(Setting.RATE_LIMITER_REJECTION_STACK_TRACES, eff, sink, v -> b.rejectionStackTraces((Boolean) v));
     }
 
+    @SuppressWarnings("unchecked")
+    static void applyHedge(HedgeBuilder b, Map<Setting, Entry> eff, Knobs knobs, Sink sink) {
+        if (eff.containsKey(Setting.HEDGE_DELAY_PERCENTILE)) {
+            adaptive(Setting.HEDGE_DELAY_PERCENTILE, eff, knobs, sink, v -> b.delayPercentile((Double) v),
+                    a -> b.delayPercentile((Adaptive<Double>) a));
+        } else {
+            adaptive(Setting.HEDGE_DELAY, eff, knobs, sink, v -> b.delay((Duration) v), a -> b.delay((Adaptive<Duration>) a));
+        }
+        adaptive(Setting.HEDGE_MIN_DELAY, eff, knobs, sink, v -> b.minDelay((Duration) v), a -> b.minDelay((Adaptive<Duration>) a));
+        fixed(Setting.HEDGE_WINDOW, eff, sink, v -> b.window((Integer) v));
+        adaptive(Setting.HEDGE_MAX_HEDGES, eff, knobs, sink, v -> b.maxHedges((Integer) v), a -> b.maxHedges((Adaptive<Integer>) a));
+        if (knobs != null) {
+            b.budgetRatio((Adaptive<Double>) (Adaptive<?>) knobs.get(Setting.HEDGE_BUDGET_RATIO));
+            b.budgetBurst((Adaptive<Integer>) (Adaptive<?>) knobs.get(Setting.HEDGE_BUDGET_BURST));
+        } else {
+            Entry ratio = eff.get(Setting.HEDGE_BUDGET_RATIO);
+            Entry burst = eff.get(Setting.HEDGE_BUDGET_BURST);
+            double defaultRatio = (Double) Setting.HEDGE_BUDGET_RATIO.defaultValue;
+            int defaultBurst = (Integer) Setting.HEDGE_BUDGET_BURST.defaultValue;
+            boolean fine = true;                               // each key on its own, so both bad ones are reported
+            if (ratio != null) {
+                fine &= sink.attempt(ratio, () -> b.budget((Double) ratio.value(), defaultBurst));
+            }
+            if (burst != null) {
+                fine &= sink.attempt(burst, () -> b.budget(defaultRatio, (Integer) burst.value()));
+            }
+            if (fine) {
+                b.budget((Double) value(eff, Setting.HEDGE_BUDGET_RATIO, defaultRatio),
+                        (Integer) value(eff, Setting.HEDGE_BUDGET_BURST, defaultBurst));
+            }
+        }
+    }
+
     static void applyPipeline(PipelineSpec p, Map<Setting, Entry> eff, Sink sink) {
         Entry breaker = eff.get(Setting.PIPELINE_BREAKER);
         if (breaker != null) {
@@ -703,6 +761,17 @@ final class PropertyModel {
                     p.noRateLimiter();
                 } else {
                     p.rateLimiter(used);
+                }
+            });
+        }
+        Entry hedge = eff.get(Setting.PIPELINE_HEDGE);
+        if (hedge != null) {
+            String used = stage(eff, Setting.PIPELINE_HEDGE, p.name());
+            sink.attempt(hedge, () -> {
+                if (used == null) {
+                    p.noHedge();
+                } else {
+                    p.hedge(used);
                 }
             });
         }
@@ -752,6 +821,9 @@ final class PropertyModel {
                 }
                 if (s == Setting.SLIDING_WINDOW && eff.containsKey(Setting.SLIDING_TIME_WINDOW)) {
                     continue;                                  // a time-based window has no adaptive size
+                }
+                if (s == Setting.HEDGE_DELAY && eff.containsKey(Setting.HEDGE_DELAY_PERCENTILE)) {
+                    continue;                                  // a percentile delay has no fixed delay to change
                 }
                 Object v = adaptiveValue(s, eff);
                 if (v != null) {                               // slow calls off: nothing to bind

@@ -10,7 +10,7 @@ import dev.ninelives.internal.Check;
  * @param type     what happened to it
  * @param name     the name it is registered under
  * @param policy   the policy added, removed, or (for {@link Type#REPLACED}) the one now registered:
- *                 a {@code CircuitBreaker}, {@code Retry}, {@code Bulkhead}, {@code RateLimiter} or {@code Pipeline}
+ *                 a {@code CircuitBreaker}, {@code Retry}, {@code Bulkhead}, {@code RateLimiter}, {@code Hedge} or {@code Pipeline}
  *                 as {@link Kind} says
  * @param previous for {@link Type#REPLACED}, the policy it replaced; null otherwise
  */
@@ -27,7 +27,9 @@ public record RegistryEvent(Kind kind, Type type, String name, Object policy, Ob
         /** A {@code RateLimiter}. */
         RATE_LIMITER,
         /** A {@code Pipeline}. */
-        PIPELINE
+        PIPELINE,
+        /** A {@code Hedge}. */
+        HEDGE
     }
 
     /** What happened to the policy. */

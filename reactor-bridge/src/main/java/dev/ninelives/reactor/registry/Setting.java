@@ -72,9 +72,18 @@ enum Setting {
     RATE_LIMITER_MAX_WAIT(Kind.RATE_LIMITER, "max-wait", Type.DURATION, true, Duration.ZERO, "0 (no waiting)"),
     RATE_LIMITER_REJECTION_STACK_TRACES(Kind.RATE_LIMITER, "rejection-stack-traces", Type.BOOLEAN, false, null, "false"),
 
+    HEDGE_DELAY(Kind.HEDGE, "delay", Type.DURATION, true, Duration.ofMillis(100), "100ms (fixed)"),
+    HEDGE_DELAY_PERCENTILE(Kind.HEDGE, "delay-percentile", Type.DECIMAL, true, null, "none (the delay is fixed)"),
+    HEDGE_MIN_DELAY(Kind.HEDGE, "min-delay", Type.DURATION, true, Duration.ofMillis(1), "1ms"),
+    HEDGE_WINDOW(Kind.HEDGE, "window", Type.INT, false, null, "200"),
+    HEDGE_MAX_HEDGES(Kind.HEDGE, "max-hedges", Type.INT, true, 1, "1"),
+    HEDGE_BUDGET_RATIO(Kind.HEDGE, "budget.ratio", Type.DECIMAL, true, 0.1, "0.1"),
+    HEDGE_BUDGET_BURST(Kind.HEDGE, "budget.burst", Type.INT, true, 10, "10"),
+
     PIPELINE_RATE_LIMITER(Kind.PIPELINE, "rate-limiter", Type.STAGE, false, null, "false"),
     PIPELINE_BULKHEAD(Kind.PIPELINE, "bulkhead", Type.STAGE, false, null, "false"),
     PIPELINE_RETRY(Kind.PIPELINE, "retry", Type.STAGE, false, null, "false"),
+    PIPELINE_HEDGE(Kind.PIPELINE, "hedge", Type.STAGE, false, null, "false"),
     PIPELINE_BREAKER(Kind.PIPELINE, "breaker", Type.STAGE, false, null, "true"),
     TIMEOUT(Kind.PIPELINE, "timeout", Type.DURATION, false, null, "none"),
     ATTEMPT_TIMEOUT(Kind.PIPELINE, "attempt-timeout", Type.DURATION, false, null, "none");

@@ -106,7 +106,7 @@ class NineLivesRegistryTest {
         assertThat(registry.retries().keySet()).containsExactly("r");
         assertThat(registry.bulkheads().keySet()).containsExactly("h");
         assertThatThrownBy(() -> registry.breakers().clear()).isInstanceOf(UnsupportedOperationException.class);
-        assertThat(registry).hasToString("NineLivesRegistry{breakers=[a, b, c], retries=[r], bulkheads=[h], rateLimiters=[], pipelines=[]}");
+        assertThat(registry).hasToString("NineLivesRegistry{breakers=[a, b, c], retries=[r], bulkheads=[h], rateLimiters=[], hedges=[], pipelines=[]}");
     }
 
     @Test

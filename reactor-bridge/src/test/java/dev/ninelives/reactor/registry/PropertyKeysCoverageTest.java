@@ -3,6 +3,7 @@ package dev.ninelives.reactor.registry;
 import dev.ninelives.breaker.CircuitBreakerBuilder;
 import dev.ninelives.bulkhead.AdaptiveLimit;
 import dev.ninelives.bulkhead.BulkheadBuilder;
+import dev.ninelives.hedge.HedgeBuilder;
 import dev.ninelives.ratelimit.RateLimiterBuilder;
 import dev.ninelives.reactor.registry.RegistryEvent.Kind;
 import dev.ninelives.retry.RetryBuilder;
@@ -92,11 +93,24 @@ class PropertyKeysCoverageTest {
             entry("rejectionStackTraces", "rejection-stack-traces"),
             entry("ticker", CODE + "a clock"));
 
+    private static final Map<String, String> HEDGE = Map.ofEntries(
+            entry("delay", "delay"),
+            entry("delayPercentile", "delay-percentile"),
+            entry("minDelay", "min-delay"),
+            entry("window", "window"),
+            entry("maxHedges", "max-hedges"),
+            entry("budget", "budget.ratio budget.burst"),
+            entry("budgetRatio", "budget.ratio"),
+            entry("budgetBurst", "budget.burst"),
+            entry("errorEndsRace", CODE + "a predicate"),
+            entry("ticker", CODE + "a clock"));
+
     private static final Map<String, String> PIPELINE = Map.ofEntries(
             entry("breaker", "breaker"), entry("noBreaker", "breaker"),
             entry("retry", "retry"), entry("noRetry", "retry"),
             entry("bulkhead", "bulkhead"), entry("noBulkhead", "bulkhead"),
             entry("rateLimiter", "rate-limiter"), entry("noRateLimiter", "rate-limiter"),
+            entry("hedge", "hedge"), entry("noHedge", "hedge"),
             entry("timeout", "timeout"),
             entry("attemptTimeout", "attempt-timeout"),
             entry("scheduler", CODE + "a Scheduler"),
@@ -142,6 +156,11 @@ class PropertyKeysCoverageTest {
         covers(Kind.RATE_LIMITER, RateLimiterBuilder.class, RATE_LIMITER);
     }
 
+    @Test
+    void everyHedgeBuilderSettingHasAKeyOrAReason() {
+        covers(Kind.HEDGE, HedgeBuilder.class, HEDGE);
+    }
+
     /**
      * Every setting of an adaptive limit's specification (a public method that returns a new
      * {@link AdaptiveLimit}) has its {@code adaptive-limit.*} key, the algorithm included (the
@@ -171,7 +190,7 @@ class PropertyKeysCoverageTest {
     void everyKindHasItsTable() {
         Map<Kind, Class<?>> builders = Map.of(Kind.BREAKER, CircuitBreakerBuilder.class, Kind.RETRY, RetryBuilder.class,
                 Kind.BULKHEAD, BulkheadBuilder.class, Kind.RATE_LIMITER, RateLimiterBuilder.class,
-                Kind.PIPELINE, PipelineSpec.class);
+                Kind.HEDGE, HedgeBuilder.class, Kind.PIPELINE, PipelineSpec.class);
         assertThat(builders.keySet()).containsExactlyInAnyOrder(Kind.values());
         for (Kind k : Kind.values()) {
             assertThat(NineLivesProperties.settings(k)).as("%s has keys", k).isNotEmpty();
@@ -187,7 +206,7 @@ class PropertyKeysCoverageTest {
     void everySettingIsAdaptiveExactlyWhenItsBuilderTakesAnAdaptive() {
         Set<String> adaptiveMethods = new TreeSet<>();
         for (Class<?> type : List.of(CircuitBreakerBuilder.class, RetryBuilder.class, BulkheadBuilder.class,
-                RateLimiterBuilder.class)) {
+                RateLimiterBuilder.class, HedgeBuilder.class)) {
             for (Method m : type.getMethods()) {
                 if (m.getParameterCount() == 1 && m.getParameterTypes()[0] == dev.ninelives.core.Adaptive.class) {
                     adaptiveMethods.add(type.getSimpleName() + "." + m.getName());
@@ -201,7 +220,9 @@ class PropertyKeysCoverageTest {
                 "RetryBuilder.maxAttempts", "RetryBuilder.backoff",
                 "BulkheadBuilder.maxConcurrent", "BulkheadBuilder.maxWait", "BulkheadBuilder.adaptiveLimit",
                 "RateLimiterBuilder.limitForPeriod", "RateLimiterBuilder.period", "RateLimiterBuilder.burst",
-                "RateLimiterBuilder.maxWait");
+                "RateLimiterBuilder.maxWait",
+                "HedgeBuilder.delay", "HedgeBuilder.delayPercentile", "HedgeBuilder.minDelay", "HedgeBuilder.maxHedges",
+                "HedgeBuilder.budgetRatio", "HedgeBuilder.budgetBurst");
         Set<String> adaptiveKeys = new TreeSet<>();
         for (Setting s : Setting.values()) {
             if (s.adaptive) {
@@ -218,6 +239,8 @@ class PropertyKeysCoverageTest {
                 "BULKHEAD adaptive-limit.window-size", "BULKHEAD adaptive-limit.window-duration",
                 "BULKHEAD adaptive-limit.backoff-ratio", "BULKHEAD adaptive-limit.latency-threshold",
                 "BULKHEAD adaptive-limit.tolerance", "BULKHEAD adaptive-limit.smoothing",
-                "RATE_LIMITER limit-for-period", "RATE_LIMITER period", "RATE_LIMITER burst", "RATE_LIMITER max-wait");
+                "RATE_LIMITER limit-for-period", "RATE_LIMITER period", "RATE_LIMITER burst", "RATE_LIMITER max-wait",
+                "HEDGE delay", "HEDGE delay-percentile", "HEDGE min-delay", "HEDGE max-hedges", "HEDGE budget.ratio",
+                "HEDGE budget.burst");
     }
 }
