@@ -273,6 +273,26 @@ class AutoConfigurationTest {
         assertThat(all.values()).allSatisfy(byName -> assertThat((Map<?, ?>) byName).isEmpty());
     }
 
+    /** Guards against: a hedge listed without its delay and counts, or a fixed one shown as a percentile. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void theEndpointShowsAHedgesDelayAndCounts() {
+        runner.withPropertyValues("management.endpoints.web.exposure.include=ninelives",
+                        "ninelives.hedge.search.delay-percentile=95", "ninelives.hedge.search.min-delay=20ms",
+                        "ninelives.hedge.search.max-hedges=2", "ninelives.hedge.fixed.delay=50ms")
+                .run(context -> {
+                    NineLivesEndpoint endpoint = context.getBean(NineLivesEndpoint.class);
+                    Map<String, Object> hedges = (Map<String, Object>) endpoint.policies().get("hedges");
+                    assertThat(hedges).containsOnlyKeys("search", "fixed");
+                    assertThat((Map<String, Object>) hedges.get("search")).containsEntry("delayPercentile", 95.0)
+                            .containsEntry("minDelay", "PT0.02S").containsEntry("maxHedges", 2)
+                            .containsEntry("calls", 0L).containsEntry("hedgesIssued", 0L).containsKey("budgetTokens");
+                    assertThat((Map<String, Object>) hedges.get("fixed")).containsEntry("delay", "PT0.05S")
+                            .containsEntry("maxHedges", 1).doesNotContainKeys("delayPercentile", "minDelay");
+                    assertThat(endpoint.policy("search")).containsOnlyKeys("hedge");
+                });
+    }
+
     @Test
     @SuppressWarnings("unchecked")
     void theEndpointShowsARateLimitersPermitsAnAdaptiveLimitAndEveryStageOfAPipeline() {

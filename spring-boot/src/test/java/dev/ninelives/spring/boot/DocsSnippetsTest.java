@@ -1,6 +1,7 @@
 package dev.ninelives.spring.boot;
 
 import dev.ninelives.bulkhead.AdaptiveLimit;
+import dev.ninelives.hedge.HedgeConfig;
 import dev.ninelives.ratelimit.RateLimiterConfig;
 import dev.ninelives.reactor.Pipeline;
 import dev.ninelives.reactor.registry.NineLivesRegistry;
@@ -72,6 +73,15 @@ class DocsSnippetsTest {
                     assertThat(adaptive).isEqualTo(AdaptiveLimit.gradient().minLimit(5).maxLimit(200).initialLimit(20));
                     assertThat(registry.bulkhead("search").config().maxConcurrent()).isEqualTo(20);
                     assertThat(registry.bulkhead("inventory").config().adaptiveLimit()).isNull();
+
+                    assertThat(search.hedge()).contains(registry.hedge("search"));
+                    assertThat(context.getBean("searchHedge")).isSameAs(registry.hedge("search"));
+                    HedgeConfig hedge = registry.hedge("search").config();
+                    assertThat(hedge.adaptive()).isTrue();
+                    assertThat(hedge.percentile()).isEqualTo(95.0);
+                    assertThat(hedge.minDelay()).isEqualTo(Duration.ofMillis(20));
+                    assertThat(hedge.maxHedges()).isEqualTo(1);
+                    assertThat(hedge.budgetRatio()).isEqualTo(0.05);
                 });
     }
 

@@ -5,6 +5,9 @@ import dev.ninelives.breaker.CircuitBreakerMetrics;
 import dev.ninelives.bulkhead.AdaptiveLimit;
 import dev.ninelives.bulkhead.Bulkhead;
 import dev.ninelives.bulkhead.BulkheadMetrics;
+import dev.ninelives.hedge.Hedge;
+import dev.ninelives.hedge.HedgeConfig;
+import dev.ninelives.hedge.HedgeMetrics;
 import dev.ninelives.ratelimit.RateLimiter;
 import dev.ninelives.ratelimit.RateLimiterMetrics;
 import dev.ninelives.reactor.Pipeline;
@@ -33,9 +36,9 @@ import java.util.function.Function;
  *
  * <ul>
  * <li>{@code GET /actuator/ninelives}: {@code breakers}, {@code retries}, {@code bulkheads},
- *     {@code rateLimiters}, {@code pipelines}, each a map from name to details.</li>
+ *     {@code rateLimiters}, {@code hedges}, {@code pipelines}, each a map from name to details.</li>
  * <li>{@code GET /actuator/ninelives/{name}}: the policies of that name, by kind ({@code breaker},
- *     {@code retry}, {@code bulkhead}, {@code rateLimiter}, {@code pipeline}).</li>
+ *     {@code retry}, {@code bulkhead}, {@code rateLimiter}, {@code hedge}, {@code pipeline}).</li>
  * <li>{@code POST /actuator/ninelives/{name}} with {@code {"state": "..."}}: moves the breaker
  *     {@code name} to {@code closed}, {@code open}, {@code half_open}, {@code forced_open},
  *     {@code disabled} or {@code metrics_only} (as {@link CircuitBreaker#transitionTo}), or
@@ -80,13 +83,14 @@ public class NineLivesEndpoint {
             new Kind("retries", "retry", NineLivesRegistry::retries, NineLivesRegistry::findRetry),
             new Kind("bulkheads", "bulkhead", NineLivesRegistry::bulkheads, NineLivesRegistry::findBulkhead),
             new Kind("rateLimiters", "rateLimiter", NineLivesRegistry::rateLimiters, NineLivesRegistry::findRateLimiter),
+            new Kind("hedges", "hedge", NineLivesRegistry::hedges, NineLivesRegistry::findHedge),
             new Kind("pipelines", "pipeline", NineLivesRegistry::pipelines, NineLivesRegistry::findPipeline));
 
     /**
      * Every policy, by kind then name.
      *
      * @return {@code breakers}, {@code retries}, {@code bulkheads}, {@code rateLimiters},
-     *         {@code pipelines}: name to details (an empty map for a kind with no policy)
+     *         {@code hedges}, {@code pipelines}: name to details (an empty map for a kind with no policy)
      */
     @ReadOperation
     public Map<String, Object> policies() {
@@ -99,7 +103,7 @@ public class NineLivesEndpoint {
 
     /**
      * The policies named {@code name}, by kind ({@code breaker}, {@code retry}, {@code bulkhead},
-     * {@code rateLimiter}, {@code pipeline}); creates none.
+     * {@code rateLimiter}, {@code hedge}, {@code pipeline}); creates none.
      *
      * @param name the name
      * @return kind to details; null (404) if no policy has that name
@@ -186,6 +190,21 @@ public class NineLivesEndpoint {
             d.put("availablePermits", m.availablePermits());
             d.put("waiting", m.waiting());
             d.put("refusedCalls", m.refusedCalls());
+        } else if (policy instanceof Hedge h) {
+            HedgeMetrics m = h.metrics();
+            HedgeConfig c = h.config();
+            d.put("delay", m.delay().toString());
+            if (c.adaptive()) {
+                d.put("delayPercentile", c.percentile());
+                d.put("minDelay", c.minDelay().toString());
+            }
+            d.put("maxHedges", c.maxHedges());
+            d.put("calls", m.calls());
+            d.put("hedgesIssued", m.hedgesIssued());
+            d.put("hedgesWon", m.hedgesWon());
+            d.put("refusedByBudget", m.refusedByBudget());
+            d.put("refusedByBreaker", m.refusedByBreaker());
+            d.put("budgetTokens", m.budgetTokens());
         } else if (policy instanceof Retry r) {
             d.put("maxAttempts", r.maxAttempts());
             d.put("backoff", String.valueOf(r.backoff()));
