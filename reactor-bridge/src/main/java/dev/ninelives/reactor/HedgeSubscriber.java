@@ -20,8 +20,9 @@ import java.util.concurrent.TimeUnit;
  * One hedged call: the downstream's Subscription and the first attempt's subscriber at once, so
  * a call answered before its delay allocates this object alone (32 bytes: actual, plan, s, race,
  * state). A call still unanswered when its first attempt's subscribe returns arms the delay: a
- * Race (start time, timer, the hedges' subscribers) and one periodic task on the Scheduler, which
- * issues a hedge at each tick up to maxHedges.
+ * Race (start time, timer, the hedges' subscribers) and one task on the Scheduler, which issues a
+ * hedge at its tick and re-arms itself for the next one, up to maxHedges (one-shot tasks, not a
+ * periodic one: see Race.rearm).
  *
  * The state word, one int changed by CAS:
  *   bits 0-3   running:  attempts subscribed and not ended (the first one counts from the start)
@@ -199,19 +200,19 @@ final class HedgeSubscriber<T> implements CoreSubscriber<T>, Subscription, Scann
         if (d != null && d.remainingNanos() <= delay) {
             return;
         }
-        Race<T> r = new Race<>(this, start, g.maxHedges());
+        Race<T> r = new Race<>(this, start, g.maxHedges(), delay);
         RACE.setVolatile(this, r);
         if (ended()) {
             return;                                    // the answer came meanwhile: schedule nothing
         }
         Disposable t;
         try {
-            t = plan.scheduler().schedulePeriodically(r, delay, delay, TimeUnit.NANOSECONDS);
+            t = plan.scheduler().schedule(r, delay, TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException noTimer) {
             return;                                    // a scheduler without timers: the first attempt goes on alone
         }
         if (!TIMER.compareAndSet(r, null, t)) {
-            t.dispose();                               // the call ended (or the hedges ran out) meanwhile
+            t.dispose();                               // the call ended (or the hedges ran out, or the tick re-armed) meanwhile
         }
     }
 
@@ -423,21 +424,47 @@ final class HedgeSubscriber<T> implements CoreSubscriber<T>, Subscription, Scann
 
     // ------------------------------------------------------------------ the timer and the hedges
 
-    /** The state of a call whose delay is armed; the periodic task that issues its hedges. */
+    /** The state of a call whose delay is armed; the task that issues its hedges, one tick at a time. */
     static final class Race<T> implements Runnable {
         static final Disposable DISPOSED = Disposables.disposed();
 
         final HedgeSubscriber<T> parent;
         final long start;
         final Inner<T>[] inners;
-        /** Null until stored by arm, DISPOSED once no more hedges are due. */
+        /** The delay between two hedges, in nanoseconds. */
+        final long delay;
+        /** The pending tick: null until stored by arm (or a first tick), DISPOSED once no more hedges are due. */
         volatile Disposable timer;
 
         @SuppressWarnings("unchecked")
-        Race(HedgeSubscriber<T> parent, long start, int maxHedges) {
+        Race(HedgeSubscriber<T> parent, long start, int maxHedges, long delay) {
             this.parent = parent;
             this.start = start;
             this.inners = new Inner[maxHedges];
+            this.delay = delay;
+        }
+
+        /**
+         * Schedules the next tick, a one-shot task: a periodic task's dispose takes the
+         * executor queue's lock in a way BlockHound reports as blocking (and its error, thrown
+         * out of the lock's wait, leaves the queue's lock unusable), where a one-shot task's does
+         * not. Loses to a dispose that came first: the new task is then disposed at once.
+         */
+        void rearm() {
+            Disposable current = timer;
+            if (current == DISPOSED) {
+                return;
+            }
+            Disposable next;
+            try {
+                next = parent.plan.scheduler().schedule(this, delay, TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException noTimer) {
+                dispose();                             // the scheduler refuses timers now: no more hedges
+                return;
+            }
+            if (!TIMER.compareAndSet(this, current, next)) {
+                next.dispose();                        // disposed meanwhile (the call ended, or no more hedges)
+            }
         }
 
         /** Stops the timer; returns a JVM-fatal error of the dispose, or null. */
@@ -499,6 +526,8 @@ final class HedgeSubscriber<T> implements CoreSubscriber<T>, Subscription, Scann
             }
             if (hedge == inners.length) {
                 dispose();                             // the last one: no more ticks
+            } else {
+                rearm();                               // the next hedge, one delay from now
             }
             Inner<T> inner = new Inner<>(p, hedge);
             INNERS.setVolatile(inners, hedge - 1, inner);

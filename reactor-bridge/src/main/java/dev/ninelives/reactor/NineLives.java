@@ -367,11 +367,11 @@ public final class NineLives {
      *   <li><b>the first attempt answers during its subscribe</b> (a cached or synchronous
      *       source): the answer goes downstream and nothing is scheduled; the call costs one
      *       subscriber object and one atomic add.</li>
-     *   <li><b>no answer yet</b>: a periodic task is scheduled with the delay in force on the
+     *   <li><b>no answer yet</b>: a one-shot task is scheduled with the delay in force on the
      *       Scheduler resolved at subscription ({@code Schedulers.parallel()}, the virtual-time
-     *       one under {@code StepVerifier.withVirtualTime}). At each tick with no answer, a hedge
-     *       takes a token from the budget and subscribes the source again, on the Scheduler's
-     *       thread; a refused hedge is counted and no later one is tried (the attempts in flight
+     *       one under {@code StepVerifier.withVirtualTime}), and re-armed at each tick for the
+     *       next. At each tick with no answer, a hedge takes a token from the budget and
+     *       subscribes the source again, on the Scheduler's thread; a refused hedge is counted and no later one is tried (the attempts in flight
      *       go on). A Context deadline ({@link #deadline(Duration)}, a pipeline's total timeout)
      *       that leaves no more than the delay arms nothing: a hedge would start too late.</li>
      *   <li><b>the first answer</b> (a value, or an empty completion) from any attempt is the
