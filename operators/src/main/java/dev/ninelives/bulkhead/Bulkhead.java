@@ -1,5 +1,7 @@
 package dev.ninelives.bulkhead;
 
+import java.time.Duration;
+
 import java.util.function.Consumer;
 
 /**
@@ -108,6 +110,34 @@ public sealed interface Bulkhead permits LockFreeBulkhead {
      * exactly once per permit taken.
      */
     void release();
+
+    /**
+     * Returns a permit, as {@link #release()} does, and reports how the call went to the
+     * bulkhead's {@linkplain BulkheadBuilder#adaptiveLimit(AdaptiveLimit) adaptive limit}: the
+     * way for code that is not a Reactor pipeline to feed the limit (the Reactor operators time
+     * their calls themselves). Without an adaptive limit it is {@link #release()}. Call it, or
+     * {@code release()} for a call that tells nothing of the dependency (a cancel), exactly once
+     * per permit taken.
+     *
+     * <pre>{@code
+     * if (bulkhead.tryAcquire()) {
+     *     long start = System.nanoTime();
+     *     boolean failed = true;
+     *     try {
+     *         call();
+     *         failed = false;
+     *     } finally {
+     *         bulkhead.release(Duration.ofNanos(System.nanoTime() - start), failed);
+     *     }
+     * }
+     * }</pre>
+     *
+     * @param latency how long the call held its permit, zero or more
+     * @param failed  true if the call failed (a drop, for the limit's algorithm)
+     * @throws NullPointerException     if {@code latency} is null; the permit is returned first
+     * @throws IllegalArgumentException if {@code latency} is negative; the permit is returned first
+     */
+    void release(Duration latency, boolean failed);
 
     /**
      * Returns the exception that describes a refusal because every permit is taken. By default

@@ -197,6 +197,26 @@ final class LockFreeBulkhead implements Bulkhead, WaitingBulkhead, Bindings.Owne
         }
     }
 
+    /*
+     * The plain-Java way to feed the adaptive limit: the permit goes back first (whatever the
+     * argument), then the sample is recorded as if the call had started `latency` ago.
+     */
+    @Override
+    public void release(Duration latency, boolean failed) {
+        try {
+            release();
+        } finally {
+            java.util.Objects.requireNonNull(latency, "latency");
+            if (latency.isNegative()) {
+                throw new IllegalArgumentException("latency of a call through bulkhead '" + name
+                        + "' must be zero or positive, but was " + latency);
+            }
+        }
+        if (limiter != null) {
+            limiter.record(limiter.now() - Math.min(Check.nanos(latency), AdaptiveLimiter.MAX_SAMPLE_NANOS), failed);
+        }
+    }
+
     /** Not API (see {@link Bindings}): the bulkhead's bindings to its adaptive settings. */
     @Override
     public Bindings bindings() {

@@ -20,6 +20,41 @@ import static org.assertj.core.api.Assertions.assertThatNullPointerException;
 
 class AdaptiveLimitTest {
 
+    /**
+     * Guards against: an adaptive limit that plain-Java callers cannot feed (a bulkhead used with
+     * tryAcquire/release would never move its limit), and a bad latency that keeps the permit.
+     */
+    @Test
+    void plainJavaCallersFeedTheLimitThroughReleaseWithTheLatency() {
+        Bulkhead b = Bulkhead.builder("plain").ticker(new ManualTicker())
+                .adaptiveLimit(AdaptiveLimit.aimd().minLimit(1).maxLimit(20).initialLimit(10).windowSize(1)
+                        .latencyThreshold(Duration.ofMillis(50)))
+                .build();
+        assertThat(b.tryAcquire()).isTrue();
+        b.release(Duration.ofMillis(100), false);
+        assertThat(b.config().maxConcurrent()).as("a slow call is a drop").isEqualTo(9);
+        assertThat(b.tryAcquire()).isTrue();
+        b.release(Duration.ofMillis(1), true);
+        assertThat(b.config().maxConcurrent()).as("a failed call is a drop").isEqualTo(8);
+        assertThat(b.tryAcquire()).isTrue();
+        b.release();
+        assertThat(b.config().maxConcurrent()).as("release() gives no sample").isEqualTo(8);
+        assertThat(b.metrics().availablePermits()).isEqualTo(8);
+
+        assertThat(b.tryAcquire()).isTrue();
+        assertThatIllegalArgumentException().isThrownBy(() -> b.release(Duration.ofMillis(-1), false))
+                .withMessageContaining("'plain'").withMessageContaining("PT-0.001S");
+        assertThat(b.tryAcquire()).isTrue();
+        assertThatNullPointerException().isThrownBy(() -> b.release(null, false));
+        assertThat(b.metrics().availablePermits()).as("the permit came back before each refusal").isEqualTo(8);
+
+        Bulkhead fixed = Bulkhead.builder("fixed").maxConcurrent(2).build();
+        assertThat(fixed.tryAcquire()).isTrue();
+        fixed.release(Duration.ofSeconds(5), true);
+        assertThat(fixed.config().maxConcurrent()).as("a fixed limit does not move").isEqualTo(2);
+        assertThat(fixed.metrics().availablePermits()).isEqualTo(2);
+    }
+
     @Test
     void badSettingsAreRefusedNamingTheParameterAndTheValue() {
         AdaptiveLimit a = AdaptiveLimit.aimd();
