@@ -9,7 +9,6 @@ import java.lang.invoke.VarHandle;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.ToLongFunction;
@@ -62,7 +61,7 @@ final class Family<K, P> {
     /** How long a policy must stay in the map whatever its idle time and the size bound; 0: no pin. */
     private final ToLongFunction<? super P> keep;
     /** What the family does to each policy it builds (a breaker gets the listener that pins it). */
-    private final BiConsumer<K, P> onCreate;
+    private final OnCreate<K, P> onCreate;
     private final Store<K, P> store;
 
     private final ConcurrentLinkedQueue<KeyEvent<K, P>> events = new ConcurrentLinkedQueue<>();
@@ -73,7 +72,7 @@ final class Family<K, P> {
 
     @SuppressWarnings("unchecked")
     Family(String label, String name, long maximumKeys, long idleNanos, Ticker ticker, Class<P> type,
-           Function<? super K, ? extends P> factory, ToLongFunction<? super P> keep, BiConsumer<K, P> onCreate) {
+           Function<? super K, ? extends P> factory, ToLongFunction<? super P> keep, OnCreate<K, P> onCreate) {
         this.label = label;
         this.name = name;
         this.maximumKeys = maximumKeys;
@@ -87,6 +86,12 @@ final class Family<K, P> {
         this.removedListeners = NONE;
         requireCaffeine(label, name);
         this.store = CaffeineStore.create(this);
+    }
+
+    /** What a family does to each policy it builds, given the family (to refresh the key's entry). */
+    @FunctionalInterface
+    interface OnCreate<K, P> {
+        void created(Family<K, P> family, K key, P policy);
     }
 
     /**
@@ -200,7 +205,7 @@ final class Family<K, P> {
                     + key + "; it must return a " + type.getSimpleName());
         }
         if (onCreate != null) {
-            onCreate.accept(key, policy);
+            onCreate.created(this, key, policy);
         }
         queue(key, policy, KeyEvent.Kind.ADDED, addedListeners);
         return policy;

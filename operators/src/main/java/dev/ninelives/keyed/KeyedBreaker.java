@@ -3,9 +3,6 @@ package dev.ninelives.keyed;
 import dev.ninelives.breaker.CircuitBreaker;
 import dev.ninelives.internal.Check;
 
-import java.util.Optional;
-import java.util.Set;
-import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -82,14 +79,12 @@ import java.util.function.Function;
  *
  * @param <K> the type of the keys: {@code equals} and {@code hashCode} decide which calls share a breaker
  */
-public final class KeyedBreaker<K> {
-
-    private final Family<K, CircuitBreaker> family;
+public final class KeyedBreaker<K> extends KeyedPolicy<K, CircuitBreaker> {
 
     KeyedBreaker(KeyedSettings settings, Function<? super K, ? extends CircuitBreaker> factory) {
-        Check.notNull(factory, "factory");
-        this.family = new Family<>("KeyedBreaker", settings.name, settings.maximumKeys, settings.idleNanos(),
-                settings.ticker, CircuitBreaker.class, factory, KeyedBreaker::keepNanos, this::watch);
+        super(new Family<>("KeyedBreaker", settings.name, settings.maximumKeys, settings.idleNanos(),
+                settings.ticker, CircuitBreaker.class, Check.notNull(factory, "factory"), KeyedBreaker::keepNanos,
+                KeyedBreaker::watch));
     }
 
     /**
@@ -115,118 +110,11 @@ public final class KeyedBreaker<K> {
     }
 
     /** Pins the key's entry when its breaker starts refusing calls, and unpins it when it stops. */
-    private void watch(K key, CircuitBreaker breaker) {
+    private static <K> void watch(Family<K, CircuitBreaker> family, K key, CircuitBreaker breaker) {
         breaker.onStateTransition(event -> {
             if (event.from().refusesCalls() || event.to().refusesCalls()) {
                 family.refresh(key, breaker);
             }
         });
-    }
-
-    /**
-     * Returns the family's name.
-     *
-     * @return the name given to the builder
-     */
-    public String name() {
-        return family.name;
-    }
-
-    /**
-     * Returns the key's breaker: the one in the map, else the one the key had if it is still in
-     * use, else a new one from the factory. Counts as a use of the key for the idle expiry.
-     *
-     * @param key the key
-     * @return the key's breaker, never null
-     * @throws NullPointerException if {@code key} is null, or the factory returned null
-     * @throws RuntimeException     or {@link Error}, whatever the factory threw; nothing is kept
-     * @throws VirtualMachineError  or {@link LinkageError} thrown by a key listener, once the map is whole
-     */
-    public CircuitBreaker get(K key) {
-        return family.get(key);
-    }
-
-    /**
-     * Returns the key's breaker if the key is in the map, without building one and without
-     * counting as a use of the key.
-     *
-     * @param key the key
-     * @return the breaker, or empty if the key is not in the map
-     * @throws NullPointerException if {@code key} is null
-     */
-    public Optional<CircuitBreaker> getIfPresent(K key) {
-        return family.getIfPresent(key);
-    }
-
-    /**
-     * Returns a snapshot of the keys in the map.
-     *
-     * @return an unmodifiable set, which later changes do not affect
-     */
-    public Set<K> keys() {
-        return family.keys();
-    }
-
-    /**
-     * Returns about how many keys are in the map: it may still count keys that have expired
-     * but have not been removed yet ({@link #cleanUp()} removes them).
-     *
-     * @return the estimated number of keys
-     */
-    public long estimatedSize() {
-        return family.estimatedSize();
-    }
-
-    /**
-     * Removes the key from the map. Its breaker is forgotten once nothing uses it; until then,
-     * the next {@link #get} gives it back (to start a key afresh, {@link CircuitBreaker#reset()}
-     * its breaker).
-     *
-     * @param key the key
-     * @throws NullPointerException if {@code key} is null
-     * @throws VirtualMachineError  or {@link LinkageError} thrown by a key listener, once the map is whole
-     */
-    public void invalidate(K key) {
-        family.invalidate(key);
-    }
-
-    /**
-     * Runs the maintenance that operations otherwise do as they go: removes the keys that have
-     * expired, and evicts keys over the maximum.
-     *
-     * @throws VirtualMachineError or {@link LinkageError} thrown by a key listener, once the map is whole
-     */
-    public void cleanUp() {
-        family.cleanUp();
-    }
-
-    /**
-     * Registers a listener for keys entering the map: {@link KeyEvent.Kind#ADDED} with a breaker
-     * from the factory, {@link KeyEvent.Kind#RESTORED} with the breaker the key had. It runs
-     * after the map changed, on a thread using the family (see "Listeners" above); only while at
-     * least one is registered does a change allocate its event.
-     *
-     * @param listener the listener
-     * @throws NullPointerException if {@code listener} is null
-     */
-    public void onKeyAdded(Consumer<? super KeyEvent<K, CircuitBreaker>> listener) {
-        family.onKeyAdded(listener);
-    }
-
-    /**
-     * Registers a listener for keys leaving the map: {@link KeyEvent.Kind#EXPIRED},
-     * {@link KeyEvent.Kind#EVICTED} or {@link KeyEvent.Kind#INVALIDATED}, with the breaker the key
-     * had. It runs as {@link #onKeyAdded} listeners do.
-     *
-     * @param listener the listener
-     * @throws NullPointerException if {@code listener} is null
-     */
-    public void onKeyRemoved(Consumer<? super KeyEvent<K, CircuitBreaker>> listener) {
-        family.onKeyRemoved(listener);
-    }
-
-    @Override
-    public String toString() {
-        return "KeyedBreaker{name='" + family.name + "', keys=" + family.estimatedSize() + '}';
     }
 }

@@ -73,7 +73,7 @@ class ConventionsTest {
             "dev.ninelives.hedge.Hedge", "dev.ninelives.hedge.HedgeBuilder", "dev.ninelives.hedge.HedgeConfig",
             "dev.ninelives.hedge.HedgeEvent", "dev.ninelives.hedge.HedgeEvent$Type", "dev.ninelives.hedge.HedgeMetrics",
             "dev.ninelives.keyed.KeyedBreaker", "dev.ninelives.keyed.KeyedBreakerBuilder",
-            "dev.ninelives.keyed.KeyedBulkhead", "dev.ninelives.keyed.KeyedBulkheadBuilder",
+            "dev.ninelives.keyed.KeyedBulkhead", "dev.ninelives.keyed.KeyedBulkheadBuilder", "dev.ninelives.keyed.KeyedPolicy",
             "dev.ninelives.keyed.KeyEvent", "dev.ninelives.keyed.KeyEvent$Kind",
             "dev.ninelives.reactor.NineLives", "dev.ninelives.reactor.Pipeline", "dev.ninelives.reactor.Pipeline$Builder",
             "dev.ninelives.reactor.Fallback",

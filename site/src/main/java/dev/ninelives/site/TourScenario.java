@@ -473,7 +473,9 @@ public final class TourScenario {
         /**
          * Reloads the configuration with {@link #reloadedConfiguration()}, as an operator would
          * from an edited file, prints the report and what the reload kept, and notes when it
-         * happened, so that the calls that start waiting after it are told apart.
+         * happened, so that the calls that start waiting after it are told apart. It holds the
+         * run's monitor, as the timeline's rows do, so its lines never interleave with a row's:
+         * the tour's own reporting, taken once per run, never on a call through the policies.
          */
         synchronized void reload() {
             Duration at = now();

@@ -6,6 +6,7 @@ import dev.ninelives.bulkhead.Bulkhead;
 import dev.ninelives.keyed.KeyEvent;
 import dev.ninelives.keyed.KeyedBreaker;
 import dev.ninelives.keyed.KeyedBulkhead;
+import dev.ninelives.keyed.KeyedPolicy;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -44,30 +45,24 @@ final class KeyedMeters<P> implements MeterBinder {
     static final String BULKHEAD_CALLS = "ninelives.keyed.bulkhead.calls";
     static final String BULKHEAD_IN_FLIGHT = "ninelives.keyed.bulkhead.in.flight";
 
-    /** What differs between a keyed breaker and a keyed bulkhead. */
-    interface Family<P> {
-        String name();
-
-        String kind();
-
-        long estimatedSize();
-
-        Iterable<P> policies();
-
-        void onKeyAdded(Consumer<KeyEvent<?, P>> listener);
-
-        void onKeyRemoved(Consumer<KeyEvent<?, P>> listener);
-
+    /** What differs between a keyed breaker and a keyed bulkhead: the family's own meters. */
+    @FunctionalInterface
+    interface KindMeters<P> {
         /** Registers the family's own meters and returns how to watch one of its policies. */
         Consumer<P> register(MeterRegistry registry, Tags tags);
     }
 
-    private final Family<P> family;
+    private final KeyedPolicy<?, P> family;
+    private final String kind;
+    private final KindMeters<P> kindMeters;
     private final Tags tags;
     private final Set<MeterRegistry> boundTo = Collections.newSetFromMap(new WeakHashMap<>());
 
-    KeyedMeters(Family<P> family, Iterable<io.micrometer.core.instrument.Tag> tags) {
+    private KeyedMeters(KeyedPolicy<?, P> family, String kind, KindMeters<P> kindMeters,
+                        Iterable<io.micrometer.core.instrument.Tag> tags) {
         this.family = family;
+        this.kind = kind;
+        this.kindMeters = kindMeters;
         this.tags = Tags.of(tags).and("name", family.name());
     }
 
@@ -79,7 +74,7 @@ final class KeyedMeters<P> implements MeterBinder {
                 return;                                // bound to this registry already: count once
             }
         }
-        Tags t = tags.and("kind", family.kind());
+        Tags t = tags.and("kind", kind);
         Gauge.builder(KEYS, family, f -> f.estimatedSize()).tags(t)
                 .description("Keys in the family's map (an estimate: keys that expired may still count until maintenance)")
                 .register(registry);
@@ -88,7 +83,7 @@ final class KeyedMeters<P> implements MeterBinder {
             events.put(k, Counter.builder(KEY_EVENTS).tags(t).tag("event", PolicyMeters.tagValue(k))
                     .description("Keys that entered or left the family's map, by how").register(registry));
         }
-        Consumer<P> count = family.register(registry, tags);
+        Consumer<P> count = kindMeters.register(registry, tags);
         // weak: a policy that left the map for good is not held; policies keep Object's identity equality.
         // Its lock is taken when a key enters the map or at bind time, never on a call.
         Set<P> watched = Collections.newSetFromMap(Collections.synchronizedMap(new WeakHashMap<>()));
@@ -102,135 +97,56 @@ final class KeyedMeters<P> implements MeterBinder {
             watch.accept(e.policy());
         });
         family.onKeyRemoved(e -> events.get(e.kind()).increment());
-        for (P p : family.policies()) {
+        for (P p : present(family)) {
             watch.accept(p);
         }
     }
 
     // ---------------------------------------------------------------- the two families
 
-    static Family<CircuitBreaker> breakers(KeyedBreaker<?> keyed) {
-        return new Family<>() {
-            @Override
-            public String name() {
-                return keyed.name();
-            }
-
-            @Override
-            public String kind() {
-                return "breaker";
-            }
-
-            @Override
-            public long estimatedSize() {
-                return keyed.estimatedSize();
-            }
-
-            @Override
-            public Iterable<CircuitBreaker> policies() {
-                return present(keyed);
-            }
-
-            @Override
-            @SuppressWarnings({"unchecked", "rawtypes"})
-            public void onKeyAdded(Consumer<KeyEvent<?, CircuitBreaker>> listener) {
-                ((KeyedBreaker) keyed).onKeyAdded(listener);
-            }
-
-            @Override
-            @SuppressWarnings({"unchecked", "rawtypes"})
-            public void onKeyRemoved(Consumer<KeyEvent<?, CircuitBreaker>> listener) {
-                ((KeyedBreaker) keyed).onKeyRemoved(listener);
-            }
-
-            @Override
-            public Consumer<CircuitBreaker> register(MeterRegistry registry, Tags tags) {
-                Gauge.builder(BREAKER_REFUSING, keyed, k -> count(present(k), b -> b.state().refusesCalls()))
-                        .tags(tags).description("Keys whose breaker refuses calls now (OPEN or FORCED_OPEN)")
-                        .register(registry);
-                CallRecordedEvent.Outcome[] outcomes = CallRecordedEvent.Outcome.values();
-                Counter[] calls = new Counter[outcomes.length];
-                for (CallRecordedEvent.Outcome o : outcomes) {
-                    calls[o.ordinal()] = Counter.builder(BREAKER_CALLS).tags(tags).tag("outcome", PolicyMeters.tagValue(o))
-                            .description("Calls through the family's breakers, every key together, by outcome")
-                            .register(registry);
-                }
-                Counter notPermitted = Counter.builder(BREAKER_CALLS).tags(tags).tag("outcome", "not_permitted")
+    static KeyedMeters<CircuitBreaker> breakers(KeyedBreaker<?> keyed, Iterable<io.micrometer.core.instrument.Tag> tags) {
+        return new KeyedMeters<>(keyed, "breaker", (registry, t) -> {
+            Gauge.builder(BREAKER_REFUSING, keyed, k -> count(present(k), b -> b.state().refusesCalls()))
+                    .tags(t).description("Keys whose breaker refuses calls now (OPEN or FORCED_OPEN)")
+                    .register(registry);
+            CallRecordedEvent.Outcome[] outcomes = CallRecordedEvent.Outcome.values();
+            Counter[] calls = new Counter[outcomes.length];
+            for (CallRecordedEvent.Outcome o : outcomes) {
+                calls[o.ordinal()] = Counter.builder(BREAKER_CALLS).tags(t).tag("outcome", PolicyMeters.tagValue(o))
                         .description("Calls through the family's breakers, every key together, by outcome")
                         .register(registry);
-                return b -> {
-                    b.onCallRecorded(e -> calls[e.outcome().ordinal()].increment());
-                    b.onCallNotPermitted(e -> notPermitted.increment());
-                };
             }
-        };
+            Counter notPermitted = Counter.builder(BREAKER_CALLS).tags(t).tag("outcome", "not_permitted")
+                    .description("Calls through the family's breakers, every key together, by outcome")
+                    .register(registry);
+            return b -> {
+                b.onCallRecorded(e -> calls[e.outcome().ordinal()].increment());
+                b.onCallNotPermitted(e -> notPermitted.increment());
+            };
+        }, tags);
     }
 
-    static Family<Bulkhead> bulkheads(KeyedBulkhead<?> keyed) {
-        return new Family<>() {
-            @Override
-            public String name() {
-                return keyed.name();
-            }
-
-            @Override
-            public String kind() {
-                return "bulkhead";
-            }
-
-            @Override
-            public long estimatedSize() {
-                return keyed.estimatedSize();
-            }
-
-            @Override
-            public Iterable<Bulkhead> policies() {
-                return present(keyed);
-            }
-
-            @Override
-            @SuppressWarnings({"unchecked", "rawtypes"})
-            public void onKeyAdded(Consumer<KeyEvent<?, Bulkhead>> listener) {
-                ((KeyedBulkhead) keyed).onKeyAdded(listener);
-            }
-
-            @Override
-            @SuppressWarnings({"unchecked", "rawtypes"})
-            public void onKeyRemoved(Consumer<KeyEvent<?, Bulkhead>> listener) {
-                ((KeyedBulkhead) keyed).onKeyRemoved(listener);
-            }
-
-            @Override
-            public Consumer<Bulkhead> register(MeterRegistry registry, Tags tags) {
-                Gauge.builder(BULKHEAD_IN_FLIGHT, keyed, k -> sum(present(k), b -> b.metrics().inFlight()))
-                        .tags(tags).description("Calls holding a permit now, every key together")
-                        .register(registry);
-                Counter permitted = Counter.builder(BULKHEAD_CALLS).tags(tags).tag("outcome", "permitted")
-                        .description("Calls through the family's bulkheads, every key together, by outcome")
-                        .register(registry);
-                Counter rejected = Counter.builder(BULKHEAD_CALLS).tags(tags).tag("outcome", "rejected")
-                        .description("Calls through the family's bulkheads, every key together, by outcome")
-                        .register(registry);
-                return b -> {
-                    b.onPermitted(e -> permitted.increment());
-                    b.onRejected(e -> rejected.increment());
-                };
-            }
-        };
+    static KeyedMeters<Bulkhead> bulkheads(KeyedBulkhead<?> keyed, Iterable<io.micrometer.core.instrument.Tag> tags) {
+        return new KeyedMeters<>(keyed, "bulkhead", (registry, t) -> {
+            Gauge.builder(BULKHEAD_IN_FLIGHT, keyed, k -> sum(present(k), b -> b.metrics().inFlight()))
+                    .tags(t).description("Calls holding a permit now, every key together")
+                    .register(registry);
+            Counter permitted = Counter.builder(BULKHEAD_CALLS).tags(t).tag("outcome", "permitted")
+                    .description("Calls through the family's bulkheads, every key together, by outcome")
+                    .register(registry);
+            Counter rejected = Counter.builder(BULKHEAD_CALLS).tags(t).tag("outcome", "rejected")
+                    .description("Calls through the family's bulkheads, every key together, by outcome")
+                    .register(registry);
+            return b -> {
+                b.onPermitted(e -> permitted.increment());
+                b.onRejected(e -> rejected.increment());
+            };
+        }, tags);
     }
 
-    /** The breakers of the keys in the map now; a gauge reads them when the registry is scraped. */
-    private static <K> List<CircuitBreaker> present(KeyedBreaker<K> keyed) {
-        List<CircuitBreaker> out = new ArrayList<>();
-        for (K key : keyed.keys()) {
-            keyed.getIfPresent(key).ifPresent(out::add);
-        }
-        return out;
-    }
-
-    /** The bulkheads of the keys in the map now. */
-    private static <K> List<Bulkhead> present(KeyedBulkhead<K> keyed) {
-        List<Bulkhead> out = new ArrayList<>();
+    /** The policies of the keys in the map now; a gauge reads them when the registry is scraped. */
+    private static <K, P> List<P> present(KeyedPolicy<K, P> keyed) {
+        List<P> out = new ArrayList<>();
         for (K key : keyed.keys()) {
             keyed.getIfPresent(key).ifPresent(out::add);
         }

@@ -397,7 +397,7 @@ public final class NineLivesMeters {
     public static MeterBinder keyedBreaker(KeyedBreaker<?> family, Iterable<Tag> tags) {
         Check.notNull(family, "family");
         Check.notNull(tags, "tags");
-        return new KeyedMeters<>(KeyedMeters.breakers(family), tags);
+        return KeyedMeters.breakers(family, tags);
     }
 
     /**
@@ -426,6 +426,6 @@ public final class NineLivesMeters {
     public static MeterBinder keyedBulkhead(KeyedBulkhead<?> family, Iterable<Tag> tags) {
         Check.notNull(family, "family");
         Check.notNull(tags, "tags");
-        return new KeyedMeters<>(KeyedMeters.bulkheads(family), tags);
+        return KeyedMeters.bulkheads(family, tags);
     }
 }
