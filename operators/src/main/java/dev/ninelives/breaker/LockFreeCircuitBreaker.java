@@ -64,7 +64,10 @@ import java.util.function.Consumer;
  * number in force when it was admitted. Lowered below the trials admitted, a release or a
  * record can complete the trials, and so can the change itself (nothing may be out): each of
  * them, and an acquire that finds the trials complete, completes them with the same CAS
- * (settle, to DECIDING). A threshold change judges the CLOSED window at once (the applier trips
+ * (settle, to DECIDING). A change writes the tuning and then reads the word; a record or a
+ * release reads the tuning and then CASes the word, so a change can miss an end that read the
+ * old number: the end therefore reads the tuning again after its CAS and, if it was replaced,
+ * settles under the number now in force (endTrial). One of the two always sees the other. A threshold change judges the CLOSED window at once (the applier trips
  * it) and helps decide a DECIDING word. One race is left open on the CLOSED side: a recorder
  * that crossed the old threshold judges the window again just before its CAS to OPEN (trip), so
  * a raise that lands between that judgement and the CAS can return before the breaker opens on
@@ -520,10 +523,35 @@ final class LockFreeCircuitBreaker implements CircuitBreaker, Bindings.Owner {
                 return;                                      // stale permit: its epoch is over
             }
             long next = w - ADMIT_ONE;
-            if (complete(next, config.tuning().permits) ? settle(w, next) : casState(w, next)) {
+            if (endTrial(w, next)) {
                 return;                                      // (complete: the number was lowered, this was the last one out)
             }
         }
+    }
+
+    /**
+     * Ends a trial: one CAS from HALF_OPEN word {@code w} to {@code next} (a record or a release
+     * counted), or to DECIDING when {@code next} completes the trials under the number in force.
+     * Returns false if the CAS lost (the caller reads again).
+     *
+     * <p>A CAS that did not complete the trials looks at the tuning once more after it: a change
+     * of the number that landed between this end's reading of it and its CAS may have looked at
+     * the word before the CAS, found the trials incomplete, and returned; the end it did not see
+     * then settles under the number in force (CI found the breaker stuck HALF_OPEN with the
+     * trials complete under a lowered number: LincheckAdaptiveHalfOpenTest).
+     */
+    private boolean endTrial(long w, long next) {
+        Tuning t = config.tuning();
+        if (complete(next, t.permits)) {
+            return settle(w, next);
+        }
+        if (!casState(w, next)) {
+            return false;
+        }
+        if (config.tuning() != t) {
+            settleTrials();                                  // retuned meanwhile: settle under the number now in force
+        }
+        return true;
     }
 
     private void record(long permit, boolean failure, boolean slow) {
@@ -613,7 +641,7 @@ final class LockFreeCircuitBreaker implements CircuitBreaker, Bindings.Owner {
             long next = w + (1L << RECORDED_SHIFT)
                     + (failure ? 1L << FAILED_SHIFT : 0L)
                     + (slow ? 1L << SLOW_SHIFT : 0L);
-            if (complete(next, config.tuning().permits) ? settle(w, next) : casState(w, next)) {
+            if (endTrial(w, next)) {
                 return;                                      // (complete: the last trial decides, in this same CAS)
             }
             // lost to another trial's acquire/record/release, or to a change of the number: look again
