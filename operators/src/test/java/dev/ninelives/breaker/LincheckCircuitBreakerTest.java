@@ -133,7 +133,7 @@ public class LincheckCircuitBreakerTest {
     @Test
     public void modelChecking() {
         withScenarios(new ModelCheckingOptions())
-                .iterations(5)
+                .iterations(LincheckScenarios.iterations(5))
                 .invocationsPerIteration(200)
                 .threads(2)
                 .actorsPerThread(4)
@@ -146,7 +146,7 @@ public class LincheckCircuitBreakerTest {
     @Test
     public void stress() {
         withScenarios(new StressOptions())
-                .iterations(3)
+                .iterations(LincheckScenarios.iterations(3))
                 .invocationsPerIteration(500)
                 .threads(2)
                 .actorsPerThread(4)

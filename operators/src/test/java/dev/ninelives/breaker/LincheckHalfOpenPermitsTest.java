@@ -105,7 +105,7 @@ public class LincheckHalfOpenPermitsTest {
     @Test
     public void modelChecking() {
         withScenarios(new ModelCheckingOptions())
-                .iterations(8)
+                .iterations(LincheckScenarios.iterations(8))
                 .invocationsPerIteration(150)
                 .threads(3)
                 .actorsPerThread(3)
@@ -118,7 +118,7 @@ public class LincheckHalfOpenPermitsTest {
     @Test
     public void stress() {
         withScenarios(new StressOptions())
-                .iterations(8)
+                .iterations(LincheckScenarios.iterations(8))
                 .invocationsPerIteration(300)
                 .threads(3)
                 .actorsPerThread(3)

@@ -1,5 +1,6 @@
 package dev.ninelives.bulkhead;
 
+import dev.ninelives.testing.LincheckScenarios;
 import dev.ninelives.core.Adaptive;
 import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
 import org.jetbrains.lincheck.datastructures.Operation;
@@ -87,7 +88,7 @@ class LincheckAdaptiveLimiterTest {
     @Test
     void modelChecking() {
         new ModelCheckingOptions()
-                .iterations(10)
+                .iterations(LincheckScenarios.iterations(10))
                 .invocationsPerIteration(200)
                 .threads(3)
                 .actorsPerThread(3)
@@ -99,7 +100,7 @@ class LincheckAdaptiveLimiterTest {
     @Test
     void stress() {
         new StressOptions()
-                .iterations(10)
+                .iterations(LincheckScenarios.iterations(10))
                 .invocationsPerIteration(500)
                 .threads(3)
                 .actorsPerThread(3)

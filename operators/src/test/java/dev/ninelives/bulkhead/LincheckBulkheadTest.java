@@ -286,7 +286,7 @@ public class LincheckBulkheadTest {
 
     private static ModelCheckingOptions modelChecking() {
         return withScenarios(new ModelCheckingOptions())
-                .iterations(8)
+                .iterations(LincheckScenarios.iterations(8))
                 .invocationsPerIteration(150)
                 .threads(3)
                 .actorsPerThread(3)
@@ -296,7 +296,7 @@ public class LincheckBulkheadTest {
 
     private static StressOptions stress() {
         return withScenarios(new StressOptions())
-                .iterations(8)
+                .iterations(LincheckScenarios.iterations(8))
                 .invocationsPerIteration(500)
                 .threads(3)
                 .actorsPerThread(3)

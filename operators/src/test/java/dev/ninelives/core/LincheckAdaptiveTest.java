@@ -1,5 +1,6 @@
 package dev.ninelives.core;
 
+import dev.ninelives.testing.LincheckScenarios;
 import dev.ninelives.internal.AdaptiveBinding;
 import dev.ninelives.internal.Bindings;
 import org.jetbrains.lincheck.datastructures.IntGen;
@@ -143,7 +144,7 @@ class LincheckAdaptiveTest {
     @Test
     void modelChecking() {
         new ModelCheckingOptions()
-                .iterations(10)
+                .iterations(LincheckScenarios.iterations(10))
                 .invocationsPerIteration(150)
                 .threads(3)
                 .actorsPerThread(3)
@@ -155,7 +156,7 @@ class LincheckAdaptiveTest {
     @Test
     void stress() {
         new StressOptions()
-                .iterations(10)
+                .iterations(LincheckScenarios.iterations(10))
                 .invocationsPerIteration(500)
                 .threads(3)
                 .actorsPerThread(3)

@@ -1,5 +1,6 @@
 package dev.ninelives.ratelimit;
 
+import dev.ninelives.testing.LincheckScenarios;
 import dev.ninelives.core.Ticker;
 import dev.ninelives.internal.RateGate;
 import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
@@ -114,7 +115,7 @@ class LincheckRateLimiterTest {
     @Test
     void modelChecking() {
         new ModelCheckingOptions()
-                .iterations(10)
+                .iterations(LincheckScenarios.iterations(10))
                 .invocationsPerIteration(200)
                 .threads(3)
                 .actorsPerThread(3)
@@ -127,7 +128,7 @@ class LincheckRateLimiterTest {
     @Test
     void stress() {
         new StressOptions()
-                .iterations(10)
+                .iterations(LincheckScenarios.iterations(10))
                 .invocationsPerIteration(500)
                 .threads(3)
                 .actorsPerThread(3)

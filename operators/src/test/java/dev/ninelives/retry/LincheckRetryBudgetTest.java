@@ -98,7 +98,7 @@ class LincheckRetryBudgetTest {
     @Test
     void modelChecking() {
         withScenarios(new ModelCheckingOptions())
-                .iterations(10)
+                .iterations(LincheckScenarios.iterations(10))
                 .invocationsPerIteration(200)
                 .threads(3)
                 .actorsPerThread(3)
@@ -111,7 +111,7 @@ class LincheckRetryBudgetTest {
     @Test
     void stress() {
         withScenarios(new StressOptions())
-                .iterations(10)
+                .iterations(LincheckScenarios.iterations(10))
                 .invocationsPerIteration(500)
                 .threads(3)
                 .actorsPerThread(3)

@@ -15,6 +15,23 @@ public final class LincheckScenarios {
     }
 
     /**
+     * The number of Lincheck iterations to run: {@code base} times the system property
+     * {@code ninelives.lincheck.scale} (1 when unset). The build runs the base numbers; a hunt
+     * for rare interleavings runs, for instance,
+     * {@code mvn -pl operators -am test -Dtest='Lincheck*' -Dsurefire.failIfNoSpecifiedTests=false -Dninelives.lincheck.scale=20}.
+     *
+     * @param base the iterations of a normal build
+     * @return the iterations to run
+     */
+    public static int iterations(int base) {
+        int scale = Integer.getInteger("ninelives.lincheck.scale", 1);
+        if (scale < 1) {
+            throw new IllegalArgumentException("ninelives.lincheck.scale must be at least 1, but was " + scale);
+        }
+        return base * scale;
+    }
+
+    /**
      * Builds a scenario from its initial part, its parallel threads and its post part.
      *
      * @param init     actors run before the threads start
