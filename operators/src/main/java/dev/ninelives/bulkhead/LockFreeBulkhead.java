@@ -41,15 +41,21 @@ import java.util.function.Consumer;
  * so a long queue of synchronous calls is a loop, never a deep stack.
  *
  * Resizing. The limit is always an Adaptive (the user's, or one made from the int at build
- * time); changeMaxConcurrent sets it. The bulkhead binds to it once, at construction: the binding
- * returns the value to start from, and each later change arrives as (old, new), continuing the
- * same chain, so applying the difference new - old, with one getAndAdd on the free permits,
- * telescopes to the adaptive's value whatever order concurrent changes are announced in. Until
- * the binding, the state word holds no permit; the start value is added, not stored, because a
- * change may already be applied by then. Shrinking can drive the free permits negative, and
- * releases then refill the deficit before any permit is free again. Growth runs the drain.
- * Nothing is lost or invented: every permit change is one atomic add of a known amount. The hot
- * path reads only the state word: the limit is in it.
+ * time); changeMaxConcurrent sets it. The bulkhead binds to it once, at construction, and then
+ * follows it (followLimit): whoever applies a change (the setter's thread, inside the adaptive's
+ * notification) reads the limit applied so far, then the adaptive's value, and moves the applied
+ * limit there by one CAS of a stamped word, taking the difference from or adding it to the free
+ * permits. The order of the two writes is what keeps the bulkhead under every limit it has
+ * had: a lowering takes its permits before its CAS (and gives them back if the CAS lost), a
+ * raise adds them after its CAS. So the permits in the state word never stand for more than the
+ * limit applied. (A first version added each change's own difference, new - old, as it was
+ * announced: the sum came out right in the end, but concurrent changes are announced in any
+ * order, and a raise 1 -> 6 applied before the lowering 3 -> 1 that preceded it stood for a limit
+ * of 8 for a moment; AdaptiveLimitTest saw 7 calls under a maximum of 6.) Until the binding, the
+ * state word holds no permit, and the applied limit is 0. Shrinking can drive the free permits
+ * negative, and releases then refill the deficit before any permit is free again. Growth runs
+ * the drain. Nothing is lost or invented: every permit change is one atomic add of a known
+ * amount. The hot path reads only the state word: the limit is in it.
  *
  * The wait. maxWait is an Adaptive too, read (through a view in nanoseconds, computed once per
  * change) only by a caller that cannot have a permit at once, and by the Reactor bridge when a
@@ -79,7 +85,7 @@ final class LockFreeBulkhead implements Bulkhead, WaitingBulkhead, Bindings.Owne
     private static final VarHandle WIP;
     private static final VarHandle DEAD;
     private static final VarHandle REJECTED;
-    private static final VarHandle MAX_CONCURRENT;
+    private static final VarHandle LIMIT;
     private static final VarHandle PERMITTED_LISTENERS;
     private static final VarHandle REJECTED_LISTENERS;
     private static final VarHandle FINISHED_LISTENERS;
@@ -93,7 +99,7 @@ final class LockFreeBulkhead implements Bulkhead, WaitingBulkhead, Bindings.Owne
             WIP = l.findVarHandle(LockFreeBulkhead.class, "wip", int.class);
             DEAD = l.findVarHandle(LockFreeBulkhead.class, "dead", int.class);
             REJECTED = l.findVarHandle(LockFreeBulkhead.class, "rejected", long.class);
-            MAX_CONCURRENT = l.findVarHandle(LockFreeBulkhead.class, "maxConcurrent", int.class);
+            LIMIT = l.findVarHandle(LockFreeBulkhead.class, "limit", long.class);
             PERMITTED_LISTENERS = l.findVarHandle(LockFreeBulkhead.class, "permittedListeners", Consumer[].class);
             REJECTED_LISTENERS = l.findVarHandle(LockFreeBulkhead.class, "rejectedListeners", Consumer[].class);
             FINISHED_LISTENERS = l.findVarHandle(LockFreeBulkhead.class, "finishedListeners", Consumer[].class);
@@ -129,7 +135,8 @@ final class LockFreeBulkhead implements Bulkhead, WaitingBulkhead, Bindings.Owne
     private volatile int wip;             // the drain's work-in-progress counter
     private volatile int dead;            // waiters that gave up and may still sit in the queue
     private volatile long rejected;
-    private volatile int maxConcurrent;
+    /** The limit applied to the state word (low 32 bits) and how many steps applied it (high): see the header. */
+    private volatile long limit;
     private volatile Consumer<? super BulkheadEvent>[] permittedListeners = NONE;
     private volatile Consumer<? super BulkheadEvent>[] rejectedListeners = NONE;
     private volatile Consumer<? super BulkheadEvent>[] finishedListeners = NONE;
@@ -155,9 +162,8 @@ final class LockFreeBulkhead implements Bulkhead, WaitingBulkhead, Bindings.Owne
         long w = maxWaitNanos.get();
         TIMED_OUT.compareAndSet(this, null, new TimedOut(w, newTimedOut(w)));   // unless a change came first
         // last: from here on a change of the limit may be applied by another thread
-        int initial = AdaptiveBinding.bind(config.maxConcurrentSetting(), this::checkLimit, this::applyLimit, bindings);
-        MAX_CONCURRENT.getAndAdd(this, initial);
-        STATE.getAndAdd(this, initial * PERMIT);
+        AdaptiveBinding.bind(config.maxConcurrentSetting(), this::checkLimit, this::applyLimit, bindings);
+        followLimit();                                // from 0 to the value now in force (a change may have come first)
         if (limiter != null) {
             limiter.attach(this, bindings);           // last: a change of the specification may clamp the limit
         }
@@ -170,7 +176,7 @@ final class LockFreeBulkhead implements Bulkhead, WaitingBulkhead, Bindings.Owne
 
     /** The calls holding a permit now (a moment's view while the limit changes). */
     int inFlight() {
-        return Math.max(0, maxConcurrent - permits(state));
+        return Math.max(0, maxConcurrent() - permits(state));
     }
 
     @Override
@@ -267,13 +273,47 @@ final class LockFreeBulkhead implements Bulkhead, WaitingBulkhead, Bindings.Owne
         }
     }
 
-    /** Follows a change of the limit: the difference goes to the free permits; growth serves the waiters. */
+    /** Follows a change of the limit (whatever change it is told of: it applies the value in force). */
     private void applyLimit(Adaptive.Change<Integer> change) {
-        long delta = (long) change.newValue() - change.oldValue();
-        MAX_CONCURRENT.getAndAdd(this, (int) delta);
-        long s = (long) STATE.getAndAdd(this, delta * PERMIT);
-        if (delta > 0 && waiters(s) != 0) {
-            drain();
+        followLimit();
+    }
+
+    /** The limit applied to the free permits now. */
+    private int maxConcurrent() {
+        return (int) limit;
+    }
+
+    /**
+     * Moves the limit applied to the free permits to the adaptive's value: see "Resizing" in the
+     * header. Each step is one CAS of the applied limit (stamped, so no ABA) from a value read
+     * before the target, so a step that wins never goes back to an older value; a lowering
+     * takes its permits from the state word before its CAS (and gives them back if it lost), a
+     * raise adds them after its CAS. Returns once the applied limit equals the value in force.
+     */
+    private void followLimit() {
+        Adaptive<Integer> setting = config.maxConcurrentSetting();
+        for (;;) {
+            long applied = limit;
+            int target = setting.get();
+            long delta = (long) target - (int) applied;
+            if (delta == 0) {
+                return;
+            }
+            long next = ((applied >>> 32) + 1L) << 32 | (target & 0xFFFFFFFFL);
+            if (delta < 0) {
+                STATE.getAndAdd(this, delta * PERMIT);     // the permits go first...
+                if (!LIMIT.compareAndSet(this, applied, next)) {
+                    long s = (long) STATE.getAndAdd(this, -delta * PERMIT);   // ...and come back if the step lost
+                    if (waiters(s) != 0) {
+                        drain();
+                    }
+                }
+            } else if (LIMIT.compareAndSet(this, applied, next)) {
+                long s = (long) STATE.getAndAdd(this, delta * PERMIT);        // a raise adds them after its step
+                if (waiters(s) != 0) {
+                    drain();
+                }
+            }
         }
     }
 
@@ -629,13 +669,13 @@ final class LockFreeBulkhead implements Bulkhead, WaitingBulkhead, Bindings.Owne
     @Override
     public BulkheadMetrics metrics() {
         long s = state;
-        return new BulkheadMetrics(maxConcurrent, permits(s), waiters(s), rejected);
+        return new BulkheadMetrics(maxConcurrent(), permits(s), waiters(s), rejected);
     }
 
     @Override
     public String toString() {
         long s = state;
-        return "Bulkhead{" + name + ", maxConcurrent=" + maxConcurrent + ", free=" + permits(s)
+        return "Bulkhead{" + name + ", maxConcurrent=" + maxConcurrent() + ", free=" + permits(s)
                 + ", queued=" + waiters(s) + '}';
     }
 }

@@ -43,7 +43,9 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  *       wake-up would leave a caller waiting until its timeout although a permit is free);</li>
  *   <li>no waiter granted twice, granted without a successful claim, or claimed and never
  *       granted; a waiter that gave up is never granted;</li>
- *   <li>the refusal count equals the refused admits plus the timeouts.</li>
+ *   <li>the refusal count equals the refused admits plus the timeouts;</li>
+ *   <li>and, during the run, never more permits held at once than the largest limit ever set
+ *       (3): concurrent resizes applied in any order never stand for a larger limit.</li>
  * </ul>
  *
  * <p>Guards against: a release and a cancel of the same waiter both ending in the pool or both
@@ -65,6 +67,8 @@ public class LincheckBulkheadTest {
 
     /** maxConcurrent at build time. */
     private static final int INITIAL = 2;
+    /** The largest limit a resize sets (its generator's range is 1:3). */
+    private static final int LARGEST_LIMIT = 3;
     /** Small, so that admits are also refused for a full queue. */
     private static final int MAX_QUEUED = 2;
     /** More waiters than any scenario creates. */
@@ -81,6 +85,8 @@ public class LincheckBulkheadTest {
         private final AtomicInteger created = new AtomicInteger();
         /** Admits refused plus waits timed out: what the bulkhead must count as rejected. */
         private final AtomicInteger refusals = new AtomicInteger();
+        /** The first time more permits were held than any limit allows, described; null if never. */
+        private volatile String overLimit;
 
         Permits(QueueOrder order) {
             bulkhead = Bulkhead.builder("lincheck-" + order).maxConcurrent(INITIAL).maxWait(Duration.ofSeconds(1))
@@ -145,9 +151,10 @@ public class LincheckBulkheadTest {
             switch (admitted) {
                 case WaitingBulkhead.PERMITTED:
                     if (endsAtOnce) {
+                        checkHeld(heldAtOnce.get() + 1);
                         bulkhead.release();
                     } else {
-                        heldAtOnce.incrementAndGet();
+                        checkHeld(heldAtOnce.incrementAndGet());
                     }
                     return;
                 case WaitingBulkhead.QUEUED:
@@ -167,9 +174,33 @@ public class LincheckBulkheadTest {
             }
         }
 
+        /**
+         * Called with a permit just admitted: the permits known to be held (a lower bound of
+         * those really out: each is counted after its admit and uncounted before its release)
+         * must never pass the largest limit any resize sets, whatever order concurrent resizes
+         * are applied in.
+         */
+        private void checkHeld(int admittedAtOnce) {
+            int held = admittedAtOnce;
+            int n = created.get();
+            for (int i = 0; i < n; i++) {
+                RecordingWaiter w = waiters.get(i);
+                if (w != null && w.state() == RecordingWaiter.GRANTED) {
+                    held++;
+                }
+            }
+            if (held > LARGEST_LIMIT && overLimit == null) {
+                overLimit = held + " permits held at once, above the largest limit ever set (" + LARGEST_LIMIT
+                        + "): " + bulkhead.metrics();
+            }
+        }
+
         /** After each run (every operation has returned): the invariants of the class comment. */
         @Validate
         public void permitsAddUp() {
+            if (overLimit != null) {
+                throw new AssertionError(overLimit);
+            }
             BulkheadMetrics m = bulkhead.metrics();
             int granted = 0;
             int live = 0;
@@ -309,7 +340,8 @@ public class LincheckBulkheadTest {
                 .addCustomScenario(releaseRacesCancel())
                 .addCustomScenario(releaseRacesEnqueue())
                 .addCustomScenario(resizeRacesHandoff())
-                .addCustomScenario(synchronousCallsRaceTimeouts());
+                .addCustomScenario(synchronousCallsRaceTimeouts())
+                .addCustomScenario(resizesAppliedOutOfOrder());
     }
 
     // ------------------------------------------------------------------------------ scenarios
@@ -354,6 +386,20 @@ public class LincheckBulkheadTest {
                 List.of(List.of(a("shortCall"), a("shortCall")),
                         List.of(a("release"), a("giveUp", true)),
                         List.of(a("shortCall"), a("release"))),
+                List.of(a("release")));
+    }
+
+    /**
+     * A lowering and a raise race while calls are admitted: applied in the order their changes
+     * were announced, a raise 1 -> 3 that lands before the lowering 2 -> 1 it followed made the
+     * permits stand for a limit of 4 for a moment, and a fourth call was admitted.
+     */
+    static ExecutionScenario resizesAppliedOutOfOrder() {
+        return scenario(
+                List.of(a("acquire"), a("acquire")),
+                List.of(List.of(a("resize", 1)),
+                        List.of(a("resize", 3)),
+                        List.of(a("acquire"), a("acquire"))),
                 List.of(a("release")));
     }
 
