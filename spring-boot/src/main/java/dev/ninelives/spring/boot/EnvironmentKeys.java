@@ -7,12 +7,19 @@ import org.springframework.boot.context.properties.source.ConfigurationPropertyN
 import org.springframework.boot.context.properties.source.ConfigurationPropertySource;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
 import org.springframework.boot.context.properties.source.IterableConfigurationPropertySource;
+import dev.ninelives.reactor.registry.RegistryEvent.Kind;
 import org.springframework.core.env.Environment;
+import org.springframework.core.env.PropertySource;
+import org.springframework.core.env.StandardEnvironment;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * The {@code ninelives.*} keys of a Spring {@code Environment}, as the flat map
@@ -26,11 +33,23 @@ import java.util.Set;
  * as the source with the highest precedence spells it (the loader reads every spelling); handing
  * the loader two spellings of one key would be refused as a conflict. Each value is bound by
  * Spring's {@link Binder}, so placeholders ({@code ${...}}) are resolved.
+ *
+ * <p>The JVM's system properties and the process's environment variables are shared with
+ * everything else the process runs (a launcher, a test harness, the library's own test
+ * switches such as {@code -Dninelives.soak.calls}), so from those two sources only the keys of a
+ * kind the loader reads ({@code ninelives.breaker.*}, {@code ninelives.rate-limiter.*}, ...) are
+ * taken; any other {@code ninelives.*} name there is not ours and is left alone. From every other
+ * source (application.yml, properties files, a config server) every {@code ninelives.*} key is
+ * taken, so that a misspelt kind fails the start with the loader's suggestion.
  */
 final class EnvironmentKeys {
 
     static final String PREFIX = "ninelives";
     private static final ConfigurationPropertyName ROOT = ConfigurationPropertyName.of(PREFIX);
+    /** The kinds the loader reads, as Spring compares a name's elements: rate-limiter, rateLimiter and RATELIMITER are one. */
+    private static final Set<String> KINDS = Arrays.stream(Kind.values())
+            .map(k -> k.name().replace("_", "").toLowerCase(Locale.ROOT))
+            .collect(Collectors.toUnmodifiableSet());
 
     private EnvironmentKeys() {
     }
@@ -46,7 +65,11 @@ final class EnvironmentKeys {
         Map<ConfigurationPropertyName, String> spelled = new LinkedHashMap<>();
         for (ConfigurationPropertySource source : ConfigurationPropertySources.get(environment)) {
             if (source instanceof IterableConfigurationPropertySource iterable) {
+                boolean shared = shared(source);
                 iterable.filter(ROOT::isAncestorOf).forEach(name -> {
+                    if (shared && !ofAKind(name)) {
+                        return;                                // not a policy key: somebody else's switch
+                    }
                     if (names.add(name)) {                     // the first source has the highest precedence
                         spelled.put(name, original(name));
                     }
@@ -60,6 +83,18 @@ final class EnvironmentKeys {
             keys.put(spelled.get(name), value);
         }
         return keys;
+    }
+
+    /** Tells whether the source is the JVM's system properties or the environment variables. */
+    private static boolean shared(ConfigurationPropertySource source) {
+        return source.getUnderlyingSource() instanceof PropertySource<?> ps
+                && (ps instanceof SystemEnvironmentPropertySource
+                        || StandardEnvironment.SYSTEM_PROPERTIES_PROPERTY_SOURCE_NAME.equals(ps.getName()));
+    }
+
+    /** Tells whether {@code ninelives.<kind>...} names a kind the loader reads. */
+    private static boolean ofAKind(ConfigurationPropertyName name) {
+        return name.getNumberOfElements() > 1 && KINDS.contains(name.getElement(1, Form.UNIFORM));
     }
 
     /** The name as its source spells it, {@code ninelives.breaker.inventory.failureRateThreshold}. */

@@ -227,6 +227,26 @@ class AutoConfigurationTest {
     }
 
     @Test
+    void otherNinelivesSwitchesInSystemPropertiesOrTheEnvironmentAreLeftAloneButTheirPolicyKeysAreRead() {
+        runner.withSystemProperties("ninelives.soak.calls=5", "ninelives.breaker.inventory.failure-rate-threshold=40")
+                .withInitializer(c -> c.getEnvironment().getPropertySources().addFirst(environmentVariables(
+                        Map.of("NINELIVES_HOME", "/opt/ninelives", "NINELIVES_BULKHEAD_DB_MAXCONCURRENT", "3"))))
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    NineLivesRegistry registry = context.getBean(NineLivesRegistry.class);
+                    assertThat(registry.breaker("inventory").config().failureRateThreshold()).isEqualTo(40f);
+                    assertThat(registry.bulkhead("db").config().maxConcurrent()).isEqualTo(3);
+                });
+        // a policy key of a known kind is still checked there, and any name from the application's files is
+        runner.withSystemProperties("ninelives.breaker.inventory.failure-rate-treshold=40")
+                .run(context -> assertThat(context).hasFailed().getFailure().rootCause()
+                        .hasMessageContaining("did you mean ninelives.breaker.inventory.failure-rate-threshold?"));
+        runner.withPropertyValues("ninelives.breakr.inventory.failure-rate-threshold=40")
+                .run(context -> assertThat(context).hasFailed().getFailure().rootCause()
+                        .hasMessageContaining("ninelives.breakr.inventory.failure-rate-threshold"));
+    }
+
+    @Test
     void theApplicationsOwnRegistryIsUsedAsItIs() {
         NineLivesRegistry own = NineLivesRegistry.ofDefaults();
         runner.withBean(NineLivesRegistry.class, () -> own).run(context -> {
