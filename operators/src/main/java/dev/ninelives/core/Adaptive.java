@@ -6,6 +6,7 @@ import dev.ninelives.internal.Guard;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -34,6 +35,19 @@ import java.util.function.UnaryOperator;
  * refreshes racing never leave an older mapping in place. A check bound to a view is registered
  * on the root through the mapping functions, so a root change that a view's policy refuses is
  * refused by the root's set.
+ *
+ * Followed. A change is published (the CAS) before the bound policies follow it (the
+ * announcement), so for a moment get() returns a value that a policy does not apply yet. The
+ * setter returns only once they follow it; so must a call that finds its value already in
+ * place (a set of an equal value, an update that changes nothing, a compareAndSet whose value is
+ * the current one): returning at once, it would let its thread's next call meet the old value
+ * although its own set had "happened" (Lincheck found it: two threads set a breaker's trial
+ * calls to 3, one returned while the other was still announcing, and its acquire was refused
+ * under the old number 2). `followed` is the newest version whose announcement to the bindings
+ * has completed; a call that finds its value in place and `followed` behind the cell's version
+ * runs the cell's bindings itself (never the users' listeners: there was no change for them).
+ * Every binding follows by reading the value in force, never by applying the Change it is told
+ * of, so running it again is harmless.
  *
  * Allocation happens on a change and on a registration only; get() is one volatile read of the
  * cell and one final field read.
@@ -114,10 +128,12 @@ import java.util.function.UnaryOperator;
 public final class Adaptive<T> {
 
     private static final VarHandle CELL;
+    private static final VarHandle FOLLOWED;
 
     static {
         try {
             CELL = MethodHandles.lookup().findVarHandle(Adaptive.class, "cell", Cell.class);
+            FOLLOWED = MethodHandles.lookup().findVarHandle(Adaptive.class, "followed", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -135,12 +151,15 @@ public final class Adaptive<T> {
     private final Function<Object, T> mapping;
 
     private volatile Cell<T> cell;
+    /** The newest version every binding has followed: see "Followed" in the header. */
+    private volatile long followed;
 
     @SuppressWarnings("unchecked")
     private Adaptive(T initial, Adaptive<?> parent, Function<?, T> mapping, long version) {
         this.parent = (Adaptive<Object>) parent;
         this.mapping = (Function<Object, T>) mapping;
         this.cell = new Cell<>(initial, version, NO_CONSUMERS, 0, parent == null ? NO_CONSUMERS : null);
+        this.followed = version;
     }
 
     /**
@@ -190,6 +209,7 @@ public final class Adaptive<T> {
         for (;;) {
             Cell<T> c = cell;
             if (c.value.equals(value)) {
+                followed(c);
                 return;
             }
             if (publish(c, value)) {
@@ -218,7 +238,11 @@ public final class Adaptive<T> {
             Cell<T> c = cell;
             T next = Objects.requireNonNull(function.apply(c.value),
                     () -> "update function returned null for " + c.value);
-            if (c.value.equals(next) || publish(c, next)) {
+            if (c.value.equals(next)) {
+                followed(c);
+                return next;
+            }
+            if (publish(c, next)) {
                 return next;
             }
         }
@@ -244,7 +268,11 @@ public final class Adaptive<T> {
             if (!c.value.equals(expected)) {
                 return false;
             }
-            if (c.value.equals(value) || publish(c, value)) {
+            if (c.value.equals(value)) {
+                followed(c);
+                return true;
+            }
+            if (publish(c, value)) {
                 return true;
             }
         }
@@ -344,21 +372,64 @@ public final class Adaptive<T> {
 
     private void announce(T old, Cell<T> next) {
         if (next.consumers.length != 0) {
-            String label = (parent == null ? "Adaptive[" : "Adaptive.view[") + next.value + ']';
-            Guard.notifyAll(label, next.consumers, new Change<>(old, next.value));
+            Guard.notifyAll(label(next), next.consumers, new Change<>(old, next.value));
+        }
+        markFollowed(next.version);                 // not reached if a consumer threw a fatal error: a later call helps
+    }
+
+    private String label(Cell<T> c) {
+        return (parent == null ? "Adaptive[" : "Adaptive.view[") + c.value + ']';
+    }
+
+    /**
+     * A call found its value already in place in cell {@code c}: returns once every binding
+     * follows it, running them itself if the change that published it is still being announced
+     * (see "Followed" in the header).
+     */
+    private void followed(Cell<T> c) {
+        if (followed >= c.version) {
+            return;
+        }
+        if (c.bindings != 0) {
+            @SuppressWarnings("unchecked")
+            Consumer<? super Change<T>>[] bound = (Consumer<? super Change<T>>[]) Arrays.copyOf(c.consumers, c.bindings);
+            Guard.notifyAll(label(c), bound, new Change<>(c.value, c.value));
+        }
+        markFollowed(c.version);
+    }
+
+    private void markFollowed(long version) {
+        for (;;) {
+            long f = followed;
+            if (f >= version || FOLLOWED.compareAndSet(this, f, version)) {
+                return;
+            }
         }
     }
 
-    /** A view catches up with its parent (and the parent with its own, first). */
+    /** A view catches up with its parent (and the parent with its own, first); see {@link #refresh(boolean)}. */
     private void refresh() {
+        refresh(true);
+    }
+
+    /**
+     * A view catches up with its parent (and the parent with its own, first). With {@code help},
+     * a view already caught up by a racing refresh also makes sure its bindings follow (see
+     * "Followed" in the header); a view catching up on behalf of its own view does not, or the
+     * two would call each other through the bindings without end.
+     */
+    private void refresh(boolean help) {
         Adaptive<Object> p = parent;
         if (p.parent != null) {
-            p.refresh();
+            p.refresh(false);
         }
         for (;;) {
             Cell<Object> pc = p.cell;
             Cell<T> c = cell;
             if (c.version >= pc.version) {
+                if (help) {
+                    followed(c);                    // a racing refresh moved it: its bindings may still be on their way
+                }
                 return;
             }
             T mapped = Objects.requireNonNull(mapping.apply(pc.value),
@@ -368,6 +439,8 @@ public final class Adaptive<T> {
             if (CELL.compareAndSet(this, c, next)) {
                 if (changed) {
                     announce(c.value, next);
+                } else {
+                    markFollowed(next.version);
                 }
                 return;
             }
