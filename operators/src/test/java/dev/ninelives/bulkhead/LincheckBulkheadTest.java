@@ -87,6 +87,13 @@ public class LincheckBulkheadTest {
         private final AtomicInteger refusals = new AtomicInteger();
         /** The first time more permits were held than any limit allows, described; null if never. */
         private volatile String overLimit;
+        /**
+         * Permits known to be out, whoever holds them: counted once a call is admitted or a
+         * waiter is granted, uncounted before the permit is released. One counter, so it is never
+         * more than the permits really out (a sum of two counters read one after the other could
+         * count a permit twice, released by one holder and granted to the next in between).
+         */
+        private final AtomicInteger out = new AtomicInteger();
 
         Permits(QueueOrder order) {
             bulkhead = Bulkhead.builder("lincheck-" + order).maxConcurrent(INITIAL).maxWait(Duration.ofSeconds(1))
@@ -127,6 +134,7 @@ public class LincheckBulkheadTest {
         public void release() {
             for (int held = heldAtOnce.get(); held > 0; held = heldAtOnce.get()) {
                 if (heldAtOnce.compareAndSet(held, held - 1)) {
+                    out.decrementAndGet();
                     bulkhead.release();
                     return;
                 }
@@ -135,6 +143,7 @@ public class LincheckBulkheadTest {
             for (int i = 0; i < n; i++) {
                 RecordingWaiter w = waiters.get(i);
                 if (w != null && w.returnPermit()) {
+                    out.decrementAndGet();
                     bulkhead.release();
                     return;
                 }
@@ -150,18 +159,17 @@ public class LincheckBulkheadTest {
             int admitted = waiting.admit();
             switch (admitted) {
                 case WaitingBulkhead.PERMITTED:
+                    checkHeld(out.incrementAndGet());
                     if (endsAtOnce) {
-                        checkHeld(heldAtOnce.get() + 1);
+                        out.decrementAndGet();
                         bulkhead.release();
                     } else {
-                        checkHeld(heldAtOnce.incrementAndGet());
+                        heldAtOnce.incrementAndGet();
                     }
                     return;
                 case WaitingBulkhead.QUEUED:
                     int id = created.getAndIncrement();
-                    RecordingWaiter w = endsAtOnce
-                            ? new RecordingWaiter(id, 0L, new EndAtOnce(bulkhead), NOTHING)
-                            : new RecordingWaiter(id, 0L);
+                    RecordingWaiter w = new RecordingWaiter(id, 0L, new Granted(this, endsAtOnce), NOTHING);
                     waiters.set(id, w);      // from here another thread may give it up, even before it is enqueued
                     waiting.enqueue(w);
                     return;
@@ -175,20 +183,11 @@ public class LincheckBulkheadTest {
         }
 
         /**
-         * Called with a permit just admitted: the permits known to be held (a lower bound of
-         * those really out: each is counted after its admit and uncounted before its release)
-         * must never pass the largest limit any resize sets, whatever order concurrent resizes
-         * are applied in.
+         * Called with {@link #out} just counted up for a permit admitted or granted: the permits
+         * out must never pass the largest limit any resize sets, whatever order concurrent
+         * resizes are applied in.
          */
-        private void checkHeld(int admittedAtOnce) {
-            int held = admittedAtOnce;
-            int n = created.get();
-            for (int i = 0; i < n; i++) {
-                RecordingWaiter w = waiters.get(i);
-                if (w != null && w.state() == RecordingWaiter.GRANTED) {
-                    held++;
-                }
-            }
+        private void checkHeld(int held) {
             if (held > LARGEST_LIMIT && overLimit == null) {
                 overLimit = held + " permits held at once, above the largest limit ever set (" + LARGEST_LIMIT
                         + "): " + bulkhead.metrics();
@@ -261,20 +260,25 @@ public class LincheckBulkheadTest {
     private static final Runnable NOTHING = () -> { };
 
     /**
-     * A synchronous call: the waiter releases its permit inside granted(). A named class rather
-     * than a capturing lambda, whose fields Lincheck can follow.
+     * What a waiter does when it is granted its permit: counts it out and checks the count; a
+     * synchronous call then releases it inside granted(). A named class rather than a capturing
+     * lambda, whose fields Lincheck can follow.
      */
-    static final class EndAtOnce implements java.util.function.Consumer<RecordingWaiter> {
-        private final Bulkhead bulkhead;
+    static final class Granted implements java.util.function.Consumer<RecordingWaiter> {
+        private final Permits permits;
+        private final boolean endsAtOnce;
 
-        EndAtOnce(Bulkhead bulkhead) {
-            this.bulkhead = bulkhead;
+        Granted(Permits permits, boolean endsAtOnce) {
+            this.permits = permits;
+            this.endsAtOnce = endsAtOnce;
         }
 
         @Override
         public void accept(RecordingWaiter granted) {
-            if (granted.returnPermit()) {
-                bulkhead.release();
+            permits.checkHeld(permits.out.incrementAndGet());
+            if (endsAtOnce && granted.returnPermit()) {
+                permits.out.decrementAndGet();
+                permits.bulkhead.release();
             }
         }
     }
