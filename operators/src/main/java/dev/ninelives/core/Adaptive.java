@@ -194,8 +194,11 @@ public final class Adaptive<T> {
     }
 
     /**
-     * Sets the value. Does nothing if {@code value} equals the current value. Otherwise every
-     * policy bound to this adaptive checks it first; if one refuses it, nothing changes.
+     * Sets the value. Every policy bound to this adaptive checks it first; if one refuses it,
+     * nothing changes. When this method returns, every bound policy follows the value. If
+     * {@code value} equals the current value, nothing changes and no listener is called, but the
+     * method still returns only once the bound policies follow it (another thread's change that
+     * set it may still be on its way to them).
      *
      * @param value the new value, not null
      * @throws NullPointerException          if {@code value} is null
