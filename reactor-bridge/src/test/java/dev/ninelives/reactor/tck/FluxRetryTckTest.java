@@ -14,6 +14,8 @@ import java.io.IOException;
  * to the second exactly (no element more than asked, §1.1; none lost). The failed publisher is a
  * policy of one attempt over a source that always fails: the error passes through, after
  * {@code onSubscribe}.
+ * A retry at once, on the thread of the failed signal, is covered by
+ * FluxNestedOperatorsTckTest.
  */
 public class FluxRetryTckTest extends NineLivesVerification {
 

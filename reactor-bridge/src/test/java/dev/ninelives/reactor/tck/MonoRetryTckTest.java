@@ -11,6 +11,8 @@ import java.io.IOException;
  * the retry resubscribes a millisecond later from a {@code Schedulers.parallel()} thread, so
  * the value (or the empty completion) comes from the second attempt, on that thread. The failed
  * publisher: a policy of one attempt over a source that always fails.
+ * A retry at once, on the thread of the failed signal, is covered by
+ * MonoNestedOperatorsTckTest.
  */
 public class MonoRetryTckTest extends MonoVerification {
 
