@@ -77,7 +77,13 @@ import java.util.function.Consumer;
  *
  * Dead nodes. Waiters that gave up stay in the queue until polled; when they outnumber the live
  * ones (and are more than PURGE_AT), the drain purges them, which bounds the garbage a long
- * overload can leave (see WaitQueue).
+ * overload can leave (see WaitQueue). Once no live waiter is left, the drain purges whatever
+ * dead ones remain, and the last live waiter to give up runs the drain for that: a dead node
+ * is the caller's waiter (in the Reactor bridge, its subscriber and everything downstream of
+ * it), and a queue nobody polls again would keep it for as long as the bulkhead lives, where
+ * Reactive Streams (rule 3.13) asks that a cancelled subscriber be let go. While live waiters
+ * remain, the dead ones among them go when the drain polls past them, or at the purge that
+ * follows the last live one's grant or departure.
  */
 final class LockFreeBulkhead implements Bulkhead, WaitingBulkhead, Bindings.Owner {
 
@@ -393,7 +399,9 @@ final class LockFreeBulkhead implements Bulkhead, WaitingBulkhead, Bindings.Owne
         long s = (long) STATE.getAndAdd(this, -1L);
         int d = (int) DEAD.getAndAdd(this, 1) + 1;
         try {
-            if (d > PURGE_AT && d > waiters(s)) {
+            // the last live waiter left (s still counts it): the drain drops the dead nodes,
+            // which hold their callers; otherwise only past the bound
+            if (waiters(s) == 1 || (d > PURGE_AT && d > waiters(s))) {
                 drain();
             }
         } finally {
@@ -438,8 +446,11 @@ final class LockFreeBulkhead implements Bulkhead, WaitingBulkhead, Bindings.Owne
         for (;;) {
             failure = grantWhilePermitsAndWaiters(failure);
             int d = dead;
-            if (d > PURGE_AT && d > waiters(state)) {
-                DEAD.getAndAdd(this, -queue.purge());
+            if (d > 0) {
+                int live = waiters(state);
+                if (live == 0 || (d > PURGE_AT && d > live)) {   // nobody left to poll past them, or too many
+                    DEAD.getAndAdd(this, -queue.purge());
+                }
             }
             missed = (int) WIP.getAndAdd(this, -missed) - missed;
             if (missed == 0) {

@@ -13,6 +13,7 @@ import dev.ninelives.retry.Retry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.reactivestreams.Publisher;
@@ -35,6 +36,7 @@ import reactor.test.scheduler.VirtualTimeScheduler;
 import reactor.util.context.Context;
 
 import java.io.IOException;
+import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -487,6 +489,54 @@ class BulkheadOperatorTest {
         assertThat(b.metrics().rejectedCalls()).isZero();
         assertThat(timeouts.armed).as("the timer ran once, at the deadline, found nobody waiting and stopped").hasValue(1);
         assertAllPermitsBack(b);
+    }
+
+    /**
+     * Reactive Streams rule 3.13, found by the TCK (MonoWaitingBulkheadTckTest): a waiter that
+     * left the queue, cancelled or timed out, must not stay reachable from the bulkhead. Guards
+     * against the dead node left in the wait queue until a later drain polled it past (only when
+     * another caller waited behind it) or purged it (only past 64 dead nodes): with nobody else
+     * waiting, it kept the subscriber, and everything downstream of it, for as long as the
+     * bulkhead lived.
+     */
+    @ParameterizedTest(name = "{0}, timed out: {1}")
+    @CsvSource({"FIFO, false", "FIFO, true", "LIFO, false", "LIFO, true"})
+    void aWaiterThatLeftTheQueueIsNotKeptReachable(QueueOrder order, boolean timedOut) {
+        Bulkhead b = Bulkhead.builder("leftWaiter").maxConcurrent(1).maxWait(MAX_WAIT).queueOrder(order).build();
+        Sinks.Empty<Void> release = Sinks.empty();
+        hold(b, release);
+        AtomicReference<Throwable> error = new AtomicReference<>();
+        WeakReference<Object> waiter = waitAndLeave(b, timedOut, error);
+        assertThat(b.metrics().queued()).isZero();
+        if (timedOut) {
+            assertThat(reason(error.get())).isEqualTo(Reason.WAIT_TIMED_OUT);
+        } else {
+            assertThat(error.get()).isNull();
+        }
+        for (int i = 0; i < 100 && waiter.get() != null; i++) {
+            System.gc();
+        }
+        assertThat(waiter.get()).as("the subscriber of a waiter that left, still reachable from the bulkhead").isNull();
+        release.tryEmitEmpty();
+        assertAllPermitsBack(b);
+    }
+
+    /** Queues a subscriber on {@code b}, full, and has it leave: cancelled, or timed out; returns it weakly held. */
+    private WeakReference<Object> waitAndLeave(Bulkhead b, boolean timedOut, AtomicReference<Throwable> error) {
+        BaseSubscriber<String> subscriber = new BaseSubscriber<>() {
+            @Override
+            protected void hookOnError(Throwable throwable) {
+                error.set(throwable);
+            }
+        };
+        Mono.<String>never().transform(on(b)).subscribe(subscriber);
+        assertThat(b.metrics().queued()).isEqualTo(1);
+        if (timedOut) {
+            clock.advanceTimeBy(MAX_WAIT);
+        } else {
+            subscriber.dispose();
+        }
+        return new WeakReference<>(subscriber);
     }
 
     /**

@@ -17,6 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /*
@@ -43,19 +44,38 @@ import java.util.function.Function;
  * Each subscription keeps a short trace (event, thread) of its first signals, formatted only
  * when a breach is recorded; the breach count per (checkpoint, rule) and a few sample traces
  * go to a shared Findings.
+ *
+ * Public, with its Findings and checkpoint(), for the Reactive Streams TCK classes of the tck
+ * package, which put one behind every publisher they verify.
  */
-final class SignalCheck<T> implements CoreSubscriber<T>, Subscription {
+public final class SignalCheck<T> implements CoreSubscriber<T>, Subscription {
 
     /** Counts and samples of breaches, shared by every checker of a run. */
-    static final class Findings {
+    public static final class Findings {
         private static final int SAMPLES_PER_KIND = 5;
 
         final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
         final Map<String, AtomicInteger> sampled = new ConcurrentHashMap<>();
         final ConcurrentLinkedQueue<String> samples = new ConcurrentLinkedQueue<>();
+        private final Consumer<String> onBreach;
+
+        /** Findings that are only counted, for the caller to look at when its run is over. */
+        public Findings() {
+            this(breach -> { });
+        }
+
+        /**
+         * Findings that also tell {@code onBreach} of each breach as it is recorded, on the thread
+         * that saw it ("checkpoint: rule, trace: ..."): the TCK classes pass their
+         * TestEnvironment's {@code flop}, so the TCK test during which a rule broke fails with it.
+         */
+        public Findings(Consumer<String> onBreach) {
+            this.onBreach = onBreach;
+        }
 
         void record(String where, String rule, String trace) {
             String kind = where + ": " + rule;
+            onBreach.accept(kind + ", trace: " + trace);
             counts.computeIfAbsent(kind, k -> new LongAdder()).increment();
             if (sampled.computeIfAbsent(kind, k -> new AtomicInteger()).getAndIncrement() < SAMPLES_PER_KIND) {
                 samples.add(kind + "\n      trace: " + trace);
@@ -63,7 +83,7 @@ final class SignalCheck<T> implements CoreSubscriber<T>, Subscription {
         }
 
         /** Breach counts by "checkpoint: rule", sorted. */
-        Map<String, Long> summary() {
+        public Map<String, Long> summary() {
             Map<String, Long> m = new TreeMap<>();
             counts.forEach((k, v) -> m.put(k, v.sum()));
             return m;
@@ -88,7 +108,7 @@ final class SignalCheck<T> implements CoreSubscriber<T>, Subscription {
             return m;
         }
 
-        List<String> samples() {
+        public List<String> samples() {
             return new ArrayList<>(samples);
         }
     }
@@ -97,7 +117,7 @@ final class SignalCheck<T> implements CoreSubscriber<T>, Subscription {
      * A pass-through operator that checks what {@code checkpoint}'s upstream emits; for
      * {@code transform}, a Mono stays a Mono and a Flux a Flux.
      */
-    static <T> Function<Publisher<T>, Publisher<T>> checkpoint(String checkpoint, Findings findings) {
+    public static <T> Function<Publisher<T>, Publisher<T>> checkpoint(String checkpoint, Findings findings) {
         Function<? super Publisher<T>, ? extends Publisher<T>> lift =
                 Operators.<T, T>lift((scannable, actual) -> new SignalCheck<>(checkpoint, findings, actual));
         return lift::apply;
