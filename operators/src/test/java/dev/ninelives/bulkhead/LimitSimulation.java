@@ -13,9 +13,13 @@ import java.util.PriorityQueue;
  * the dependency serves {@code capacity} calls at once in {@code serviceTime}, and a call that
  * starts while {@code n > capacity} calls run takes {@code serviceTime * n / capacity} (every
  * call beyond the capacity queues for its share). A closed population of clients calls it
- * without pause; a refused client tries again after a short back-off. Time is the simulation's
- * own (the bulkhead's ticker reads it), so a run is exact and repeatable and takes no wall time
- * to speak of.
+ * without pause; a refused client tries again after half a service time. Time is the
+ * simulation's own (the bulkhead's ticker reads it), so a run is exact and repeatable.
+ *
+ * <p>The back-off sets the cost of a run: nearly every event is a refused client trying again
+ * (some 900 of the 1,000 at any time). At a tenth of a service time the tests took 27 s of the
+ * build; at half, 6 s, and every phase's throughput, p99 and limit stayed the same to within
+ * 0.1 % (a freed permit still finds one of the hundreds of refused clients within microseconds).
  */
 final class LimitSimulation {
 
@@ -42,7 +46,7 @@ final class LimitSimulation {
     LimitSimulation(Duration serviceTime, int clients) {
         this.serviceNanos = serviceTime.toNanos();
         this.clients = clients;
-        this.retryNanos = serviceNanos / 10;
+        this.retryNanos = serviceNanos / 2;
     }
 
     /** The bulkhead under test: give it {@code b.ticker(sim::ticker)}. */
