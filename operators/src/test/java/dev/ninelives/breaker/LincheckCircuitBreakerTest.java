@@ -133,7 +133,7 @@ public class LincheckCircuitBreakerTest {
     @Test
     public void modelChecking() {
         withScenarios(new ModelCheckingOptions())
-                .iterations(LincheckScenarios.iterations(5))
+                .iterations(LincheckScenarios.iterations(3))
                 .invocationsPerIteration(200)
                 .threads(2)
                 .actorsPerThread(4)

@@ -105,7 +105,7 @@ public class LincheckHalfOpenPermitsTest {
     @Test
     public void modelChecking() {
         withScenarios(new ModelCheckingOptions())
-                .iterations(LincheckScenarios.iterations(8))
+                .iterations(LincheckScenarios.iterations(4))
                 .invocationsPerIteration(150)
                 .threads(3)
                 .actorsPerThread(3)

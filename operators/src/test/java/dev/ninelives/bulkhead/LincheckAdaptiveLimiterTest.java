@@ -88,7 +88,7 @@ class LincheckAdaptiveLimiterTest {
     @Test
     void modelChecking() {
         new ModelCheckingOptions()
-                .iterations(LincheckScenarios.iterations(10))
+                .iterations(LincheckScenarios.iterations(5))
                 .invocationsPerIteration(200)
                 .threads(3)
                 .actorsPerThread(3)

@@ -321,7 +321,7 @@ public class LincheckBulkheadTest {
 
     private static ModelCheckingOptions modelChecking() {
         return withScenarios(new ModelCheckingOptions())
-                .iterations(LincheckScenarios.iterations(8))
+                .iterations(LincheckScenarios.iterations(4))
                 .invocationsPerIteration(150)
                 .threads(3)
                 .actorsPerThread(3)

@@ -144,7 +144,7 @@ class LincheckAdaptiveTest {
     @Test
     void modelChecking() {
         new ModelCheckingOptions()
-                .iterations(LincheckScenarios.iterations(10))
+                .iterations(LincheckScenarios.iterations(5))
                 .invocationsPerIteration(150)
                 .threads(3)
                 .actorsPerThread(3)

@@ -98,7 +98,7 @@ class LincheckRetryBudgetTest {
     @Test
     void modelChecking() {
         withScenarios(new ModelCheckingOptions())
-                .iterations(LincheckScenarios.iterations(10))
+                .iterations(LincheckScenarios.iterations(5))
                 .invocationsPerIteration(200)
                 .threads(3)
                 .actorsPerThread(3)
