@@ -21,8 +21,9 @@ import java.util.function.UnaryOperator;
  * it is published: a binding registered concurrently either is in the snapshot the setter
  * validated against, or makes the setter's CAS fail and validate again. A binding receives the
  * value of the very snapshot that registered it, and every later change comes as (old, new) from
- * the same chain of snapshots, so the deltas it applies add up to the current value whatever
- * order concurrent changes are announced in.
+ * the same chain of snapshots, so the deltas add up to the current value once every change in
+ * progress is announced; but they are announced in any order, so a partial sum can pass every
+ * value set, and the policies' appliers follow the value in force instead (AdaptiveBinding.bind).
  *
  * A binding (and a view's registration) can be released: its check and its consumer leave the
  * cell by CAS, by identity (two bindings that share one stateless object, such as a no-op

@@ -37,9 +37,16 @@ public abstract class AdaptiveBinding {
      * now on every new value is first passed to {@code check}, which refuses it by throwing an
      * {@link IllegalArgumentException} that names the setting and quotes the value (the change
      * then does not happen); and every change is passed to {@code applier} once published, before
-     * the adaptive's own listeners run. The returned value is the one the policy starts from:
-     * the changes the applier receives continue from it, so a policy that applies their
-     * differences stays equal to the adaptive's value once the changes in progress are announced.
+     * the adaptive's own listeners run. The returned value is the one the policy starts from.
+     *
+     * <p>An applier must follow the value in force ({@code adaptive.get()}), not the
+     * {@link Adaptive.Change} it is told of, and must be idempotent. Concurrent changes are
+     * announced in any order, so although their differences add up to the current value once all
+     * are announced, a policy that applied them one by one could stand for a value that was never
+     * set in between (a bulkhead did: a raise applied before the lowering that preceded it stood
+     * for a limit above every limit set). And an applier may be run again, with an unchanged
+     * value, by a set that found its value in place while the change that published it was still
+     * being announced (see {@code Adaptive}, "Followed").
      * What undoes the binding goes to {@code bindings}: once {@link Bindings#release()} returns,
      * the adaptive no longer runs {@code check}, nor calls {@code applier} for a later change.
      *
