@@ -15,12 +15,12 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 
+import static dev.ninelives.reactor.registry.Keys.keys;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.groups.Tuple.tuple;
@@ -37,14 +37,6 @@ class HedgeConfigurationTest {
 
     private NineLivesProperties load(Map<String, String> keys) {
         return NineLivesProperties.builder().hedgeDefaults(b -> b.ticker(ticker)).load(keys);
-    }
-
-    private static Map<String, String> keys(String... kv) {
-        Map<String, String> m = new HashMap<>();
-        for (int i = 0; i < kv.length; i += 2) {
-            m.put(kv[i], kv[i + 1]);
-        }
-        return m;
     }
 
     private static PolicyChange change(ReloadReport report, Kind kind, String name) {

@@ -13,11 +13,12 @@ import dev.ninelives.reactor.registry.ReloadReport.PolicyChange;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
+import static dev.ninelives.reactor.registry.Keys.keys;
+import static dev.ninelives.reactor.registry.Keys.with;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -36,20 +37,6 @@ class LoadShapingPropertiesTest {
                 .bulkheadDefaults(b -> b.ticker(ticker))
                 .rateLimiterDefaults(b -> b.ticker(ticker))
                 .load(keys);
-    }
-
-    private static Map<String, String> keys(String... kv) {
-        Map<String, String> m = new HashMap<>();
-        for (int i = 0; i < kv.length; i += 2) {
-            m.put(kv[i], kv[i + 1]);
-        }
-        return m;
-    }
-
-    private static Map<String, String> with(Map<String, String> base, String... kv) {
-        Map<String, String> m = new HashMap<>(base);
-        m.putAll(keys(kv));
-        return m;
     }
 
     private static int grantedNow(RateLimiter rl, int tries) {

@@ -23,6 +23,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
+import static dev.ninelives.reactor.registry.Keys.keys;
+import static dev.ninelives.reactor.registry.Keys.with;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -37,20 +39,6 @@ class NineLivesPropertiesReloadTest {
                 .breakerDefaults(b -> b.ticker(ticker))
                 .bulkheadDefaults(b -> b.ticker(ticker))
                 .load(keys);
-    }
-
-    private static Map<String, String> keys(String... kv) {
-        Map<String, String> m = new HashMap<>();
-        for (int i = 0; i < kv.length; i += 2) {
-            m.put(kv[i], kv[i + 1]);
-        }
-        return m;
-    }
-
-    private static Map<String, String> with(Map<String, String> base, String... kv) {
-        Map<String, String> m = new HashMap<>(base);
-        m.putAll(keys(kv));
-        return m;
     }
 
     private static void fail(CircuitBreaker b) {

@@ -18,23 +18,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 
+import static dev.ninelives.reactor.registry.Keys.keys;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Loading a registry from keys: every setting and value form, relaxed names, every kind of bad key in one message. */
 class NineLivesPropertiesTest {
-
-    private static Map<String, String> keys(String... kv) {
-        Map<String, String> m = new HashMap<>();
-        for (int i = 0; i < kv.length; i += 2) {
-            m.put(kv[i], kv[i + 1]);
-        }
-        return m;
-    }
 
     @Test
     void everyBreakerSettingReachesTheBuilder() {
